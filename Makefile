@@ -1,0 +1,62 @@
+# Stoa. `make run` and `make test` need nothing set up by hand: without STOA_DATABASE_URL they create
+# and start a project-local PostgreSQL under .data/ (scripts/localdb.sh).
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/stoa
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+WITH_DB := scripts/with-db.sh
+# Development secret for `make run`, kept across restarts; production sets STOA_SECRET_KEY(_FILE).
+DEV_SECRET := .data/secret.key
+TEST_FLAGS ?=
+
+.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/stoa
+
+## run: build, start the local database, migrate, seed a demo on an empty database, serve on :8080
+run: build
+	@export STOA_SECRET_KEY_FILE=$${STOA_SECRET_KEY_FILE:-$$(scripts/secret.sh $(DEV_SECRET))}; \
+	$(WITH_DB) bash -c '$(BIN) migrate && $(BIN) admin demo && exec $(BIN) serve'
+
+## test: the whole suite against a real PostgreSQL, plus format, vet, generated-code and import checks
+test: check test-go
+
+check: fmt-check vet gen-check deps-check
+
+test-go:
+	$(WITH_DB) $(GO) test -race -timeout 25m $(TEST_FLAGS) ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.data/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi; echo "gofmt: OK"
+
+vet:
+	$(GO) vet ./...
+
+generate:
+	$(GO) tool templ generate
+
+gen-check:
+	scripts/check-generated.sh
+
+deps-check:
+	scripts/deps-check.sh
+
+db-start:
+	@scripts/localdb.sh start
+
+db-url:
+	@scripts/localdb.sh url
+
+db-stop:
+	scripts/localdb.sh stop
+
+db-reset:
+	scripts/localdb.sh reset
+
+clean:
+	rm -rf bin

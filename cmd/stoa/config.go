@@ -1,0 +1,223 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// Config is everything the process is told at start-up, parsed once from flags and environment and
+// then passed explicitly to what needs it. A flag wins over its environment variable.
+type Config struct {
+	DatabaseURL           string
+	PublicURL             *url.URL
+	Listen                string
+	MetricsListen         string
+	LogFormat             string
+	LogLevel              slog.Level
+	UnsafeLocalFederation bool
+	AuthorizedFetch       bool
+	Secret                []byte
+	ShutdownTimeout       time.Duration
+	SMTP                  SMTPConfig
+}
+
+// SMTPConfig is the outgoing mail server; no host means mail is written to the log.
+type SMTPConfig struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+}
+
+// setting is one configuration knob: its flag, its environment variable, its default and how to
+// store a parsed value. Keeping them in one table gives --help, the README table and validation one
+// source.
+type setting struct {
+	flag, env, def, help string
+	set                  func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"database-url", "STOA_DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:port/db)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return errors.New("must be a postgres:// URL")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{"public-url", "STOA_PUBLIC_URL", "http://localhost:8080", "scheme://host[:port] used in every id and link", func(c *Config, v string) error {
+		u, err := parsePublicURL(v)
+		c.PublicURL = u
+		return err
+	}},
+	{"listen", "STOA_LISTEN", ":8080", "address the web server listens on", func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("must be host:port: %w", err)
+		}
+		c.Listen = v
+		return nil
+	}},
+	{"metrics-listen", "STOA_METRICS_LISTEN", "127.0.0.1:9090", "address of the Prometheus metrics listener (\"off\" disables it)", func(c *Config, v string) error {
+		if v != "off" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("must be host:port or off: %w", err)
+			}
+		}
+		c.MetricsListen = v
+		return nil
+	}},
+	{"log-format", "STOA_LOG_FORMAT", "text", "text or json", func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return errors.New("must be text or json")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{"log-level", "STOA_LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"unsafe-local-federation", "STOA_UNSAFE_LOCAL_FEDERATION", "0", "let federation use plain HTTP and reach loopback/private addresses (local testing only)", func(c *Config, v string) error {
+		b, err := parseBool(v)
+		c.UnsafeLocalFederation = b
+		return err
+	}},
+	{"authorized-fetch", "STOA_AUTHORIZED_FETCH", "0", "require signed GETs of ActivityStreams documents (secure mode)", func(c *Config, v string) error {
+		b, err := parseBool(v)
+		c.AuthorizedFetch = b
+		return err
+	}},
+	{"secret-key", "STOA_SECRET_KEY", "", fmt.Sprintf("secret of at least %d bytes keying stored-HTML MACs and sealing private keys", forum.MinSecretLen), func(c *Config, v string) error {
+		if v != "" {
+			c.Secret = []byte(v)
+		}
+		return nil
+	}},
+	{"secret-key-file", "STOA_SECRET_KEY_FILE", "", "file holding the secret key (used when STOA_SECRET_KEY is empty)", func(c *Config, v string) error {
+		if v == "" || c.Secret != nil {
+			return nil
+		}
+		b, err := os.ReadFile(v)
+		if err != nil {
+			return err
+		}
+		c.Secret = []byte(strings.TrimSpace(string(b)))
+		return nil
+	}},
+	{"shutdown-timeout", "STOA_SHUTDOWN_TIMEOUT", "8s", "how long shutdown waits for requests and jobs before cancelling them", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err == nil && d <= 0 {
+			err = errors.New("must be positive")
+		}
+		c.ShutdownTimeout = d
+		return err
+	}},
+	{"smtp-host", "STOA_SMTP_HOST", "", "SMTP server for outgoing mail (empty: mail is logged)", func(c *Config, v string) error { c.SMTP.Host = v; return nil }},
+	{"smtp-port", "STOA_SMTP_PORT", "587", "SMTP port", func(c *Config, v string) error {
+		p, err := strconv.Atoi(v)
+		if err != nil || p <= 0 || p > 65535 {
+			return errors.New("must be a port number")
+		}
+		c.SMTP.Port = p
+		return nil
+	}},
+	{"smtp-username", "STOA_SMTP_USERNAME", "", "SMTP user", func(c *Config, v string) error { c.SMTP.Username = v; return nil }},
+	{"smtp-password", "STOA_SMTP_PASSWORD", "", "SMTP password", func(c *Config, v string) error { c.SMTP.Password = v; return nil }},
+	{"smtp-from", "STOA_SMTP_FROM", "", "From address of outgoing mail (default: stoa@<public host>)", func(c *Config, v string) error { c.SMTP.From = v; return nil }},
+}
+
+// registerConfigFlags adds every setting to fs and returns a function that, after fs.Parse, builds
+// the Config from flags, then environment, then defaults.
+func registerConfigFlags(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
+	vals := make([]*string, len(settings))
+	for i, s := range settings {
+		vals[i] = fs.String(s.flag, "", fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def))
+	}
+	return func() (*Config, error) {
+		c := &Config{}
+		var errs []error
+		for i, s := range settings {
+			v := *vals[i]
+			if v == "" {
+				v = getenv(s.env)
+			}
+			if v == "" {
+				v = s.def
+			}
+			if err := s.set(c, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s / --%s = %q: %w", s.env, s.flag, redactSetting(s, v), err))
+			}
+		}
+		if c.SMTP.From == "" && c.PublicURL != nil {
+			c.SMTP.From = "stoa@" + c.PublicURL.Hostname()
+		}
+		return c, errors.Join(errs...)
+	}
+}
+
+func redactSetting(s setting, v string) string {
+	if strings.Contains(s.env, "PASSWORD") || strings.Contains(s.env, "SECRET") {
+		return "(redacted)"
+	}
+	if s.env == "STOA_DATABASE_URL" {
+		if u, err := url.Parse(v); err == nil {
+			return u.Redacted()
+		}
+		return "(redacted)"
+	}
+	return v
+}
+
+// requireDatabase and requireSecret are checked only by the commands that need them.
+func (c *Config) requireDatabase() error {
+	if c.DatabaseURL == "" {
+		return errors.New("STOA_DATABASE_URL (or --database-url) is required; `make run` starts a local PostgreSQL and sets it")
+	}
+	return nil
+}
+
+func (c *Config) requireSecret() error {
+	if len(c.Secret) < forum.MinSecretLen {
+		return fmt.Errorf("STOA_SECRET_KEY or STOA_SECRET_KEY_FILE must give a secret of at least %d bytes (for example: head -c 32 /dev/urandom | base64)", forum.MinSecretLen)
+	}
+	return nil
+}
+
+func parsePublicURL(v string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSuffix(v, "/"))
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, errors.New("scheme must be http or https")
+	}
+	if u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("must be scheme://host[:port] with no path, query or user")
+	}
+	u.Host = strings.ToLower(u.Host)
+	return u, nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off", "":
+		return false, nil
+	}
+	return false, errors.New("must be 1/0, true/false, yes/no or on/off")
+}

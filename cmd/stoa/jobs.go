@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/mailer"
+)
+
+// riverJobs lets forum insert background jobs into River without importing it: forum.JobArgs has
+// River's JobArgs method set. The client is set after construction because River's workers need
+// the forum that needs this adapter.
+type riverJobs struct {
+	client *river.Client[pgx.Tx]
+}
+
+func (j *riverJobs) InsertTx(ctx context.Context, tx pgx.Tx, args forum.JobArgs) error {
+	if j.client == nil {
+		return errors.New("job queue not started")
+	}
+	_, err := j.client.InsertTx(ctx, tx, args, nil)
+	return err
+}
+
+// newRiverClient builds the River client with every worker the process runs.
+func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &mailer.Worker{
+		SMTP: mailer.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From},
+		Log:  log,
+	})
+	return river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger:  log,
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: 20},
+		},
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: 5 * time.Minute,
+	})
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/observe"
+	"github.com/stoa-forum/stoa/migrations"
+)
+
+func serveCommand() *command {
+	return &command{name: "serve", summary: "run the web server and the background workers", run: runServe}
+}
+
+// app is the running process: everything serve builds, in the order it is torn down.
+type app struct {
+	cfg     *Config
+	log     *slog.Logger
+	pool    *pgxpool.Pool
+	forum   *forum.Forum
+	river   *river.Client[pgx.Tx]
+	reg     *prometheus.Registry
+	handler http.Handler
+}
+
+func runServe(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("stoa serve", "", "run the web server and the background workers", env)
+	cfg, err := parseWithConfig(fs, env, args)
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(cfg.requireDatabase(), cfg.requireSecret()); err != nil {
+		return err
+	}
+	log, err := observe.NewLogger(env.stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	a, err := buildApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.pool.Close()
+	return a.serve(ctx)
+}
+
+// buildApp connects, migrates and wires every package. It does not start anything.
+func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+	pool, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	res, err := migrations.Up(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if len(res.Applied) > 0 || res.RiverApplied > 0 {
+		log.Info("applied migrations", "stoa", len(res.Applied), "river", res.RiverApplied, "version", migrations.Latest())
+	}
+	a := &app{cfg: cfg, log: log, pool: pool, reg: observe.NewRegistry()}
+	jobs := &riverJobs{}
+	a.forum, err = forum.New(pool, forum.Options{Secret: cfg.Secret, Jobs: jobs})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	a.river, err = newRiverClient(pool, cfg, log)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	jobs.client = a.river
+	a.handler = a.routes()
+	return a, nil
+}
+
+// serve runs until ctx is cancelled (SIGINT/SIGTERM), then shuts down in order: stop accepting and
+// drain HTTP, stop River softly (running jobs finish), then cancel what is left, all within
+// cfg.ShutdownTimeout. Returns nil after a clean shutdown, so the process exits 0.
+func (a *app) serve(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              a.cfg.Listen,
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
+	}
+	var metricsSrv *http.Server
+	var metricsLn net.Listener
+	if a.cfg.MetricsListen != "off" {
+		metricsLn, err = net.Listen("tcp", a.cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener on %s: %w", a.cfg.MetricsListen, err)
+		}
+		metricsSrv = &http.Server{Handler: observe.MetricsHandler(a.reg), ReadHeaderTimeout: 5 * time.Second}
+	}
+
+	if err := a.river.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	if metricsSrv != nil {
+		go func() { errc <- metricsSrv.Serve(metricsLn) }()
+	}
+	a.log.Info("stoa serving", "version", version, "listen", ln.Addr().String(), "public_url", a.cfg.PublicURL.String(),
+		"metrics", a.cfg.MetricsListen, "pid", os.Getpid())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	case serveErr = <-errc:
+		a.log.Error("server stopped", "err", serveErr)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		a.log.Warn("HTTP drain incomplete, closing connections", "err", err)
+		srv.Close()
+	}
+	if metricsSrv != nil {
+		metricsSrv.Close()
+	}
+	// Soft stop lets running jobs finish; whatever is still running at the deadline is cancelled and
+	// will be retried by the next process (jobs are at-least-once).
+	softCtx, softCancel := context.WithTimeout(shutdownCtx, a.cfg.ShutdownTimeout*3/4)
+	defer softCancel()
+	if err := a.river.Stop(softCtx); err != nil {
+		a.log.Warn("jobs still running at the soft deadline, cancelling them", "err", err)
+		hardCtx, hardCancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer hardCancel()
+		if err := a.river.StopAndCancel(hardCtx); err != nil {
+			a.log.Error("job queue did not stop", "err", err)
+		}
+	}
+	a.log.Info("stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}

@@ -1,0 +1,16 @@
+// Package forum is Stoa's domain: members, categories, threads, posts, likes, follows, remote actors,
+// moderation and search, with the rules that govern them and all of their SQL.
+//
+// It knows nothing of HTTP or ActivityPub. Pages (package web), federation documents (federation),
+// inbound activities (inbox) and deliveries (outbox) all call into it; it never calls them. Where the
+// domain must cause work elsewhere (publish an activity, send an e-mail), it calls a small hook
+// interface (Federator, Jobs, Markup) inside the transaction that changed the data, and cmd/stoa plugs
+// in the implementations. That keeps every side effect atomic with the change that caused it.
+//
+// Imports: the standard library, pgx, and golang.org/x (argon2 for passwords, idna for host names).
+// Errors: the sentinel errors in errors.go and *ValidationError; callers map them to responses, this
+// package never picks an HTTP status.
+//
+// Layout: one file per aggregate (member.go, category.go, thread.go, post.go, ...), each holding the
+// type, its rules and the queries that load and store it.
+package forum

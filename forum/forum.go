@@ -1,0 +1,78 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Forum is the entry point to the domain. It is safe for concurrent use.
+type Forum struct {
+	db        *pgxpool.Pool
+	secrets   secrets
+	federator Federator
+	jobs      Jobs
+	markup    Markup
+	keys      KeyGenerator
+	// parsedKeys is per Forum because actor ids are per database.
+	parsedKeys *keyCache
+}
+
+// Options are the collaborators a Forum needs. Only DB and Secret are required.
+type Options struct {
+	// Secret keys the HMAC over stored HTML and seals private keys. At least 32 bytes; it comes
+	// from the configuration, never from the database.
+	Secret []byte
+	// Federator is told about every activity recorded for federation. Nil: nothing is published.
+	Federator Federator
+	// Jobs runs background work (mail). Nil: such work is dropped with no error.
+	Jobs Jobs
+	// Markup renders Markdown and sanitises remote HTML. Nil: a plain-text fallback is used.
+	Markup Markup
+	// KeyGenerator makes actor key pairs. Nil: RSA-2048 from crypto/rand.
+	KeyGenerator KeyGenerator
+}
+
+// New returns a Forum over db.
+func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
+	if db == nil {
+		return nil, errors.New("forum: nil database pool")
+	}
+	s, err := deriveSecrets(opts.Secret)
+	if err != nil {
+		return nil, err
+	}
+	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
+		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}}
+	if f.keys == nil {
+		f.keys = RSAKeyGenerator{}
+	}
+	if f.markup == nil {
+		f.markup = plainMarkup{}
+	}
+	return f, nil
+}
+
+// DB exposes the pool to the packages that own their own hook tables in the same database.
+// Keep queries in this package: this accessor exists for transactions that span a forum call and a
+// job insertion (River's InsertTx) made by the caller.
+func (f *Forum) DB() *pgxpool.Pool { return f.db }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	if err := pgx.BeginFunc(ctx, f.db, fn); err != nil {
+		return err
+	}
+	return nil
+}
+
+// notFound turns pgx.ErrNoRows into ErrNotFound with context.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,4 @@
+// Package observe holds what every HTTP-facing part shares for operating Stoa: the slog logger (text
+// or JSON) whose records carry the request id, the request-id and access-log middleware, panic
+// recovery, and the Prometheus registry with the HTTP metrics.
+package observe

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# deps-check.sh: enforce the one-way import rule of docs/ARCHITECTURE (README "Architecture"):
+#   cmd -> web, inbox, outbox, federation, migrations -> forum
+# over each package's transitive, non-test dependencies, so a rule cannot be dodged through a helper.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mod=$(go list -m)
+fail=0
+while read -r pkg deps; do
+	rel=${pkg#"$mod"}
+	rel=${rel#/}
+	forbid=()
+	case "$rel" in
+	forum | forum/*)
+		# The domain: standard library (but not HTTP), pgx and golang.org/x only.
+		for d in $deps; do
+			case "$d" in
+			net/http | net/http/*) forbid+=("$d") ;;
+			vendor/*) ;; # the standard library's own vendored packages
+			*.*/*) case "$d" in github.com/jackc/* | golang.org/x/*) ;; *) forbid+=("$d") ;; esac ;;
+			esac
+		done
+		;;
+	web | web/*) forbid=($(printf '%s\n' $deps | grep -E "^$mod/(federation|inbox|outbox|migrations|cmd)(/|$)|^github.com/go-fed/|^github.com/riverqueue/" || true)) ;;
+	inbox | inbox/*) forbid=($(printf '%s\n' $deps | grep -E "^$mod/(outbox|web|cmd)(/|$)|^github.com/go-fed/" || true)) ;;
+	outbox | outbox/*) forbid=($(printf '%s\n' $deps | grep -E "^$mod/(inbox|web|cmd)(/|$)|^github.com/go-fed/" || true)) ;;
+	federation | federation/*) forbid=($(printf '%s\n' $deps | grep -E "^$mod/(inbox|outbox|web|cmd)(/|$)" || true)) ;;
+	migrations | migrations/*) forbid=($(printf '%s\n' $deps | grep -E "^$mod/" || true)) ;;
+	internal/*) forbid=($(printf '%s\n' $deps | grep -E "^$mod/(web|inbox|outbox|cmd)(/|$)" || true)) ;;
+	esac
+	if [ ${#forbid[@]} -gt 0 ]; then
+		echo "deps-check: $rel must not depend on: ${forbid[*]}" >&2
+		fail=1
+	fi
+done < <(go list -f '{{.ImportPath}} {{join .Deps " "}}' ./...)
+if [ "$fail" -ne 0 ]; then exit 1; fi
+echo "deps-check: import direction OK"

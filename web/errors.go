@@ -1,0 +1,59 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/httperr"
+)
+
+// fail is the single exit for a handler error: it logs what deserves logging and answers with the
+// status internal/httperr picks, as an HTML page or, under /api/, as {"error":{"code","message"}}.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := httperr.Of(err)
+	switch {
+	case p.Status == httperr.StatusClientClosed:
+		return
+	case p.Status >= 500:
+		s.log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
+	default:
+		s.log.DebugContext(r.Context(), "request refused", "err", err, "status", p.Status)
+	}
+	if isAPI(r) {
+		writeJSONError(w, p)
+		return
+	}
+	var fields []forum.FieldProblem
+	var ve *forum.ValidationError
+	if errors.As(err, &ve) {
+		fields = ve.Problems
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, p.Status, errorPage(s.page(r, fmt.Sprintf("%d", p.Status)), p, fields))
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+func writeJSONError(w http.ResponseWriter, p httperr.Problem) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": p.Code, "message": p.Message}})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, fmt.Errorf("no route for %s: %w", r.URL.Path, forum.ErrNotFound))
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	p := httperr.Problem{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed"}
+	if isAPI(r) {
+		writeJSONError(w, p)
+		return
+	}
+	s.render(w, r, p.Status, errorPage(s.page(r, "405"), p, nil))
+}

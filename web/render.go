@@ -1,0 +1,36 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+)
+
+// render writes a component with a status. It renders into a buffer first so a failure half-way
+// through becomes a clean 500 instead of a truncated page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		if r.Context().Err() == nil {
+			s.log.ErrorContext(r.Context(), "render failed", "err", err, "path", r.URL.Path)
+			http.Error(w, "internal server error", http.StatusInternalServerError)
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// page is the shared data every page's layout needs.
+type page struct {
+	SiteName string
+	Title    string
+	Path     string
+}
+
+func (s *Server) page(r *http.Request, title string) page {
+	return page{SiteName: "Stoa", Title: title, Path: r.URL.Path}
+}
+
