@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/a-h/templ"
+
+	"github.com/stoa-forum/stoa/forum"
 )
 
 // render writes a component with a status. It renders into a buffer first so a failure half-way
@@ -28,9 +30,10 @@ type page struct {
 	SiteName string
 	Title    string
 	Path     string
+	Viewer   forum.Viewer
 }
 
 func (s *Server) page(r *http.Request, title string) page {
-	return page{SiteName: "Stoa", Title: title, Path: r.URL.Path}
+	return page{SiteName: "Stoa", Title: title, Path: r.URL.Path, Viewer: viewerOf(r)}
 }
 
