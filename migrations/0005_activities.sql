@@ -16,7 +16,7 @@ CREATE TABLE activities (
     object_ap_id    text,
     -- Verb-specific details (a Move's source category, a Block's reason, ...).
     details         jsonb NOT NULL DEFAULT '{}',
-    payload         jsonb,
+    payload         bytea,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 
