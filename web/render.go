@@ -36,4 +36,3 @@ type page struct {
 func (s *Server) page(r *http.Request, title string) page {
 	return page{SiteName: "Stoa", Title: title, Path: r.URL.Path, Viewer: viewerOf(r)}
 }
-

@@ -232,4 +232,3 @@ func TestAdminDemoSeedsOnlyAnEmptyDatabase(t *testing.T) {
 		t.Fatalf("sub-category: %d %q", code, out)
 	}
 }
-
