@@ -13,10 +13,10 @@ func TestDefaultPermissionsPerRole(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
 	want := map[string]forum.Permission{
-		"guest":  {See: true},
-		"alice":  {See: true, Start: true, Reply: true},
-		"molly":  {See: true, Start: true, Reply: true, Moderate: true},
-		"ada":    {See: true, Start: true, Reply: true, Moderate: true},
+		"guest": {See: true},
+		"alice": {See: true, Start: true, Reply: true},
+		"molly": {See: true, Start: true, Reply: true, Moderate: true},
+		"ada":   {See: true, Start: true, Reply: true, Moderate: true},
 	}
 	viewers := map[string]forum.Viewer{"guest": forum.Guest, "alice": fx.alice.Viewer(), "molly": fx.mod.Viewer(),
 		"ada": fx.admin.Viewer()}

@@ -62,7 +62,9 @@ func TestKeysetListsHandleTiesOnLastActivity(t *testing.T) {
 	if pages != 4 {
 		t.Errorf("%d pages of 2 for 8 threads, want 4", pages)
 	}
-	inCat, _ := walk(t, func(c string) (forum.ThreadList, error) { return fx.f.CategoryThreads(fx.ctx, forum.Guest, fx.cat, c, 3) })
+	inCat, _ := walk(t, func(c string) (forum.ThreadList, error) {
+		return fx.f.CategoryThreads(fx.ctx, forum.Guest, fx.cat, c, 3)
+	})
 	if !slices.Equal(inCat, []int64{all[6], all[0], all[5], all[4], all[3], all[2], all[1]}) {
 		t.Fatalf("category order %v", inCat)
 	}
@@ -92,7 +94,9 @@ func TestPinnedThreadsComeFirstOnce(t *testing.T) {
 	if len(first.Pinned) != 1 || first.Pinned[0].ID != ids[0] || !first.Pinned[0].Pinned() {
 		t.Fatalf("pinned %+v", first.Pinned)
 	}
-	rest, _ := walk(t, func(c string) (forum.ThreadList, error) { return fx.f.CategoryThreads(fx.ctx, forum.Guest, fx.cat, c, 2) })
+	rest, _ := walk(t, func(c string) (forum.ThreadList, error) {
+		return fx.f.CategoryThreads(fx.ctx, forum.Guest, fx.cat, c, 2)
+	})
 	if slices.Contains(rest, ids[0]) || len(rest) != 3 {
 		t.Fatalf("unpinned list %v repeats the pinned thread or misses one", rest)
 	}
