@@ -67,3 +67,9 @@ func plainText(fragment string) string {
 		}
 	}
 }
+
+// Preview renders Markdown exactly as a post would be stored, without storing anything: the
+// preview a writer sees is the post readers will see.
+func (f *Forum) Preview(source string) string {
+	return f.markup.RenderMarkdown(source).HTML
+}
