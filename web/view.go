@@ -71,3 +71,11 @@ func threadBadges(t forum.Thread) []string {
 	}
 	return b
 }
+
+// ariaBool is an ARIA state's value ("true"/"false"; ARIA states are not boolean attributes).
+func ariaBool(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

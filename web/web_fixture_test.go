@@ -183,3 +183,13 @@ func findAttr(n *html.Node, key, val string) *html.Node {
 	}
 	return nil
 }
+
+// hasAttr reports whether n carries the attribute at all (boolean attributes have no value).
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
