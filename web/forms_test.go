@@ -176,6 +176,12 @@ func TestModeratorActionsOnPostsAndThreads(t *testing.T) {
 	// The author deletes their own post; it stays in place as deleted.
 	wantStatus(t, fx.post(t, fx.bob.Viewer(), "/p/"+itoa(r.ID)+"/delete", nil), http.StatusSeeOther)
 	one(t, doc(t, fx.get(t, fx.alice.Viewer(), "/t/"+itoa(th.ID))), "post-deleted")
+	staffView := doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)))
+	deleted := byTestID(staffView, "post")[1]
+	one(t, deleted, "post-deleted")
+	if len(byTestID(deleted, "quote")) != 0 || len(byTestID(deleted, "edit")) != 0 || len(byTestID(deleted, "like-count")) != 0 {
+		t.Error("a deleted post offers quote, edit or likes to staff")
+	}
 }
 
 func TestPreviewEndpointForScripts(t *testing.T) {

@@ -599,7 +599,7 @@ func postItem(v threadView, post forum.Post) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if !post.Redacted && v.Thread.CanReply() {
+		if !post.Redacted && !post.Deleted() && v.Thread.CanReply() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -829,7 +829,7 @@ func likeControl(v threadView, post forum.Post) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-		} else {
+		} else if !post.Redacted && !post.Deleted() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "<span class=\"likes\" data-testid=\"like-count\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
