@@ -243,3 +243,18 @@ func TestLikes(t *testing.T) {
 		t.Fatalf("like in a locked thread: %v", err)
 	}
 }
+
+func TestPostTagsForFederation(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	_, opener := fx.thread(t, fx.alice, fx.cat, "Tags", "cc @bob and @zoe@social.example about #Go, not `@code`")
+	mentions, tags := fx.f.PostTags(opener)
+	want := []forum.Mention{{Username: "bob"}, {Username: "zoe", Domain: "social.example"}}
+	if !slices.Equal(mentions, want) || !slices.Equal(tags, []string{"Go"}) {
+		t.Fatalf("mentions %v tags %v", mentions, tags)
+	}
+	opener.Redacted = true
+	if m, h := fx.f.PostTags(opener); m != nil || h != nil {
+		t.Fatal("a withheld post revealed its tags")
+	}
+}

@@ -73,3 +73,14 @@ func plainText(fragment string) string {
 func (f *Forum) Preview(source string) string {
 	return f.markup.RenderMarkdown(source).HTML
 }
+
+// PostTags lists the mentions and hashtags of a local post, from its source: what federation puts
+// in the object's tag list (and, for mentions, its cc, without which Mastodon notifies nobody).
+// Remote posts carry their tags in their own documents, and withheld posts reveal nothing: nil.
+func (f *Forum) PostTags(p Post) ([]Mention, []string) {
+	if p.SourceKind != "markdown" || p.Redacted {
+		return nil, nil
+	}
+	r := f.markup.RenderMarkdown(p.Source)
+	return r.Mentions, r.Hashtags
+}
