@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +54,8 @@ const categoryColumns = `c.id, c.actor_id, c.parent_id, c.slug, coalesce(c.domai
 	c.description, c.position, c.note_mode, c.posting_restricted_to_mods, c.thread_count, c.post_count,
 	c.last_post_at, c.created_at`
 
-// CreateCategory makes a local category and its Group actor. Only admins may.
+// CreateCategory makes a local category and its Group actor. Only admins may. A zero Position puts
+// it after its siblings.
 func (f *Forum) CreateCategory(ctx context.Context, by Viewer, in NewCategory) (Category, error) {
 	if !by.IsAdmin() {
 		return Category{}, fmt.Errorf("create category: %w", ErrForbidden)
@@ -64,28 +66,14 @@ func (f *Forum) CreateCategory(ctx context.Context, by Viewer, in NewCategory) (
 	if err := ValidateHandle("slug", in.Slug); err != nil {
 		v.Problems = append(v.Problems, err.(*ValidationError).Problems...)
 	}
-	if in.Title == "" || len([]rune(in.Title)) > 100 {
-		v.Add("title", "must be 1 to 100 characters")
-	}
-	if len(in.Description) > 2000 {
-		v.Add("description", "must be at most 2000 characters")
-	}
+	validateCategoryText(v, in.Title, in.Description)
 	if err := v.Err(); err != nil {
 		return Category{}, err
 	}
 	var id int64
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		if in.ParentID != nil {
-			var parentOfParent *int64
-			var domain *string
-			err := tx.QueryRow(ctx, `SELECT parent_id, domain FROM categories WHERE id = $1`, *in.ParentID).Scan(&parentOfParent, &domain)
-			if err != nil {
-				return Invalid("parent", "does not exist")
-			}
-			// One level of sub-categories keeps navigation and permissions simple.
-			if parentOfParent != nil || domain != nil {
-				return Invalid("parent", "must be a local top-level category")
-			}
+		if err := checkParent(ctx, tx, in.ParentID, 0); err != nil {
+			return err
 		}
 		actorID, err := f.insertLocalActor(ctx, tx, "slug", ActorGroup, in.Slug, in.Title)
 		if err != nil {
@@ -95,13 +83,57 @@ func (f *Forum) CreateCategory(ctx context.Context, by Viewer, in NewCategory) (
 			return err
 		}
 		return tx.QueryRow(ctx, `INSERT INTO categories (actor_id, parent_id, slug, title, description, position, note_mode)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			VALUES ($1, $2, $3, $4, $5,
+				CASE WHEN $6 <> 0 THEN $6 ELSE (SELECT coalesce(max(position), 0) + 1 FROM categories
+					WHERE domain IS NULL AND parent_id IS NOT DISTINCT FROM $2) END,
+				$7) RETURNING id`,
 			actorID, in.ParentID, in.Slug, in.Title, in.Description, in.Position, in.NoteMode).Scan(&id)
 	})
 	if err != nil {
 		return Category{}, fmt.Errorf("create category %q: %w", in.Slug, err)
 	}
+	f.perms.invalidate()
 	return f.CategoryByID(ctx, id)
+}
+
+func validateCategoryText(v *ValidationError, title, description string) {
+	if title == "" || len([]rune(title)) > 100 {
+		v.Add("title", "must be 1 to 100 characters")
+	}
+	if len([]rune(description)) > 2000 {
+		v.Add("description", "must be at most 2000 characters")
+	}
+}
+
+// checkParent enforces one level of sub-categories, which keeps navigation and permissions
+// simple: the parent must be a local top-level category, not the category itself, and a category
+// that has sub-categories cannot become one (self is 0 for a new category).
+func checkParent(ctx context.Context, tx pgx.Tx, parentID *int64, self int64) error {
+	if parentID == nil {
+		return nil
+	}
+	if *parentID == self {
+		return Invalid("parent", "cannot be the category itself")
+	}
+	var parentOfParent *int64
+	var domain *string
+	err := tx.QueryRow(ctx, `SELECT parent_id, domain FROM categories WHERE id = $1`, *parentID).Scan(&parentOfParent, &domain)
+	if err != nil {
+		return Invalid("parent", "does not exist")
+	}
+	if parentOfParent != nil || domain != nil {
+		return Invalid("parent", "must be a local top-level category")
+	}
+	if self != 0 {
+		var hasChildren bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM categories WHERE parent_id = $1)`, self).Scan(&hasChildren); err != nil {
+			return err
+		}
+		if hasChildren {
+			return Invalid("parent", "a category with sub-categories cannot become a sub-category")
+		}
+	}
+	return nil
 }
 
 func (f *Forum) queryCategories(ctx context.Context, where string, args ...any) ([]Category, error) {
@@ -146,4 +178,149 @@ func (f *Forum) LocalCategories(ctx context.Context) ([]Category, error) {
 		return nil, fmt.Errorf("list categories: %w", err)
 	}
 	return cs, nil
+}
+
+// VisibleCategories lists the local categories v may see, in display order.
+func (f *Forum) VisibleCategories(ctx context.Context, v Viewer) ([]Category, error) {
+	all, err := f.LocalCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, c := range all {
+		p, err := f.Permissions(ctx, v, c)
+		if err != nil {
+			return nil, err
+		}
+		if p.See {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// categoryForUpdate loads a category and locks its row for the rest of tx.
+func categoryForUpdate(ctx context.Context, tx pgx.Tx, id int64) (Category, error) {
+	rows, err := tx.Query(ctx, "SELECT "+categoryColumns+" FROM categories c WHERE c.id = $1 FOR UPDATE", id)
+	if err != nil {
+		return Category{}, err
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Category])
+	if err != nil {
+		return Category{}, notFound(err, fmt.Sprintf("category %d", id))
+	}
+	return c, nil
+}
+
+// CategoryEdit is the input to UpdateCategory. The slug cannot change: it is the Group's handle,
+// and other servers know the category by it.
+type CategoryEdit struct {
+	Title       string
+	Description string
+	ParentID    *int64
+	NoteMode    bool
+}
+
+// UpdateCategory edits a local category. Admins only. The Group actor's name and summary follow,
+// and followers' servers are sent an Update of the Group.
+func (f *Forum) UpdateCategory(ctx context.Context, by Viewer, id int64, in CategoryEdit) (Category, error) {
+	if !by.IsAdmin() {
+		return Category{}, fmt.Errorf("update category: %w", ErrForbidden)
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	v := &ValidationError{}
+	validateCategoryText(v, in.Title, in.Description)
+	if err := v.Err(); err != nil {
+		return Category{}, err
+	}
+	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		c, err := categoryForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !c.Local() {
+			return fmt.Errorf("category %d is remote: %w", id, ErrForbidden)
+		}
+		if err := checkParent(ctx, tx, in.ParentID, id); err != nil {
+			return err
+		}
+		position := c.Position
+		if !sameParent(c.ParentID, in.ParentID) {
+			// Moving under another parent: go last among the new siblings.
+			if err := tx.QueryRow(ctx, `SELECT coalesce(max(position), 0) + 1 FROM categories
+				WHERE domain IS NULL AND parent_id IS NOT DISTINCT FROM $1`, in.ParentID).Scan(&position); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE categories SET title = $2, description = $3, parent_id = $4, note_mode = $5,
+			position = $6 WHERE id = $1`, id, in.Title, in.Description, in.ParentID, in.NoteMode, position); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE actors SET display_name = $2, summary_html = $3, updated_at = now() WHERE id = $1`,
+			c.ActorID, in.Title, escapeParagraphs(in.Description)); err != nil {
+			return err
+		}
+		if c.Title != in.Title || c.Description != in.Description {
+			if _, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbUpdate, ActorID: c.ActorID, TargetActorID: &c.ActorID, CategoryID: &c.ID}); err != nil {
+				return err
+			}
+		}
+		return f.logModeration(ctx, tx, by, ModerationEntry{Action: "update_category", CategoryID: &id})
+	})
+	if err != nil {
+		return Category{}, fmt.Errorf("update category %d: %w", id, err)
+	}
+	f.perms.invalidate()
+	return f.CategoryByID(ctx, id)
+}
+
+func sameParent(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// ReorderCategory moves a local category one place up (delta < 0) or down (delta > 0) among its
+// siblings. Admins only. Positions are renumbered 1..n on the way, so ties from older data sort out.
+func (f *Forum) ReorderCategory(ctx context.Context, by Viewer, id int64, delta int) error {
+	if !by.IsAdmin() {
+		return fmt.Errorf("reorder category: %w", ErrForbidden)
+	}
+	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		c, err := categoryForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !c.Local() {
+			return fmt.Errorf("category %d is remote: %w", id, ErrForbidden)
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM categories WHERE domain IS NULL AND parent_id IS NOT DISTINCT FROM $1
+			ORDER BY position, id FOR UPDATE`, c.ParentID)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		i := slices.Index(ids, id)
+		j := i + delta
+		if delta > 0 {
+			j = i + 1
+		} else if delta < 0 {
+			j = i - 1
+		}
+		if i < 0 || j < 0 || j >= len(ids) || j == i {
+			return nil // already first or last
+		}
+		ids[i], ids[j] = ids[j], ids[i]
+		_, err = tx.Exec(ctx, `UPDATE categories c SET position = o.n FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, n)
+			WHERE c.id = o.id`, ids)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reorder category %d: %w", id, err)
+	}
+	return nil
 }

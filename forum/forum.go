@@ -19,6 +19,10 @@ type Forum struct {
 	keys      KeyGenerator
 	// parsedKeys is per Forum because actor ids are per database.
 	parsedKeys *keyCache
+	// perms caches compiled category permissions (permission_cache.go).
+	perms *permCache
+	// listening, when set (tests), is called each time ListenForChanges is subscribed.
+	listening func()
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -46,7 +50,7 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 		return nil, err
 	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
-		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}}
+		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: &permCache{}}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

@@ -7,5 +7,9 @@
 //
 // Imports: forum and the internal helpers. Never federation, inbox or outbox: where a page needs
 // something from federation (a thread's followable handle, say), this package declares a small
-// interface and cmd/stoa plugs in the implementation.
+// interface (Federation, in federation.go) and cmd/stoa plugs in the implementation.
+//
+// Files: one per page or action (category_page.go, thread_page.go, reply.go, ...), each beside its
+// .templ; api_*.go for /api/v1 (documented in docs/API.md); composer.templ is the shared writing
+// form; request.go and view.go hold the small helpers they share.
 package web

@@ -4,9 +4,9 @@ import (
 	"net/http"
 )
 
-// home lists the categories.
+// home lists the categories the viewer may see.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	cats, err := s.forum.LocalCategories(r.Context())
+	cats, err := s.forum.VisibleCategories(r.Context(), viewerOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -31,6 +31,8 @@ type page struct {
 	Title    string
 	Path     string
 	Viewer   forum.Viewer
+	// Feed, when set, is the Atom feed of what the page shows (announced in <head>).
+	Feed string
 }
 
 func (s *Server) page(r *http.Request, title string) page {

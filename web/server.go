@@ -15,6 +15,9 @@ type Options struct {
 	Log       *slog.Logger
 	// Secure marks cookies Secure; true when the public URL is https.
 	Secure bool
+	// Federation supplies ActivityPub ids for pages and the API (federation.go). Nil: ids are
+	// left empty and no follow handle is shown.
+	Federation Federation
 }
 
 // Server holds the handlers' dependencies. Build it with New.
@@ -23,11 +26,12 @@ type Server struct {
 	public *url.URL
 	log    *slog.Logger
 	secure bool
+	fed    Federation
 }
 
 // New returns the web handler tree.
 func New(opts Options) http.Handler {
-	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure}
+	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/markup"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/migrations"
 )
@@ -72,7 +73,8 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, reg: observe.NewRegistry()}
 	jobs := &riverJobs{}
-	a.forum, err = forum.New(pool, forum.Options{Secret: cfg.Secret, Jobs: jobs})
+	a.forum, err = forum.New(pool, forum.Options{Secret: cfg.Secret, Jobs: jobs,
+		Markup: markup.New(markup.Options{BaseURL: cfg.PublicURL})})
 	if err != nil {
 		pool.Close()
 		return nil, err
@@ -121,6 +123,15 @@ func (a *app) serve(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	// Keep this process's permission cache in step with changes made by other processes
+	// (forum/permission_cache.go); stopped after the HTTP server has drained.
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		a.forum.ListenForChanges(listenCtx, func(err error) { a.log.Warn("permission cache listener", "err", err) })
+	}()
+	defer func() { stopListening(); <-listening }()
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if metricsSrv != nil {

@@ -1,0 +1,129 @@
+package forum_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+	"github.com/stoa-forum/stoa/internal/markup"
+)
+
+// contentFixture is a forum with the real renderer, one category and a member of each role.
+type contentFixture struct {
+	f     *forum.Forum
+	pool  *pgxpool.Pool
+	ctx   context.Context
+	cat   forum.Category
+	alice forum.Member // member
+	bob   forum.Member // member
+	mod   forum.Member // moderator
+	admin forum.Member // admin
+}
+
+func newContentFixture(t *testing.T) *contentFixture {
+	t.Helper()
+	base, _ := url.Parse("https://forum.example")
+	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base})})
+	fx := &contentFixture{f: f, pool: pool, ctx: context.Background()}
+	var err error
+	fx.cat, err = f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.alice = forumtest.Member(t, f, "alice", forum.RoleMember)
+	fx.bob = forumtest.Member(t, f, "bob", forum.RoleMember)
+	fx.mod = forumtest.Member(t, f, "molly", forum.RoleModerator)
+	fx.admin = forumtest.Member(t, f, "ada", forum.RoleAdmin)
+	return fx
+}
+
+func (fx *contentFixture) category(t *testing.T, slug string) forum.Category {
+	t.Helper()
+	c, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: slug, Title: slug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (fx *contentFixture) thread(t *testing.T, by forum.Member, c forum.Category, title, body string) (forum.Thread, forum.Post) {
+	t.Helper()
+	th, p, err := fx.f.CreateThread(fx.ctx, by.Viewer(), forum.NewThread{CategoryID: c.ID, Title: title, Body: body})
+	if err != nil {
+		t.Fatalf("create thread %q: %v", title, err)
+	}
+	return th, p
+}
+
+func (fx *contentFixture) reply(t *testing.T, by forum.Member, threadID int64, body string) forum.Post {
+	t.Helper()
+	p, err := fx.f.CreatePost(fx.ctx, by.Viewer(), forum.NewPost{ThreadID: threadID, Body: body})
+	if err != nil {
+		t.Fatalf("reply %q: %v", body, err)
+	}
+	return p
+}
+
+// activities returns the verbs recorded about a thread, oldest first.
+func (fx *contentFixture) activities(t *testing.T, threadID int64) []forum.Verb {
+	t.Helper()
+	rows, err := fx.pool.Query(fx.ctx, `SELECT verb FROM activities WHERE thread_id = $1 ORDER BY id`, threadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var verbs []forum.Verb
+	for rows.Next() {
+		var v forum.Verb
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		verbs = append(verbs, v)
+	}
+	return verbs
+}
+
+// modActions returns the moderation log's actions, oldest first.
+func (fx *contentFixture) modActions(t *testing.T) []string {
+	t.Helper()
+	rows, err := fx.pool.Query(fx.ctx, `SELECT action FROM moderation_log ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got %v, want %v", what, err, want)
+	}
+}
+
+func wantInvalid(t *testing.T, what string, err error, field string) {
+	t.Helper()
+	var ve *forum.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("%s: got %v, want a validation error on %q", what, err, field)
+	}
+	for _, p := range ve.Problems {
+		if p.Field == field {
+			return
+		}
+	}
+	t.Fatalf("%s: problems %v, want one on %q", what, ve.Problems, field)
+}

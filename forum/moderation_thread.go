@@ -1,0 +1,273 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Moderation of threads and posts: lock, pin, hide, move (staff) and delete (the author or staff).
+// Each action that other servers must hear of records an activity; each action by staff on
+// someone else's content is written to the moderation log. Setting a state a thing already has is
+// a no-op: no activity, no log line.
+
+// moderation is what every moderation action starts from, inside its transaction.
+type moderation struct {
+	tx     pgx.Tx
+	actor  Viewer
+	thread Thread
+	cat    Category
+	perm   Permission
+}
+
+// moderateThread runs fn with the thread locked, after checking that by is staff there.
+func (f *Forum) moderateThread(ctx context.Context, by Viewer, threadID int64, what string, fn func(m moderation) error) error {
+	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		actor, err := actingMember(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		t, c, perm, err := f.threadForWrite(ctx, tx, actor, threadID)
+		if err != nil {
+			return err
+		}
+		if !perm.Moderate {
+			return fmt.Errorf("%w", ErrForbidden)
+		}
+		return fn(moderation{tx: tx, actor: actor, thread: t, cat: c, perm: perm})
+	})
+	if err != nil {
+		return fmt.Errorf("%s thread %d: %w", what, threadID, err)
+	}
+	return nil
+}
+
+// LockThread locks (only staff may reply) or unlocks a thread.
+func (f *Forum) LockThread(ctx context.Context, by Viewer, threadID int64, locked bool, reason string) error {
+	verb, action := VerbLock, "lock_thread"
+	if !locked {
+		verb, action = VerbUnlock, "unlock_thread"
+	}
+	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
+		if m.thread.Locked() == locked {
+			return nil
+		}
+		if _, err := m.tx.Exec(ctx, `UPDATE threads SET locked_at = CASE WHEN $2 THEN now() END WHERE id = $1`, threadID, locked); err != nil {
+			return err
+		}
+		return f.recordAndLog(ctx, m, verb, action, reason, nil)
+	})
+}
+
+// PinThread pins a thread to the top of its category's page (the Group's featured collection), or
+// unpins it.
+func (f *Forum) PinThread(ctx context.Context, by Viewer, threadID int64, pinned bool) error {
+	verb, action := VerbPin, "pin_thread"
+	if !pinned {
+		verb, action = VerbUnpin, "unpin_thread"
+	}
+	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
+		if m.thread.Pinned() == pinned {
+			return nil
+		}
+		if _, err := m.tx.Exec(ctx, `UPDATE threads SET pinned_at = CASE WHEN $2 THEN now() END WHERE id = $1`, threadID, pinned); err != nil {
+			return err
+		}
+		return f.recordAndLog(ctx, m, verb, action, "", nil)
+	})
+}
+
+// HideThread hides a thread from everyone but staff and its author, or shows it again. Hiding is
+// a local decision and reversible, so nothing is federated.
+func (f *Forum) HideThread(ctx context.Context, by Viewer, threadID int64, hidden bool, reason string) error {
+	action := hideAction("thread", hidden)
+	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
+		if (m.thread.HiddenAt != nil) == hidden {
+			return nil
+		}
+		if _, err := m.tx.Exec(ctx, `UPDATE threads SET hidden_at = CASE WHEN $2 THEN now() END WHERE id = $1`, threadID, hidden); err != nil {
+			return err
+		}
+		if err := refreshCategoryActivity(ctx, m.tx, m.cat.ID); err != nil {
+			return err
+		}
+		return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: action, ThreadID: &threadID, CategoryID: &m.cat.ID,
+			TargetActorID: &m.thread.AuthorID, Reason: reason})
+	})
+}
+
+// HidePost hides a post from everyone but staff and its author (its place stays, with a notice),
+// or shows it again.
+func (f *Forum) HidePost(ctx context.Context, by Viewer, postID int64, hidden bool, reason string) error {
+	action := hideAction("post", hidden)
+	threadID, err := f.threadOfPost(ctx, postID)
+	if err != nil {
+		return err
+	}
+	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
+		p, err := postForWrite(ctx, m.tx, postID)
+		if err != nil {
+			return err
+		}
+		if (p.HiddenAt != nil) == hidden {
+			return nil
+		}
+		if _, err := m.tx.Exec(ctx, `UPDATE posts SET hidden_at = CASE WHEN $2 THEN now() END WHERE id = $1`, postID, hidden); err != nil {
+			return err
+		}
+		return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: action, PostID: &postID, ThreadID: &threadID,
+			CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
+	})
+}
+
+// DeletePost soft-deletes a post: it keeps its position and shows as deleted. The author may delete
+// their own post (not in a locked thread), staff any post. Deleting the opening post deletes the
+// thread: it leaves the lists and its page answers 410 Gone, except to staff.
+func (f *Forum) DeletePost(ctx context.Context, by Viewer, postID int64, reason string) error {
+	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		actor, err := actingMember(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		p, err := postForWrite(ctx, tx, postID)
+		if err != nil {
+			return err
+		}
+		t, c, perm, err := f.threadForWrite(ctx, tx, actor, p.ThreadID)
+		if err != nil {
+			return err
+		}
+		own := p.AuthorID == actor.ActorID
+		switch {
+		case p.DeletedAt != nil:
+			return nil
+		case !own && !perm.Moderate:
+			return ErrForbidden
+		case t.Locked() && !perm.Moderate:
+			return ErrLocked
+		}
+		if _, err := tx.Exec(ctx, `UPDATE posts SET deleted_at = now() WHERE id = $1`, postID); err != nil {
+			return err
+		}
+		details := map[string]any{}
+		if reason != "" {
+			details["reason"] = reason
+		}
+		if p.Position == 1 {
+			details["thread"] = true
+			if err := deleteThreadRow(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		if _, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbDelete, ActorID: actor.ActorID, ThreadID: &t.ID, PostID: &postID,
+			CategoryID: &c.ID, Details: details}); err != nil {
+			return err
+		}
+		if own {
+			return nil
+		}
+		action := "delete_post"
+		if p.Position == 1 {
+			action = "delete_thread"
+		}
+		return f.logModeration(ctx, tx, actor, ModerationEntry{Action: action, PostID: &postID, ThreadID: &t.ID,
+			CategoryID: &c.ID, TargetActorID: &p.AuthorID, Reason: reason})
+	})
+	if err != nil {
+		return fmt.Errorf("delete post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// deleteThreadRow marks a thread deleted and takes it out of its category's counters.
+func deleteThreadRow(ctx context.Context, tx pgx.Tx, t Thread) error {
+	if _, err := tx.Exec(ctx, `UPDATE threads SET deleted_at = now() WHERE id = $1`, t.ID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count - 1, post_count = post_count - $2
+		WHERE id = $1`, t.CategoryID, t.PostCount); err != nil {
+		return err
+	}
+	return refreshCategoryActivity(ctx, tx, t.CategoryID)
+}
+
+// refreshCategoryActivity recomputes a category's last activity from the threads it lists.
+func refreshCategoryActivity(ctx context.Context, tx pgx.Tx, categoryID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE categories SET last_post_at = (SELECT t.last_post_at FROM threads t
+			WHERE t.category_id = $1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL
+			ORDER BY t.last_post_at DESC, t.id DESC LIMIT 1)
+		WHERE id = $1`, categoryID)
+	return err
+}
+
+// MoveThread moves a thread to another local category. Staff only, and they must be able to see
+// the destination.
+func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryID int64) error {
+	return f.moderateThread(ctx, by, threadID, "move", func(m moderation) error {
+		if m.cat.ID == toCategoryID {
+			return nil
+		}
+		to, err := f.CategoryByID(ctx, toCategoryID)
+		if err != nil {
+			return Invalid("category", "does not exist")
+		}
+		toPerm, err := f.Permissions(ctx, m.actor, to)
+		if err != nil {
+			return err
+		}
+		if !to.Local() || !m.cat.Local() || !toPerm.See {
+			return Invalid("category", "must be a local category you can see")
+		}
+		if _, err := m.tx.Exec(ctx, `UPDATE threads SET category_id = $2 WHERE id = $1`, threadID, to.ID); err != nil {
+			return err
+		}
+		if m.thread.DeletedAt == nil {
+			for _, c := range []struct {
+				id    int64
+				delta int
+			}{{m.cat.ID, -1}, {to.ID, 1}} {
+				if _, err := m.tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + $2,
+					post_count = post_count + $2 * $3 WHERE id = $1`, c.id, c.delta, m.thread.PostCount); err != nil {
+					return err
+				}
+				if err := refreshCategoryActivity(ctx, m.tx, c.id); err != nil {
+					return err
+				}
+			}
+		}
+		from := m.cat.ID
+		if _, err := f.recordActivity(ctx, m.tx, NewActivity{Verb: VerbMove, ActorID: m.actor.ActorID, ThreadID: &threadID,
+			CategoryID: &to.ID, Details: map[string]any{"from": from}}); err != nil {
+			return err
+		}
+		return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: "move_thread", ThreadID: &threadID, CategoryID: &to.ID,
+			TargetActorID: &m.thread.AuthorID, Details: []byte(fmt.Sprintf(`{"from": %d}`, from))})
+	})
+}
+
+// recordAndLog records a thread-level activity by the moderator and logs it.
+func (f *Forum) recordAndLog(ctx context.Context, m moderation, verb Verb, action, reason string, details map[string]any) error {
+	if _, err := f.recordActivity(ctx, m.tx, NewActivity{Verb: verb, ActorID: m.actor.ActorID, ThreadID: &m.thread.ID,
+		CategoryID: &m.cat.ID, Details: details}); err != nil {
+		return err
+	}
+	return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: action, ThreadID: &m.thread.ID, CategoryID: &m.cat.ID,
+		TargetActorID: &m.thread.AuthorID, Reason: reason})
+}
+
+// threadOfPost is the thread a post belongs to.
+func (f *Forum) threadOfPost(ctx context.Context, postID int64) (int64, error) {
+	var id int64
+	if err := f.db.QueryRow(ctx, `SELECT thread_id FROM posts WHERE id = $1`, postID).Scan(&id); err != nil {
+		return 0, notFound(err, fmt.Sprintf("post %d", postID))
+	}
+	return id, nil
+}
+
+func hideAction(what string, hidden bool) string {
+	if hidden {
+		return "hide_" + what
+	}
+	return "unhide_" + what
+}

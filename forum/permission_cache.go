@@ -1,0 +1,231 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Permissions are read on every page and change a few times a year, so each process compiles them
+// once per role set and keeps them in memory.
+//
+// Invalidation, and why this way: migration 0020's triggers NOTIFY stoa_categories_changed whenever
+// categories or their grids change, whoever changes them, and ListenForChanges drops the cache when
+// a notification arrives. That costs nothing per request, where checking a version number would
+// cost a query on every page. The process that makes a change also drops its own cache at once
+// (so an admin sees their change on the next page), a category the cache has not heard of triggers
+// a reload, and a snapshot never lives longer than permSnapshotTTL, which bounds staleness if a
+// notification is ever lost (the listener reconnecting, or a process that does not listen).
+const (
+	permissionsChannel = "stoa_categories_changed"
+	permSnapshotTTL    = 5 * time.Minute
+	// missReloadEvery bounds reloads caused by unknown category ids.
+	missReloadEvery = time.Second
+)
+
+type permCache struct {
+	mu       sync.Mutex
+	snap     *permSnapshot
+	gen      uint64 // bumped by invalidate; a load started under an older gen is not installed
+	lastMiss time.Time
+	loadMu   sync.Mutex // one load at a time; the others wait and use its result
+}
+
+// permSnapshot is the rules of every category at one moment, with the permissions compiled from
+// them per role set (lazily: most processes only ever see a few role sets).
+type permSnapshot struct {
+	loadedAt time.Time
+	rules    []categoryRules // parents before children
+	mu       sync.Mutex
+	compiled map[string]*compiledPerms
+}
+
+type compiledPerms struct {
+	byCategory map[int64]Permission
+	visible    []int64
+}
+
+func (c *permCache) invalidate() {
+	c.mu.Lock()
+	c.snap = nil
+	c.gen++
+	c.mu.Unlock()
+}
+
+func (c *permCache) current() (*permSnapshot, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != nil && time.Since(c.snap.loadedAt) > permSnapshotTTL {
+		c.snap = nil
+	}
+	return c.snap, c.gen
+}
+
+func (c *permCache) snapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
+	if s, _ := c.current(); s != nil {
+		return s, nil
+	}
+	c.loadMu.Lock()
+	defer c.loadMu.Unlock()
+	s, gen := c.current()
+	if s != nil {
+		return s, nil
+	}
+	s, err := loadPermSnapshot(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		c.snap = s
+	}
+	c.mu.Unlock()
+	return s, nil
+}
+
+func (c *permCache) compiledFor(ctx context.Context, f *Forum, v Viewer) (*compiledPerms, error) {
+	s, err := c.snapshot(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return s.compiledFor(roleSet(v)), nil
+}
+
+// reloadForMissing drops the snapshot (at most once per missReloadEvery) because a caller holds a
+// category the snapshot does not know, and returns the fresh compilation.
+func (c *permCache) reloadForMissing(ctx context.Context, f *Forum, v Viewer) (*compiledPerms, error) {
+	c.mu.Lock()
+	if time.Since(c.lastMiss) >= missReloadEvery {
+		c.lastMiss = time.Now()
+		c.snap = nil
+		c.gen++
+	}
+	c.mu.Unlock()
+	return c.compiledFor(ctx, f, v)
+}
+
+func (s *permSnapshot) compiledFor(roles []Role) *compiledPerms {
+	key := rolesKey(roles)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cp, ok := s.compiled[key]; ok {
+		return cp
+	}
+	cp := &compiledPerms{byCategory: make(map[int64]Permission, len(s.rules))}
+	for _, r := range s.rules {
+		var parent *Permission
+		if r.ParentID != nil {
+			if pp, ok := cp.byCategory[*r.ParentID]; ok {
+				parent = &pp
+			}
+		}
+		p := compile(roles, r, parent)
+		cp.byCategory[r.ID] = p
+		if p.See {
+			cp.visible = append(cp.visible, r.ID)
+		}
+	}
+	slices.Sort(cp.visible)
+	s.compiled[key] = cp
+	return cp
+}
+
+func rolesKey(roles []Role) string {
+	parts := make([]string, len(roles))
+	for i, r := range roles {
+		parts[i] = string(r)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ",")
+}
+
+func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
+	type catRow struct {
+		ID               int64  `db:"id"`
+		ParentID         *int64 `db:"parent_id"`
+		RestrictedToMods bool   `db:"posting_restricted_to_mods"`
+	}
+	type gridRow struct {
+		CategoryID int64 `db:"category_id"`
+		RolePermission
+	}
+	// Parents first, so compiling can look a parent up before its children.
+	rows, err := f.db.Query(ctx, `SELECT id, parent_id, posting_restricted_to_mods FROM categories
+		ORDER BY parent_id IS NOT NULL, id`)
+	if err != nil {
+		return nil, fmt.Errorf("load category rules: %w", err)
+	}
+	cats, err := pgx.CollectRows(rows, pgx.RowToStructByName[catRow])
+	if err != nil {
+		return nil, fmt.Errorf("load category rules: %w", err)
+	}
+	rows, err = f.db.Query(ctx, `SELECT category_id, role, may_see, may_start, may_reply FROM category_permissions`)
+	if err != nil {
+		return nil, fmt.Errorf("load category permissions: %w", err)
+	}
+	grid, err := pgx.CollectRows(rows, pgx.RowToStructByName[gridRow])
+	if err != nil {
+		return nil, fmt.Errorf("load category permissions: %w", err)
+	}
+	byCat := map[int64]map[Role]RolePermission{}
+	for _, g := range grid {
+		if byCat[g.CategoryID] == nil {
+			byCat[g.CategoryID] = map[Role]RolePermission{}
+		}
+		byCat[g.CategoryID][g.Role] = g.RolePermission
+	}
+	s := &permSnapshot{loadedAt: time.Now(), compiled: map[string]*compiledPerms{}}
+	for _, c := range cats {
+		s.rules = append(s.rules, categoryRules{ID: c.ID, ParentID: c.ParentID, RestrictedToMods: c.RestrictedToMods, Grid: byCat[c.ID]})
+	}
+	return s, nil
+}
+
+// ListenForChanges keeps this process's permission cache in step with changes made anywhere: it
+// LISTENs on its own connection (outside the pool) and drops the cache on every notification, and
+// on every (re)connection, since changes may have been missed while disconnected. It blocks until
+// ctx ends, reconnecting with backoff; onError (may be nil) hears of connection failures.
+func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := f.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if onError != nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+func (f *Forum) listenOnce(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, f.db.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("permission listener: connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+permissionsChannel); err != nil {
+		return fmt.Errorf("permission listener: listen: %w", err)
+	}
+	f.perms.invalidate()
+	if f.listening != nil {
+		f.listening()
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return fmt.Errorf("permission listener: %w", err)
+		}
+		f.perms.invalidate()
+	}
+}

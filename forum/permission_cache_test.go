@@ -1,0 +1,104 @@
+package forum
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stoa-forum/stoa/internal/testdb"
+)
+
+// Two Forums on one database stand for two processes: a change made through one reaches the other
+// through NOTIFY, long before the snapshot's TTL.
+func TestPermissionChangesReachOtherProcesses(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	secret := []byte("listen-test-secret-0123456789abcdef")
+	writer, err := New(pool, Options{Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := New(pool, Options{Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := Viewer{ActorID: -1, Username: "root", Role: RoleAdmin}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, err := writer.CreateCategory(ctx, admin, NewCategory{Slug: "secret", Title: "Secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	subscribed := make(chan struct{}, 1)
+	reader.listening = func() { subscribed <- struct{}{} }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		reader.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
+	}()
+	select {
+	case <-subscribed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("listener did not subscribe")
+	}
+	// Warm the reader's cache after it subscribed: only a notification can refresh it now.
+	if p, err := reader.Permissions(ctx, Guest, c); err != nil || !p.See {
+		t.Fatalf("guest cannot see a new category: %+v %v", p, err)
+	}
+	if err := writer.SetPermissionGrid(ctx, admin, c.ID, []RolePermission{{Role: RoleGuest}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, err := reader.Permissions(ctx, Guest, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.See {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other process still lets guests see the category")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
+
+func TestPermissionCacheLoadsOncePerSnapshot(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	f, err := New(pool, Options{Secret: []byte("cache-test-secret-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	admin := Viewer{ActorID: -1, Username: "root", Role: RoleAdmin}
+	c, err := f.CreateCategory(ctx, admin, NewCategory{Slug: "one", Title: "One"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Permissions(ctx, Guest, c); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := f.perms.current()
+	for _, v := range []Viewer{Guest, {ActorID: 5, Role: RoleMember}, admin} {
+		if _, err := f.Permissions(ctx, v, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if second, _ := f.perms.current(); second != first || len(second.compiled) != 3 {
+		t.Fatalf("snapshot reloaded or role sets not compiled once each (%d)", len(second.compiled))
+	}
+	if err := f.SetPermissionGrid(ctx, admin, c.ID, []RolePermission{{Role: RoleGuest}}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := f.perms.current(); s != nil {
+		t.Fatal("a change in this process did not drop its own cache")
+	}
+	if p, err := f.Permissions(ctx, Guest, c); err != nil || p.See {
+		t.Fatalf("after the change guest sees %+v (%v)", p, err)
+	}
+}

@@ -1,0 +1,260 @@
+package forum_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+func TestEditKeepsHistory(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, opener := fx.thread(t, fx.alice, fx.cat, "Original title", "first version")
+
+	// No change: no history, no activity.
+	if _, err := fx.f.EditPost(fx.ctx, fx.alice.Viewer(), opener.ID, forum.PostEdit{Body: "first version"}); err != nil {
+		t.Fatal(err)
+	}
+	newTitle := "Better title"
+	edited, err := fx.f.EditPost(fx.ctx, fx.alice.Viewer(), opener.ID, forum.PostEdit{Body: "second *version*", Title: &newTitle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.EditedAt == nil || !strings.Contains(edited.HTML, "<em>version</em>") || edited.Source != "second *version*" {
+		t.Fatalf("edited post %+v", edited)
+	}
+	// Staff may edit someone else's post; that is recorded as their edit.
+	if _, err := fx.f.EditPost(fx.ctx, fx.mod.Viewer(), opener.ID, forum.PostEdit{Body: "third version"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fx.f.EditPost(fx.ctx, fx.bob.Viewer(), opener.ID, forum.PostEdit{Body: "vandalism"})
+	wantErr(t, "another member's edit", err, forum.ErrForbidden)
+
+	cur, revs, err := fx.f.PostHistory(fx.ctx, forum.Guest, opener.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur.Source != "third version" || len(revs) != 2 {
+		t.Fatalf("current %q with %d revisions, want third version with 2", cur.Source, len(revs))
+	}
+	if revs[0].Source != "second *version*" || revs[0].EditorUsername != "molly" || revs[0].Title != nil {
+		t.Errorf("newest revision %+v", revs[0])
+	}
+	if revs[1].Source != "first version" || revs[1].EditorUsername != "alice" || revs[1].Title == nil || *revs[1].Title != "Original title" {
+		t.Errorf("oldest revision %+v", revs[1])
+	}
+	tv, err := fx.f.ThreadByID(fx.ctx, forum.Guest, th.ID)
+	if err != nil || tv.Title != "Better title" {
+		t.Fatalf("thread title %q (%v)", tv.Title, err)
+	}
+	if got := fx.activities(t, th.ID); !slices.Equal(got, []forum.Verb{forum.VerbCreate, forum.VerbUpdate, forum.VerbUpdate}) {
+		t.Errorf("activities %v", got)
+	}
+
+	// Only the opener's edit can rename the thread.
+	reply := fx.reply(t, fx.bob, th.ID, "a reply")
+	_, err = fx.f.EditPost(fx.ctx, fx.bob.Viewer(), reply.ID, forum.PostEdit{Body: "a reply", Title: &newTitle})
+	wantInvalid(t, "title on a reply", err, "title")
+}
+
+func TestSoftDeleteKeepsThePositionAndHidesTheContent(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Thread", "opener")
+	r1 := fx.reply(t, fx.bob, th.ID, "regrettable")
+	fx.reply(t, fx.alice, th.ID, "after")
+
+	wantErr(t, "someone else's post", fx.f.DeletePost(fx.ctx, fx.alice.Viewer(), r1.ID, ""), forum.ErrForbidden)
+	if err := fx.f.DeletePost(fx.ctx, fx.bob.Viewer(), r1.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	page, err := fx.f.ThreadPageOf(fx.ctx, fx.alice.Viewer(), th.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Posts) != 3 || page.Posts[1].ID != r1.ID || page.Posts[1].Position != 2 || page.Posts[2].Position != 3 {
+		t.Fatalf("positions after delete: %+v", page.Posts)
+	}
+	gone := page.Posts[1]
+	if !gone.Deleted() || !gone.Redacted || gone.HTML != "" || gone.Source != "" {
+		t.Fatalf("deleted post shown to a member: %+v", gone)
+	}
+	staffPage, err := fx.f.ThreadPageOf(fx.ctx, fx.mod.Viewer(), th.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := staffPage.Posts[1]; s.Redacted || !strings.Contains(s.HTML, "regrettable") {
+		t.Fatalf("staff cannot read the deleted post: %+v", s)
+	}
+	_, err = fx.f.EditPost(fx.ctx, fx.bob.Viewer(), r1.ID, forum.PostEdit{Body: "undo"})
+	wantErr(t, "edit deleted", err, forum.ErrGone)
+	_, err = fx.f.LikePost(fx.ctx, fx.alice.Viewer(), r1.ID)
+	wantErr(t, "like deleted", err, forum.ErrGone)
+	_, err = fx.f.QuoteMarkdown(fx.ctx, fx.alice.Viewer(), r1.ID)
+	wantErr(t, "quote deleted", err, forum.ErrGone)
+	if got := fx.activities(t, th.ID); got[len(got)-1] != forum.VerbDelete {
+		t.Errorf("activities %v, want a delete last", got)
+	}
+	if got := fx.modActions(t); len(got) != 0 {
+		t.Errorf("an author deleting their own post was logged as moderation: %v", got)
+	}
+}
+
+func TestDeletingTheOpenerDeletesTheThread(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, opener := fx.thread(t, fx.alice, fx.cat, "Doomed", "opener")
+	fx.reply(t, fx.bob, th.ID, "reply")
+	keep, _ := fx.thread(t, fx.bob, fx.cat, "Keeper", "stays")
+	if err := fx.f.DeletePost(fx.ctx, fx.mod.Viewer(), opener.ID, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := fx.f.ThreadByID(fx.ctx, fx.alice.Viewer(), th.ID)
+	wantErr(t, "member reads a deleted thread", err, forum.ErrGone)
+	if _, err := fx.f.ThreadByID(fx.ctx, fx.mod.Viewer(), th.ID); err != nil {
+		t.Fatalf("staff cannot read a deleted thread: %v", err)
+	}
+	_, err = fx.f.CreatePost(fx.ctx, fx.mod.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "x"})
+	wantErr(t, "reply to a deleted thread", err, forum.ErrGone)
+	c, err := fx.f.CategoryByID(fx.ctx, fx.cat.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ThreadCount != 1 || c.PostCount != 1 {
+		t.Errorf("category counts %d threads %d posts, want 1 and 1", c.ThreadCount, c.PostCount)
+	}
+	list, err := fx.f.CategoryThreads(fx.ctx, fx.mod.Viewer(), c, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Threads) != 1 || list.Threads[0].ID != keep.ID {
+		t.Errorf("list after delete: %+v", list.Threads)
+	}
+	if got := fx.modActions(t); !slices.Equal(got, []string{"delete_thread"}) {
+		t.Errorf("moderation log %v", got)
+	}
+}
+
+func TestHiddenPostsAreWithheldFromOthers(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Thread", "opener")
+	r := fx.reply(t, fx.bob, th.ID, "rude words")
+	wantErr(t, "member hides", fx.f.HidePost(fx.ctx, fx.alice.Viewer(), r.ID, true, ""), forum.ErrForbidden)
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), r.ID, true, "rude"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who      forum.Viewer
+		redacted bool
+	}{{forum.Guest, true}, {fx.alice.Viewer(), true}, {fx.bob.Viewer(), false}, {fx.mod.Viewer(), false}} {
+		p, err := fx.f.PostByID(fx.ctx, c.who, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Redacted != c.redacted || (!c.redacted && !strings.Contains(p.HTML, "rude words")) {
+			t.Errorf("%q sees redacted=%v html=%q", c.who.Username, p.Redacted, p.HTML)
+		}
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), r.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := fx.f.PostByID(fx.ctx, forum.Guest, r.ID); err != nil || p.Redacted {
+		t.Fatalf("restored post still withheld: %v", err)
+	}
+}
+
+func TestTamperedHTMLIsRenderedAgainFromSource(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Thread", "opener")
+	r := fx.reply(t, fx.bob, th.ID, "honest *words*")
+	evil := `<p>honest</p><script>alert(1)</script>`
+	if _, err := fx.pool.Exec(fx.ctx, `UPDATE posts SET html = $2 WHERE id = $1`, r.ID, evil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := fx.f.PostByID(fx.ctx, forum.Guest, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got.HTML, "<script") || !strings.Contains(got.HTML, "honest <em>words</em>") {
+		t.Fatalf("tampered HTML served: %s", got.HTML)
+	}
+	var stored string
+	if err := fx.pool.QueryRow(fx.ctx, `SELECT html FROM posts WHERE id = $1`, r.ID).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored != got.HTML {
+		t.Fatalf("re-rendered HTML not saved: %s", stored)
+	}
+	// A MAC copied from another post does not verify either.
+	if _, err := fx.pool.Exec(fx.ctx, `UPDATE posts SET html = (SELECT html FROM posts WHERE position = 1 AND thread_id = $2),
+		html_mac = (SELECT html_mac FROM posts WHERE position = 1 AND thread_id = $2) WHERE id = $1`, r.ID, th.ID); err != nil {
+		t.Fatal(err)
+	}
+	page, err := fx.f.ThreadPageOf(fx.ctx, forum.Guest, th.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.Posts[1].HTML, "honest") {
+		t.Fatalf("a MAC moved from another row was trusted: %s", page.Posts[1].HTML)
+	}
+}
+
+func TestLikes(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, opener := fx.thread(t, fx.alice, fx.cat, "Likeable", "opener")
+	_, err := fx.f.LikePost(fx.ctx, fx.alice.Viewer(), opener.ID)
+	wantErr(t, "self-like", err, forum.ErrForbidden)
+	_, err = fx.f.LikePost(fx.ctx, forum.Guest, opener.ID)
+	wantErr(t, "guest like", err, forum.ErrUnauthorized)
+	for i := 0; i < 2; i++ {
+		n, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), opener.ID)
+		if err != nil || n != 1 {
+			t.Fatalf("like #%d: count %d, %v", i+1, n, err)
+		}
+	}
+	if n, err := fx.f.LikePost(fx.ctx, fx.mod.Viewer(), opener.ID); err != nil || n != 2 {
+		t.Fatalf("second liker: %d, %v", n, err)
+	}
+	p, err := fx.f.PostByID(fx.ctx, fx.bob.Viewer(), opener.ID)
+	if err != nil || !p.Liked || p.LikeCount != 2 {
+		t.Fatalf("bob's view: liked=%v count=%d (%v)", p.Liked, p.LikeCount, err)
+	}
+	if p, _ := fx.f.PostByID(fx.ctx, fx.alice.Viewer(), opener.ID); p.Liked {
+		t.Fatal("alice's view says she likes it")
+	}
+	for i := 0; i < 2; i++ {
+		if n, err := fx.f.UnlikePost(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil || n != 1 {
+			t.Fatalf("unlike #%d: %d, %v", i+1, n, err)
+		}
+	}
+	if got := fx.activities(t, th.ID); !slices.Equal(got, []forum.Verb{forum.VerbCreate, forum.VerbLike, forum.VerbLike, forum.VerbUndoLike}) {
+		t.Errorf("activities %v: a repeated like or unlike was recorded", got)
+	}
+	// Liking is allowed in a locked thread: it adds no text.
+	if err := fx.f.LockThread(fx.ctx, fx.mod.Viewer(), th.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil {
+		t.Fatalf("like in a locked thread: %v", err)
+	}
+}
+
+func TestPostTagsForFederation(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	_, opener := fx.thread(t, fx.alice, fx.cat, "Tags", "cc @bob and @zoe@social.example about #Go, not `@code`")
+	mentions, tags := fx.f.PostTags(opener)
+	want := []forum.Mention{{Username: "bob"}, {Username: "zoe", Domain: "social.example"}}
+	if !slices.Equal(mentions, want) || !slices.Equal(tags, []string{"Go"}) {
+		t.Fatalf("mentions %v tags %v", mentions, tags)
+	}
+	opener.Redacted = true
+	if m, h := fx.f.PostTags(opener); m != nil || h != nil {
+		t.Fatal("a withheld post revealed its tags")
+	}
+}

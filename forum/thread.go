@@ -1,0 +1,320 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Thread is a conversation: a title and its posts, the first of which (position 1) opens it.
+type Thread struct {
+	ID         int64  `db:"id"`
+	CategoryID int64  `db:"category_id"`
+	AuthorID   int64  `db:"author_id"`
+	ActorID    *int64 `db:"actor_id"`
+	Title      string `db:"title"`
+	// APID is set for threads that live on another server (their context collection's id).
+	APID       string     `db:"ap_id"`
+	CreatedAt  time.Time  `db:"created_at"`
+	LastPostAt time.Time  `db:"last_post_at"`
+	LastPostID *int64     `db:"last_post_id"`
+	PostCount  int        `db:"post_count"`
+	LockedAt   *time.Time `db:"locked_at"`
+	PinnedAt   *time.Time `db:"pinned_at"`
+	HiddenAt   *time.Time `db:"hidden_at"`
+	DeletedAt  *time.Time `db:"deleted_at"`
+}
+
+// Locked reports whether only staff may still reply.
+func (t Thread) Locked() bool { return t.LockedAt != nil }
+
+// Pinned reports whether the thread is listed first on its category's page.
+func (t Thread) Pinned() bool { return t.PinnedAt != nil }
+
+// Author is the public face of whoever wrote a thread or post, scanned flat (pgx fills embedded
+// structs as if their fields were the outer struct's).
+type Author struct {
+	AuthorUsername    string `db:"author_username"`
+	AuthorDomain      string `db:"author_domain"`
+	AuthorDisplayName string `db:"author_display_name"`
+	AuthorAPID        string `db:"author_ap_id"`
+	AuthorURL         string `db:"author_url"`
+	AuthorAvatarURL   string `db:"author_avatar_url"`
+}
+
+// AuthorLocal reports whether the author is a member here.
+func (a Author) AuthorLocal() bool { return a.AuthorDomain == "" }
+
+// AuthorHandle is username for members and username@domain for remote people.
+func (a Author) AuthorHandle() string {
+	if a.AuthorLocal() {
+		return a.AuthorUsername
+	}
+	return a.AuthorUsername + "@" + a.AuthorDomain
+}
+
+// AuthorName is what pages show: the display name, else the handle.
+func (a Author) AuthorName() string {
+	if a.AuthorDisplayName != "" {
+		return a.AuthorDisplayName
+	}
+	return a.AuthorHandle()
+}
+
+const (
+	threadColumns = `t.id, t.category_id, t.author_id, t.actor_id, t.title, coalesce(t.ap_id, '') AS ap_id, t.created_at,
+		t.last_post_at, t.last_post_id, t.post_count, t.locked_at, t.pinned_at, t.hidden_at, t.deleted_at`
+	authorColumns = `au.username AS author_username, coalesce(au.domain, '') AS author_domain,
+		au.display_name AS author_display_name, coalesce(au.ap_id, '') AS author_ap_id,
+		coalesce(au.url, '') AS author_url, coalesce(au.avatar_url, '') AS author_avatar_url`
+)
+
+// ThreadView is a thread as one viewer sees it: with its author, its category, and what the
+// viewer may do there.
+type ThreadView struct {
+	Thread
+	Author
+	Category Category   `db:"-"`
+	Can      Permission `db:"-"`
+}
+
+// CanReply reports whether the viewer may reply now: allowed in the category, and the thread open
+// (staff may answer in locked threads, to explain why they locked them).
+func (t ThreadView) CanReply() bool {
+	return t.Can.Reply && t.DeletedAt == nil && (!t.Locked() || t.Can.Moderate)
+}
+
+// Thread titles and post bodies, in characters.
+const (
+	MaxTitleLen = 200
+	MaxBodyLen  = 32000
+)
+
+// NewThread is the input to CreateThread.
+type NewThread struct {
+	CategoryID int64
+	Title      string
+	Body       string
+}
+
+// normalizeTitle trims and collapses runs of white space (a title is one line).
+func normalizeTitle(s string) string {
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+func validateTitle(v *ValidationError, title string) {
+	if title == "" {
+		v.Add("title", "is required")
+	} else if n := len([]rune(title)); n > MaxTitleLen {
+		v.Add("title", "must be at most %d characters (it has %d)", MaxTitleLen, n)
+	}
+}
+
+func validateBody(v *ValidationError, body string) {
+	if strings.TrimSpace(body) == "" {
+		v.Add("body", "is required")
+	} else if n := len([]rune(body)); n > MaxBodyLen {
+		v.Add("body", "must be at most %d characters (it has %d)", MaxBodyLen, n)
+	}
+}
+
+// CreateThread starts a thread in a category: the thread row and its opening post in one
+// transaction, with the Create activity federation publishes.
+func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thread, Post, error) {
+	in.Title = normalizeTitle(in.Title)
+	v := &ValidationError{}
+	validateTitle(v, in.Title)
+	validateBody(v, in.Body)
+	if err := v.Err(); err != nil {
+		return Thread{}, Post{}, err
+	}
+	rendered := f.markup.RenderMarkdown(in.Body)
+	var threadID, postID int64
+	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		actor, err := actingMember(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		c, err := f.CategoryByID(ctx, in.CategoryID)
+		if err != nil {
+			return err
+		}
+		perm, err := f.Permissions(ctx, actor, c)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !perm.See:
+			return fmt.Errorf("category %d: %w", c.ID, ErrNotFound)
+		case !perm.Start:
+			return fmt.Errorf("start a thread in %s: %w", c.Slug, ErrForbidden)
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO threads (category_id, author_id, title) VALUES ($1, $2, $3) RETURNING id`,
+			c.ID, actor.ActorID, in.Title).Scan(&threadID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + 1 WHERE id = $1`, c.ID); err != nil {
+			return err
+		}
+		placed, err := f.insertPost(ctx, tx, postInsert{
+			ThreadID: threadID, AuthorID: actor.ActorID, Source: in.Body, SourceKind: "markdown", HTML: rendered.HTML,
+		})
+		if err != nil {
+			return err
+		}
+		postID = placed.ID
+		_, err = f.recordActivity(ctx, tx, NewActivity{Verb: VerbCreate, ActorID: actor.ActorID, ThreadID: &threadID, PostID: &postID, CategoryID: &c.ID})
+		return err
+	})
+	if err != nil {
+		return Thread{}, Post{}, fmt.Errorf("create thread: %w", err)
+	}
+	tv, err := f.ThreadByID(ctx, by, threadID)
+	if err != nil {
+		return Thread{}, Post{}, err
+	}
+	p, err := f.PostByID(ctx, by, postID)
+	return tv.Thread, p, err
+}
+
+// ThreadByID loads a thread as v sees it. A thread v may not see is ErrNotFound (its existence is
+// not revealed); a deleted one is ErrGone except to staff.
+func (f *Forum) ThreadByID(ctx context.Context, v Viewer, id int64) (ThreadView, error) {
+	rows, err := f.db.Query(ctx, "SELECT "+threadColumns+", "+authorColumns+`
+		FROM threads t JOIN actors au ON au.id = t.author_id WHERE t.id = $1`, id)
+	if err != nil {
+		return ThreadView{}, fmt.Errorf("thread %d: %w", id, err)
+	}
+	tv, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[ThreadView])
+	if err != nil {
+		return ThreadView{}, notFound(err, fmt.Sprintf("thread %d", id))
+	}
+	if tv.Category, err = f.CategoryByID(ctx, tv.CategoryID); err != nil {
+		return ThreadView{}, err
+	}
+	if tv.Can, err = f.Permissions(ctx, v, tv.Category); err != nil {
+		return ThreadView{}, err
+	}
+	if err := threadVisible(v, tv.Can, tv.Thread); err != nil {
+		return ThreadView{}, err
+	}
+	return tv, nil
+}
+
+// threadVisible applies the reading rules: the category must be visible, a hidden thread is seen
+// only by staff and its author, a deleted one only by staff.
+func threadVisible(v Viewer, p Permission, t Thread) error {
+	switch {
+	case !p.See:
+		return fmt.Errorf("thread %d: %w", t.ID, ErrNotFound)
+	case t.DeletedAt != nil && !p.Moderate:
+		return fmt.Errorf("thread %d: %w", t.ID, ErrGone)
+	case t.HiddenAt != nil && !p.Moderate && (!v.SignedIn() || t.AuthorID != v.ActorID):
+		return fmt.Errorf("thread %d: %w", t.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// threadForWrite locks a thread's row for the rest of tx and returns it with its category and what
+// v may do there, after the reading rules. Every change to a thread or its posts starts here, so
+// concurrent replies, edits and moderation of one thread are serialised.
+func (f *Forum) threadForWrite(ctx context.Context, tx pgx.Tx, v Viewer, id int64) (Thread, Category, Permission, error) {
+	rows, err := tx.Query(ctx, "SELECT "+threadColumns+" FROM threads t WHERE t.id = $1 FOR UPDATE", id)
+	if err != nil {
+		return Thread{}, Category{}, Permission{}, err
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Thread])
+	if err != nil {
+		return Thread{}, Category{}, Permission{}, notFound(err, fmt.Sprintf("thread %d", id))
+	}
+	c, err := f.CategoryByID(ctx, t.CategoryID)
+	if err != nil {
+		return Thread{}, Category{}, Permission{}, err
+	}
+	p, err := f.Permissions(ctx, v, c)
+	if err != nil {
+		return Thread{}, Category{}, Permission{}, err
+	}
+	if err := threadVisible(v, p, t); err != nil {
+		return Thread{}, Category{}, Permission{}, err
+	}
+	return t, c, p, nil
+}
+
+// PostsPerPage is how many posts a thread page shows; page N holds positions (N-1)*30+1 to N*30.
+const PostsPerPage = 30
+
+// PageOf is the thread page a position falls on.
+func PageOf(position int) int { return (position-1)/PostsPerPage + 1 }
+
+// ThreadPage is one page of a thread.
+type ThreadPage struct {
+	Thread ThreadView
+	Posts  []Post
+	Page   int
+	Pages  int
+}
+
+// ThreadPageOf loads page n (from 1) of a thread for v. Pages are position ranges, so page 500 of a
+// long thread costs what page 1 does. A page past the end is ErrNotFound.
+func (f *Forum) ThreadPageOf(ctx context.Context, v Viewer, threadID int64, n int) (ThreadPage, error) {
+	tv, err := f.ThreadByID(ctx, v, threadID)
+	if err != nil {
+		return ThreadPage{}, err
+	}
+	pages := max(PageOf(tv.PostCount), 1)
+	if n < 1 || n > pages {
+		return ThreadPage{}, fmt.Errorf("thread %d page %d of %d: %w", threadID, n, pages, ErrNotFound)
+	}
+	first := (n-1)*PostsPerPage + 1
+	posts, err := f.postsInRange(ctx, v, tv, first, first+PostsPerPage-1)
+	if err != nil {
+		return ThreadPage{}, err
+	}
+	return ThreadPage{Thread: tv, Posts: posts, Page: n, Pages: pages}, nil
+}
+
+// ThreadPostsAfter lists up to limit posts after a position (0 for the start): the API's cursor
+// pagination. next is the position to continue after, 0 at the end.
+func (f *Forum) ThreadPostsAfter(ctx context.Context, v Viewer, threadID int64, after, limit int) (ThreadView, []Post, int, error) {
+	if limit <= 0 || limit > 100 {
+		limit = PostsPerPage
+	}
+	tv, err := f.ThreadByID(ctx, v, threadID)
+	if err != nil {
+		return ThreadView{}, nil, 0, err
+	}
+	if after < 0 {
+		return ThreadView{}, nil, 0, Invalid("cursor", "is not valid")
+	}
+	posts, err := f.postsInRange(ctx, v, tv, after+1, after+limit)
+	if err != nil {
+		return ThreadView{}, nil, 0, err
+	}
+	next := 0
+	if len(posts) > 0 && posts[len(posts)-1].Position < tv.PostCount {
+		next = posts[len(posts)-1].Position
+	}
+	return tv, posts, next, nil
+}
+
+// PostLocation says where a post is: its thread and the page it is on (for /p/{id} links).
+func (f *Forum) PostLocation(ctx context.Context, v Viewer, postID int64) (threadID int64, page int, err error) {
+	var position int
+	err = f.db.QueryRow(ctx, `SELECT thread_id, position FROM posts WHERE id = $1`, postID).Scan(&threadID, &position)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, fmt.Errorf("post %d: %w", postID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("post %d: %w", postID, err)
+	}
+	if _, err := f.ThreadByID(ctx, v, threadID); err != nil {
+		return 0, 0, err
+	}
+	return threadID, PageOf(position), nil
+}

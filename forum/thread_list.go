@@ -1,0 +1,270 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Lists of threads are ordered by last activity and paged by keyset on (last_post_at, id), never
+// OFFSET: page 1,000 costs what page 1 does, and a thread bumped while someone pages does not make
+// them see a row twice. The queries are written limit-first (PERFORMANCE.md): the inner SELECT
+// walks threads_category_activity or threads_activity and stops at the limit, and only those rows
+// are joined to authors and categories.
+
+// ThreadsPerPage is the length of a thread list page.
+const ThreadsPerPage = 30
+
+// ThreadSummary is a thread as a list shows it.
+type ThreadSummary struct {
+	Thread
+	Author
+	CategorySlug       string `db:"category_slug"`
+	CategoryDomain     string `db:"category_domain"`
+	CategoryTitle      string `db:"category_title"`
+	LastPosterName     string `db:"last_poster_name"`
+	LastPosterUsername string `db:"last_poster_username"`
+}
+
+// CategoryHandle is slug for local categories and slug@domain for remote ones.
+func (s ThreadSummary) CategoryHandle() string {
+	if s.CategoryDomain == "" {
+		return s.CategorySlug
+	}
+	return s.CategorySlug + "@" + s.CategoryDomain
+}
+
+// ThreadList is one page of a list. Pinned is filled on the first page of a category only. Next is
+// the cursor of the following page, "" on the last one.
+type ThreadList struct {
+	Pinned  []ThreadSummary
+	Threads []ThreadSummary
+	Next    string
+}
+
+// ThreadCursor is a position in a list: the last row of the previous page.
+type ThreadCursor struct {
+	LastPostAt time.Time
+	ID         int64
+}
+
+// String encodes the cursor for a URL.
+func (c ThreadCursor) String() string {
+	return strconv.FormatInt(c.LastPostAt.UnixMicro(), 10) + "_" + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseThreadCursor decodes a cursor; "" is the start of the list.
+func ParseThreadCursor(s string) (*ThreadCursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	ts, id, ok := strings.Cut(s, "_")
+	micros, err1 := strconv.ParseInt(ts, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n <= 0 {
+		return nil, Invalid("cursor", "is not a cursor this server gave out")
+	}
+	return &ThreadCursor{LastPostAt: time.UnixMicro(micros), ID: n}, nil
+}
+
+const summaryJoins = `
+	JOIN actors au ON au.id = t.author_id
+	JOIN categories c ON c.id = t.category_id
+	LEFT JOIN posts lp ON lp.id = t.last_post_id
+	LEFT JOIN actors la ON la.id = lp.author_id`
+
+const summaryColumns = threadColumns + ", " + authorColumns + `, c.slug AS category_slug,
+	coalesce(c.domain, '') AS category_domain, c.title AS category_title,
+	coalesce(nullif(la.display_name, ''), la.username, '') AS last_poster_name,
+	coalesce(la.username, '') AS last_poster_username`
+
+// CategoryThreads lists a category's threads for v, pinned ones first on the first page.
+func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, cursor string, limit int) (ThreadList, error) {
+	perm, err := f.Permissions(ctx, v, c)
+	if err != nil {
+		return ThreadList{}, err
+	}
+	if !perm.See {
+		return ThreadList{}, fmt.Errorf("category %s: %w", c.Slug, ErrNotFound)
+	}
+	cur, err := ParseThreadCursor(cursor)
+	if err != nil {
+		return ThreadList{}, err
+	}
+	limit = listLimit(limit)
+	var list ThreadList
+	if cur == nil {
+		rows, err := f.db.Query(ctx, "SELECT "+summaryColumns+` FROM (
+				SELECT * FROM threads WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL
+				ORDER BY pinned_at DESC LIMIT 20) t`+summaryJoins+` ORDER BY t.pinned_at DESC`, c.ID)
+		if list.Pinned, err = collectSummaries(rows, err); err != nil {
+			return ThreadList{}, fmt.Errorf("pinned threads of %s: %w", c.Slug, err)
+		}
+	}
+	var rows pgx.Rows
+	if cur == nil {
+		rows, err = f.db.Query(ctx, categoryThreadsSQL(false), c.ID, limit+1)
+	} else {
+		rows, err = f.db.Query(ctx, categoryThreadsSQL(true), c.ID, limit+1, cur.LastPostAt, cur.ID)
+	}
+	threads, err := collectSummaries(rows, err)
+	if err != nil {
+		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
+	}
+	list.Threads, list.Next = cutPage(threads, limit)
+	return list, nil
+}
+
+// LatestThreads lists the threads of every category v may see, by last activity.
+func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limit int) (ThreadList, error) {
+	visible, err := f.VisibleCategoryIDs(ctx, v)
+	if err != nil {
+		return ThreadList{}, err
+	}
+	cur, err := ParseThreadCursor(cursor)
+	if err != nil {
+		return ThreadList{}, err
+	}
+	limit = listLimit(limit)
+	if len(visible) == 0 {
+		return ThreadList{}, nil
+	}
+	var rows pgx.Rows
+	if cur == nil {
+		rows, err = f.db.Query(ctx, latestThreadsSQL(false), visible, limit+1)
+	} else {
+		rows, err = f.db.Query(ctx, latestThreadsSQL(true), visible, limit+1, cur.LastPostAt, cur.ID)
+	}
+	threads, err := collectSummaries(rows, err)
+	if err != nil {
+		return ThreadList{}, fmt.Errorf("latest threads: %w", err)
+	}
+	var list ThreadList
+	list.Threads, list.Next = cutPage(threads, limit)
+	return list, nil
+}
+
+// categoryThreadsSQL lists a category's unpinned threads: $1 category, $2 limit, and with a
+// cursor $3, $4 the last row seen. Two texts rather than "$3 IS NULL OR ...": a cached generic plan
+// could not use the row comparison as an index condition.
+func categoryThreadsSQL(withCursor bool) string {
+	cond := ""
+	if withCursor {
+		cond = " AND (last_post_at, id) < ($3, $4)"
+	}
+	return "SELECT " + summaryColumns + ` FROM (
+		SELECT * FROM threads
+		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND pinned_at IS NULL` + cond + `
+		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + summaryJoins + `
+	ORDER BY t.last_post_at DESC, t.id DESC`
+}
+
+// latestThreadsSQL lists the threads of the categories in $1: $2 limit, $3, $4 the cursor.
+func latestThreadsSQL(withCursor bool) string {
+	cond := ""
+	if withCursor {
+		cond = " AND (last_post_at, id) < ($3, $4)"
+	}
+	return "SELECT " + summaryColumns + ` FROM (
+		SELECT * FROM threads
+		WHERE category_id = ANY($1) AND deleted_at IS NULL AND hidden_at IS NULL` + cond + `
+		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + summaryJoins + `
+	ORDER BY t.last_post_at DESC, t.id DESC`
+}
+
+func listLimit(limit int) int {
+	if limit <= 0 || limit > 100 {
+		return ThreadsPerPage
+	}
+	return limit
+}
+
+func collectSummaries(rows pgx.Rows, err error) ([]ThreadSummary, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByName[ThreadSummary])
+}
+
+// cutPage keeps limit rows of the limit+1 fetched; the extra row only says whether a next page
+// exists, and the cursor is the last row kept.
+func cutPage(threads []ThreadSummary, limit int) ([]ThreadSummary, string) {
+	if len(threads) <= limit {
+		return threads, ""
+	}
+	threads = threads[:limit]
+	last := threads[limit-1]
+	return threads, ThreadCursor{LastPostAt: last.LastPostAt, ID: last.ID}.String()
+}
+
+// FeedEntry is a thread in a category's feed, with its opening post.
+type FeedEntry struct {
+	ThreadSummary
+	Opener Post
+}
+
+// CategoryFeed lists a category's most recently active threads with their opening posts, for its
+// Atom feed.
+func (f *Forum) CategoryFeed(ctx context.Context, v Viewer, c Category, limit int) ([]FeedEntry, error) {
+	perm, err := f.Permissions(ctx, v, c)
+	if err != nil {
+		return nil, err
+	}
+	if !perm.See {
+		return nil, fmt.Errorf("category %s: %w", c.Slug, ErrNotFound)
+	}
+	limit = listLimit(limit)
+	rows, err := f.db.Query(ctx, "SELECT "+summaryColumns+` FROM (
+			SELECT * FROM threads WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL
+			ORDER BY last_post_at DESC, id DESC LIMIT $2) t`+summaryJoins+` ORDER BY t.last_post_at DESC, t.id DESC`, c.ID, limit)
+	threads, err := collectSummaries(rows, err)
+	if err != nil {
+		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
+	}
+	ids := make([]int64, len(threads))
+	for i, t := range threads {
+		ids[i] = t.ID
+	}
+	rows, err = f.db.Query(ctx, "SELECT "+postColumns(2)+` FROM posts p JOIN actors au ON au.id = p.author_id
+		WHERE p.thread_id = ANY($1) AND p.position = 1`, ids, v.ActorID)
+	if err != nil {
+		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
+	}
+	openers, err := pgx.CollectRows(rows, pgx.RowToStructByName[Post])
+	if err != nil {
+		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
+	}
+	if err := f.prepareForViewer(ctx, v, perm, openers); err != nil {
+		return nil, err
+	}
+	byThread := make(map[int64]Post, len(openers))
+	for _, p := range openers {
+		byThread[p.ThreadID] = p
+	}
+	entries := make([]FeedEntry, len(threads))
+	for i, t := range threads {
+		entries[i] = FeedEntry{ThreadSummary: t, Opener: byThread[t.ID]}
+	}
+	return entries, nil
+}
+
+// ThreadFeed returns a thread and its latest posts, newest first, for its Atom feed.
+func (f *Forum) ThreadFeed(ctx context.Context, v Viewer, threadID int64, limit int) (ThreadView, []Post, error) {
+	tv, err := f.ThreadByID(ctx, v, threadID)
+	if err != nil {
+		return ThreadView{}, nil, err
+	}
+	limit = listLimit(limit)
+	posts, err := f.postsInRange(ctx, v, tv, max(tv.PostCount-limit+1, 1), tv.PostCount)
+	if err != nil {
+		return ThreadView{}, nil, err
+	}
+	for i, j := 0, len(posts)-1; i < j; i, j = i+1, j-1 {
+		posts[i], posts[j] = posts[j], posts[i]
+	}
+	return tv, posts, nil
+}

@@ -1,0 +1,131 @@
+package forum
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stoa-forum/stoa/internal/testdb"
+)
+
+// seedLists fills a database with 20 categories, 5,000 threads (each with an opener) and one
+// thread of 2,000 posts, then ANALYZEs, so plans are the ones a real forum gets. It returns the
+// category ids, a category's id and the long thread's id.
+func seedLists(tb testing.TB, pool *pgxpool.Pool) (cats []int64, longThread int64) {
+	tb.Helper()
+	ctx := context.Background()
+	stmts := []string{
+		`INSERT INTO actors (kind, username) SELECT 'person', 'u' || g FROM generate_series(1, 50) g`,
+		`INSERT INTO actors (kind, username) SELECT 'group', 'cat' || g FROM generate_series(1, 20) g`,
+		`INSERT INTO categories (actor_id, slug, title, position)
+			SELECT id, username, username, id FROM actors WHERE kind = 'group'`,
+		`INSERT INTO threads (category_id, author_id, title, created_at, last_post_at, post_count)
+			SELECT (SELECT id FROM categories ORDER BY id OFFSET (g % 20) LIMIT 1),
+				(SELECT id FROM actors WHERE kind = 'person' ORDER BY id OFFSET (g % 50) LIMIT 1),
+				'thread ' || g, now() - g * interval '1 minute', now() - (g / 3) * interval '1 minute', 1
+			FROM generate_series(1, 5000) g`,
+		`INSERT INTO posts (thread_id, author_id, position, source, html, created_at)
+			SELECT id, author_id, 1, 'opener', '<p>opener</p>', created_at FROM threads`,
+		`UPDATE threads t SET last_post_id = p.id FROM posts p WHERE p.thread_id = t.id`,
+		`UPDATE threads SET pinned_at = now() WHERE id % 700 = 0`,
+		`INSERT INTO posts (thread_id, author_id, position, source, html, created_at)
+			SELECT (SELECT min(id) FROM threads), (SELECT min(id) FROM actors), g, 'reply', '<p>reply</p>', now() + g * interval '1 second'
+			FROM generate_series(2, 2000) g`,
+		`UPDATE threads SET post_count = 2000 WHERE id = (SELECT min(id) FROM threads)`,
+		`ANALYZE`,
+	}
+	for _, s := range stmts {
+		if _, err := pool.Exec(ctx, s); err != nil {
+			tb.Fatalf("seed: %v\n%s", err, s)
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT id FROM categories ORDER BY id`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			tb.Fatal(err)
+		}
+		cats = append(cats, id)
+	}
+	if err := pool.QueryRow(ctx, `SELECT min(id) FROM threads`).Scan(&longThread); err != nil {
+		tb.Fatal(err)
+	}
+	return cats, longThread
+}
+
+// planNode is the part of EXPLAIN (FORMAT JSON) the checks read.
+type planNode struct {
+	NodeType     string     `json:"Node Type"`
+	RelationName string     `json:"Relation Name"`
+	IndexName    string     `json:"Index Name"`
+	Plans        []planNode `json:"Plans"`
+}
+
+func explain(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) planNode {
+	t.Helper()
+	var out []byte
+	if err := pool.QueryRow(context.Background(), "EXPLAIN (FORMAT JSON) "+sql, args...).Scan(&out); err != nil {
+		t.Fatalf("explain: %v", err)
+	}
+	var plans []struct {
+		Plan planNode `json:"Plan"`
+	}
+	if err := json.Unmarshal(out, &plans); err != nil {
+		t.Fatal(err)
+	}
+	return plans[0].Plan
+}
+
+// describe flattens a plan to "NodeType[relation/index]" lines, for the checks and the failure message.
+func describe(n planNode, depth int, out *[]string) {
+	*out = append(*out, strings.Repeat("  ", depth)+n.NodeType+"["+n.RelationName+"/"+n.IndexName+"]")
+	for _, c := range n.Plans {
+		describe(c, depth+1, out)
+	}
+}
+
+func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	cats, long := seedLists(t, pool)
+	cursorAt := time.Now().Add(-10 * time.Hour)
+	cases := []struct {
+		name      string
+		sql       string
+		args      []any
+		wantIndex string
+	}{
+		{"category page 1", categoryThreadsSQL(false), []any{cats[3], 31}, "threads_category_activity"},
+		{"category page n", categoryThreadsSQL(true), []any{cats[3], 31, cursorAt, int64(1 << 40)}, "threads_category_activity"},
+		{"latest page 1", latestThreadsSQL(false), []any{cats, 31}, "threads_activity"},
+		{"latest page n", latestThreadsSQL(true), []any{cats, 31, cursorAt, int64(1 << 40)}, "threads_activity"},
+		{"thread page", "SELECT " + postColumns(4) + ` FROM posts p JOIN actors au ON au.id = p.author_id
+			WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position`, []any{long, 1501, 1530, int64(0)}, "posts_thread_position"},
+	}
+	for _, c := range cases {
+		var lines []string
+		describe(explain(t, pool, c.sql, c.args...), 0, &lines)
+		plan := strings.Join(lines, "\n")
+		if !strings.Contains(plan, "/"+c.wantIndex+"]") {
+			t.Errorf("%s does not use %s:\n%s", c.name, c.wantIndex, plan)
+		}
+		for _, l := range lines {
+			if strings.Contains(l, "Seq Scan[threads/") || strings.Contains(l, "Seq Scan[posts/") {
+				t.Errorf("%s scans a whole table:\n%s", c.name, plan)
+			}
+		}
+		// Limit-first: the LIMIT sits directly on the index scan, with no sort of the whole
+		// category in between.
+		if c.name != "thread page" && strings.Contains(plan, "Sort[threads/") {
+			t.Errorf("%s sorts threads instead of reading them in index order:\n%s", c.name, plan)
+		}
+	}
+}

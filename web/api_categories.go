@@ -1,0 +1,77 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// apiCategories: GET /api/v1/categories, the categories the caller may see.
+func (s *Server) apiCategories(w http.ResponseWriter, r *http.Request) {
+	cats, err := s.forum.VisibleCategories(r.Context(), viewerOf(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]apiCategory, 0, len(cats))
+	for _, c := range cats {
+		out = append(out, apiCategory{Slug: c.Slug, Title: c.Title, Description: c.Description,
+			APID: s.categoryAPID(c), Handle: s.fullHandle(c.Slug, "")})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiCategoryThreads: GET /api/v1/categories/{slug}/threads[?cursor=], pinned threads first on the
+// first page.
+func (s *Server) apiCategoryThreads(w http.ResponseWriter, r *http.Request) {
+	ctx, v := r.Context(), viewerOf(r)
+	c, err := s.forum.CategoryBySlug(ctx, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.forum.CategoryThreads(ctx, v, c, r.URL.Query().Get("cursor"), 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := apiThreadList{Threads: []apiThread{}, NextCursor: nextCursor(list.Next)}
+	for _, t := range append(list.Pinned, list.Threads...) {
+		out.Threads = append(out.Threads, s.apiThreadOf(t.Thread, t.Author, t.CategoryHandle()))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type apiNewThread struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+// apiCreateThread: POST /api/v1/categories/{slug}/threads {title, body} -> 201 thread.
+func (s *Server) apiCreateThread(w http.ResponseWriter, r *http.Request) {
+	ctx, v := r.Context(), viewerOf(r)
+	var in apiNewThread
+	if err := readJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.forum.CategoryBySlug(ctx, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, _, err := s.forum.CreateThread(ctx, v, forum.NewThread{CategoryID: c.ID, Title: in.Title, Body: in.Body})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tv, err := s.forum.ThreadByID(ctx, v, t.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", s.abs("/api/v1/threads/"+itoa(t.ID)))
+	writeJSON(w, http.StatusCreated, s.apiThreadOf(tv.Thread, tv.Author, tv.Category.Handle()))
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// The JSON API's shapes and its reading and writing helpers (docs/API.md documents both).
+
+// maxJSONBytes caps an API request body: a post of MaxBodyLen four-byte characters fits.
+const maxJSONBytes = 4*forum.MaxBodyLen + 1<<10
+
+type apiCategory struct {
+	Slug        string `json:"slug"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	APID        string `json:"ap_id"`
+	Handle      string `json:"handle"`
+}
+
+type apiAuthor struct {
+	Handle string `json:"handle"`
+	APID   string `json:"ap_id"`
+	Local  bool   `json:"local"`
+}
+
+type apiFollow struct {
+	Handle string `json:"handle"`
+	APID   string `json:"ap_id"`
+}
+
+type apiThread struct {
+	ID         int64      `json:"id"`
+	Title      string     `json:"title"`
+	URL        string     `json:"url"`
+	APID       string     `json:"ap_id"`
+	Category   string     `json:"category"`
+	Author     apiAuthor  `json:"author"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastPostAt time.Time  `json:"last_post_at"`
+	PostCount  int        `json:"post_count"`
+	Locked     bool       `json:"locked"`
+	Pinned     bool       `json:"pinned"`
+	Follow     *apiFollow `json:"follow"`
+}
+
+type apiPost struct {
+	ID        int64      `json:"id"`
+	APID      string     `json:"ap_id"`
+	URL       string     `json:"url"`
+	Author    apiAuthor  `json:"author"`
+	BodyHTML  string     `json:"body_html"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt *time.Time `json:"updated_at"`
+	LikeCount int        `json:"like_count"`
+	Liked     bool       `json:"liked"`
+	InReplyTo *int64     `json:"in_reply_to"`
+	Position  int        `json:"position"`
+	Deleted   bool       `json:"deleted"`
+}
+
+type apiThreadList struct {
+	Threads    []apiThread `json:"threads"`
+	NextCursor *string     `json:"next_cursor"`
+}
+
+type apiThreadWithPosts struct {
+	apiThread
+	Posts      []apiPost `json:"posts"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+func (s *Server) apiAuthorOf(a forum.Author) apiAuthor {
+	return apiAuthor{Handle: s.fullHandle(a.AuthorUsername, a.AuthorDomain), APID: s.authorAPID(a), Local: a.AuthorLocal()}
+}
+
+func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle string) apiThread {
+	out := apiThread{ID: t.ID, Title: t.Title, URL: s.abs(threadPath(t.ID)), APID: s.threadAPID(t), Category: categoryHandle,
+		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt, LastPostAt: t.LastPostAt, PostCount: t.PostCount,
+		Locked: t.Locked(), Pinned: t.Pinned()}
+	if handle, apID, ok := s.threadFollow(t); ok {
+		out.Follow = &apiFollow{Handle: handle, APID: apID}
+	}
+	return out
+}
+
+func (s *Server) apiPostOf(p forum.Post) apiPost {
+	return apiPost{ID: p.ID, APID: s.postAPID(p), URL: s.abs(postPath(p.ID)), Author: s.apiAuthorOf(p.Author),
+		BodyHTML: p.HTML, CreatedAt: p.CreatedAt, UpdatedAt: p.EditedAt, LikeCount: p.LikeCount, Liked: p.Liked,
+		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted()}
+}
+
+func nextCursor(c string) *string {
+	if c == "" {
+		return nil
+	}
+	return &c
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// readJSON decodes a request body into v: application/json only, at most maxJSONBytes, one
+// object with no fields v does not have. Every refusal is a ValidationError (422) that says what
+// was wrong, except a body over the cap (413).
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return forum.Invalid("content_type", "must be application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("read body: %w", err)
+		}
+		return forum.Invalid("body", "could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return forum.Invalid("body", "%s", describeJSONError(err))
+	}
+	if dec.More() {
+		return forum.Invalid("body", "must hold a single JSON object")
+	}
+	return nil
+}
+
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
+	case errors.Is(err, io.EOF):
+		return "is empty"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "has an unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "is not valid JSON"
+}

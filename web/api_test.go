@@ -1,0 +1,260 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+func (fx *webFixture) api(t *testing.T, v forum.Viewer, method, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	if body == "" {
+		return fx.do(t, v, method, path, nil)
+	}
+	return fx.do(t, v, method, path, strings.NewReader(body), "Content-Type", "application/json")
+}
+
+// decode reads a JSON response into a generic value, so tests check the wire shape, not Go structs.
+func decode(t *testing.T, rec *httptest.ResponseRecorder) any {
+	t.Helper()
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Fatalf("content type %q", ct)
+	}
+	var v any
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, rec.Body)
+	}
+	return v
+}
+
+func keys(v any) []string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func wantKeys(t *testing.T, what string, v any, want ...string) {
+	t.Helper()
+	sort.Strings(want)
+	if got := keys(v); !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s keys %v, want %v", what, got, want)
+	}
+}
+
+// wantAPIError checks status and the {"error":{"code","message"}} body.
+func wantAPIError(t *testing.T, rec *httptest.ResponseRecorder, status int, code string) string {
+	t.Helper()
+	wantStatus(t, rec, status)
+	body := decode(t, rec)
+	wantKeys(t, "error body", body, "error")
+	e := body.(map[string]any)["error"]
+	wantKeys(t, "error", e, "code", "message")
+	if got := e.(map[string]any)["code"]; got != code {
+		t.Fatalf("error code %v, want %s", got, code)
+	}
+	return e.(map[string]any)["message"].(string)
+}
+
+var (
+	threadKeys = []string{"id", "title", "url", "ap_id", "category", "author", "created_at", "last_post_at", "post_count",
+		"locked", "pinned", "follow"}
+	postKeys = []string{"id", "ap_id", "url", "author", "body_html", "created_at", "updated_at", "like_count", "liked",
+		"in_reply_to", "position", "deleted"}
+)
+
+func TestAPIReads(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, opener := fx.thread(t, fx.alice, "API thread", "hello **api**")
+	fx.reply(t, fx.bob, th.ID, "reply")
+
+	cats := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories", "")).([]any)
+	if len(cats) != 1 {
+		t.Fatalf("%d categories", len(cats))
+	}
+	wantKeys(t, "category", cats[0], "slug", "title", "description", "ap_id", "handle")
+	c := cats[0].(map[string]any)
+	if c["slug"] != "general" || c["handle"] != "general@forum.example" || c["ap_id"] != "https://forum.example/c/general" {
+		t.Errorf("category %v", c)
+	}
+
+	list := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/general/threads", "")).(map[string]any)
+	wantKeys(t, "thread list", list, "threads", "next_cursor")
+	if list["next_cursor"] != nil {
+		t.Errorf("next_cursor %v on the only page", list["next_cursor"])
+	}
+	threads := list["threads"].([]any)
+	wantKeys(t, "thread", threads[0], threadKeys...)
+	tj := threads[0].(map[string]any)
+	if tj["url"] != "https://forum.example/t/"+itoa(th.ID) || tj["category"] != "general" || tj["post_count"] != 2.0 {
+		t.Errorf("thread %v", tj)
+	}
+	wantKeys(t, "author", tj["author"], "handle", "ap_id", "local")
+	if a := tj["author"].(map[string]any); a["handle"] != "alice@forum.example" || a["local"] != true || a["ap_id"] != "https://forum.example/u/alice" {
+		t.Errorf("author %v", a)
+	}
+	wantKeys(t, "follow", tj["follow"], "handle", "ap_id")
+
+	full := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)
+	wantKeys(t, "thread with posts", full, append(threadKeys, "posts", "next_cursor")...)
+	posts := full["posts"].([]any)
+	if len(posts) != 2 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	wantKeys(t, "post", posts[0], postKeys...)
+	p := posts[0].(map[string]any)
+	if p["id"] != float64(opener.ID) || !strings.Contains(p["body_html"].(string), "<strong>api</strong>") || p["updated_at"] != nil ||
+		p["ap_id"] != "https://forum.example/p/"+itoa(opener.ID) || p["in_reply_to"] != nil {
+		t.Errorf("post %v", p)
+	}
+
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/999999", ""), http.StatusNotFound, "not_found")
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/nope/threads", ""), http.StatusNotFound, "not_found")
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/nothing", ""), http.StatusNotFound, "not_found")
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID)+"?cursor=-1", ""), http.StatusUnprocessableEntity, "invalid")
+	wantAPIError(t, fx.api(t, forum.Guest, "PUT", "/api/v1/categories", ""), http.StatusMethodNotAllowed, "method_not_allowed")
+}
+
+func TestAPICursorsWalkEveryItemOnce(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Long", "1")
+	for i := 0; i < forum.PostsPerPage+5; i++ {
+		fx.reply(t, fx.bob, th.ID, "r")
+	}
+	for i := 0; i < forum.ThreadsPerPage; i++ {
+		fx.thread(t, fx.bob, "more", "b")
+	}
+	seen := map[float64]bool{}
+	path := "/api/v1/threads/" + itoa(th.ID)
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("cursor never ends")
+		}
+		body := decode(t, fx.api(t, forum.Guest, "GET", path, "")).(map[string]any)
+		for _, p := range body["posts"].([]any) {
+			id := p.(map[string]any)["id"].(float64)
+			if seen[id] {
+				t.Fatalf("post %v twice", id)
+			}
+			seen[id] = true
+		}
+		if body["next_cursor"] == nil {
+			break
+		}
+		path = "/api/v1/threads/" + itoa(th.ID) + "?cursor=" + body["next_cursor"].(string)
+	}
+	if len(seen) != forum.PostsPerPage+6 {
+		t.Fatalf("saw %d posts, want %d", len(seen), forum.PostsPerPage+6)
+	}
+	first := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/general/threads", "")).(map[string]any)
+	next, ok := first["next_cursor"].(string)
+	if !ok || len(first["threads"].([]any)) != forum.ThreadsPerPage {
+		t.Fatalf("first page: %d threads, cursor %v", len(first["threads"].([]any)), first["next_cursor"])
+	}
+	second := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/general/threads?cursor="+next, "")).(map[string]any)
+	if len(second["threads"].([]any)) != 1 || second["next_cursor"] != nil {
+		t.Fatalf("second page: %v", second)
+	}
+}
+
+func TestAPIWrites(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	alice, bob := fx.alice.Viewer(), fx.bob.Viewer()
+
+	wantAPIError(t, fx.api(t, forum.Guest, "POST", "/api/v1/categories/general/threads", `{"title":"t","body":"b"}`), http.StatusUnauthorized, "unauthorized")
+	rec := fx.api(t, alice, "POST", "/api/v1/categories/general/threads", `{"title":"From the API","body":"made by *script*"}`)
+	wantStatus(t, rec, http.StatusCreated)
+	created := decode(t, rec)
+	wantKeys(t, "created thread", created, threadKeys...)
+	threadID := int64(created.(map[string]any)["id"].(float64))
+	if loc := rec.Header().Get("Location"); loc != "https://forum.example/api/v1/threads/"+itoa(threadID) {
+		t.Errorf("Location %q", loc)
+	}
+
+	rec = fx.api(t, bob, "POST", "/api/v1/threads/"+itoa(threadID)+"/posts", `{"body":"a reply"}`)
+	wantStatus(t, rec, http.StatusCreated)
+	reply := decode(t, rec).(map[string]any)
+	wantKeys(t, "created post", reply, postKeys...)
+	replyID := int64(reply["id"].(float64))
+	if reply["position"] != 2.0 || reply["author"].(map[string]any)["handle"] != "bob@forum.example" {
+		t.Errorf("reply %v", reply)
+	}
+	rec = fx.api(t, alice, "POST", "/api/v1/threads/"+itoa(threadID)+"/posts", `{"body":"answer","in_reply_to":`+itoa(replyID)+`}`)
+	wantStatus(t, rec, http.StatusCreated)
+	if got := decode(t, rec).(map[string]any)["in_reply_to"]; got != float64(replyID) {
+		t.Errorf("in_reply_to %v", got)
+	}
+
+	rec = fx.api(t, bob, "PATCH", "/api/v1/posts/"+itoa(replyID), `{"body":"an edited reply"}`)
+	wantStatus(t, rec, http.StatusOK)
+	edited := decode(t, rec).(map[string]any)
+	if edited["updated_at"] == nil || !strings.Contains(edited["body_html"].(string), "an edited reply") {
+		t.Errorf("edited %v", edited)
+	}
+	wantAPIError(t, fx.api(t, alice, "PATCH", "/api/v1/posts/"+itoa(replyID), `{"body":"not mine"}`), http.StatusForbidden, "forbidden")
+
+	rec = fx.api(t, alice, "POST", "/api/v1/posts/"+itoa(replyID)+"/like", "")
+	wantStatus(t, rec, http.StatusOK)
+	if got := decode(t, rec).(map[string]any); got["liked"] != true || got["like_count"] != 1.0 {
+		t.Errorf("like %v", got)
+	}
+	wantAPIError(t, fx.api(t, bob, "POST", "/api/v1/posts/"+itoa(replyID)+"/like", ""), http.StatusForbidden, "forbidden")
+	rec = fx.api(t, alice, "DELETE", "/api/v1/posts/"+itoa(replyID)+"/like", "")
+	if got := decode(t, rec).(map[string]any); got["liked"] != false || got["like_count"] != 0.0 {
+		t.Errorf("unlike %v", got)
+	}
+
+	wantAPIError(t, fx.api(t, alice, "DELETE", "/api/v1/posts/"+itoa(replyID), ""), http.StatusForbidden, "forbidden")
+	wantStatus(t, fx.api(t, bob, "DELETE", "/api/v1/posts/"+itoa(replyID), ""), http.StatusNoContent)
+	gone := decode(t, fx.api(t, alice, "GET", "/api/v1/posts/"+itoa(replyID), "")).(map[string]any)
+	if gone["deleted"] != true || gone["body_html"] != "" || gone["position"] != 2.0 {
+		t.Errorf("deleted post %v", gone)
+	}
+}
+
+func TestAPIRefusesBadBodiesClearly(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	alice := fx.alice.Viewer()
+	path := "/api/v1/categories/general/threads"
+	cases := []struct {
+		name, body, contentType, want string
+	}{
+		{"unknown field", `{"title":"t","body":"b","sticky":true}`, "application/json", `unknown field "sticky"`},
+		{"not JSON", `{"title":`, "application/json", "not valid JSON"},
+		{"wrong type", `{"title":5,"body":"b"}`, "application/json", `field "title" must be a string`},
+		{"two objects", `{"title":"t","body":"b"}{}`, "application/json", "single JSON object"},
+		{"empty", ``, "application/json", "is empty"},
+		{"form body", `title=t&body=b`, "application/x-www-form-urlencoded", "must be application/json"},
+		{"blank title", `{"title":" ","body":"b"}`, "application/json", "title: is required"},
+	}
+	for _, c := range cases {
+		rec := fx.do(t, alice, "POST", path, strings.NewReader(c.body), "Content-Type", c.contentType)
+		msg := wantAPIError(t, rec, http.StatusUnprocessableEntity, "invalid")
+		if !strings.Contains(msg, c.want) {
+			t.Errorf("%s: message %q, want it to say %q", c.name, msg, c.want)
+		}
+	}
+	huge := `{"title":"t","body":"` + strings.Repeat("x", maxJSONBytes) + `"}`
+	wantAPIError(t, fx.do(t, alice, "POST", path, strings.NewReader(huge), "Content-Type", "application/json"),
+		http.StatusRequestEntityTooLarge, "too_large")
+	var n int
+	if err := fx.pool.QueryRow(fx.ctx, "SELECT count(*) FROM threads").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d threads after refused requests", n)
+	}
+}

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// apiThread: GET /api/v1/threads/{id}[?cursor=] -> the thread with a page of posts. The cursor is
+// the position of the last post seen.
+func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	after := 0
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		if after, err = strconv.Atoi(c); err != nil || after < 0 {
+			s.fail(w, r, forum.Invalid("cursor", "is not a cursor this server gave out"))
+			return
+		}
+	}
+	tv, posts, next, err := s.forum.ThreadPostsAfter(r.Context(), viewerOf(r), id, after, forum.PostsPerPage)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := apiThreadWithPosts{apiThread: s.apiThreadOf(tv.Thread, tv.Author, tv.Category.Handle()), Posts: []apiPost{}}
+	for _, p := range posts {
+		out.Posts = append(out.Posts, s.apiPostOf(p))
+	}
+	if next > 0 {
+		out.NextCursor = nextCursor(strconv.Itoa(next))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type apiNewPost struct {
+	Body      string `json:"body"`
+	InReplyTo *int64 `json:"in_reply_to"`
+}
+
+// apiCreatePost: POST /api/v1/threads/{id}/posts {body, in_reply_to?} -> 201 post.
+func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in apiNewPost
+	if err := readJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.forum.CreatePost(r.Context(), viewerOf(r), forum.NewPost{ThreadID: id, Body: in.Body, InReplyToID: in.InReplyTo})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", s.abs(fmt.Sprintf("/api/v1/posts/%d", p.ID)))
+	writeJSON(w, http.StatusCreated, s.apiPostOf(p))
+}

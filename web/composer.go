@@ -1,0 +1,37 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// wantsPreview reports whether the form was sent with its Preview button.
+func wantsPreview(r *http.Request) bool { return r.PostFormValue("preview") != "" }
+
+// refused tells apart an error the writer can fix in the form (shown in the form, with their text)
+// from one that ends the request (shown as an error page).
+func refused(err error) ([]forum.FieldProblem, bool) {
+	var ve *forum.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Problems, true
+	}
+	return nil, false
+}
+
+// preview serves app.js's preview: the Markdown in the form's body, rendered as a post would be.
+// Signed-in members only: guests have nothing to preview.
+func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
+	if err := requireMember(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(s.forum.Preview(r.PostFormValue("body"))))
+}

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"encoding/xml"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// Atom feeds (RFC 4287) of a category's active threads and of a thread's latest posts. Atom rather
+// than RSS: entries have stable ids and an updated time, so readers show an edited or bumped thread
+// once, updated, instead of twice. Feeds are read as whoever asks (usually a guest: feed readers
+// do not sign in), so they show exactly what that viewer may see.
+
+const feedLength = 30
+
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string      `xml:"id"`
+	Title   string      `xml:"title"`
+	Updated string      `xml:"updated"`
+	Links   []atomLink  `xml:"link"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+type atomEntry struct {
+	ID        string      `xml:"id"`
+	Title     string      `xml:"title"`
+	Updated   string      `xml:"updated"`
+	Published string      `xml:"published"`
+	Author    atomAuthor  `xml:"author"`
+	Links     []atomLink  `xml:"link"`
+	Content   atomContent `xml:"content"`
+}
+
+type atomAuthor struct {
+	Name string `xml:"name"`
+	URI  string `xml:"uri,omitempty"`
+}
+
+type atomContent struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (s *Server) atomAuthor(a forum.Author) atomAuthor {
+	uri := profilePath(a)
+	if a.AuthorLocal() {
+		uri = s.abs(uri)
+	}
+	return atomAuthor{Name: a.AuthorName(), URI: uri}
+}
+
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, feed atomFeed) {
+	out, err := xml.MarshalIndent(feed, "", "  ")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(out)
+}
+
+// categoryFeed lists the category's most recently active threads with their opening posts.
+func (s *Server) categoryFeed(w http.ResponseWriter, r *http.Request) {
+	ctx, v := r.Context(), viewerOf(r)
+	c, err := s.forum.CategoryBySlug(ctx, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, err := s.forum.CategoryFeed(ctx, v, c, feedLength)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	feed := atomFeed{ID: s.abs(categoryPath(c.Slug)), Title: c.Title, Updated: atomTime(c.CreatedAt),
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: s.abs(categoryPath(c.Slug) + "/feed")},
+			{Rel: "alternate", Type: "text/html", Href: s.abs(categoryPath(c.Slug))}}}
+	for i, e := range entries {
+		if i == 0 {
+			feed.Updated = atomTime(e.LastPostAt)
+		}
+		feed.Entries = append(feed.Entries, atomEntry{
+			ID: s.abs(threadPath(e.ID)), Title: e.Title, Published: atomTime(e.CreatedAt), Updated: atomTime(e.LastPostAt),
+			Author:  s.atomAuthor(e.Author),
+			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: s.abs(threadPath(e.ID))}},
+			Content: atomContent{Type: "html", Body: e.Opener.HTML},
+		})
+	}
+	s.writeFeed(w, r, feed)
+}
+
+// threadFeed lists a thread's latest posts, newest first.
+func (s *Server) threadFeed(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, posts, err := s.forum.ThreadFeed(r.Context(), viewerOf(r), id, feedLength)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	feed := atomFeed{ID: s.abs(threadPath(t.ID)), Title: t.Title, Updated: atomTime(t.LastPostAt),
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: s.abs(threadPath(t.ID) + "/feed")},
+			{Rel: "alternate", Type: "text/html", Href: s.abs(threadPath(t.ID))}}}
+	for _, p := range posts {
+		updated := p.CreatedAt
+		if p.EditedAt != nil {
+			updated = *p.EditedAt
+		}
+		body := p.HTML
+		if p.Redacted {
+			body = "<p>This post is not available.</p>"
+		}
+		feed.Entries = append(feed.Entries, atomEntry{
+			ID: s.abs(postPath(p.ID)), Title: "Post #" + itoa(int64(p.Position)) + " by " + p.AuthorName(),
+			Published: atomTime(p.CreatedAt), Updated: atomTime(updated), Author: s.atomAuthor(p.Author),
+			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: s.abs(postPath(p.ID))}},
+			Content: atomContent{Type: "html", Body: body},
+		})
+	}
+	s.writeFeed(w, r, feed)
+}

@@ -1,0 +1,231 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+)
+
+func TestHomeListsTheCategoriesTheViewerMaySee(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	team, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "team", Title: "Team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetPermissionGrid(fx.ctx, fx.admin.Viewer(), team.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	rec := fx.get(t, forum.Guest, "/")
+	wantStatus(t, rec, http.StatusOK)
+	d := doc(t, rec)
+	if got := text(one(t, d, "category-general")); !strings.Contains(got, "General") || !strings.Contains(got, "Talk") {
+		t.Errorf("general row: %q", got)
+	}
+	if len(byTestID(d, "category-team")) != 0 {
+		t.Error("guest sees the team category")
+	}
+	one(t, doc(t, fx.get(t, fx.mod.Viewer(), "/")), "category-team")
+	wantStatus(t, fx.get(t, forum.Guest, "/c/team"), http.StatusNotFound)
+	if h := rec.Header().Get("Content-Security-Policy"); !strings.Contains(h, "script-src 'self'") {
+		t.Errorf("CSP %q", h)
+	}
+}
+
+func TestCategoryPageListsThreadsAndPagesWithACursor(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	var first forum.Thread
+	for i := 0; i < forum.ThreadsPerPage+2; i++ {
+		th, _ := fx.thread(t, fx.alice, "Thread "+strconv.Itoa(i), "body")
+		if i == 0 {
+			first = th
+		}
+	}
+	if err := fx.f.PinThread(fx.ctx, fx.mod.Viewer(), first.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	rec := fx.get(t, forum.Guest, "/c/general")
+	wantStatus(t, rec, http.StatusOK)
+	d := doc(t, rec)
+	rows := byTestID(d, "thread-row")
+	if len(rows) != forum.ThreadsPerPage+1 || attr(rows[0], "data-thread-id") != itoa(first.ID) {
+		t.Fatalf("%d rows, first %s; want %d with the pinned thread first", len(rows), attr(rows[0], "data-thread-id"), forum.ThreadsPerPage+1)
+	}
+	one(t, rows[0], "badge-pinned")
+	if len(byTestID(d, "new-thread")) != 0 {
+		t.Error("guest is offered a new-thread button")
+	}
+	if got := text(one(t, d, "category-handle")); got != "@general@forum.example" {
+		t.Errorf("handle %q", got)
+	}
+	more := attr(one(t, d, "more-threads"), "href")
+	if !strings.HasPrefix(more, "/c/general?cursor=") {
+		t.Fatalf("more link %q", more)
+	}
+	rec = fx.get(t, forum.Guest, more)
+	wantStatus(t, rec, http.StatusOK)
+	d = doc(t, rec)
+	if rows := byTestID(d, "thread-row"); len(rows) != 1 {
+		t.Fatalf("second page has %d rows, want 1", len(rows))
+	}
+	if len(byTestID(d, "more-threads")) != 0 {
+		t.Error("last page offers more")
+	}
+	one(t, doc(t, fx.get(t, fx.alice.Viewer(), "/c/general")), "new-thread")
+	wantStatus(t, fx.get(t, forum.Guest, "/c/general?cursor=garbage"), http.StatusUnprocessableEntity)
+	wantStatus(t, fx.get(t, forum.Guest, "/c/nowhere"), http.StatusNotFound)
+}
+
+func TestLatestPage(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	fx.thread(t, fx.alice, "Older", "b")
+	newer, _ := fx.thread(t, fx.bob, "Newer", "b")
+	d := doc(t, fx.get(t, forum.Guest, "/latest"))
+	rows := byTestID(d, "thread-row")
+	if len(rows) != 2 || attr(rows[0], "data-thread-id") != itoa(newer.ID) || !strings.Contains(text(rows[0]), "in General") {
+		t.Fatalf("latest rows: %d, first %q", len(rows), text(rows[0]))
+	}
+}
+
+func TestThreadPageShowsPostsAndTheRightTools(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, opener := fx.thread(t, fx.alice, "A <b>bold</b> title", "Hello <script>alert(1)</script> **world**")
+	r := fx.reply(t, fx.bob, th.ID, "Nice")
+	if _, err := fx.f.EditPost(fx.ctx, fx.bob.Viewer(), r.ID, forum.PostEdit{Body: "Nice!"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	rec := fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID))
+	wantStatus(t, rec, http.StatusOK)
+	body := rec.Body.String()
+	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<b>bold</b>") {
+		t.Fatal("user content reached the page as markup")
+	}
+	d := doc(t, rec)
+	if got := text(one(t, d, "thread-title")); got != "A <b>bold</b> title" {
+		t.Errorf("title %q", got)
+	}
+	posts := byTestID(d, "post")
+	if len(posts) != 2 || attr(posts[0], "id") != "p"+itoa(opener.ID) {
+		t.Fatalf("%d posts", len(posts))
+	}
+	if got := text(one(t, posts[0], "post-body")); !strings.Contains(got, "world") {
+		t.Errorf("opener body %q", got)
+	}
+	like := one(t, posts[0], "like-button")
+	if attr(like, "aria-pressed") != "true" || text(one(t, posts[0], "like-count")) != "1" {
+		t.Errorf("bob's like state: pressed=%s count=%s", attr(like, "aria-pressed"), text(one(t, posts[0], "like-count")))
+	}
+	// Bob's own reply: no like button for him, but edit and delete; marked edited.
+	if len(byTestID(posts[1], "like-button")) != 0 || len(byTestID(posts[1], "edit")) != 1 || len(byTestID(posts[1], "delete")) != 1 {
+		t.Error("wrong tools on bob's own post")
+	}
+	one(t, posts[1], "edited")
+	if len(byTestID(posts[0], "edit")) != 0 {
+		t.Error("bob may edit alice's post")
+	}
+	if len(byTestID(d, "mod-tools")) != 0 {
+		t.Error("member sees moderator tools")
+	}
+	one(t, d, "thread-handle")
+	one(t, one(t, d, "reply-box"), "composer")
+
+	// Moderators get the tools; guests get no buttons and a sign-in link.
+	one(t, doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID))), "mod-tools")
+	gd := doc(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)))
+	if len(byTestID(gd, "like-button")) != 0 || len(byTestID(gd, "quote")) != 0 || len(byTestID(gd, "composer")) != 0 {
+		t.Error("guest offered actions")
+	}
+
+	wantStatus(t, fx.get(t, forum.Guest, "/t/999999"), http.StatusNotFound)
+	wantStatus(t, fx.get(t, forum.Guest, "/t/abc"), http.StatusNotFound)
+	wantStatus(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"), http.StatusNotFound)
+}
+
+func TestLockedAndDeletedThreads(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, opener := fx.thread(t, fx.alice, "Closing soon", "b")
+	wantStatus(t, fx.post(t, fx.alice.Viewer(), "/t/"+itoa(th.ID)+"/lock", nil), http.StatusForbidden)
+	rec := fx.post(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)+"/lock", nil)
+	wantStatus(t, rec, http.StatusSeeOther)
+	if loc := rec.Header().Get("Location"); loc != "/t/"+itoa(th.ID) {
+		t.Errorf("redirect to %q", loc)
+	}
+	d := doc(t, fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)))
+	one(t, d, "badge-locked")
+	one(t, d, "locked-notice")
+	if len(byTestID(d, "quote")) != 0 {
+		t.Error("quote offered in a locked thread")
+	}
+	wantStatus(t, fx.post(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)+"/reply", url.Values{"body": {"x"}}), http.StatusConflict)
+
+	wantStatus(t, fx.post(t, fx.mod.Viewer(), "/p/"+itoa(opener.ID)+"/delete", url.Values{"reason": {"spam"}}), http.StatusSeeOther)
+	wantStatus(t, fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)), http.StatusGone)
+	one(t, doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID))), "badge-deleted")
+}
+
+func TestPostLinksRedirectToTheirPage(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Long", "1")
+	var last forum.Post
+	for i := 2; i <= forum.PostsPerPage+1; i++ {
+		last = fx.reply(t, fx.bob, th.ID, "reply "+strconv.Itoa(i))
+	}
+	rec := fx.get(t, forum.Guest, "/p/"+itoa(last.ID))
+	wantStatus(t, rec, http.StatusSeeOther)
+	want := "/t/" + itoa(th.ID) + "?page=2#p" + itoa(last.ID)
+	if got := rec.Header().Get("Location"); got != want {
+		t.Fatalf("redirect %q, want %q", got, want)
+	}
+	d := doc(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"))
+	if posts := byTestID(d, "post"); len(posts) != 1 || attr(posts[0], "id") != "p"+itoa(last.ID) {
+		t.Fatalf("page 2 has %d posts", len(posts))
+	}
+	pagers := byTestID(d, "pager")
+	if len(pagers) != 2 {
+		t.Fatalf("%d pagers, want one above and one below the posts", len(pagers))
+	}
+	if cur := findAttr(pagers[0], "aria-current", "page"); cur == nil || text(cur) != "2" || attr(cur, "href") != "/t/"+itoa(th.ID)+"?page=2" {
+		t.Fatalf("pager does not mark page 2 as current: %q", text(pagers[0]))
+	}
+	wantStatus(t, fx.get(t, forum.Guest, "/p/424242"), http.StatusNotFound)
+}
+
+func TestFeeds(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Feed me", "opener **text**")
+	fx.reply(t, fx.bob, th.ID, "a reply")
+	rec := fx.get(t, forum.Guest, "/c/general/feed")
+	wantStatus(t, rec, http.StatusOK)
+	if ct := rec.Header().Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
+		t.Errorf("content type %q", ct)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{`<feed xmlns="http://www.w3.org/2005/Atom">`, "<title>Feed me</title>",
+		"<id>https://forum.example/t/" + itoa(th.ID) + "</id>", "&lt;strong&gt;text&lt;/strong&gt;", `rel="self"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("category feed lacks %s\n%s", want, body)
+		}
+	}
+	rec = fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"/feed")
+	wantStatus(t, rec, http.StatusOK)
+	body = rec.Body.String()
+	if strings.Count(body, "<entry>") != 2 || strings.Index(body, "a reply") > strings.Index(body, "opener") {
+		t.Errorf("thread feed: want 2 entries, newest first\n%s", body)
+	}
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// maxFormBytes caps an HTML form post: a post body of MaxBodyLen characters of four bytes each,
+// a title, and room for the field names.
+const maxFormBytes = 4*forum.MaxBodyLen + 16<<10
+
+// idParam reads a numeric id from the route; anything else is a 404, as for any unknown URL.
+func idParam(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%s %q: %w", name, chi.URLParam(r, name), forum.ErrNotFound)
+	}
+	return id, nil
+}
+
+// parseForm reads a form post within maxFormBytes.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("read form: %w", err)
+	}
+	return nil
+}
+
+// seeOther ends a form post: the browser loads the result with a GET (post/redirect/get), so a
+// reload does not post again.
+func seeOther(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// wantsJSON reports whether app.js asked (fetch with Accept: application/json) rather than a
+// browser submitting a form.
+func wantsJSON(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "application/json" {
+			return true
+		}
+	}
+	return false
+}
+
+// requireMember refuses guests before a form is shown: they could not submit it.
+func requireMember(r *http.Request) error {
+	if !viewerOf(r).SignedIn() {
+		return fmt.Errorf("%s: %w", r.URL.Path, forum.ErrUnauthorized)
+	}
+	return nil
+}
+
+// backTo is where a form post returns: the local path the form named, or fallback. Only paths on
+// this site are followed (SECURITY.md rule 23).
+func backTo(r *http.Request, fallback string) string {
+	next := r.PostFormValue("next")
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\\\r\n") {
+		return fallback
+	}
+	return next
+}
+
+func threadPath(id int64) string { return "/t/" + itoa(id) }
+
+func postPath(id int64) string { return "/p/" + itoa(id) }
+
+// postAnchorPath is a post's place on its thread page.
+func postAnchorPath(threadID int64, page int, postID int64) string {
+	p := threadPath(threadID)
+	if page > 1 {
+		p += "?page=" + strconv.Itoa(page)
+	}
+	return p + "#p" + itoa(postID)
+}

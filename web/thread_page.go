@@ -1,0 +1,59 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// threadPage shows one page of a thread (?page=N; pages are position ranges).
+func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n := 1
+	if q := r.URL.Query().Get("page"); q != "" {
+		if n, err = strconv.Atoi(q); err != nil {
+			s.fail(w, r, fmt.Errorf("page %q: %w", q, forum.ErrNotFound))
+			return
+		}
+	}
+	ctx, v := r.Context(), viewerOf(r)
+	tp, err := s.forum.ThreadPageOf(ctx, v, id, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	view := threadView{ThreadPage: tp, Viewer: v}
+	if handle, _, ok := s.threadFollow(tp.Thread.Thread); ok {
+		view.Follow = handle
+	}
+	if tp.Thread.Can.Moderate && tp.Thread.Category.Local() {
+		if view.Targets, err = s.forum.VisibleCategories(ctx, v); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	p := s.page(r, tp.Thread.Title)
+	p.Feed = threadPath(id) + "/feed"
+	s.render(w, r, http.StatusOK, threadPage(p, view))
+}
+
+// postLink answers /p/{id} with the post's place on its thread page.
+func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
+	id, err := idParam(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	threadID, page, err := s.forum.PostLocation(r.Context(), viewerOf(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, postAnchorPath(threadID, page, id), http.StatusSeeOther)
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// Small formatting helpers the templates share.
+
+// isoTime is a time for <time datetime>; app.js turns it into the reader's local time.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// shortTime is what shows without JavaScript.
+func shortTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func categoryPath(slug string) string { return "/c/" + url.PathEscape(slug) }
+
+// withCursor is the URL of the next page of a list.
+func withCursor(path, cursor string) string {
+	return path + "?cursor=" + url.QueryEscape(cursor)
+}
+
+func pagePath(threadID int64, page int) string {
+	if page <= 1 {
+		return threadPath(threadID)
+	}
+	return fmt.Sprintf("%s?page=%d", threadPath(threadID), page)
+}
+
+// pageWindow is the page numbers a thread's pager shows: the first, the last, and two either side
+// of the current one; 0 marks a gap.
+func pageWindow(current, total int) []int {
+	var out []int
+	last := 0
+	for n := 1; n <= total; n++ {
+		if n == 1 || n == total || (n >= current-2 && n <= current+2) {
+			if last != 0 && n > last+1 {
+				out = append(out, 0)
+			}
+			out = append(out, n)
+			last = n
+		}
+	}
+	return out
+}
+
+// threadBadges names the states a thread shows next to its title.
+func threadBadges(t forum.Thread) []string {
+	var b []string
+	if t.Pinned() {
+		b = append(b, "pinned")
+	}
+	if t.Locked() {
+		b = append(b, "locked")
+	}
+	if t.HiddenAt != nil {
+		b = append(b, "hidden")
+	}
+	if t.DeletedAt != nil {
+		b = append(b, "deleted")
+	}
+	return b
+}
+
+// ariaBool is an ARIA state's value ("true"/"false"; ARIA states are not boolean attributes).
+func ariaBool(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/net/html"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+	"github.com/stoa-forum/stoa/internal/markup"
+)
+
+// testFederation answers like package federation will, from the public URL alone.
+type testFederation struct{ base string }
+
+func (f testFederation) CategoryAPID(slug string) string   { return f.base + "/c/" + slug }
+func (f testFederation) MemberAPID(username string) string { return f.base + "/u/" + username }
+func (f testFederation) ThreadAPID(id int64) string        { return f.base + "/t/" + itoa(id) + "/context" }
+func (f testFederation) PostAPID(id int64) string          { return f.base + "/p/" + itoa(id) }
+func (f testFederation) ThreadFollow(id int64) (string, string) {
+	return "thread-" + itoa(id) + "@forum.example", f.base + "/t/" + itoa(id) + "/actor"
+}
+
+// webFixture is the real handler tree over a fresh database, with a member of each role.
+type webFixture struct {
+	f     *forum.Forum
+	pool  *pgxpool.Pool
+	h     http.Handler
+	ctx   context.Context
+	cat   forum.Category
+	alice forum.Member
+	bob   forum.Member
+	mod   forum.Member
+	admin forum.Member
+}
+
+func newWebFixture(t *testing.T) *webFixture {
+	t.Helper()
+	base, _ := url.Parse("https://forum.example")
+	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base})})
+	fx := &webFixture{f: f, pool: pool, ctx: context.Background()}
+	fx.h = New(Options{Forum: f, PublicURL: base, Federation: testFederation{base: base.String()}})
+	var err error
+	if fx.cat, err = f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General", Description: "Talk"}); err != nil {
+		t.Fatal(err)
+	}
+	fx.alice = forumtest.Member(t, f, "alice", forum.RoleMember)
+	fx.bob = forumtest.Member(t, f, "bob", forum.RoleMember)
+	fx.mod = forumtest.Member(t, f, "molly", forum.RoleModerator)
+	fx.admin = forumtest.Member(t, f, "ada", forum.RoleAdmin)
+	return fx
+}
+
+// do sends a request as viewer v (the session middleware's job in production; here the test
+// puts the viewer in the request context the way that middleware does).
+func (fx *webFixture) do(t *testing.T, v forum.Viewer, method, path string, body io.Reader, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, body)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	req = req.WithContext(withViewer(req.Context(), v))
+	rec := httptest.NewRecorder()
+	fx.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func (fx *webFixture) get(t *testing.T, v forum.Viewer, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	return fx.do(t, v, http.MethodGet, path, nil)
+}
+
+func (fx *webFixture) post(t *testing.T, v forum.Viewer, path string, form url.Values) *httptest.ResponseRecorder {
+	t.Helper()
+	return fx.do(t, v, http.MethodPost, path, strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+}
+
+func (fx *webFixture) thread(t *testing.T, by forum.Member, title, body string) (forum.Thread, forum.Post) {
+	t.Helper()
+	th, p, err := fx.f.CreateThread(fx.ctx, by.Viewer(), forum.NewThread{CategoryID: fx.cat.ID, Title: title, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th, p
+}
+
+func (fx *webFixture) reply(t *testing.T, by forum.Member, threadID int64, body string) forum.Post {
+	t.Helper()
+	p, err := fx.f.CreatePost(fx.ctx, by.Viewer(), forum.NewPost{ThreadID: threadID, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func wantStatus(t *testing.T, rec *httptest.ResponseRecorder, want int) {
+	t.Helper()
+	if rec.Code != want {
+		body := rec.Body.String()
+		if len(body) > 2000 {
+			body = body[:2000]
+		}
+		t.Fatalf("status %d, want %d\n%s", rec.Code, want, body)
+	}
+}
+
+// doc parses an HTML response.
+func doc(t *testing.T, rec *httptest.ResponseRecorder) *html.Node {
+	t.Helper()
+	n, err := html.Parse(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// byTestID finds the elements with a data-testid.
+func byTestID(n *html.Node, id string) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && attr(n, "data-testid") == id {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func one(t *testing.T, n *html.Node, id string) *html.Node {
+	t.Helper()
+	found := byTestID(n, id)
+	if len(found) != 1 {
+		t.Fatalf("%d elements with data-testid=%q, want 1", len(found), id)
+	}
+	return found[0]
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// text is the text content of n, white space collapsed.
+func text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// findAttr finds the first element under n with the attribute key=val.
+func findAttr(n *html.Node, key, val string) *html.Node {
+	if n.Type == html.ElementNode && attr(n, key) == val {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if found := findAttr(c, key, val); found != nil {
+			return found
+		}
+	}
+	return nil
+}
+
+// hasAttr reports whether n carries the attribute at all (boolean attributes have no value).
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
