@@ -19,6 +19,8 @@ type Forum struct {
 	keys      KeyGenerator
 	// parsedKeys is per Forum because actor ids are per database.
 	parsedKeys *keyCache
+	// site caches the site settings row (site_settings.go).
+	site *siteCache
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -46,7 +48,7 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 		return nil, err
 	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
-		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}}
+		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, site: &siteCache{}}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}
