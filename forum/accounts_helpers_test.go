@@ -48,4 +48,3 @@ func login(t *testing.T, f *forum.Forum, username string) forum.NewSession {
 	}
 	return ns
 }
-

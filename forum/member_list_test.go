@@ -22,8 +22,8 @@ func TestListMembersPagesByKeyAndSearchesByPrefix(t *testing.T) {
 		names = append(names, fmt.Sprintf("ann_%d", i))
 		forumtest.Member(t, f, names[i], forum.RoleMember)
 	}
-	forumtest.Member(t, f, "annex", forum.RoleMember)  // matches "ann", not "ann_"
-	forumtest.Member(t, f, "ann1x", forum.RoleMember)  // would match "ann_" if _ were a wildcard
+	forumtest.Member(t, f, "annex", forum.RoleMember) // matches "ann", not "ann_"
+	forumtest.Member(t, f, "ann1x", forum.RoleMember) // would match "ann_" if _ were a wildcard
 	banned := forumtest.Member(t, f, "bob", forum.RoleMember)
 	if err := f.BanMember(ctx, admin.Viewer(), banned.ID, nil, "spam"); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ const (
 	// members.last_seen_at may get before a request refreshes them. Writing them on every request
 	// would turn every page view into a write (and a WAL record); a few minutes of imprecision in
 	// "last seen" costs nothing.
-	touchInterval = 5 * time.Minute
+	touchInterval   = 5 * time.Minute
 	maxUserAgentLen = 300
 )
 
