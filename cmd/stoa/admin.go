@@ -20,6 +20,7 @@ func adminCommand() *command {
 			{name: "create", summary: "create a member", run: adminUserCreate},
 			{name: "set-password", summary: "set a member's password (signs them out everywhere)", run: adminUserSetPassword},
 		}},
+		adminTokenCommand(),
 		{name: "category", summary: "manage categories", subs: []*command{
 			{name: "create", summary: "create a category", run: adminCategoryCreate},
 		}},

@@ -77,7 +77,7 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 		pool.Close()
 		return nil, err
 	}
-	a.river, err = newRiverClient(pool, cfg, log)
+	a.river, err = newRiverClient(pool, cfg, log, a.forum)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
