@@ -51,9 +51,13 @@ func TestUnknownAccountCostsAnArgon2Check(t *testing.T) {
 	}
 	argon := func() time.Duration {
 		h, _ := forum.HashPassword("x")
-		start := time.Now()
-		_, _ = forum.CheckPassword(h, "y")
-		return time.Since(start)
+		best := time.Hour
+		for i := 0; i < 3; i++ {
+			start := time.Now()
+			_, _ = forum.CheckPassword(h, "y")
+			best = min(best, time.Since(start))
+		}
+		return best
 	}()
 	known, unknown := measure("alice"), measure("nobody_here")
 	t.Logf("wrong password %v, unknown account %v, one argon2 check %v", known, unknown, argon)

@@ -49,8 +49,7 @@ const (
 
 // memberListColumns reads one member row for the list (aliases: a actors, m members).
 const memberListColumns = `a.id, a.username, a.display_name, m.email, m.role, m.created_at AS joined_at,
-	m.last_seen_at, ` + banColumns + `,
-	(` + visiblePostCount + `) AS post_count`
+	m.last_seen_at, ` + banColumns + `, m.post_count`
 
 // ListMembers pages through local members for the admin area. Staff only; e-mail addresses are
 // shown to admins only. Keyset pagination: by id (registration order) without a prefix, by
