@@ -126,7 +126,7 @@ func (f *Forum) UpdateSiteSettings(ctx context.Context, by Viewer, in SiteSettin
 		v.Add("description", "must be at most %d characters", MaxDescriptionLen)
 	}
 	if in.LogoURL != "" && !validLogoURL(in.LogoURL) {
-		v.Add("logo_url", "must be an http(s) URL or a path on this site starting with /")
+		v.Add("logo_url", "must be an https URL or a path on this site starting with /")
 	}
 	if len(in.CustomCSS) > MaxCustomCSSBytes {
 		v.Add("custom_css", "must be at most %d KiB", MaxCustomCSSBytes>>10)
@@ -164,8 +164,9 @@ func validLogoURL(s string) bool {
 	if strings.HasPrefix(s, "/") {
 		return !strings.HasPrefix(s, "//")
 	}
+	// Not plain http: the pages' Content-Security-Policy would block the image (mixed content).
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
 }
 
 // renderMarkdown renders through the Markup hook; an empty text is empty HTML whatever the hook does.

@@ -96,6 +96,7 @@ func TestSiteSettingsValidation(t *testing.T) {
 		{forum.SiteSettingsInput{SiteName: "S", Description: strings.Repeat("d", 501)}, "description"},
 		{forum.SiteSettingsInput{SiteName: "S", LogoURL: "javascript:alert(1)"}, "logo_url"},
 		{forum.SiteSettingsInput{SiteName: "S", LogoURL: "//evil.example/logo.png"}, "logo_url"},
+		{forum.SiteSettingsInput{SiteName: "S", LogoURL: "http://cdn.example/logo.png"}, "logo_url"},
 		{forum.SiteSettingsInput{SiteName: "S", CustomCSS: strings.Repeat("a", 64<<10+1)}, "custom_css"},
 		{forum.SiteSettingsInput{SiteName: "S", Rules: strings.Repeat("r", 50001)}, "rules"},
 	}

@@ -42,6 +42,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, registerPage(s.page(r, "Create an account"), view))
 		return
 	}
+	if old := s.sessionToken(r); old != "" {
+		if err := s.forum.Logout(r.Context(), old); err != nil {
+			s.log.WarnContext(r.Context(), "could not end the previous session", "err", err)
+		}
+	}
 	s.setSessionCookie(w, ns.Token)
 	http.Redirect(w, r, "/u/"+ns.Member.Username, http.StatusSeeOther)
 }

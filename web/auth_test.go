@@ -321,6 +321,8 @@ func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
 		{trusting, req("10.0.0.2:80", "not-an-ip, 10.0.0.9"), "10.0.0.9"},              // garbage stops the walk
 		{trusting, req("10.0.0.2:80"), "10.0.0.2"},                                     // proxy without header
 		{trusting, req("[::ffff:10.0.0.2]:80", "::ffff:198.51.100.3"), "198.51.100.3"}, // IPv4-mapped forms
+		{trusting, req("10.0.0.2:80", "198.51.100.4:31337"), "198.51.100.4"},           // hop with a port
+		{trusting, req("10.0.0.2:80", "[2001:db8:1::9]:443"), "2001:db8:1::9"},         // IPv6 hop with a port
 	}
 	for i, c := range cases {
 		if got := c.srv.clientIP(c.req); got.String() != c.want {

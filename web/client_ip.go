@@ -26,7 +26,7 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	}
 	addr := peer
 	for i := len(entries) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(entries[i]))
+		a, err := parseHop(strings.TrimSpace(entries[i]))
 		if err != nil {
 			// A malformed hop: what is left of it cannot be trusted either; the last good
 			// address seen (a trusted proxy's peer) is the best answer.
@@ -62,4 +62,17 @@ func remoteAddr(r *http.Request) netip.Addr {
 		return netip.Addr{}
 	}
 	return a.Unmap()
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or an address with a port (some load
+// balancers append one, IPv6 then in brackets).
+func parseHop(s string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ap.Addr(), nil
 }

@@ -9,7 +9,8 @@
 // Who is asking is decided once per request by the authenticate middleware (auth_middleware.go):
 // a session cookie for pages (HttpOnly, SameSite=Lax, Secure and __Host- prefixed on https, only a
 // hash of it in the database), or "Authorization: Bearer <personal access token>" on /api/, where a
-// bad token is a 401 and never a silent guest. New wraps everything in Go's
+// bad token is a 401 and never a silent guest. /api/ also accepts the session cookie when no
+// Authorization header is sent, so the site's own scripts can call it. New wraps everything in Go's
 // http.CrossOriginProtection, so a browser's state-changing request from another origin is refused
 // before any handler runs; together with SameSite cookies that is the CSRF defence, with no
 // per-form tokens. The client address used for sign-in throttling comes from X-Forwarded-For only
