@@ -23,6 +23,8 @@ type Forum struct {
 	perms *permCache
 	// listening, when set (tests), is called each time ListenForChanges is subscribed.
 	listening func()
+	// site caches the site settings row (site_settings.go).
+	site *siteCache
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -50,7 +52,7 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 		return nil, err
 	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
-		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: &permCache{}}
+		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: &permCache{}, site: &siteCache{}}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

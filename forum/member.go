@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -13,20 +15,24 @@ import (
 // Member is a local account.
 type Member struct {
 	Actor
-	Email       string     `db:"email"`
-	Role        Role       `db:"role"`
-	BioSource   string     `db:"bio_source"`
-	BannedUntil *time.Time `db:"banned_until"`
-	BanReason   string     `db:"ban_reason"`
-	JoinedAt    time.Time  `db:"joined_at"`
-	LastSeenAt  *time.Time `db:"last_seen_at"`
+	Email     string `db:"email"`
+	Role      Role   `db:"role"`
+	BioSource string `db:"bio_source"`
+	// BannedUntil is the end of a temporary ban (nil when not banned or banned forever).
+	BannedUntil   *time.Time `db:"banned_until"`
+	BannedForever bool       `db:"banned_forever"`
+	BanReason     string     `db:"ban_reason"`
+	JoinedAt      time.Time  `db:"joined_at"`
+	LastSeenAt    *time.Time `db:"last_seen_at"`
 }
 
 // Viewer is the member as a permission subject.
 func (m Member) Viewer() Viewer { return Viewer{ActorID: m.ID, Username: m.Username, Role: m.Role} }
 
 // Banned reports whether the member is banned at t.
-func (m Member) Banned(t time.Time) bool { return m.BannedUntil != nil && m.BannedUntil.After(t) }
+func (m Member) Banned(t time.Time) bool {
+	return m.BannedForever || (m.BannedUntil != nil && m.BannedUntil.After(t))
+}
 
 // NewMember is the input to CreateMember.
 type NewMember struct {
@@ -37,13 +43,23 @@ type NewMember struct {
 	DisplayName string
 }
 
-const memberColumns = actorColumns + `, m.email, m.role, m.bio_source, m.banned_until, m.ban_reason,
+// MaxDisplayNameLen is the longest display name, in characters.
+const MaxDisplayNameLen = 60
+
+// ErrRegistrationClosed is returned by Register while the site does not accept new members.
+var ErrRegistrationClosed = fmt.Errorf("registration is closed: %w", ErrForbidden)
+
+const memberColumns = actorColumns + `, m.email, m.role, m.bio_source,
+	CASE WHEN m.banned_until = 'infinity' THEN NULL ELSE m.banned_until END AS banned_until,
+	coalesce(m.banned_until = 'infinity', false) AS banned_forever, m.ban_reason,
 	m.created_at AS joined_at, m.last_seen_at`
 
-// CreateMember registers a local member with a fresh key pair.
+// CreateMember registers a local member with a fresh key pair. It is the console's and the
+// tests' way in; people registering on the site go through Register.
 func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) {
 	in.Username = NormalizeHandle(in.Username)
 	in.Email = strings.TrimSpace(in.Email)
+	in.DisplayName = cleanDisplayName(in.DisplayName)
 	if in.Role == "" {
 		in.Role = RoleMember
 	}
@@ -51,15 +67,13 @@ func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) 
 	if err := ValidateHandle("username", in.Username); err != nil {
 		v.Problems = append(v.Problems, err.(*ValidationError).Problems...)
 	}
-	if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > 254 {
-		v.Add("email", "is not a valid e-mail address")
-	}
+	validateEmail(v, "email", in.Email)
 	validatePassword(v, "password", in.Password)
 	if _, err := ParseRole(string(in.Role)); err != nil {
 		v.Add("role", "must be admin, moderator or member")
 	}
-	if len([]rune(in.DisplayName)) > 60 {
-		v.Add("display_name", "must be at most 60 characters")
+	if len([]rune(in.DisplayName)) > MaxDisplayNameLen {
+		v.Add("display_name", "must be at most %d characters", MaxDisplayNameLen)
 	}
 	if err := v.Err(); err != nil {
 		return Member{}, err
@@ -71,7 +85,7 @@ func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) 
 	var id int64
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if id, err = f.insertLocalActor(ctx, tx, "username", ActorPerson, in.Username, strings.TrimSpace(in.DisplayName)); err != nil {
+		if id, err = f.insertLocalActor(ctx, tx, "username", ActorPerson, in.Username, in.DisplayName); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO members (actor_id, email, password_hash, role) VALUES ($1, $2, $3, $4)`,
@@ -85,6 +99,47 @@ func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) 
 		return Member{}, fmt.Errorf("create member %q: %w", in.Username, err)
 	}
 	return f.MemberByID(ctx, id)
+}
+
+// Registration is what the sign-up form sends.
+type Registration struct {
+	Username string
+	Email    string
+	Password string
+	Client   ClientInfo
+}
+
+// Register creates a member (role member) from the sign-up form and signs them in. It refuses with
+// ErrRegistrationClosed when an admin closed registration, and throttles sign-ups per client
+// address (rate_limit.go).
+func (f *Forum) Register(ctx context.Context, in Registration) (NewSession, error) {
+	settings, err := f.SiteSettings(ctx)
+	if err != nil {
+		return NewSession{}, fmt.Errorf("register: %w", err)
+	}
+	if !settings.RegistrationOpen {
+		return NewSession{}, fmt.Errorf("register: %w", ErrRegistrationClosed)
+	}
+	ipKey, hasIP := ipBucket(in.Client.IP)
+	if hasIP {
+		limited, err := registerPerIP.over(ctx, f.db, ipKey)
+		if err != nil {
+			return NewSession{}, fmt.Errorf("register: %w", err)
+		}
+		if limited {
+			return NewSession{}, fmt.Errorf("register: %w", ErrRateLimited)
+		}
+	}
+	m, err := f.CreateMember(ctx, NewMember{Username: in.Username, Email: in.Email, Password: in.Password, Role: RoleMember})
+	if err != nil {
+		return NewSession{}, err
+	}
+	if hasIP {
+		if err := registerPerIP.hit(ctx, f.db, ipKey); err != nil {
+			return NewSession{}, fmt.Errorf("register: %w", err)
+		}
+	}
+	return f.startSession(ctx, m.ID, in.Client)
 }
 
 func (f *Forum) queryMember(ctx context.Context, where string, args ...any) (Member, error) {
@@ -120,7 +175,9 @@ func (f *Forum) CountMembers(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// SetPassword replaces a member's password.
+// SetPassword replaces a member's password without asking for the old one (the console's `stoa
+// admin user set-password`), and signs the member out everywhere: every session ends and pending
+// password-reset links die with it.
 func (f *Forum) SetPassword(ctx context.Context, memberID int64, password string) error {
 	v := &ValidationError{}
 	validatePassword(v, "password", password)
@@ -131,12 +188,146 @@ func (f *Forum) SetPassword(ctx context.Context, memberID int64, password string
 	if err != nil {
 		return err
 	}
-	tag, err := f.db.Exec(ctx, `UPDATE members SET password_hash = $2 WHERE actor_id = $1`, memberID, hash)
+	err = f.inTx(ctx, func(tx pgx.Tx) error { return storePassword(ctx, tx, memberID, hash, 0) })
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
+	return nil
+}
+
+// storePassword saves a new hash and revokes every session but keep (0: all) and every pending reset.
+func storePassword(ctx context.Context, tx pgx.Tx, memberID int64, hash string, keep int64) error {
+	tag, err := tx.Exec(ctx, `UPDATE members SET password_hash = $2 WHERE actor_id = $1`, memberID, hash)
+	if err != nil {
+		return err
+	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("set password: member %d: %w", memberID, ErrNotFound)
+		return fmt.Errorf("member %d: %w", memberID, ErrNotFound)
+	}
+	if err := revokeSessions(ctx, tx, memberID, keep); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM password_resets WHERE member_id = $1`, memberID)
+	return err
+}
+
+// ChangePassword sets the viewer's password after checking the current one, and signs them out of
+// every other session (keep is the session asking; 0 for none). Wrong current passwords count
+// against the same per-account budget as failed sign-ins, so a stolen session cannot be used to
+// guess the password.
+func (f *Forum) ChangePassword(ctx context.Context, by Viewer, current, next string, keep int64) error {
+	if !by.SignedIn() {
+		return fmt.Errorf("change password: %w", ErrUnauthorized)
+	}
+	v := &ValidationError{}
+	validatePassword(v, "new_password", next)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := f.confirmPassword(ctx, by, current); err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	err = f.inTx(ctx, func(tx pgx.Tx) error { return storePassword(ctx, tx, by.ActorID, hash, keep) })
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
 	}
 	return nil
+}
+
+// ChangeEmail sets the viewer's e-mail address after checking their password, and tells the old
+// address (a mail queued in the same transaction), so a hijacked session that changes the address
+// does not go unnoticed.
+func (f *Forum) ChangeEmail(ctx context.Context, by Viewer, password, email string) error {
+	if !by.SignedIn() {
+		return fmt.Errorf("change e-mail: %w", ErrUnauthorized)
+	}
+	email = strings.TrimSpace(email)
+	v := &ValidationError{}
+	validateEmail(v, "email", email)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := f.confirmPassword(ctx, by, password); err != nil {
+		return fmt.Errorf("change e-mail: %w", err)
+	}
+	settings, err := f.SiteSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("change e-mail: %w", err)
+	}
+	err = f.inTx(ctx, func(tx pgx.Tx) error {
+		var old string
+		if err := tx.QueryRow(ctx, `SELECT email FROM members WHERE actor_id = $1 FOR UPDATE`, by.ActorID).Scan(&old); err != nil {
+			return notFound(err, "member")
+		}
+		if old == email {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE members SET email = $2 WHERE actor_id = $1`, by.ActorID, email)
+		if isUniqueViolation(err, "members_email") {
+			return Invalid("email", "is already registered")
+		}
+		if err != nil {
+			return err
+		}
+		return f.insertJob(ctx, tx, MailArgs{To: old, Subject: settings.SiteName + ": your e-mail address was changed",
+			Text: "Hello " + by.Username + ",\n\nThe e-mail address of your account on " + settings.SiteName +
+				" was changed to " + email + ".\n\nIf you did not do this, reset your password and contact the " +
+				"administrators: someone else may be using your account.\n"})
+	})
+	if err != nil {
+		return fmt.Errorf("change e-mail: %w", err)
+	}
+	return nil
+}
+
+// confirmPassword checks the viewer's password for a sensitive change, throttled like sign-in.
+func (f *Forum) confirmPassword(ctx context.Context, by Viewer, password string) error {
+	key := "member:" + strconv.FormatInt(by.ActorID, 10)
+	limited, err := loginPerAccount.over(ctx, f.db, key)
+	if err != nil {
+		return err
+	}
+	if limited {
+		return ErrRateLimited
+	}
+	var hash string
+	if err := f.db.QueryRow(ctx, `SELECT password_hash FROM members WHERE actor_id = $1`, by.ActorID).Scan(&hash); err != nil {
+		return notFound(err, "member")
+	}
+	ok, err := CheckPassword(hash, clip(password, MaxPasswordLen))
+	if err != nil {
+		return err
+	}
+	if !ok || len(password) > MaxPasswordLen {
+		if err := loginPerAccount.hit(ctx, f.db, key); err != nil {
+			return err
+		}
+		return Invalid("current_password", "is not your current password")
+	}
+	return nil
+}
+
+func validateEmail(v *ValidationError, field, email string) {
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
+		v.Add(field, "is not a valid e-mail address")
+	}
+}
+
+// cleanDisplayName trims a display name and drops control and format characters (newlines,
+// bidirectional overrides) that would let a name break a page's layout or pose as another.
+func cleanDisplayName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if isInvisibleOrControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }

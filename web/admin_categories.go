@@ -59,7 +59,7 @@ func (s *Server) adminCreateCategory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxPostFormBytes); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -182,7 +182,7 @@ func (s *Server) adminMoveCategory(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminCategoryOfURL(w http.ResponseWriter, r *http.Request) (forum.Category, bool) {
 	err := requireAdmin(r)
 	if err == nil {
-		err = parseForm(w, r)
+		err = parseForm(w, r, maxPostFormBytes)
 	}
 	var c forum.Category
 	if err == nil {

@@ -57,7 +57,7 @@ func wantKeys(t *testing.T, what string, v any, want ...string) {
 // wantAPIError checks status and the {"error":{"code","message"}} body.
 func wantAPIError(t *testing.T, rec *httptest.ResponseRecorder, status int, code string) string {
 	t.Helper()
-	wantStatus(t, rec, status)
+	wantCode(t, rec, status)
 	body := decode(t, rec)
 	wantKeys(t, "error body", body, "error")
 	e := body.(map[string]any)["error"]
@@ -178,7 +178,7 @@ func TestAPIWrites(t *testing.T) {
 
 	wantAPIError(t, fx.api(t, forum.Guest, "POST", "/api/v1/categories/general/threads", `{"title":"t","body":"b"}`), http.StatusUnauthorized, "unauthorized")
 	rec := fx.api(t, alice, "POST", "/api/v1/categories/general/threads", `{"title":"From the API","body":"made by *script*"}`)
-	wantStatus(t, rec, http.StatusCreated)
+	wantCode(t, rec, http.StatusCreated)
 	created := decode(t, rec)
 	wantKeys(t, "created thread", created, threadKeys...)
 	threadID := int64(created.(map[string]any)["id"].(float64))
@@ -187,7 +187,7 @@ func TestAPIWrites(t *testing.T) {
 	}
 
 	rec = fx.api(t, bob, "POST", "/api/v1/threads/"+itoa(threadID)+"/posts", `{"body":"a reply"}`)
-	wantStatus(t, rec, http.StatusCreated)
+	wantCode(t, rec, http.StatusCreated)
 	reply := decode(t, rec).(map[string]any)
 	wantKeys(t, "created post", reply, postKeys...)
 	replyID := int64(reply["id"].(float64))
@@ -195,13 +195,13 @@ func TestAPIWrites(t *testing.T) {
 		t.Errorf("reply %v", reply)
 	}
 	rec = fx.api(t, alice, "POST", "/api/v1/threads/"+itoa(threadID)+"/posts", `{"body":"answer","in_reply_to":`+itoa(replyID)+`}`)
-	wantStatus(t, rec, http.StatusCreated)
+	wantCode(t, rec, http.StatusCreated)
 	if got := decode(t, rec).(map[string]any)["in_reply_to"]; got != float64(replyID) {
 		t.Errorf("in_reply_to %v", got)
 	}
 
 	rec = fx.api(t, bob, "PATCH", "/api/v1/posts/"+itoa(replyID), `{"body":"an edited reply"}`)
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	edited := decode(t, rec).(map[string]any)
 	if edited["updated_at"] == nil || !strings.Contains(edited["body_html"].(string), "an edited reply") {
 		t.Errorf("edited %v", edited)
@@ -209,7 +209,7 @@ func TestAPIWrites(t *testing.T) {
 	wantAPIError(t, fx.api(t, alice, "PATCH", "/api/v1/posts/"+itoa(replyID), `{"body":"not mine"}`), http.StatusForbidden, "forbidden")
 
 	rec = fx.api(t, alice, "POST", "/api/v1/posts/"+itoa(replyID)+"/like", "")
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	if got := decode(t, rec).(map[string]any); got["liked"] != true || got["like_count"] != 1.0 {
 		t.Errorf("like %v", got)
 	}
@@ -220,7 +220,7 @@ func TestAPIWrites(t *testing.T) {
 	}
 
 	wantAPIError(t, fx.api(t, alice, "DELETE", "/api/v1/posts/"+itoa(replyID), ""), http.StatusForbidden, "forbidden")
-	wantStatus(t, fx.api(t, bob, "DELETE", "/api/v1/posts/"+itoa(replyID), ""), http.StatusNoContent)
+	wantCode(t, fx.api(t, bob, "DELETE", "/api/v1/posts/"+itoa(replyID), ""), http.StatusNoContent)
 	gone := decode(t, fx.api(t, alice, "GET", "/api/v1/posts/"+itoa(replyID), "")).(map[string]any)
 	if gone["deleted"] != true || gone["body_html"] != "" || gone["position"] != 2.0 {
 		t.Errorf("deleted post %v", gone)

@@ -23,11 +23,10 @@ func refused(err error) ([]forum.FieldProblem, bool) {
 // preview serves app.js's preview: the Markdown in the form's body, rendered as a post would be.
 // Signed-in members only: guests have nothing to preview.
 func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
-	if err := requireMember(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireMember(w, r); !ok {
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxPostFormBytes); err != nil {
 		s.fail(w, r, err)
 		return
 	}

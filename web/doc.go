@@ -2,8 +2,19 @@
 // protection, templ components and the embedded static files.
 //
 // Handlers parse the request, call package forum, and render; rules live in forum. Every route is
-// listed in routes.go. Errors become responses in one place (errors.go, through internal/httperr).
-// Pages work without JavaScript; static/app.js only enhances them.
+// listed in routes.go. Errors become responses in one place (errors.go, through internal/httperr);
+// forms re-render with their problems and what was typed (forms.go). Pages work without
+// JavaScript; static/app.js only enhances them.
+//
+// Who is asking is decided once per request by the authenticate middleware (auth_middleware.go):
+// a session cookie for pages (HttpOnly, SameSite=Lax, Secure and __Host- prefixed on https, only a
+// hash of it in the database), or "Authorization: Bearer <personal access token>" on /api/, where a
+// bad token is a 401 and never a silent guest. /api/ also accepts the session cookie when no
+// Authorization header is sent, so the site's own scripts can call it. New wraps everything in Go's
+// http.CrossOriginProtection, so a browser's state-changing request from another origin is refused
+// before any handler runs; together with SameSite cookies that is the CSRF defence, with no
+// per-form tokens. The client address used for sign-in throttling comes from X-Forwarded-For only
+// when the peer is a configured trusted proxy (client_ip.go).
 //
 // Imports: forum and the internal helpers. Never federation, inbox or outbox: where a page needs
 // something from federation (a thread's followable handle, say), this package declares a small

@@ -15,7 +15,7 @@ func (s *Server) threadAction(act func(s *Server, r *http.Request, v forum.Viewe
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := idParam(r, "id")
 		if err == nil {
-			err = parseForm(w, r)
+			err = parseForm(w, r, maxPostFormBytes)
 		}
 		if err == nil {
 			err = act(s, r, viewerOf(r), id)
@@ -60,7 +60,7 @@ func (s *Server) postAction(act func(s *Server, r *http.Request, v forum.Viewer,
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := idParam(r, "id")
 		if err == nil {
-			err = parseForm(w, r)
+			err = parseForm(w, r, maxPostFormBytes)
 		}
 		if err == nil {
 			err = act(s, r, viewerOf(r), id)

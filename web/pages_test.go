@@ -23,7 +23,7 @@ func TestHomeListsTheCategoriesTheViewerMaySee(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := fx.get(t, forum.Guest, "/")
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	d := doc(t, rec)
 	if got := text(one(t, d, "category-general")); !strings.Contains(got, "General") || !strings.Contains(got, "Talk") {
 		t.Errorf("general row: %q", got)
@@ -32,7 +32,7 @@ func TestHomeListsTheCategoriesTheViewerMaySee(t *testing.T) {
 		t.Error("guest sees the team category")
 	}
 	one(t, doc(t, fx.get(t, fx.mod.Viewer(), "/")), "category-team")
-	wantStatus(t, fx.get(t, forum.Guest, "/c/team"), http.StatusNotFound)
+	wantCode(t, fx.get(t, forum.Guest, "/c/team"), http.StatusNotFound)
 	if h := rec.Header().Get("Content-Security-Policy"); !strings.Contains(h, "script-src 'self'") {
 		t.Errorf("CSP %q", h)
 	}
@@ -52,7 +52,7 @@ func TestCategoryPageListsThreadsAndPagesWithACursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := fx.get(t, forum.Guest, "/c/general")
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	d := doc(t, rec)
 	rows := byTestID(d, "thread-row")
 	if len(rows) != forum.ThreadsPerPage+1 || attr(rows[0], "data-thread-id") != itoa(first.ID) {
@@ -70,7 +70,7 @@ func TestCategoryPageListsThreadsAndPagesWithACursor(t *testing.T) {
 		t.Fatalf("more link %q", more)
 	}
 	rec = fx.get(t, forum.Guest, more)
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	d = doc(t, rec)
 	if rows := byTestID(d, "thread-row"); len(rows) != 1 {
 		t.Fatalf("second page has %d rows, want 1", len(rows))
@@ -79,8 +79,8 @@ func TestCategoryPageListsThreadsAndPagesWithACursor(t *testing.T) {
 		t.Error("last page offers more")
 	}
 	one(t, doc(t, fx.get(t, fx.alice.Viewer(), "/c/general")), "new-thread")
-	wantStatus(t, fx.get(t, forum.Guest, "/c/general?cursor=garbage"), http.StatusUnprocessableEntity)
-	wantStatus(t, fx.get(t, forum.Guest, "/c/nowhere"), http.StatusNotFound)
+	wantCode(t, fx.get(t, forum.Guest, "/c/general?cursor=garbage"), http.StatusUnprocessableEntity)
+	wantCode(t, fx.get(t, forum.Guest, "/c/nowhere"), http.StatusNotFound)
 }
 
 func TestLatestPage(t *testing.T) {
@@ -108,7 +108,7 @@ func TestThreadPageShowsPostsAndTheRightTools(t *testing.T) {
 	}
 
 	rec := fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID))
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	body := rec.Body.String()
 	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<b>bold</b>") {
 		t.Fatal("user content reached the page as markup")
@@ -149,18 +149,18 @@ func TestThreadPageShowsPostsAndTheRightTools(t *testing.T) {
 		t.Error("guest offered actions")
 	}
 
-	wantStatus(t, fx.get(t, forum.Guest, "/t/999999"), http.StatusNotFound)
-	wantStatus(t, fx.get(t, forum.Guest, "/t/abc"), http.StatusNotFound)
-	wantStatus(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"), http.StatusNotFound)
+	wantCode(t, fx.get(t, forum.Guest, "/t/999999"), http.StatusNotFound)
+	wantCode(t, fx.get(t, forum.Guest, "/t/abc"), http.StatusNotFound)
+	wantCode(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"), http.StatusNotFound)
 }
 
 func TestLockedAndDeletedThreads(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	th, opener := fx.thread(t, fx.alice, "Closing soon", "b")
-	wantStatus(t, fx.post(t, fx.alice.Viewer(), "/t/"+itoa(th.ID)+"/lock", nil), http.StatusForbidden)
+	wantCode(t, fx.post(t, fx.alice.Viewer(), "/t/"+itoa(th.ID)+"/lock", nil), http.StatusForbidden)
 	rec := fx.post(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)+"/lock", nil)
-	wantStatus(t, rec, http.StatusSeeOther)
+	wantCode(t, rec, http.StatusSeeOther)
 	if loc := rec.Header().Get("Location"); loc != "/t/"+itoa(th.ID) {
 		t.Errorf("redirect to %q", loc)
 	}
@@ -170,10 +170,10 @@ func TestLockedAndDeletedThreads(t *testing.T) {
 	if len(byTestID(d, "quote")) != 0 {
 		t.Error("quote offered in a locked thread")
 	}
-	wantStatus(t, fx.post(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)+"/reply", url.Values{"body": {"x"}}), http.StatusConflict)
+	wantCode(t, fx.post(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)+"/reply", url.Values{"body": {"x"}}), http.StatusConflict)
 
-	wantStatus(t, fx.post(t, fx.mod.Viewer(), "/p/"+itoa(opener.ID)+"/delete", url.Values{"reason": {"spam"}}), http.StatusSeeOther)
-	wantStatus(t, fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)), http.StatusGone)
+	wantCode(t, fx.post(t, fx.mod.Viewer(), "/p/"+itoa(opener.ID)+"/delete", url.Values{"reason": {"spam"}}), http.StatusSeeOther)
+	wantCode(t, fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)), http.StatusGone)
 	one(t, doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID))), "badge-deleted")
 }
 
@@ -186,7 +186,7 @@ func TestPostLinksRedirectToTheirPage(t *testing.T) {
 		last = fx.reply(t, fx.bob, th.ID, "reply "+strconv.Itoa(i))
 	}
 	rec := fx.get(t, forum.Guest, "/p/"+itoa(last.ID))
-	wantStatus(t, rec, http.StatusSeeOther)
+	wantCode(t, rec, http.StatusSeeOther)
 	want := "/t/" + itoa(th.ID) + "?page=2#p" + itoa(last.ID)
 	if got := rec.Header().Get("Location"); got != want {
 		t.Fatalf("redirect %q, want %q", got, want)
@@ -202,7 +202,7 @@ func TestPostLinksRedirectToTheirPage(t *testing.T) {
 	if cur := findAttr(pagers[0], "aria-current", "page"); cur == nil || text(cur) != "2" || attr(cur, "href") != "/t/"+itoa(th.ID)+"?page=2" {
 		t.Fatalf("pager does not mark page 2 as current: %q", text(pagers[0]))
 	}
-	wantStatus(t, fx.get(t, forum.Guest, "/p/424242"), http.StatusNotFound)
+	wantCode(t, fx.get(t, forum.Guest, "/p/424242"), http.StatusNotFound)
 }
 
 func TestFeeds(t *testing.T) {
@@ -211,7 +211,7 @@ func TestFeeds(t *testing.T) {
 	th, _ := fx.thread(t, fx.alice, "Feed me", "opener **text**")
 	fx.reply(t, fx.bob, th.ID, "a reply")
 	rec := fx.get(t, forum.Guest, "/c/general/feed")
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	if ct := rec.Header().Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
 		t.Errorf("content type %q", ct)
 	}
@@ -223,7 +223,7 @@ func TestFeeds(t *testing.T) {
 		}
 	}
 	rec = fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"/feed")
-	wantStatus(t, rec, http.StatusOK)
+	wantCode(t, rec, http.StatusOK)
 	body = rec.Body.String()
 	if strings.Count(body, "<entry>") != 2 || strings.Index(body, "a reply") > strings.Index(body, "opener") {
 		t.Errorf("thread feed: want 2 entries, newest first\n%s", body)

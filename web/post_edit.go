@@ -28,7 +28,7 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxPostFormBytes); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -65,8 +65,8 @@ func (s *Server) editablePost(w http.ResponseWriter, r *http.Request) (forum.Pos
 		s.fail(w, r, err)
 		return forum.Post{}, forum.ThreadView{}, false
 	}
-	if err := requireMember(r); err != nil {
-		return fail(err)
+	if _, ok := s.requireMember(w, r); !ok {
+		return forum.Post{}, forum.ThreadView{}, false
 	}
 	id, err := idParam(r, "id")
 	if err != nil {

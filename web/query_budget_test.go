@@ -70,9 +70,9 @@ func TestPagesStayWithinTheQueryBudget(t *testing.T) {
 		{"/c/general/feed", forum.Guest},
 	}
 	for _, p := range pages {
-		wantStatus(t, fx.get(t, p.viewer, p.path), http.StatusOK) // warm the permission cache
+		wantCode(t, fx.get(t, p.viewer, p.path), http.StatusOK) // warm the permission cache
 		before := counter.n.Load()
-		wantStatus(t, fx.get(t, p.viewer, p.path), http.StatusOK)
+		wantCode(t, fx.get(t, p.viewer, p.path), http.StatusOK)
 		if n := counter.n.Load() - before; n > 5 {
 			t.Errorf("%s took %d queries, budget 5", p.path, n)
 		}

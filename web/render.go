@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 
 	"github.com/a-h/templ"
 
@@ -33,8 +34,25 @@ type page struct {
 	Viewer   forum.Viewer
 	// Feed, when set, is the Atom feed of what the page shows (announced in <head>).
 	Feed string
+	// LogoURL is the site's logo, or "".
+	LogoURL string
+	// SiteCSS is the versioned URL of the admins' custom stylesheet, or "" when there is none.
+	SiteCSS string
+	// RegistrationOpen decides whether the header offers "Register".
+	RegistrationOpen bool
 }
 
 func (s *Server) page(r *http.Request, title string) page {
-	return page{SiteName: "Stoa", Title: title, Path: r.URL.Path, Viewer: viewerOf(r)}
+	p := page{SiteName: "Stoa", Title: title, Path: r.URL.RequestURI(), Viewer: viewerOf(r), RegistrationOpen: true}
+	settings, err := s.forum.SiteSettings(r.Context())
+	if err != nil {
+		// The page can still be shown with defaults; the failure is worth knowing about.
+		s.log.WarnContext(r.Context(), "site settings unavailable", "err", err)
+		return p
+	}
+	p.SiteName, p.LogoURL, p.RegistrationOpen = settings.SiteName, settings.LogoURL, settings.RegistrationOpen
+	if settings.CustomCSS != "" {
+		p.SiteCSS = "/site.css?v=" + strconv.FormatInt(settings.UpdatedAt.Unix(), 10)
+	}
+	return p
 }

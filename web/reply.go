@@ -44,7 +44,7 @@ func (s *Server) createReply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxPostFormBytes); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -81,8 +81,7 @@ func (s *Server) createReply(w http.ResponseWriter, r *http.Request) {
 
 // repliableThread loads the thread of the URL and checks that the viewer may reply now.
 func (s *Server) repliableThread(w http.ResponseWriter, r *http.Request) (forum.ThreadView, bool) {
-	if err := requireMember(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireMember(w, r); !ok {
 		return forum.ThreadView{}, false
 	}
 	id, err := idParam(r, "id")

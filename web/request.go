@@ -12,9 +12,9 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 )
 
-// maxFormBytes caps an HTML form post: a post body of MaxBodyLen characters of four bytes each,
-// a title, and room for the field names.
-const maxFormBytes = 4*forum.MaxBodyLen + 16<<10
+// maxPostFormBytes caps a composer form post: a post body of MaxBodyLen characters of four bytes
+// each, a title, and room for the field names.
+const maxPostFormBytes = 4*forum.MaxBodyLen + 16<<10
 
 // idParam reads a numeric id from the route; anything else is a 404, as for any unknown URL.
 func idParam(r *http.Request, name string) (int64, error) {
@@ -23,15 +23,6 @@ func idParam(r *http.Request, name string) (int64, error) {
 		return 0, fmt.Errorf("%s %q: %w", name, chi.URLParam(r, name), forum.ErrNotFound)
 	}
 	return id, nil
-}
-
-// parseForm reads a form post within maxFormBytes.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return fmt.Errorf("read form: %w", err)
-	}
-	return nil
 }
 
 // seeOther ends a form post: the browser loads the result with a GET (post/redirect/get), so a
@@ -51,23 +42,17 @@ func wantsJSON(r *http.Request) bool {
 	return false
 }
 
-// requireMember refuses guests before a form is shown: they could not submit it.
-func requireMember(r *http.Request) error {
-	if !viewerOf(r).SignedIn() {
-		return fmt.Errorf("%s: %w", r.URL.Path, forum.ErrUnauthorized)
-	}
-	return nil
-}
-
 // backTo is where a form post returns: the local path the form named, or fallback. Only paths on
-// this site are followed (SECURITY.md rule 23).
+// this site are followed (safeNext, SECURITY.md rule 23).
 func backTo(r *http.Request, fallback string) string {
 	next := r.PostFormValue("next")
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\\\r\n") {
+	if next == "" {
 		return fallback
 	}
-	return next
+	if safe := safeNext(next); safe != "/" || next == "/" {
+		return safe
+	}
+	return fallback
 }
 
 func threadPath(id int64) string { return "/t/" + itoa(id) }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -18,22 +20,38 @@ type Options struct {
 	// Federation supplies ActivityPub ids for pages and the API (federation.go). Nil: ids are
 	// left empty and no follow handle is shown.
 	Federation Federation
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed; the client address
+	// of a request from anyone else is its peer address. Empty: trust no header.
+	TrustedProxies []netip.Prefix
 }
 
 // Server holds the handlers' dependencies. Build it with New.
 type Server struct {
-	forum  *forum.Forum
-	public *url.URL
-	log    *slog.Logger
-	secure bool
-	fed    Federation
+	forum   *forum.Forum
+	public  *url.URL
+	log     *slog.Logger
+	secure  bool
+	fed     Federation
+	proxies []netip.Prefix
 }
 
-// New returns the web handler tree.
+// New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's
+// state-changing request from another origin is refused with 403 before any handler runs.
 func New(opts Options) http.Handler {
-	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation}
+	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
+		proxies: opts.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	return s.routes()
+	csrf := http.NewCrossOriginProtection()
+	if s.public != nil {
+		// Behind a proxy that rewrites Host, the browser's Origin is the public URL's.
+		if err := csrf.AddTrustedOrigin(s.public.Scheme + "://" + s.public.Host); err != nil {
+			s.log.Warn("public URL is not a valid trusted origin", "url", s.public.String(), "err", err)
+		}
+	}
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, fmt.Errorf("cross-origin %s %s: %w", r.Method, r.URL.Path, forum.ErrForbidden))
+	}))
+	return csrf.Handler(s.routes())
 }

@@ -25,7 +25,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseForm(w, r, maxPostFormBytes); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -53,8 +53,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) {
 // startableCategory loads the category of the URL and checks that the viewer may start a thread
 // there, answering the request itself when not.
 func (s *Server) startableCategory(w http.ResponseWriter, r *http.Request) (forum.Category, bool) {
-	if err := requireMember(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireMember(w, r); !ok {
 		return forum.Category{}, false
 	}
 	c, err := s.forum.CategoryBySlug(r.Context(), chi.URLParam(r, "slug"))

@@ -3,18 +3,11 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"time"
 
 	"github.com/stoa-forum/stoa/forum"
 )
 
 // Small formatting helpers the templates share.
-
-// isoTime is a time for <time datetime>; app.js turns it into the reader's local time.
-func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// shortTime is what shows without JavaScript.
-func shortTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 func plural(n int64, one, many string) string {
 	if n == 1 {

@@ -20,6 +20,7 @@ func adminCommand() *command {
 			{name: "create", summary: "create a member", run: adminUserCreate},
 			{name: "set-password", summary: "set a member's password (signs them out everywhere)", run: adminUserSetPassword},
 		}},
+		adminTokenCommand(),
 		{name: "category", summary: "manage categories", subs: []*command{
 			{name: "create", summary: "create a category", run: adminCategoryCreate},
 		}},
@@ -45,7 +46,7 @@ func adminForum(ctx context.Context, env *runEnv, fs *flag.FlagSet, args []strin
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := forum.New(pool, forum.Options{Secret: cfg.Secret})
+	f, err := newForum(pool, cfg, nil)
 	if err != nil {
 		pool.Close()
 		return nil, nil, err

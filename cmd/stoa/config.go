@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -29,6 +30,8 @@ type Config struct {
 	Secret                []byte
 	ShutdownTimeout       time.Duration
 	SMTP                  SMTPConfig
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 }
 
 // SMTPConfig is the outgoing mail server; no host means mail is written to the log.
@@ -126,6 +129,11 @@ var settings = []setting{
 		c.ShutdownTimeout = d
 		return err
 	}},
+	{"trusted-proxies", "STOA_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed (empty: none)", func(c *Config, v string) error {
+		ps, err := parsePrefixes(v)
+		c.TrustedProxies = ps
+		return err
+	}},
 	{"smtp-host", "STOA_SMTP_HOST", "", "SMTP server for outgoing mail (empty: mail is logged)", func(c *Config, v string) error { c.SMTP.Host = v; return nil }},
 	{"smtp-port", "STOA_SMTP_PORT", "587", "SMTP port", func(c *Config, v string) error {
 		p, err := strconv.Atoi(v)
@@ -210,6 +218,27 @@ func parsePublicURL(v string) (*url.URL, error) {
 	}
 	u.Host = strings.ToLower(u.Host)
 	return u, nil
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs; a bare address is its own /32 or /128.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR (10.0.0.0/8) nor an address", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func parseBool(v string) (bool, error) {

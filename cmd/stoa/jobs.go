@@ -31,15 +31,17 @@ func (j *riverJobs) InsertTx(ctx context.Context, tx pgx.Tx, args forum.JobArgs)
 }
 
 // newRiverClient builds the River client with every worker the process runs.
-func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.Forum) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailer.Worker{
 		SMTP: mailer.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From},
 		Log:  log,
 	})
+	river.AddWorker(workers, &pruneAccountsWorker{forum: f, log: log})
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:  log,
-		Workers: workers,
+		Logger:       log,
+		Workers:      workers,
+		PeriodicJobs: []*river.PeriodicJob{prunePeriodicJob()},
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 20},
 		},

@@ -26,6 +26,8 @@ func (a *app) routes() http.Handler {
 		PublicURL: a.cfg.PublicURL,
 		Log:       a.log,
 		Secure:    a.cfg.PublicURL.Scheme == "https",
+		// Which peers' X-Forwarded-For to believe for the client address (sign-in throttling).
+		TrustedProxies: a.cfg.TrustedProxies,
 	}))
 	return r
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/stoa-forum/stoa/forum"
-	"github.com/stoa-forum/stoa/internal/markup"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/migrations"
 )
@@ -73,13 +72,12 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, reg: observe.NewRegistry()}
 	jobs := &riverJobs{}
-	a.forum, err = forum.New(pool, forum.Options{Secret: cfg.Secret, Jobs: jobs,
-		Markup: markup.New(markup.Options{BaseURL: cfg.PublicURL})})
+	a.forum, err = newForum(pool, cfg, jobs)
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	a.river, err = newRiverClient(pool, cfg, log)
+	a.river, err = newRiverClient(pool, cfg, log, a.forum)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)

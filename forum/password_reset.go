@@ -1,0 +1,148 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PasswordResetLifetime is how long a reset link works.
+const PasswordResetLifetime = time.Hour
+
+var errBadResetToken = Invalid("token", "this password-reset link is invalid, used or expired; ask for a new one")
+
+// RequestPasswordReset mails a single-use reset link to the member with this e-mail address, if
+// there is one. The answer is the same either way (nil, or ErrRateLimited by the same rules), so
+// the form cannot be used to find out who is registered; both paths do the same counter updates in
+// one transaction, the known address additionally stores the token and queues the mail in it.
+// link turns a token into the URL to mail (the domain does not know the site's address).
+func (f *Forum) RequestPasswordReset(ctx context.Context, email string, client ClientInfo, link func(token string) string) error {
+	email = strings.TrimSpace(email)
+	v := &ValidationError{}
+	validateEmail(v, "email", email)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	emailKey := strings.ToLower(email)
+	ipKey, hasIP := ipBucket(client.IP)
+	if limited, err := resetPerEmail.over(ctx, f.db, emailKey); err != nil || limited {
+		return resetRefused(err)
+	}
+	if hasIP {
+		if limited, err := resetPerIP.over(ctx, f.db, ipKey); err != nil || limited {
+			return resetRefused(err)
+		}
+	}
+	settings, err := f.SiteSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	token, hash, err := newSecretToken("")
+	if err != nil {
+		return err
+	}
+	err = f.inTx(ctx, func(tx pgx.Tx) error {
+		if err := resetPerEmail.hit(ctx, tx, emailKey); err != nil {
+			return err
+		}
+		if hasIP {
+			if err := resetPerIP.hit(ctx, tx, ipKey); err != nil {
+				return err
+			}
+		}
+		var memberID int64
+		var username string
+		err := tx.QueryRow(ctx, `SELECT m.actor_id, a.username FROM members m JOIN actors a ON a.id = m.actor_id
+			WHERE lower(m.email) = $1 AND a.deleted_at IS NULL`, emailKey).Scan(&memberID, &username)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// One live link at a time: a new request voids the older ones.
+		if _, err := tx.Exec(ctx, `DELETE FROM password_resets WHERE member_id = $1`, memberID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO password_resets (member_id, token_hash, expires_at)
+			VALUES ($1, $2, now() + make_interval(secs => $3))`, memberID, hash, PasswordResetLifetime.Seconds()); err != nil {
+			return err
+		}
+		return f.insertJob(ctx, tx, MailArgs{To: email, Subject: settings.SiteName + ": reset your password",
+			Text: "Hello " + username + ",\n\nSomeone (hopefully you) asked to reset the password of your account on " +
+				settings.SiteName + ".\n\nTo choose a new password, open this link within an hour. It works once:\n\n" +
+				link(token) + "\n\nIf you did not ask for this, ignore this message: your password stays as it is.\n"})
+	})
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	return nil
+}
+
+func resetRefused(err error) error {
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	return fmt.Errorf("password reset: %w", ErrRateLimited)
+}
+
+// CheckPasswordResetToken reports whether a reset link still works, so the form can say so before
+// the member types a new password. It returns a *ValidationError on the field "token" when not.
+func (f *Forum) CheckPasswordResetToken(ctx context.Context, token string) error {
+	if !plausibleToken(token, "") {
+		return errBadResetToken
+	}
+	var ok bool
+	err := f.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM password_resets
+		WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now())`, hashSecretToken(token)).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	if !ok {
+		return errBadResetToken
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with a reset token. The token works once and within the hour;
+// the reset ends every session of the member (whoever had the old password is out) and clears the
+// account's failed sign-in count, so a member locked out by someone guessing can get back in.
+func (f *Forum) ResetPassword(ctx context.Context, token, password string) error {
+	v := &ValidationError{}
+	validatePassword(v, "password", password)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := f.CheckPasswordResetToken(ctx, token); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	err = f.inTx(ctx, func(tx pgx.Tx) error {
+		var memberID int64
+		err := tx.QueryRow(ctx, `UPDATE password_resets SET used_at = now()
+			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING member_id`,
+			hashSecretToken(token)).Scan(&memberID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errBadResetToken // used by a concurrent request since the check above
+		}
+		if err != nil {
+			return err
+		}
+		if err := storePassword(ctx, tx, memberID, hash, 0); err != nil {
+			return err
+		}
+		return loginPerAccount.clear(ctx, tx, "member:"+strconv.FormatInt(memberID, 10))
+	})
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SiteSettings are the forum's own settings, edited by admins.
+type SiteSettings struct {
+	SiteName    string `db:"site_name"`
+	Description string `db:"description"`
+	// LogoURL is an https URL or a local path; empty for none.
+	LogoURL string `db:"logo_url"`
+	// CustomCSS is served as /site.css; it is never inlined in a page.
+	CustomCSS   string `db:"custom_css"`
+	RulesSource string `db:"rules_source"`
+	// RulesHTML is the rules page rendered from RulesSource, its MAC checked.
+	RulesHTML        string    `db:"rules_html"`
+	RulesHTMLMAC     []byte    `db:"rules_html_mac"`
+	RegistrationOpen bool      `db:"registration_open"`
+	UpdatedAt        time.Time `db:"updated_at"`
+}
+
+// SiteSettingsInput is what the admin settings form sends.
+type SiteSettingsInput struct {
+	SiteName         string
+	Description      string
+	LogoURL          string
+	CustomCSS        string
+	Rules            string
+	RegistrationOpen bool
+}
+
+// Limits of the site settings.
+const (
+	MaxSiteNameLen    = 60
+	MaxDescriptionLen = 500
+	MaxCustomCSSBytes = 64 << 10
+	MaxRulesLen       = 50_000
+	maxLogoURLLen     = 500
+)
+
+// siteSettingsTTL bounds how long another instance keeps serving settings changed elsewhere: the
+// instance that made the change drops its copy at once, the others reload after this long.
+const siteSettingsTTL = 30 * time.Second
+
+// siteCache keeps the settings row in memory: every page's layout needs the site name, and a
+// query per page view for a row that changes a few times a year is waste.
+type siteCache struct {
+	mu       sync.Mutex
+	settings SiteSettings
+	loaded   time.Time
+}
+
+func (c *siteCache) get() (SiteSettings, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded.IsZero() || time.Since(c.loaded) > siteSettingsTTL {
+		return SiteSettings{}, false
+	}
+	return c.settings, true
+}
+
+func (c *siteCache) put(s SiteSettings) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settings, c.loaded = s, time.Now()
+}
+
+func (c *siteCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loaded = time.Time{}
+}
+
+const siteSettingsColumns = `site_name, description, logo_url, custom_css, rules_source, rules_html,
+	rules_html_mac, registration_open, updated_at`
+
+// rulesMACKind binds the rules HTML's MAC to this use (the row id is always 1).
+const rulesMACKind = "site-rules"
+
+// SiteSettings returns the settings, from the in-process cache when fresh.
+func (f *Forum) SiteSettings(ctx context.Context) (SiteSettings, error) {
+	if s, ok := f.site.get(); ok {
+		return s, nil
+	}
+	rows, err := f.db.Query(ctx, `SELECT `+siteSettingsColumns+` FROM site_settings`)
+	if err != nil {
+		return SiteSettings{}, fmt.Errorf("site settings: %w", err)
+	}
+	s, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[SiteSettings])
+	if err != nil {
+		return SiteSettings{}, fmt.Errorf("site settings: %w", err)
+	}
+	if !(s.RulesSource == "" && s.RulesHTML == "") && !f.secrets.htmlOK(rulesMACKind, 1, s.RulesHTML, s.RulesHTMLMAC) {
+		// Written by someone without the key (or by an older secret): re-render from source.
+		s.RulesHTML = f.renderMarkdown(s.RulesSource)
+		s.RulesHTMLMAC = f.secrets.macHTML(rulesMACKind, 1, s.RulesHTML)
+		if _, err := f.db.Exec(ctx, `UPDATE site_settings SET rules_html = $1, rules_html_mac = $2`, s.RulesHTML, s.RulesHTMLMAC); err != nil {
+			return SiteSettings{}, fmt.Errorf("site settings: store re-rendered rules: %w", err)
+		}
+	}
+	f.site.put(s)
+	return s, nil
+}
+
+// UpdateSiteSettings replaces the settings. Admins only; recorded in the moderation log.
+func (f *Forum) UpdateSiteSettings(ctx context.Context, by Viewer, in SiteSettingsInput) (SiteSettings, error) {
+	if !by.IsAdmin() {
+		return SiteSettings{}, fmt.Errorf("site settings: %w", ErrForbidden)
+	}
+	in.SiteName = cleanDisplayName(in.SiteName)
+	in.Description = strings.TrimSpace(in.Description)
+	in.LogoURL = strings.TrimSpace(in.LogoURL)
+	v := &ValidationError{}
+	if n := len([]rune(in.SiteName)); n == 0 || n > MaxSiteNameLen {
+		v.Add("site_name", "must be 1 to %d characters", MaxSiteNameLen)
+	}
+	if len([]rune(in.Description)) > MaxDescriptionLen {
+		v.Add("description", "must be at most %d characters", MaxDescriptionLen)
+	}
+	if in.LogoURL != "" && !validLogoURL(in.LogoURL) {
+		v.Add("logo_url", "must be an https URL or a path on this site starting with /")
+	}
+	if len(in.CustomCSS) > MaxCustomCSSBytes {
+		v.Add("custom_css", "must be at most %d KiB", MaxCustomCSSBytes>>10)
+	}
+	if len([]rune(in.Rules)) > MaxRulesLen {
+		v.Add("rules", "must be at most %d characters", MaxRulesLen)
+	}
+	if err := v.Err(); err != nil {
+		return SiteSettings{}, err
+	}
+	html := f.renderMarkdown(in.Rules)
+	mac := f.secrets.macHTML(rulesMACKind, 1, html)
+	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE site_settings SET site_name = $1, description = $2, logo_url = $3,
+				custom_css = $4, rules_source = $5, rules_html = $6, rules_html_mac = $7, registration_open = $8,
+				updated_at = now()`,
+			in.SiteName, in.Description, in.LogoURL, in.CustomCSS, in.Rules, html, mac, in.RegistrationOpen)
+		if err != nil {
+			return err
+		}
+		return f.logModeration(ctx, tx, by, ModerationEntry{Action: "update_site_settings",
+			Details: modDetails(map[string]any{"site_name": in.SiteName, "registration_open": in.RegistrationOpen})})
+	})
+	f.site.invalidate()
+	if err != nil {
+		return SiteSettings{}, fmt.Errorf("site settings: %w", err)
+	}
+	return f.SiteSettings(ctx)
+}
+
+func validLogoURL(s string) bool {
+	if len(s) > maxLogoURLLen || strings.ContainsAny(s, " \t\r\n\\") {
+		return false
+	}
+	if strings.HasPrefix(s, "/") {
+		return !strings.HasPrefix(s, "//")
+	}
+	// Not plain http: the pages' Content-Security-Policy would block the image (mixed content).
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
+}
+
+// renderMarkdown renders through the Markup hook; an empty text is empty HTML whatever the hook does.
+func (f *Forum) renderMarkdown(source string) string {
+	if strings.TrimSpace(source) == "" {
+		return ""
+	}
+	return f.markup.RenderMarkdown(source).HTML
+}

@@ -1,0 +1,159 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// AccessTokenPrefix starts every personal access token, so secret scanners (and people) can tell
+// one when it leaks into a paste or a repository.
+const AccessTokenPrefix = "stoa_pat_"
+
+// Access token limits.
+const (
+	MaxAccessTokenNameLen    = 60
+	maxAccessTokensPerMember = 50
+)
+
+// AccessToken is a personal access token as listed on the settings page. The secret itself is
+// shown only once, when created; only its hash is stored.
+type AccessToken struct {
+	ID         int64      `db:"id"`
+	MemberID   int64      `db:"member_id"`
+	Name       string     `db:"name"`
+	CreatedAt  time.Time  `db:"created_at"`
+	LastUsedAt *time.Time `db:"last_used_at"`
+}
+
+const accessTokenColumns = `t.id, t.member_id, t.name, t.created_at, t.last_used_at`
+
+// CreateAccessToken makes a named token that signs API requests in as the member. Members make
+// their own; admins (and the console) may make one for anyone. It returns the token's secret, to
+// be shown once.
+func (f *Forum) CreateAccessToken(ctx context.Context, by Viewer, memberID int64, name string) (AccessToken, string, error) {
+	switch {
+	case by.IsAdmin():
+	case !by.SignedIn():
+		return AccessToken{}, "", fmt.Errorf("create token: %w", ErrUnauthorized)
+	case by.ActorID != memberID:
+		return AccessToken{}, "", fmt.Errorf("create token: %w", ErrForbidden)
+	}
+	name = cleanDisplayName(name)
+	if n := len([]rune(name)); n == 0 || n > MaxAccessTokenNameLen {
+		return AccessToken{}, "", Invalid("name", "must be 1 to %d characters", MaxAccessTokenNameLen)
+	}
+	secret, hash, err := newSecretToken(AccessTokenPrefix)
+	if err != nil {
+		return AccessToken{}, "", err
+	}
+	var tok AccessToken
+	err = f.inTx(ctx, func(tx pgx.Tx) error {
+		var banned bool
+		err := tx.QueryRow(ctx, `SELECT coalesce(banned_until > now(), false) FROM members WHERE actor_id = $1 FOR UPDATE`,
+			memberID).Scan(&banned)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("member %d: %w", memberID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if banned {
+			return fmt.Errorf("member %d is banned: %w", memberID, ErrForbidden)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_tokens WHERE member_id = $1`, memberID).Scan(&n); err != nil {
+			return err
+		}
+		if n >= maxAccessTokensPerMember {
+			return Invalid("name", "you have %d tokens already; revoke one first", n)
+		}
+		rows, err := tx.Query(ctx, `INSERT INTO access_tokens AS t (member_id, name, token_hash) VALUES ($1, $2, $3)
+			RETURNING `+accessTokenColumns, memberID, name, hash)
+		if err != nil {
+			return err
+		}
+		tok, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[AccessToken])
+		return err
+	})
+	if err != nil {
+		return AccessToken{}, "", fmt.Errorf("create token: %w", err)
+	}
+	return tok, secret, nil
+}
+
+// AccessTokens lists the viewer's tokens, newest first.
+func (f *Forum) AccessTokens(ctx context.Context, by Viewer) ([]AccessToken, error) {
+	if !by.SignedIn() {
+		return nil, fmt.Errorf("tokens: %w", ErrUnauthorized)
+	}
+	rows, err := f.db.Query(ctx, `SELECT `+accessTokenColumns+` FROM access_tokens t WHERE t.member_id = $1
+		ORDER BY t.id DESC`, by.ActorID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByName[AccessToken])
+}
+
+// RevokeAccessToken deletes one of the viewer's tokens; requests bearing it fail from then on.
+func (f *Forum) RevokeAccessToken(ctx context.Context, by Viewer, tokenID int64) error {
+	if !by.SignedIn() {
+		return fmt.Errorf("revoke token: %w", ErrUnauthorized)
+	}
+	tag, err := f.db.Exec(ctx, `DELETE FROM access_tokens WHERE id = $1 AND member_id = $2`, tokenID, by.ActorID)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("revoke token %d: %w", tokenID, ErrNotFound)
+	}
+	return nil
+}
+
+type tokenViewer struct {
+	ID       int64  `db:"id"`
+	MemberID int64  `db:"member_id"`
+	Username string `db:"username"`
+	Role     Role   `db:"role"`
+	Stale    bool   `db:"stale"`
+}
+
+// ViewerByAccessToken returns who a bearer token signs in. A malformed, unknown or revoked token,
+// or one of a banned member, is ErrUnauthorized. last_used_at is refreshed at most every few minutes.
+func (f *Forum) ViewerByAccessToken(ctx context.Context, token string) (Viewer, error) {
+	token = strings.TrimSpace(token)
+	if !plausibleToken(token, AccessTokenPrefix) {
+		return Guest, fmt.Errorf("access token: %w", ErrUnauthorized)
+	}
+	rows, err := f.db.Query(ctx, `SELECT t.id, t.member_id, a.username, m.role,
+			(t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => $2)) AS stale
+		FROM access_tokens t
+		JOIN members m ON m.actor_id = t.member_id
+		JOIN actors a ON a.id = t.member_id
+		WHERE t.token_hash = $1
+		  AND (m.banned_until IS NULL OR m.banned_until <= now())
+		  AND a.suspended_at IS NULL AND a.deleted_at IS NULL`, hashSecretToken(token), touchInterval.Seconds())
+	if err != nil {
+		return Guest, fmt.Errorf("access token: %w", err)
+	}
+	tv, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[tokenViewer])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Guest, fmt.Errorf("access token: %w", ErrUnauthorized)
+	}
+	if err != nil {
+		return Guest, fmt.Errorf("access token: %w", err)
+	}
+	if tv.Stale {
+		_, err := f.db.Exec(ctx, `WITH t AS (UPDATE access_tokens SET last_used_at = now() WHERE id = $1 RETURNING member_id)
+			UPDATE members SET last_seen_at = now() WHERE actor_id = (SELECT member_id FROM t)
+			  AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $2))`, tv.ID, touchInterval.Seconds())
+		if err != nil {
+			return Guest, fmt.Errorf("access token: touch: %w", err)
+		}
+	}
+	return Viewer{ActorID: tv.MemberID, Username: tv.Username, Role: tv.Role}, nil
+}

@@ -1,0 +1,39 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+const adminLogPageSize = 50
+
+// adminLog is /admin/log: the moderation log, newest first, paged by entry id.
+func (s *Server) adminLog(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.requireAdmin(w, r)
+	if !ok {
+		return
+	}
+	var before int64
+	if b := r.URL.Query().Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			s.fail(w, r, forum.Invalid("before", "is not a valid cursor"))
+			return
+		}
+		before = n
+	}
+	entries, err := s.forum.ModerationLog(r.Context(), v, before, adminLogPageSize+1)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	next := ""
+	if len(entries) > adminLogPageSize {
+		entries = entries[:adminLogPageSize]
+		next = fmt.Sprintf("/admin/log?before=%d", entries[len(entries)-1].ID)
+	}
+	s.render(w, r, http.StatusOK, adminLogPage(s.page(r, "Moderation log"), entries, next))
+}
