@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 // queuedJobs records the jobs forum inserts through the Jobs hook.
@@ -36,7 +37,7 @@ func (q *queuedJobs) mails() []forum.MailArgs {
 	return out
 }
 
-const testPassword = "correct horse battery" // forumtest.Member's password
+const testPassword = forumtest.Password
 
 var testClient = forum.ClientInfo{IP: netip.MustParseAddr("198.51.100.7"), UserAgent: "TestBrowser/1.0"}
 

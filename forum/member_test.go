@@ -119,3 +119,24 @@ func TestSigningKeyIsSealedAndRoundTrips(t *testing.T) {
 		t.Fatal("key opened with the wrong secret")
 	}
 }
+
+func TestCreateMemberWithAPrecomputedHash(t *testing.T) {
+	t.Parallel()
+	f, _ := forumtest.New(t, forum.Options{})
+	ctx := context.Background()
+	h, err := forum.HashPassword("a password made earlier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.CreateMember(ctx, forum.NewMember{Username: "hashed", Email: "h@example.test", PasswordHash: h}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Login(ctx, forum.LoginInput{Login: "hashed", Password: "a password made earlier"}); err != nil {
+		t.Fatalf("login with the precomputed hash's password: %v", err)
+	}
+	_, err = f.CreateMember(ctx, forum.NewMember{Username: "bogus", Email: "b@example.test", PasswordHash: "$2a$10$notargon"})
+	var ve *forum.ValidationError
+	if !errors.As(err, &ve) || ve.Problems[0].Field != "password" {
+		t.Fatalf("a non-argon2id hash was accepted: %v", err)
+	}
+}

@@ -37,33 +37,43 @@ func HashPassword(password string) (string, error) {
 
 var errBadHash = errors.New("malformed password hash")
 
+// isArgon2idHash reports whether h is a well-formed hash from HashPassword.
+func isArgon2idHash(h string) bool {
+	_, _, _, _, _, err := parseArgon2idHash(h)
+	return err == nil
+}
+
 // CheckPassword reports whether password matches hash, in time independent of where they differ.
 func CheckPassword(hash, password string) (bool, error) {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errBadHash
-	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errBadHash
-	}
-	var mem uint32
-	var t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
-		return false, errBadHash
-	}
-	enc := base64.RawStdEncoding
-	salt, err := enc.DecodeString(parts[4])
+	mem, t, p, salt, want, err := parseArgon2idHash(hash)
 	if err != nil {
-		return false, errBadHash
-	}
-	want, err := enc.DecodeString(parts[5])
-	if err != nil {
-		return false, errBadHash
+		return false, err
 	}
 	got := argon2.IDKey([]byte(password), salt, t, mem, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// parseArgon2idHash splits a PHC-format argon2id hash into its parameters, salt and key.
+func parseArgon2idHash(hash string) (mem, t uint32, p uint8, salt, key []byte, err error) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return 0, 0, 0, nil, nil, errBadHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return 0, 0, 0, nil, nil, errBadHash
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || mem == 0 || t == 0 || p == 0 {
+		return 0, 0, 0, nil, nil, errBadHash
+	}
+	enc := base64.RawStdEncoding
+	if salt, err = enc.DecodeString(parts[4]); err != nil {
+		return 0, 0, 0, nil, nil, errBadHash
+	}
+	if key, err = enc.DecodeString(parts[5]); err != nil || len(key) == 0 {
+		return 0, 0, 0, nil, nil, errBadHash
+	}
+	return mem, t, p, salt, key, nil
 }
 
 // dummyHash is checked against when the account does not exist, so an unknown username costs the

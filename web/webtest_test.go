@@ -23,7 +23,7 @@ import (
 	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
-const testPassword = "correct horse battery" // forumtest.Member's password
+const testPassword = forumtest.Password
 
 // recordedJobs keeps the jobs forum queues, so tests can read the mails.
 type recordedJobs struct {

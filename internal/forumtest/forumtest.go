@@ -64,11 +64,31 @@ func NewOn(tb testing.TB, pool *pgxpool.Pool, opts forum.Options) *forum.Forum {
 // Admin is the viewer tests use for admin-only calls.
 var Admin = forum.Viewer{ActorID: -1, Username: "test_admin", Role: forum.RoleAdmin}
 
-// Member creates a member with a valid password and returns it.
+// Password is the password of every member Member creates.
+const Password = "correct horse battery"
+
+var (
+	hashOnce sync.Once
+	hash     string
+	hashErr  error
+)
+
+// passwordHash is Password hashed once per test process: argon2id is deliberately slow, and
+// creating members is not what most tests are about.
+func passwordHash() (string, error) {
+	hashOnce.Do(func() { hash, hashErr = forum.HashPassword(Password) })
+	return hash, hashErr
+}
+
+// Member creates a member whose password is Password and returns it.
 func Member(tb testing.TB, f *forum.Forum, username string, role forum.Role) forum.Member {
 	tb.Helper()
+	h, err := passwordHash()
+	if err != nil {
+		tb.Fatal(err)
+	}
 	m, err := f.CreateMember(context.Background(), forum.NewMember{
-		Username: username, Email: username + "@example.test", Password: "correct horse battery", Role: role,
+		Username: username, Email: username + "@example.test", PasswordHash: h, Role: role,
 	})
 	if err != nil {
 		tb.Fatalf("create member %s: %v", username, err)
