@@ -124,7 +124,7 @@ func splitOutsideQuotes(s string, sep byte) []string {
 
 // representation is something Stoa can answer with, for content negotiation.
 type representation struct {
-	typ, sub string
+	typ, sub  string
 	asProfile bool // application/ld+json needs the AS profile to match a range that names one
 }
 

@@ -25,7 +25,7 @@ func (h *Handler) writeDocument(w http.ResponseWriter, r *http.Request, status i
 	hd := w.Header()
 	hd.Set("Content-Type", responseContentType(r))
 	hd.Set("ETag", etag)
-	hd.Add("Vary", "Accept")
+	addVary(hd, "Accept")
 	if h.authorizedFetch {
 		// The answer depends on who signed: no shared cache may keep it.
 		hd.Set("Cache-Control", "private, no-cache")
@@ -96,7 +96,19 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	hd.Set("Content-Type", "application/json; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
-	hd.Add("Vary", "Accept")
+	addVary(hd, "Accept")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg, "code": p.Code})
+}
+
+// addVary adds a field to Vary unless it is listed already.
+func addVary(h http.Header, field string) {
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), field) {
+				return
+			}
+		}
+	}
+	h.Add("Vary", field)
 }

@@ -179,7 +179,7 @@ func nullIfEmpty(s string) *string {
 // replaces everything Stoa knows about it, public key included, and marks it fresh. Only a fetch
 // from the origin may call this (SECURITY.md rule 5); a pushed Update goes to
 // UpdateRemoteActorProfile. If another actor of the same origin claimed the same key id, that claim
-// is dropped: the document just fetched is the authority on its key.
+// is settled by takeKeyID.
 func (f *Forum) UpsertRemoteActor(ctx context.Context, in RemoteActor) (Actor, error) {
 	if err := in.validate(f.markup); err != nil {
 		return Actor{}, fmt.Errorf("remote actor %s: %w", in.APID, err)
@@ -215,16 +215,49 @@ func (f *Forum) UpsertRemoteActor(ctx context.Context, in RemoteActor) (Actor, e
 		if err != nil {
 			return err
 		}
-		if in.PublicKeyID != "" {
-			_, err = tx.Exec(ctx, `UPDATE actors SET public_key_id = NULL, public_key_pem = NULL
-				WHERE public_key_id = $1 AND id <> $2`, in.PublicKeyID, id)
+		if in.PublicKeyID == "" {
+			return nil
 		}
-		return err
+		return takeKeyID(ctx, tx, in, id)
 	})
 	if err != nil {
 		return Actor{}, fmt.Errorf("store remote actor %s: %w", in.APID, err)
 	}
 	return f.ActorByID(ctx, id)
+}
+
+// takeKeyID settles who owns a key id that another stored actor also claims. A key id under an
+// actor's own id ("<actor>#main-key", GoToSocial's "<actor>/main-key") is that actor's: another
+// actor claiming it is refused, and a stale claim by anyone else is dropped. A key id elsewhere
+// (a separate key URL) belongs to whichever actor its origin now publishes it in.
+func takeKeyID(ctx context.Context, tx pgx.Tx, in RemoteActor, id int64) error {
+	rows, err := tx.Query(ctx, `SELECT ap_id FROM actors WHERE public_key_id = $1 AND id <> $2`, in.PublicKeyID, id)
+	if err != nil {
+		return err
+	}
+	others, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	if !keyUnder(in.PublicKeyID, in.APID) {
+		for _, o := range others {
+			if keyUnder(in.PublicKeyID, o) {
+				return fmt.Errorf("key %s belongs to %s, not %s: %w", in.PublicKeyID, o, in.APID, ErrConflict)
+			}
+		}
+	}
+	_, err = tx.Exec(ctx, `UPDATE actors SET public_key_id = NULL, public_key_pem = NULL
+		WHERE public_key_id = $1 AND id <> $2`, in.PublicKeyID, id)
+	return err
+}
+
+// keyUnder reports whether a key id names a key of the actor by its path.
+func keyUnder(keyID, actorID string) bool {
+	base, _, _ := strings.Cut(keyID, "#")
+	return base == actorID || strings.HasPrefix(base, actorID+"/")
 }
 
 // UpdateRemoteActorProfile applies a pushed Update of an already known actor. It changes only how

@@ -155,23 +155,40 @@ func TestRule02RemoteActorEndpointsShareItsOrigin(t *testing.T) {
 	}
 }
 
-func TestKeyIDClaimedByANewerDocumentMovesToIt(t *testing.T) {
+// SECURITY.md rule 1 in the store: a key id under one actor's id cannot be claimed by another actor
+// of the same origin; a key at a separate URL moves to whichever actor its origin now lists it in.
+func TestKeyIDOwnership(t *testing.T) {
 	t.Parallel()
 	f, _ := forumtest.New(t, forum.Options{})
 	ctx := context.Background()
-	if _, err := f.UpsertRemoteActor(ctx, remoteAlice()); err != nil {
-		t.Fatal(err)
-	}
-	other := remoteAlice()
-	other.APID, other.Username = "https://social.example/users/alice2", "alice2"
-	other.InboxURL = "https://social.example/users/alice2/inbox"
-	b, err := f.UpsertRemoteActor(ctx, other)
+	alice, err := f.UpsertRemoteActor(ctx, remoteAlice())
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.ActorByKeyID(ctx, other.PublicKeyID)
-	if err != nil || got.ID != b.ID {
-		t.Fatalf("key owner %d (%v), want the latest document's actor %d", got.ID, err, b.ID)
+	other := remoteAlice()
+	other.APID, other.Username = "https://social.example/users/mallory", "mallory"
+	other.InboxURL = "https://social.example/users/mallory/inbox"
+	if _, err := f.UpsertRemoteActor(ctx, other); !errors.Is(err, forum.ErrConflict) {
+		t.Fatalf("claiming alice's key id: %v, want ErrConflict", err)
+	}
+	if got, err := f.ActorByKeyID(ctx, alice.PublicKeyID); err != nil || got.ID != alice.ID {
+		t.Fatalf("alice's key now belongs to %d (%v)", got.ID, err)
+	}
+
+	neutral := "https://social.example/keys/42"
+	a := remoteAlice()
+	a.APID, a.Username, a.InboxURL, a.PublicKeyID = "https://social.example/users/a", "a", "https://social.example/users/a/inbox", neutral
+	b := a
+	b.APID, b.Username, b.InboxURL = "https://social.example/users/b", "b", "https://social.example/users/b/inbox"
+	if _, err := f.UpsertRemoteActor(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := f.UpsertRemoteActor(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.ActorByKeyID(ctx, neutral); err != nil || got.ID != stored.ID {
+		t.Fatalf("neutral key id owner %d (%v), want the latest document's actor %d", got.ID, err, stored.ID)
 	}
 }
 
