@@ -256,3 +256,24 @@ func mustJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+func TestKeyOwnerReadsStubsAndKeyDocuments(t *testing.T) {
+	t.Parallel()
+	keyID := "https://gts.example/users/carol/main-key"
+	stub := readFixture(t, "peers/gotosocial-main-key-stub.json")
+	if _, err := DecodeActor(stub); err == nil {
+		t.Fatal("a key stub (no inbox) is not an actor to store")
+	}
+	owner, err := keyOwner(Document{URL: keyID, ID: "https://gts.example/users/carol", Body: stub}, keyID)
+	if err != nil || owner != "https://gts.example/users/carol" {
+		t.Fatalf("owner of the GoToSocial stub: %q, %v", owner, err)
+	}
+	key := []byte(`{"id":"https://gts.example/keys/1","type":"CryptographicKey","owner":"https://gts.example/users/carol"}`)
+	if owner, err := keyOwner(Document{URL: "https://gts.example/keys/1", Body: key}, "https://gts.example/keys/1"); err != nil || owner != "https://gts.example/users/carol" {
+		t.Fatalf("owner of a key document: %q, %v", owner, err)
+	}
+	other := []byte(`{"id":"https://gts.example/users/carol","publicKey":{"id":"https://gts.example/users/carol/other-key"}}`)
+	if _, err := keyOwner(Document{URL: keyID, Body: other}, keyID); err == nil {
+		t.Fatal("a stub publishing another key named an owner")
+	}
+}

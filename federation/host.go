@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -40,6 +41,9 @@ func CanonicalHost(host string) (string, error) {
 	}
 	if len(host) > 300 {
 		return "", fmt.Errorf("%w: too long", ErrInvalidHost)
+	}
+	if !utf8.ValidString(host) {
+		return "", fmt.Errorf("%w: not UTF-8", ErrInvalidHost)
 	}
 	for _, r := range host {
 		if r <= ' ' || r == 0x7f || strings.ContainsRune(`/@%\?#"<>^{|}`+"`", r) {
@@ -129,6 +133,11 @@ func canonicalName(name string) (string, error) {
 		return "", fmt.Errorf("%w: %q: %v", ErrInvalidHost, name, err)
 	}
 	ascii = strings.ToLower(ascii)
+	// The ASCII form must itself be canonical (punycode that decodes to a valid name), so that
+	// canonicalising twice gives the same host.
+	if again, err := hostProfile.ToASCII(ascii); err != nil || again != ascii {
+		return "", fmt.Errorf("%w: %q", ErrInvalidHost, name)
+	}
 	for i := 0; i < len(ascii); i++ {
 		c := ascii[i]
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {

@@ -129,7 +129,7 @@ func (s *verifyServer) sendRaw(t *testing.T, raw []byte) (Verified, error) {
 	return res.got, res.err
 }
 
-func carolKeys(t *testing.T) *staticKeys {
+func carolKeys(t testing.TB) *staticKeys {
 	pub := loadRSAKey(t, "remote-a").Public()
 	k := PublicKey{ID: carolKey, Owner: carolID, Key: pub}
 	gts := k
@@ -137,7 +137,7 @@ func carolKeys(t *testing.T) *staticKeys {
 	return &staticKeys{keys: map[string]PublicKey{carolKey: k, gts.ID: gts}}
 }
 
-func carolSigner(t *testing.T) SigningKey {
+func carolSigner(t testing.TB) SigningKey {
 	return SigningKey{KeyID: carolKey, Private: loadRSAKey(t, "remote-a")}
 }
 
