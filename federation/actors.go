@@ -94,7 +94,7 @@ func (a *Actors) Resolve(ctx context.Context, iri string) (forum.Actor, error) {
 		if !ok || ref.Collection != "" || ref.Key {
 			return forum.Actor{}, fmt.Errorf("%s: %w", iri, forum.ErrNotFound)
 		}
-		return localActor(ctx, a.forum, ref)
+		return localActor(ctx, a.forum, ref, true)
 	}
 	o, err := OriginOf(iri)
 	if err != nil {
@@ -312,7 +312,7 @@ func (a *Actors) localKey(ctx context.Context, keyID string) (PublicKey, error) 
 	if !ok || !ref.Key {
 		return PublicKey{}, fmt.Errorf("local key %s: %w", keyID, forum.ErrNotFound)
 	}
-	owner, err := localActor(ctx, a.forum, ref)
+	owner, err := localActor(ctx, a.forum, ref, false)
 	if err != nil {
 		return PublicKey{}, err
 	}
@@ -329,13 +329,19 @@ func (a *Actors) localKey(ctx context.Context, keyID string) (PublicKey, error) 
 	return PublicKey{ID: keyID, Owner: u.String(), Key: key, Actor: owner}, nil
 }
 
-// localActor finds the local actor a parsed IRI names.
-func localActor(ctx context.Context, f *forum.Forum, ref Ref) (forum.Actor, error) {
+// localActor finds the local actor a parsed IRI names. With ensureThread a thread's actor is made
+// on first need (someone is about to follow it); without, only an existing one is found (a key id
+// in a signature names an actor that signed something, so it exists already).
+func localActor(ctx context.Context, f *forum.Forum, ref Ref, ensureThread bool) (forum.Actor, error) {
 	var want forum.ActorKind
 	switch ref.Kind {
 	case RefInstance:
 		return f.InstanceActor(ctx)
 	case RefThreadActor:
+		if !ensureThread {
+			ref.Name, want = forum.ThreadActorUsername(ref.ID), forum.ActorThread
+			break
+		}
 		ta, err := f.EnsureThreadActor(ctx, ref.ID)
 		return ta.Actor, err
 	case RefMember:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -209,6 +210,24 @@ func TestRule06OwnIDsResolveLocally(t *testing.T) {
 	k, err := fx.actors.ResolveKey(ctx, "https://forum.example/u/alice#main-key")
 	if err != nil || k.Owner != "https://forum.example/u/alice" {
 		t.Fatalf("own key: %+v, %v", k, err)
+	}
+	// A signature naming a thread actor that was never made does not make one (nor a key).
+	cat, err := fx.forum.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var threadID int64
+	if err := fx.pool.QueryRow(ctx, `INSERT INTO threads (category_id, author_id, title) VALUES ($1, $2, 't') RETURNING id`,
+		cat.ID, alice.ID).Scan(&threadID); err != nil {
+		t.Fatal(err)
+	}
+	threadKey := KeyID("https://forum.example/t/" + strconv.FormatInt(threadID, 10) + "/actor")
+	if _, err := fx.actors.ResolveKey(ctx, threadKey); !errors.Is(err, forum.ErrNotFound) {
+		t.Fatalf("key of a thread actor never made: %v", err)
+	}
+	var threadActors int
+	if err := fx.pool.QueryRow(ctx, `SELECT count(*) FROM actors WHERE kind = 'thread'`).Scan(&threadActors); err != nil || threadActors != 0 {
+		t.Fatalf("%d thread actors made by a key lookup", threadActors)
 	}
 	if _, err := fx.actors.Resolve(ctx, "https://forum.example/u/nobody"); !errors.Is(err, forum.ErrNotFound) {
 		t.Fatalf("unknown local: %v", err)

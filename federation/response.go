@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/httperr"
 )
 
@@ -88,7 +89,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	msg := p.Message
 	if errors.Is(err, ErrBadSignature) || errors.Is(err, ErrUnsigned) {
 		// Mastodon does the same: a peer's operator can only fix what the answer names.
-		msg = err.Error()
+		msg = strings.TrimSuffix(err.Error(), ": "+forum.ErrUnauthorized.Error())
 	}
 	hd := w.Header()
 	if p.Status == http.StatusUnauthorized {

@@ -40,7 +40,7 @@ func (h *Handler) WebFinger(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	a, err := localActor(r.Context(), h.forum, ref)
+	a, err := localActor(r.Context(), h.forum, ref, true)
 	if err == nil && a.DeletedAt != nil {
 		err = fmt.Errorf("%s: %w", resource, forum.ErrGone)
 	}
