@@ -53,6 +53,11 @@ type Actors struct {
 	// over, and a PEM never changes meaning.
 	parsedMu sync.Mutex
 	parsed   map[string]crypto.PublicKey
+
+	// requested remembers when this process last asked for an actor's refresh, so a hot stale
+	// actor costs one claim per refresh interval rather than a write transaction per request.
+	requestedMu sync.Mutex
+	requested   map[int64]time.Time
 }
 
 const maxParsedKeys = 4096
@@ -64,7 +69,7 @@ func NewActors(o ActorsOptions) (*Actors, error) {
 	}
 	a := &Actors{forum: o.Forum, fetcher: o.Fetcher, iris: o.IRIs, policy: o.Policy, log: o.Log, now: o.Now,
 		freshness: o.Freshness, refreshInterval: o.RefreshInterval, keyRefetchInterval: o.KeyRefetchInterval,
-		parsed: map[string]crypto.PublicKey{}}
+		parsed: map[string]crypto.PublicKey{}, requested: map[int64]time.Time{}}
 	if a.policy == nil {
 		a.policy = AllowAll{}
 	}
@@ -153,7 +158,21 @@ func (a *Actors) Refresh(ctx context.Context, actorID int64) error {
 }
 
 func (a *Actors) refreshIfStale(ctx context.Context, stored forum.Actor) {
-	if stored.FetchedAt != nil && a.now().Sub(*stored.FetchedAt) < a.freshness {
+	now := a.now()
+	if stored.FetchedAt != nil && now.Sub(*stored.FetchedAt) < a.freshness {
+		return
+	}
+	a.requestedMu.Lock()
+	last, asked := a.requested[stored.ID]
+	recent := asked && now.Sub(last) < a.refreshInterval
+	if !recent {
+		if len(a.requested) >= maxParsedKeys {
+			clear(a.requested)
+		}
+		a.requested[stored.ID] = now
+	}
+	a.requestedMu.Unlock()
+	if recent {
 		return
 	}
 	if err := a.forum.RequestActorRefresh(ctx, stored.ID, a.refreshInterval); err != nil {

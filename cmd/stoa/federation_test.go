@@ -55,6 +55,13 @@ func TestServeMountsFederation(t *testing.T) {
 	if resp, _ := get("/u/demo_admin", "text/html"); strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		t.Fatalf("a browser got %q", resp.Header.Get("Content-Type"))
 	}
+	// What federation has no document for goes back to the pages, through both routers.
+	if resp, _ := get("/static/style.css", "application/activity+json"); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("AS request for a static file: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := get("/", "application/activity+json"); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("AS request for the home page: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 	resp, app := get("/actor", "text/html")
 	if resp.StatusCode != 200 || app["type"] != "Application" {
 		t.Fatalf("/actor: %d %v", resp.StatusCode, app)
