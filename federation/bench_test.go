@@ -30,6 +30,20 @@ func BenchmarkRSASignBaseline(b *testing.B) {
 	}
 }
 
+func BenchmarkRSAVerifyBaseline(b *testing.B) {
+	key := loadRSAKey(b, "remote-a")
+	sum := sha256.Sum256([]byte("(request-target): post /inbox\nhost: remote.example\ndate: x\ndigest: y"))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkSignPost(b *testing.B) {
 	key := SigningKey{KeyID: carolKey, Private: loadRSAKey(b, "remote-a")}
 	digest := DigestBody(benchBody) // once per activity, not per inbox

@@ -61,6 +61,9 @@ func New(c Config) (*Federation, error) {
 	if c.Software.Name == "" {
 		c.Software.Name = "stoa"
 	}
+	if c.Software.Version == "" {
+		c.Software.Version = "dev"
+	}
 	keys := NewLocalKeys(c.Forum, iris)
 	ua := fmt.Sprintf("%s/%s (+%s/)", c.Software.Name, c.Software.Version, iris.Base())
 	fetcher, err := NewFetcher(FetcherOptions{IRIs: iris, Keys: keys, Policy: c.Policy, Now: c.Now, UserAgent: ua,
