@@ -21,7 +21,7 @@ type testFederation struct{ base string }
 
 func (f testFederation) CategoryAPID(slug string) string   { return f.base + "/c/" + slug }
 func (f testFederation) MemberAPID(username string) string { return f.base + "/u/" + username }
-func (f testFederation) ThreadAPID(id int64) string        { return f.base + "/t/" + itoa(id) + "/context" }
+func (f testFederation) ThreadAPID(id int64) string        { return f.base + "/t/" + itoa(id) }
 func (f testFederation) PostAPID(id int64) string          { return f.base + "/p/" + itoa(id) }
 func (f testFederation) ThreadFollow(id int64) (string, string) {
 	return "thread-" + itoa(id) + "@forum.example", f.base + "/t/" + itoa(id) + "/actor"

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	LogFormat             string
 	LogLevel              slog.Level
 	UnsafeLocalFederation bool
+	UnsafeHostMap         map[string]string // host[:port] -> ip:port, honoured only with UnsafeLocalFederation
 	AuthorizedFetch       bool
 	Secret                []byte
 	ShutdownTimeout       time.Duration
@@ -99,6 +101,11 @@ var settings = []setting{
 		c.UnsafeLocalFederation = b
 		return err
 	}},
+	{"unsafe-host-map", "STOA_UNSAFE_HOST_MAP", "", "host=ip:port,... pins federation hosts to local addresses (needs unsafe-local-federation)", func(c *Config, v string) error {
+		m, err := federation.ParseHostMap(v)
+		c.UnsafeHostMap = m
+		return err
+	}},
 	{"authorized-fetch", "STOA_AUTHORIZED_FETCH", "0", "require signed GETs of ActivityStreams documents (secure mode)", func(c *Config, v string) error {
 		b, err := parseBool(v)
 		c.AuthorizedFetch = b
@@ -169,6 +176,9 @@ func registerConfigFlags(fs *flag.FlagSet, getenv func(string) string) func() (*
 			if err := s.set(c, v); err != nil {
 				errs = append(errs, fmt.Errorf("%s / --%s = %q: %w", s.env, s.flag, redactSetting(s, v), err))
 			}
+		}
+		if len(c.UnsafeHostMap) > 0 && !c.UnsafeLocalFederation {
+			errs = append(errs, errors.New("STOA_UNSAFE_HOST_MAP / --unsafe-host-map needs STOA_UNSAFE_LOCAL_FEDERATION=1"))
 		}
 		if c.SMTP.From == "" && c.PublicURL != nil {
 			c.SMTP.From = "stoa@" + c.PublicURL.Hostname()

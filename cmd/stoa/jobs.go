@@ -30,9 +30,13 @@ func (j *riverJobs) InsertTx(ctx context.Context, tx pgx.Tx, args forum.JobArgs)
 	return err
 }
 
-// newRiverClient builds the River client with every worker the process runs.
-func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.Forum) (*river.Client[pgx.Tx], error) {
+// newRiverClient builds the River client with every worker the process runs; register adds the
+// workers of packages wired in serve.go (federation's actor refresh, ...).
+func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.Forum, register ...func(*river.Workers)) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
+	for _, r := range register {
+		r(workers)
+	}
 	river.AddWorker(workers, &mailer.Worker{
 		SMTP: mailer.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From},
 		Log:  log,

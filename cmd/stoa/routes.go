@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/web"
 )
@@ -12,8 +13,10 @@ import (
 // maxBodyBytes is the backstop for every request body; handlers set tighter limits of their own.
 const maxBodyBytes = 8 << 20
 
-// routes composes the public HTTP surface: health checks, then the web pages and API.
-func (a *app) routes() http.Handler {
+// routes composes the public HTTP surface: health checks, federation's well-known documents and
+// instance actor, then every other URL by content negotiation: ActivityStreams requests to
+// federation (which hands back what it has no document for), the rest to the web pages and API.
+func (a *app) routes() (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(observe.Middleware(a.log, observe.NewHTTPMetrics(a.reg)))
 	r.Use(func(next http.Handler) http.Handler { return http.MaxBytesHandler(next, maxBodyBytes) })
@@ -21,13 +24,35 @@ func (a *app) routes() http.Handler {
 	r.Get("/livez", a.livez)
 	r.Get("/readyz", a.readyz)
 
-	r.Mount("/", web.New(web.Options{
+	pages := web.New(web.Options{
 		Forum:     a.forum,
 		PublicURL: a.cfg.PublicURL,
 		Log:       a.log,
 		Secure:    a.cfg.PublicURL.Scheme == "https",
 		// Which peers' X-Forwarded-For to believe for the client address (sign-in throttling).
 		TrustedProxies: a.cfg.TrustedProxies,
-	}))
-	return r
+		Federation:     webIDs{iris: a.fed.IRIs},
+	})
+	fed, err := a.fed.Handler(pages)
+	if err != nil {
+		return nil, err
+	}
+	// Public even under authorized fetch: peers need them to find and verify this server.
+	for path, h := range map[string]http.HandlerFunc{
+		"/.well-known/webfinger": fed.WebFinger,
+		"/.well-known/host-meta": fed.HostMeta,
+		"/.well-known/nodeinfo":  fed.NodeInfoIndex,
+		"/nodeinfo/2.0":          fed.NodeInfo20,
+		"/nodeinfo/2.1":          fed.NodeInfo21,
+	} {
+		r.Get(path, h)
+		r.Head(path, h)
+	}
+	// The instance actor and its collections are JSON whatever the Accept header says.
+	for _, path := range []string{"/actor", "/actor/*"} {
+		r.Get(path, fed.ServeHTTP)
+		r.Head(path, fed.ServeHTTP)
+	}
+	r.Mount("/", federation.Negotiate(fed, pages))
+	return r, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/migrations"
@@ -31,6 +32,7 @@ type app struct {
 	pool    *pgxpool.Pool
 	forum   *forum.Forum
 	river   *river.Client[pgx.Tx]
+	fed     *federation.Federation
 	reg     *prometheus.Registry
 	handler http.Handler
 }
@@ -77,13 +79,25 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 		pool.Close()
 		return nil, err
 	}
-	a.river, err = newRiverClient(pool, cfg, log, a.forum)
+	a.fed, err = federation.New(federation.Config{Forum: a.forum, PublicURL: cfg.PublicURL, AuthorizedFetch: cfg.AuthorizedFetch,
+		UnsafeLocal: cfg.UnsafeLocalFederation, HostMap: cfg.UnsafeHostMap, Log: log,
+		Software: federation.Software{Name: "stoa", Version: version}})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("federation: %w", err)
+	}
+	a.river, err = newRiverClient(pool, cfg, log, a.forum, func(w *river.Workers) {
+		river.AddWorker(w, &federation.RefreshActorWorker{Actors: a.fed.Actors, Log: log})
+	})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	jobs.client = a.river
-	a.handler = a.routes()
+	if a.handler, err = a.routes(); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -1,0 +1,90 @@
+package federation
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// usageTTL is how long NodeInfo's counts are reused: crawlers poll NodeInfo often, and counting
+// every post on each request would let them load the database at will.
+const usageTTL = 15 * time.Minute
+
+const (
+	nodeInfo20Schema = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+	nodeInfo21Schema = "http://nodeinfo.diaspora.software/ns/schema/2.1"
+)
+
+// NodeInfoIndex answers /.well-known/nodeinfo: links to NodeInfo 2.0 and 2.1, and (FEP-2677) to
+// the instance actor, so a peer can find the actor that signs this server's requests.
+func (h *Handler) NodeInfoIndex(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
+		"links": []map[string]string{
+			{"rel": nodeInfo20Schema, "href": h.iris.Base() + "/nodeinfo/2.0"},
+			{"rel": nodeInfo21Schema, "href": h.iris.Base() + "/nodeinfo/2.1"},
+			{"rel": "https://www.w3.org/ns/activitystreams#Application", "href": h.iris.Instance()},
+		},
+	})
+}
+
+// NodeInfo20 answers /nodeinfo/2.0.
+func (h *Handler) NodeInfo20(w http.ResponseWriter, r *http.Request) { h.nodeInfo(w, r, "2.0") }
+
+// NodeInfo21 answers /nodeinfo/2.1 (which adds the software's repository and homepage).
+func (h *Handler) NodeInfo21(w http.ResponseWriter, r *http.Request) { h.nodeInfo(w, r, "2.1") }
+
+func (h *Handler) nodeInfo(w http.ResponseWriter, r *http.Request, version string) {
+	u, err := h.nodeUsage(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	software := map[string]string{"name": h.software.Name, "version": h.software.Version}
+	schema := nodeInfo20Schema
+	if version == "2.1" {
+		schema = nodeInfo21Schema
+		if h.software.Repository != "" {
+			software["repository"] = h.software.Repository
+		}
+		if h.software.Homepage != "" {
+			software["homepage"] = h.software.Homepage
+		}
+	}
+	metadata := map[string]any{"nodeName": h.nodeName}
+	if h.nodeDesc != "" {
+		metadata["nodeDescription"] = h.nodeDesc
+	}
+	writeJSON(w, http.StatusOK, `application/json; profile="`+schema+`#"`, map[string]any{
+		"version":   version,
+		"software":  software,
+		"protocols": []string{"activitypub"},
+		"services":  map[string][]string{"inbound": {}, "outbound": {}},
+		"usage": map[string]any{
+			"users": map[string]int{
+				"total": u.Users, "activeMonth": u.ActiveMonth, "activeHalfyear": u.ActiveHalfyear,
+			},
+			"localPosts": u.LocalPosts,
+		},
+		"openRegistrations": h.openReg,
+		"metadata":          metadata,
+	})
+}
+
+// nodeUsage returns the usage counts, recomputed at most once per usageTTL. The lock is held while
+// counting, so a burst of requests after expiry runs one count, not one each.
+func (h *Handler) nodeUsage(ctx context.Context) (forum.NodeUsage, error) {
+	h.usageMu.Lock()
+	defer h.usageMu.Unlock()
+	now := h.now()
+	if !h.usageAt.IsZero() && now.Sub(h.usageAt) < usageTTL {
+		return h.usage, nil
+	}
+	u, err := h.forum.Usage(ctx, now)
+	if err != nil {
+		return forum.NodeUsage{}, err
+	}
+	h.usage, h.usageAt = u, now
+	return u, nil
+}
