@@ -28,6 +28,7 @@ test: check test-go
 check: fmt-check vet gen-check deps-check
 
 test-go:
+	scripts/ensure-chromium.sh
 	$(WITH_DB) $(GO) test -race -timeout 25m $(TEST_FLAGS) ./...
 
 fmt-check:

@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/stoa-forum/stoa/internal/stoaproc"
+)
+
+// TestBrowserMemberFlow is what a new member does on their first day, in a real Chromium against a
+// real `stoa serve`: register, start a thread, read a reply, quote it, like it, and sign out. It
+// runs once with JavaScript on (likes and quotes happen in place) and once with it off (every step
+// is a plain form or link).
+func TestBrowserMemberFlow(t *testing.T) {
+	t.Parallel()
+	for _, js := range []bool{true, false} {
+		name := "JavaScriptOff"
+		if js {
+			name = "JavaScriptOn"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			memberFlow(t, js)
+		})
+	}
+}
+
+func memberFlow(t *testing.T, js bool) {
+	in := stoaproc.Start(t, stoaproc.Options{})
+	in.Admin("category", "create", "--slug", "general", "--title", "General", "--description", "Anything goes")
+	in.Admin("user", "create", "--username", "bob", "--email", "bob@example.test", "--password", "bob's long password")
+	bob := apiClient{t: t, base: in.URL, token: trimmed(in.Admin("token", "create", "--username", "bob")), http: &http.Client{Timeout: 10 * time.Second}}
+
+	ctx := newBrowser(t, js)
+	var text, location string
+
+	step(t, ctx, "register",
+		chromedp.Navigate(in.URL+"/register"),
+		chromedp.WaitVisible(byTestID("register-form")),
+		chromedp.SendKeys(`input[name="username"]`, "alice"),
+		chromedp.SendKeys(`input[name="email"]`, "alice@example.test"),
+		chromedp.SendKeys(`input[name="password"]`, "alice's long password"),
+		chromedp.Submit(byTestID("register-form")),
+		chromedp.WaitVisible(byTestID("nav-me")),
+		chromedp.Text(byTestID("nav-me"), &text),
+	)
+	if text != "alice" {
+		t.Fatalf("signed in as %q after registering", text)
+	}
+
+	step(t, ctx, "start a thread",
+		chromedp.Navigate(in.URL+"/c/general/new"),
+		chromedp.WaitVisible(byTestID("title-input")),
+		chromedp.SendKeys(byTestID("title-input"), "Which hand plane first?"),
+		chromedp.SendKeys(byTestID("body-input"), "I am setting up a **small** workshop. Block plane or jack plane?"),
+		chromedp.Click(byTestID("submit-button")),
+		chromedp.WaitVisible(byTestID("thread-title")),
+		chromedp.Text(byTestID("thread-title"), &text),
+		chromedp.Location(&location),
+	)
+	if !strings.Contains(text, "Which hand plane first?") {
+		t.Fatalf("thread page titled %q", text)
+	}
+	threadID := threadIDFromURL(t, location)
+
+	// Bob answers through the JSON API while Alice is on the page.
+	var reply struct {
+		ID int64 `json:"id"`
+	}
+	bob.do("POST", "/api/v1/threads/"+threadID+"/posts", map[string]any{"body": "A jack plane: it flattens, it smooths, it joints."}, &reply)
+	bobPost := fmt.Sprintf("#p%d", reply.ID)
+
+	step(t, ctx, "read the reply",
+		chromedp.Navigate(in.URL+"/t/"+threadID),
+		chromedp.WaitVisible(bobPost),
+		chromedp.Text(bobPost+" "+byTestID("post-body"), &text),
+	)
+	if !strings.Contains(text, "jack plane") {
+		t.Fatalf("bob's reply reads %q", text)
+	}
+
+	// With JavaScript the like happens in place: a marker left on the page survives it.
+	if js {
+		step(t, ctx, "mark the page", chromedp.Evaluate(`window.stoaTestMarker = "still here"`, nil))
+	}
+	step(t, ctx, "like the reply",
+		chromedp.Click(bobPost+" "+byTestID("like-button")),
+		chromedp.WaitVisible(bobPost+` [data-testid="like-button"][aria-pressed="true"]`),
+		chromedp.Text(bobPost+" "+byTestID("like-count"), &text),
+	)
+	if trimmed(text) != "1" {
+		t.Fatalf("like count after liking: %q", text)
+	}
+	if js {
+		var marker string
+		step(t, ctx, "read the marker", chromedp.Evaluate(`window.stoaTestMarker || ""`, &marker))
+		if marker != "still here" {
+			t.Fatal("liking reloaded the page instead of updating it in place")
+		}
+	}
+
+	// Quoting: with JavaScript the quote lands in the reply box on the page; without it the link
+	// opens the reply form with the quote filled in. Either way the reply is then posted.
+	var body string
+	if js {
+		step(t, ctx, "quote in place",
+			chromedp.Click(bobPost+" "+byTestID("quote")),
+			chromedp.Poll(`document.querySelector('textarea[name="body"]').value.includes("jack plane")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.SendKeys(`textarea[name="body"]`, "\nThanks, a jack plane it is."),
+			chromedp.Value(`textarea[name="body"]`, &body),
+			chromedp.Submit(`textarea[name="body"]`),
+		)
+	} else {
+		step(t, ctx, "quote through the reply form",
+			chromedp.Click(bobPost+" "+byTestID("quote")),
+			chromedp.WaitVisible(byTestID("body-input")),
+			chromedp.SendKeys(byTestID("body-input"), "\nThanks, a jack plane it is."),
+			chromedp.Value(byTestID("body-input"), &body),
+			chromedp.Click(byTestID("submit-button")),
+		)
+	}
+	if !strings.Contains(body, "> A jack plane: it flattens") {
+		t.Fatalf("the reply box holds no quote of bob's post: %q", body)
+	}
+	step(t, ctx, "see the quoting reply",
+		chromedp.WaitVisible(`[data-testid="post"]:nth-of-type(3) blockquote`),
+		chromedp.Text(`[data-testid="post"]:nth-of-type(3) `+byTestID("post-body"), &text),
+	)
+	if !strings.Contains(text, "jack plane it is") || !strings.Contains(text, "flattens") {
+		t.Fatalf("the quoting reply reads %q", text)
+	}
+
+	step(t, ctx, "sign out",
+		chromedp.Click(byTestID("nav-logout")),
+		chromedp.WaitVisible(byTestID("nav-login")),
+	)
+}
