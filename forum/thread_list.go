@@ -28,6 +28,9 @@ type ThreadSummary struct {
 	CategoryTitle      string `db:"category_title"`
 	LastPosterName     string `db:"last_poster_name"`
 	LastPosterUsername string `db:"last_poster_username"`
+	// Unread is how many posts inside the viewer's unread window they have not read (read_state.go);
+	// 0 for guests.
+	Unread int `db:"unread"`
 }
 
 // CategoryHandle is slug for local categories and slug@domain for remote ones.
@@ -77,10 +80,19 @@ const summaryJoins = `
 	LEFT JOIN posts lp ON lp.id = t.last_post_id
 	LEFT JOIN actors la ON la.id = lp.author_id`
 
-const summaryColumns = threadColumns + ", " + authorColumns + `, c.slug AS category_slug,
+const summaryBaseColumns = threadColumns + ", " + authorColumns + `, c.slug AS category_slug,
 	coalesce(c.domain, '') AS category_domain, c.title AS category_title,
 	coalesce(nullif(la.display_name, ''), la.username, '') AS last_poster_name,
 	coalesce(la.username, '') AS last_poster_username`
+
+// summaryColumns are a summary's columns with no viewer (feeds): nothing is unread.
+const summaryColumns = summaryBaseColumns + ", 0 AS unread"
+
+// viewerSummary returns the columns and joins of summaries as the viewer whose actor id is
+// parameter $n sees them, unread counts included (computed per listed row, after the limit).
+func viewerSummary(n int) (columns, joins string) {
+	return summaryBaseColumns + ", " + unreadColumn, summaryJoins + unreadJoins(n)
+}
 
 // CategoryThreads lists a category's threads for v, pinned ones first on the first page.
 func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, cursor string, limit int) (ThreadList, error) {
@@ -98,18 +110,19 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 	limit = listLimit(limit)
 	var list ThreadList
 	if cur == nil {
-		rows, err := f.db.Query(ctx, "SELECT "+summaryColumns+` FROM (
+		columns, joins := viewerSummary(2)
+		rows, err := f.db.Query(ctx, "SELECT "+columns+` FROM (
 				SELECT * FROM threads WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL
-				ORDER BY pinned_at DESC LIMIT 20) t`+summaryJoins+` ORDER BY t.pinned_at DESC`, c.ID)
+				ORDER BY pinned_at DESC LIMIT 20) t`+joins+` ORDER BY t.pinned_at DESC`, c.ID, v.ActorID)
 		if list.Pinned, err = collectSummaries(rows, err); err != nil {
 			return ThreadList{}, fmt.Errorf("pinned threads of %s: %w", c.Slug, err)
 		}
 	}
 	var rows pgx.Rows
 	if cur == nil {
-		rows, err = f.db.Query(ctx, categoryThreadsSQL(false), c.ID, limit+1)
+		rows, err = f.db.Query(ctx, categoryThreadsSQL(false), c.ID, limit+1, v.ActorID)
 	} else {
-		rows, err = f.db.Query(ctx, categoryThreadsSQL(true), c.ID, limit+1, cur.LastPostAt, cur.ID)
+		rows, err = f.db.Query(ctx, categoryThreadsSQL(true), c.ID, limit+1, v.ActorID, cur.LastPostAt, cur.ID)
 	}
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
@@ -135,9 +148,9 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	}
 	var rows pgx.Rows
 	if cur == nil {
-		rows, err = f.db.Query(ctx, latestThreadsSQL(false), visible, limit+1)
+		rows, err = f.db.Query(ctx, latestThreadsSQL(false), visible, limit+1, v.ActorID)
 	} else {
-		rows, err = f.db.Query(ctx, latestThreadsSQL(true), visible, limit+1, cur.LastPostAt, cur.ID)
+		rows, err = f.db.Query(ctx, latestThreadsSQL(true), visible, limit+1, v.ActorID, cur.LastPostAt, cur.ID)
 	}
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
@@ -148,31 +161,34 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	return list, nil
 }
 
-// categoryThreadsSQL lists a category's unpinned threads: $1 category, $2 limit, and with a
-// cursor $3, $4 the last row seen. Two texts rather than "$3 IS NULL OR ...": a cached generic plan
-// could not use the row comparison as an index condition.
+// categoryThreadsSQL lists a category's unpinned threads: $1 category, $2 limit, $3 the viewer's
+// actor id (0 for guests), and with a cursor $4, $5 the last row seen. Two texts rather than
+// "$4 IS NULL OR ...": a cached generic plan could not use the row comparison as an index condition.
 func categoryThreadsSQL(withCursor bool) string {
 	cond := ""
 	if withCursor {
-		cond = " AND (last_post_at, id) < ($3, $4)"
+		cond = " AND (last_post_at, id) < ($4, $5)"
 	}
-	return "SELECT " + summaryColumns + ` FROM (
+	columns, joins := viewerSummary(3)
+	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND pinned_at IS NULL` + cond + `
-		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + summaryJoins + `
+		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + joins + `
 	ORDER BY t.last_post_at DESC, t.id DESC`
 }
 
-// latestThreadsSQL lists the threads of the categories in $1: $2 limit, $3, $4 the cursor.
+// latestThreadsSQL lists the threads of the categories in $1: $2 limit, $3 the viewer, $4, $5 the
+// cursor.
 func latestThreadsSQL(withCursor bool) string {
 	cond := ""
 	if withCursor {
-		cond = " AND (last_post_at, id) < ($3, $4)"
+		cond = " AND (last_post_at, id) < ($4, $5)"
 	}
-	return "SELECT " + summaryColumns + ` FROM (
+	columns, joins := viewerSummary(3)
+	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = ANY($1) AND deleted_at IS NULL AND hidden_at IS NULL` + cond + `
-		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + summaryJoins + `
+		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + joins + `
 	ORDER BY t.last_post_at DESC, t.id DESC`
 }
 
