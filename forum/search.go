@@ -72,11 +72,23 @@ const (
 )
 
 // Highlight marks: two private-use characters, which searchText strips from indexed text, so in a
-// snippet they can only come from ts_headline.
+// snippet they can only come from ts_headline. Two more stand in for "<" and "&" while ts_headline
+// works, because its parser takes "<b>" and "&amp;" in plain text for markup and drops them.
 const (
-	markStart = "\uE000"
-	markStop  = "\uE001"
+	markStart  = "\uE000"
+	markStop   = "\uE001"
+	standInLT  = "\uE002"
+	standInAmp = "\uE003"
 )
+
+// headlineIn is what ts_headline's input goes through (SQL translate: "<" and "&" to their stand-ins,
+// marks dropped); fragments undoes it.
+const (
+	headlineFrom = "<&" + markStart + markStop
+	headlineTo   = standInLT + standInAmp
+)
+
+var headlineOut = strings.NewReplacer(standInLT, "<", standInAmp, "&")
 
 const (
 	snippetOptions = "StartSel=" + markStart + ", StopSel=" + markStop +
@@ -141,7 +153,7 @@ func (f *Forum) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResu
 		limit = SearchPerPage
 	}
 	rows, err := f.db.Query(ctx, searchSQL, query, categories, author, after, before, rank, afterID, limit+1, highlight,
-		v.ActorID, snippetOptions, markStart+markStop, titleOptions)
+		v.ActorID, snippetOptions, headlineFrom, titleOptions, headlineTo)
 	if err != nil {
 		return SearchResults{}, fmt.Errorf("search %q: %w", q.Text, err)
 	}
@@ -171,8 +183,8 @@ func (f *Forum) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResu
 
 // searchSQL ranks the matches first and only then joins, and cuts snippets for, the rows of the
 // page: $1 the query, $2 the category ids searched, $3 the author, $4/$5 the date range, $6/$7 the
-// cursor (rank, post id), $8 the limit, $9 the highlighting query, $10 the viewer, $11-$13 the
-// ts_headline options and the marks to strip from titles.
+// cursor (rank, post id), $8 the limit, $9 the highlighting query, $10 the viewer, $11 and $13 the
+// ts_headline options, $12 and $14 the translation of its input (headlineFrom, headlineTo).
 var searchSQL = `SELECT ` + postColumns(10) + `, r.rank,
 		t.title AS thread_title, coalesce(t.ap_id, '') AS thread_ap_id, t.category_id AS thread_category_id,
 		t.author_id AS thread_author_id, t.created_at AS thread_created_at, t.last_post_at AS thread_last_post_at,
@@ -181,8 +193,8 @@ var searchSQL = `SELECT ` + postColumns(10) + `, r.rank,
 		ta.display_name AS thread_author_display_name, coalesce(ta.ap_id, '') AS thread_author_ap_id,
 		coalesce(ta.url, '') AS thread_author_url, coalesce(ta.avatar_url, '') AS thread_author_avatar_url,
 		c.slug AS category_slug, coalesce(c.domain, '') AS category_domain, c.title AS category_title,
-		ts_headline('english', ps.body, $9::tsquery, $11) AS snippet,
-		ts_headline('english', translate(t.title, $12, ''), $9::tsquery, $13) AS title_marked
+		ts_headline('english', translate(ps.body, $12, $14), $9::tsquery, $11) AS snippet,
+		ts_headline('english', translate(t.title, $12, $14), $9::tsquery, $13) AS title_marked
 	FROM (
 		SELECT s.post_id, ts_rank(s.document, $1::tsquery, 1) AS rank
 		FROM post_search s
@@ -252,11 +264,11 @@ func fragments(marked string) []Fragment {
 	for marked != "" {
 		i := strings.IndexAny(marked, markStart+markStop)
 		if i < 0 {
-			out = append(out, Fragment{Text: marked, Match: match})
+			out = append(out, Fragment{Text: headlineOut.Replace(marked), Match: match})
 			break
 		}
 		if i > 0 {
-			out = append(out, Fragment{Text: marked[:i], Match: match})
+			out = append(out, Fragment{Text: headlineOut.Replace(marked[:i]), Match: match})
 		}
 		match = strings.HasPrefix(marked[i:], markStart)
 		marked = marked[i+len(markStart):] // both marks are three bytes in UTF-8
@@ -316,21 +328,32 @@ func parseSearchCursor(s string) (*float32, *int64, error) {
 	return &r32, &n, nil
 }
 
-// actorIDByHandle finds a member by username, or a remote actor by user@domain (a leading @ is
-// allowed).
-func (f *Forum) actorIDByHandle(ctx context.Context, handle string) (int64, error) {
+// AccountByHandle finds a person by handle: a member by username, or a remote actor by
+// user@domain (a leading @ is allowed). It answers report forms and search's author filter.
+func (f *Forum) AccountByHandle(ctx context.Context, handle string) (Actor, error) {
 	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
 	user, domain, remote := strings.Cut(handle, "@")
-	var id int64
+	var rows pgx.Rows
 	var err error
 	if remote {
-		err = f.db.QueryRow(ctx, `SELECT id FROM actors WHERE lower(username) = lower($1) AND domain = lower($2)
-			ORDER BY id LIMIT 1`, user, domain).Scan(&id)
+		rows, err = f.db.Query(ctx, "SELECT "+actorColumns+` FROM actors a
+			WHERE lower(a.username) = lower($1) AND a.domain = lower($2) AND a.kind <> 'group'
+			ORDER BY a.id LIMIT 1`, user, domain)
 	} else {
-		err = f.db.QueryRow(ctx, `SELECT id FROM actors WHERE domain IS NULL AND username = $1`, NormalizeHandle(user)).Scan(&id)
+		rows, err = f.db.Query(ctx, "SELECT "+actorColumns+` FROM actors a
+			WHERE a.domain IS NULL AND a.username = $1 AND a.kind = 'person'`, NormalizeHandle(user))
 	}
 	if err != nil {
-		return 0, notFound(err, "actor "+handle)
+		return Actor{}, fmt.Errorf("account %s: %w", handle, err)
 	}
-	return id, nil
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Actor])
+	if err != nil {
+		return Actor{}, notFound(err, "account "+handle)
+	}
+	return a, nil
+}
+
+func (f *Forum) actorIDByHandle(ctx context.Context, handle string) (int64, error) {
+	a, err := f.AccountByHandle(ctx, handle)
+	return a.ID, err
 }

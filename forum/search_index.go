@@ -15,10 +15,10 @@ import (
 // (search_synonyms.go); the text is the post's HTML reduced to plain text here, exactly as readers
 // see it.
 
-// searchText is what the index keeps of a post's HTML: its plain text, without the two
-// private-use characters the snippets use as highlight marks (so no post can forge a mark).
+// searchText is what the index keeps of a post's HTML: its plain text, without the private-use
+// characters snippets are built with (so no post can forge a highlight).
 func searchText(html string) string {
-	return strings.NewReplacer(markStart, "", markStop, "").Replace(plainText(html))
+	return strings.NewReplacer(markStart, "", markStop, "", standInLT, "", standInAmp, "").Replace(plainText(html))
 }
 
 // indexPost writes a new post's search row. Only the opener (position 1) carries the title.

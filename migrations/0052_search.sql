@@ -55,10 +55,12 @@ CREATE FUNCTION stoa_search_canonical(doc tsvector) RETURNS tsvector
     END $$;
 
 -- The indexed document of a post: the thread title (openers only; NULL otherwise) and the text.
+-- Both are plain text; the parser would take "<b>" or "&amp;" in them for markup and drop it, so
+-- those two characters are read as spaces.
 CREATE FUNCTION stoa_search_document(title text, body text) RETURNS tsvector
     LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ SELECT stoa_search_canonical(setweight(to_tsvector('english', coalesce(title, '')), 'A')
-        || setweight(to_tsvector('english', body), 'D')) $$;
+    AS $$ SELECT stoa_search_canonical(setweight(to_tsvector('english', translate(coalesce(title, ''), '<&', '  ')), 'A')
+        || setweight(to_tsvector('english', translate(body, '<&', '  ')), 'D')) $$;
 
 -- What a person typed (web search syntax: "a phrase", -word, or) as a query over documents: the
 -- same synonyms applied.
