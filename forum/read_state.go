@@ -47,22 +47,26 @@ func unreadSinceSQL(n int) string {
 		(SELECT m.created_at FROM members m WHERE m.actor_id = $` + strconv.Itoa(n) + `))`
 }
 
-// unreadJoins adds, to a query over threads t, the viewer's row (mt) and the first position inside
-// their window (uw.first_position; NULL for guests and for threads with no post inside it). The
-// viewer's actor id is parameter $n (0 for guests, who cost no probe).
+// unreadJoins adds, to a query over threads t, the viewer's read positions (uw.read_positions)
+// and the first position inside their window (uw.first_position; NULL for guests and for threads
+// with no post inside it). The viewer's actor id is parameter $n (0 for guests, who cost nothing).
+// Both are scalar subqueries, so each is one index probe per listed row whatever the plan: a join
+// would let the planner hash every row of a member who has read many thousands of threads.
 func unreadJoins(n int) string {
 	p := "$" + strconv.Itoa(n) + "::bigint"
 	return `
-	LEFT JOIN member_threads mt ON ` + p + ` <> 0 AND mt.thread_id = t.id AND mt.member_id = ` + p + `
 	LEFT JOIN LATERAL (
-		SELECT wp.position AS first_position FROM posts wp
-		WHERE ` + p + ` <> 0 AND wp.thread_id = t.id AND wp.created_at > ` + unreadSinceSQL(n) + `
-		ORDER BY wp.created_at, wp.position LIMIT 1) uw ON true`
+		SELECT (SELECT wp.position FROM posts wp
+				WHERE wp.thread_id = t.id AND wp.created_at > ` + unreadSinceSQL(n) + `
+				ORDER BY wp.created_at, wp.position LIMIT 1) AS first_position,
+			(SELECT mt.read_positions FROM member_threads mt
+				WHERE mt.thread_id = t.id AND mt.member_id = ` + p + `) AS read_positions
+		WHERE ` + p + ` <> 0) uw ON true`
 }
 
 // unreadColumn is the number of unread posts of t, given unreadJoins.
 const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
-		ELSE t.post_count - uw.first_position + 1 - stoa_positions_count(coalesce(mt.read_positions, '{}')
+		ELSE t.post_count - uw.first_position + 1 - stoa_positions_count(coalesce(uw.read_positions, '{}')
 			* int4multirange(int4range(uw.first_position, t.post_count + 1))) END AS unread`
 
 // ReadThreadPage is ThreadPageOf for the thread page itself. For a signed-in member it also marks

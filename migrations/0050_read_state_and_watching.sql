@@ -37,7 +37,7 @@ CREATE INDEX member_categories_member ON member_categories (member_id);
 -- Positions follow published order, so the posts inside the window are the positions from the
 -- first post published inside it onwards; this index finds that post with one probe per thread
 -- (and serves post insertion's search for the place of a late remote post).
-CREATE INDEX posts_thread_created ON posts (thread_id, created_at) INCLUDE (position);
+CREATE INDEX posts_thread_created ON posts (thread_id, created_at, position);
 
 -- How many positions a set holds.
 CREATE FUNCTION stoa_positions_count(m int4multirange) RETURNS integer
