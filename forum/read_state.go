@@ -47,11 +47,11 @@ func unreadSinceSQL(n int) string {
 		(SELECT m.created_at FROM members m WHERE m.actor_id = $` + strconv.Itoa(n) + `))`
 }
 
-// unreadJoins adds, to a query over threads t, the viewer's read positions (uw.read_positions)
-// and the first position inside their window (uw.first_position; NULL for guests and for threads
-// with no post inside it). The viewer's actor id is parameter $n (0 for guests, who cost nothing).
-// Both are scalar subqueries, so each is one index probe per listed row whatever the plan: a join
-// would let the planner hash every row of a member who has read many thousands of threads.
+// unreadJoins adds, to a query over threads t, a member's read positions (uw.read_positions) and
+// the first position inside their window (uw.first_position; NULL for threads with no post inside
+// it). The member's actor id is parameter $n; guests' lists do without (summarySelect). Both are
+// scalar subqueries, so each is one index probe per listed row whatever the plan: a join would let
+// the planner hash every row of a member who has read many thousands of threads.
 func unreadJoins(n int) string {
 	p := "$" + strconv.Itoa(n) + "::bigint"
 	return `
@@ -60,8 +60,7 @@ func unreadJoins(n int) string {
 				WHERE wp.thread_id = t.id AND wp.created_at > ` + unreadSinceSQL(n) + `
 				ORDER BY wp.created_at, wp.position LIMIT 1) AS first_position,
 			(SELECT mt.read_positions FROM member_threads mt
-				WHERE mt.thread_id = t.id AND mt.member_id = ` + p + `) AS read_positions
-		WHERE ` + p + ` <> 0) uw ON true`
+				WHERE mt.thread_id = t.id AND mt.member_id = ` + p + `) AS read_positions) uw ON true`
 }
 
 // unreadColumn is the number of unread posts of t, given unreadJoins.

@@ -88,10 +88,26 @@ const summaryBaseColumns = threadColumns + ", " + authorColumns + `, c.slug AS c
 // summaryColumns are a summary's columns with no viewer (feeds): nothing is unread.
 const summaryColumns = summaryBaseColumns + ", 0 AS unread"
 
-// viewerSummary returns the columns and joins of summaries as the viewer whose actor id is
-// parameter $n sees them, unread counts included (computed per listed row, after the limit).
-func viewerSummary(n int) (columns, joins string) {
+// summarySelect returns the columns and joins of summaries. A member's carry their unread counts
+// (computed per listed row, after the limit), their actor id being parameter $n; a guest's are the
+// plain summary, so guests pay nothing for unread tracking, not even a larger plan.
+func summarySelect(member bool, n int) (columns, joins string) {
+	if !member {
+		return summaryColumns, summaryJoins
+	}
 	return summaryBaseColumns + ", " + unreadColumn, summaryJoins + unreadJoins(n)
+}
+
+// listArgs are a list query's parameters: the first ones, the member's actor id when signed in,
+// and the cursor when there is one (the order categoryThreadsSQL and latestThreadsSQL number them).
+func listArgs(v Viewer, cur *ThreadCursor, first ...any) []any {
+	if v.SignedIn() {
+		first = append(first, v.ActorID)
+	}
+	if cur != nil {
+		first = append(first, cur.LastPostAt, cur.ID)
+	}
+	return first
 }
 
 // CategoryThreads lists a category's threads for v, pinned ones first on the first page.
@@ -110,20 +126,15 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 	limit = listLimit(limit)
 	var list ThreadList
 	if cur == nil {
-		columns, joins := viewerSummary(2)
+		columns, joins := summarySelect(v.SignedIn(), 2)
 		rows, err := f.db.Query(ctx, "SELECT "+columns+` FROM (
 				SELECT * FROM threads WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL
-				ORDER BY pinned_at DESC LIMIT 20) t`+joins+` ORDER BY t.pinned_at DESC`, c.ID, v.ActorID)
+				ORDER BY pinned_at DESC LIMIT 20) t`+joins+` ORDER BY t.pinned_at DESC`, listArgs(v, nil, c.ID)...)
 		if list.Pinned, err = collectSummaries(rows, err); err != nil {
 			return ThreadList{}, fmt.Errorf("pinned threads of %s: %w", c.Slug, err)
 		}
 	}
-	var rows pgx.Rows
-	if cur == nil {
-		rows, err = f.db.Query(ctx, categoryThreadsSQL(false), c.ID, limit+1, v.ActorID)
-	} else {
-		rows, err = f.db.Query(ctx, categoryThreadsSQL(true), c.ID, limit+1, v.ActorID, cur.LastPostAt, cur.ID)
-	}
+	rows, err := f.db.Query(ctx, categoryThreadsSQL(cur != nil, v.SignedIn()), listArgs(v, cur, c.ID, limit+1)...)
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
@@ -146,12 +157,7 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	if len(visible) == 0 {
 		return ThreadList{}, nil
 	}
-	var rows pgx.Rows
-	if cur == nil {
-		rows, err = f.db.Query(ctx, latestThreadsSQL(false), visible, limit+1, v.ActorID)
-	} else {
-		rows, err = f.db.Query(ctx, latestThreadsSQL(true), visible, limit+1, v.ActorID, cur.LastPostAt, cur.ID)
-	}
+	rows, err := f.db.Query(ctx, latestThreadsSQL(cur != nil, v.SignedIn()), listArgs(v, cur, visible, limit+1)...)
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("latest threads: %w", err)
@@ -161,15 +167,11 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	return list, nil
 }
 
-// categoryThreadsSQL lists a category's unpinned threads: $1 category, $2 limit, $3 the viewer's
-// actor id (0 for guests), and with a cursor $4, $5 the last row seen. Two texts rather than
+// categoryThreadsSQL lists a category's unpinned threads: $1 category, $2 limit, then a member's
+// actor id, then with a cursor the last row seen (listArgs). Separate texts rather than
 // "$4 IS NULL OR ...": a cached generic plan could not use the row comparison as an index condition.
-func categoryThreadsSQL(withCursor bool) string {
-	cond := ""
-	if withCursor {
-		cond = " AND (last_post_at, id) < ($4, $5)"
-	}
-	columns, joins := viewerSummary(3)
+func categoryThreadsSQL(withCursor, member bool) string {
+	columns, joins, cond := listParts(withCursor, member)
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND pinned_at IS NULL` + cond + `
@@ -177,19 +179,28 @@ func categoryThreadsSQL(withCursor bool) string {
 	ORDER BY t.last_post_at DESC, t.id DESC`
 }
 
-// latestThreadsSQL lists the threads of the categories in $1: $2 limit, $3 the viewer, $4, $5 the
-// cursor.
-func latestThreadsSQL(withCursor bool) string {
-	cond := ""
-	if withCursor {
-		cond = " AND (last_post_at, id) < ($4, $5)"
-	}
-	columns, joins := viewerSummary(3)
+// latestThreadsSQL lists the threads of the categories in $1: $2 limit, then as categoryThreadsSQL.
+func latestThreadsSQL(withCursor, member bool) string {
+	columns, joins, cond := listParts(withCursor, member)
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = ANY($1) AND deleted_at IS NULL AND hidden_at IS NULL` + cond + `
 		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + joins + `
 	ORDER BY t.last_post_at DESC, t.id DESC`
+}
+
+// listParts are the columns, joins and cursor condition of a list query whose first two
+// parameters are taken.
+func listParts(withCursor, member bool) (columns, joins, cond string) {
+	next := 3
+	columns, joins = summarySelect(member, next)
+	if member {
+		next++
+	}
+	if withCursor {
+		cond = fmt.Sprintf(" AND (last_post_at, id) < ($%d, $%d)", next, next+1)
+	}
+	return columns, joins, cond
 }
 
 func listLimit(limit int) int {
