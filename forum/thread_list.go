@@ -134,7 +134,7 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 			return ThreadList{}, fmt.Errorf("pinned threads of %s: %w", c.Slug, err)
 		}
 	}
-	rows, err := f.db.Query(ctx, categoryThreadsSQL(cur != nil, v.SignedIn()), listArgs(v, cur, c.ID, limit+1)...)
+	rows, err := f.db.Query(ctx, categoryThreadsSQL(cur != nil, v.SignedIn(), limit+1), listArgs(v, cur, c.ID)...)
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
@@ -157,7 +157,7 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	if len(visible) == 0 {
 		return ThreadList{}, nil
 	}
-	rows, err := f.db.Query(ctx, latestThreadsSQL(cur != nil, v.SignedIn()), listArgs(v, cur, visible, limit+1)...)
+	rows, err := f.db.Query(ctx, latestThreadsSQL(cur != nil, v.SignedIn(), limit+1), listArgs(v, cur, visible)...)
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("latest threads: %w", err)
@@ -167,32 +167,38 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	return list, nil
 }
 
-// categoryThreadsSQL lists a category's unpinned threads: $1 category, $2 limit, then a member's
-// actor id, then with a cursor the last row seen (listArgs). Separate texts rather than
-// "$4 IS NULL OR ...": a cached generic plan could not use the row comparison as an index condition.
-func categoryThreadsSQL(withCursor, member bool) string {
+// categoryThreadsSQL lists a category's unpinned threads: $1 category, then a member's actor id,
+// then with a cursor the last row seen (listArgs). Separate texts rather than "$3 IS NULL OR ...":
+// a cached generic plan could not use the row comparison as an index condition.
+//
+// The limit is written into the text, not passed as a parameter: a prepared statement's generic
+// plan must guess a parameter's LIMIT (as a tenth of the rows), which makes it look worse than
+// planning afresh, so PostgreSQL re-plans every execution, and planning a member's list costs more
+// than running it (measured: 1.5 ms to plan, 0.8 ms to run). With the limit known (a handful of
+// values, usually ThreadsPerPage+1), the cached generic plan is as good and is used.
+func categoryThreadsSQL(withCursor, member bool, limit int) string {
 	columns, joins, cond := listParts(withCursor, member)
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND pinned_at IS NULL` + cond + `
-		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + joins + `
+		ORDER BY last_post_at DESC, id DESC LIMIT ` + strconv.Itoa(limit) + `) t` + joins + `
 	ORDER BY t.last_post_at DESC, t.id DESC`
 }
 
-// latestThreadsSQL lists the threads of the categories in $1: $2 limit, then as categoryThreadsSQL.
-func latestThreadsSQL(withCursor, member bool) string {
+// latestThreadsSQL lists the threads of the categories in $1, then as categoryThreadsSQL.
+func latestThreadsSQL(withCursor, member bool, limit int) string {
 	columns, joins, cond := listParts(withCursor, member)
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = ANY($1) AND deleted_at IS NULL AND hidden_at IS NULL` + cond + `
-		ORDER BY last_post_at DESC, id DESC LIMIT $2) t` + joins + `
+		ORDER BY last_post_at DESC, id DESC LIMIT ` + strconv.Itoa(limit) + `) t` + joins + `
 	ORDER BY t.last_post_at DESC, t.id DESC`
 }
 
-// listParts are the columns, joins and cursor condition of a list query whose first two
-// parameters are taken.
+// listParts are the columns, joins and cursor condition of a list query whose first parameter is
+// taken.
 func listParts(withCursor, member bool) (columns, joins, cond string) {
-	next := 3
+	next := 2
 	columns, joins = summarySelect(member, next)
 	if member {
 		next++
