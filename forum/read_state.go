@@ -64,8 +64,8 @@ func unreadJoins(n int) string {
 }
 
 // unreadColumn is the number of unread posts of t, given unreadJoins: the window's span less the
-// read positions inside it. The sum is written out rather than calling stoa_positions_count: a SQL
-// function that cannot be inlined costs a function-executor round per listed row.
+// read positions inside it. The sum is written out rather than put in a SQL function: one that
+// cannot be inlined costs a function-executor round per listed row.
 const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
 		ELSE t.post_count - uw.first_position + 1 - (SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer
 			FROM unnest(uw.read_positions * int4multirange(int4range(uw.first_position, t.post_count + 1))) r) END AS unread`

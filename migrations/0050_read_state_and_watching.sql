@@ -39,11 +39,6 @@ CREATE INDEX member_categories_member ON member_categories (member_id);
 -- (and serves post insertion's search for the place of a late remote post).
 CREATE INDEX posts_thread_created ON posts (thread_id, created_at, position);
 
--- How many positions a set holds.
-CREATE FUNCTION stoa_positions_count(m int4multirange) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer FROM unnest(m) r $$;
-
 -- A set with every position at or after p moved one place down: what a late post inserted at p
 -- does to the posts its readers have seen.
 CREATE FUNCTION stoa_positions_shift(m int4multirange, p integer) RETURNS int4multirange
