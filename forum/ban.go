@@ -80,31 +80,34 @@ func (f *Forum) BanMember(ctx context.Context, by Viewer, memberID int64, until 
 	if until != nil {
 		details["until"] = until.UTC().Format(time.RFC3339)
 	}
-	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		target, err := lockMemberRole(ctx, tx, memberID)
-		if err != nil {
-			return err
-		}
-		if target == RoleAdmin || (target == RoleModerator && !by.IsAdmin()) {
-			return fmt.Errorf("%s cannot be banned by %s: %w", target, by.Role, ErrForbidden)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE members SET banned_until = coalesce($2::timestamptz, 'infinity'), ban_reason = $3
-			WHERE actor_id = $1`, memberID, until, reason); err != nil {
-			return err
-		}
-		if err := revokeSessions(ctx, tx, memberID, 0); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM access_tokens WHERE member_id = $1`, memberID); err != nil {
-			return err
-		}
-		return f.logModeration(ctx, tx, by, ModerationEntry{Action: "ban_member", TargetActorID: &memberID,
-			Reason: reason, Details: modDetails(details)})
-	})
+	err := f.inTx(ctx, func(tx pgx.Tx) error { return f.banMemberTx(ctx, tx, by, memberID, until, reason, details) })
 	if err != nil {
 		return fmt.Errorf("ban member %d: %w", memberID, err)
 	}
 	return nil
+}
+
+// banMemberTx is BanMember's change, inside the caller's transaction, after validation.
+func (f *Forum) banMemberTx(ctx context.Context, tx pgx.Tx, by Viewer, memberID int64, until *time.Time, reason string, details map[string]any) error {
+	target, err := lockMemberRole(ctx, tx, memberID)
+	if err != nil {
+		return err
+	}
+	if target == RoleAdmin || (target == RoleModerator && !by.IsAdmin()) {
+		return fmt.Errorf("%s cannot be banned by %s: %w", target, by.Role, ErrForbidden)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE members SET banned_until = coalesce($2::timestamptz, 'infinity'), ban_reason = $3
+		WHERE actor_id = $1`, memberID, until, reason); err != nil {
+		return err
+	}
+	if err := revokeSessions(ctx, tx, memberID, 0); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM access_tokens WHERE member_id = $1`, memberID); err != nil {
+		return err
+	}
+	return f.logModeration(ctx, tx, by, ModerationEntry{Action: "ban_member", TargetActorID: &memberID,
+		Reason: reason, Details: modDetails(details)})
 }
 
 // UnbanMember lifts a ban. Staff only; recorded in the moderation log.

@@ -23,13 +23,16 @@ type contentFixture struct {
 	bob   forum.Member // member
 	mod   forum.Member // moderator
 	admin forum.Member // admin
+	// jobs records the background jobs the forum queues (mails, notifications, re-indexing).
+	jobs *queuedJobs
 }
 
 func newContentFixture(t *testing.T) *contentFixture {
 	t.Helper()
 	base, _ := url.Parse("https://forum.example")
-	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base})})
-	fx := &contentFixture{f: f, pool: pool, ctx: context.Background()}
+	jobs := &queuedJobs{}
+	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base}), Jobs: jobs})
+	fx := &contentFixture{f: f, pool: pool, ctx: context.Background(), jobs: jobs}
 	var err error
 	fx.cat, err = f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
 	if err != nil {

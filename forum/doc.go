@@ -1,5 +1,6 @@
 // Package forum is Stoa's domain: members, categories, threads, posts, likes, follows, remote actors,
-// moderation and search, with the rules that govern them and all of their SQL.
+// moderation and search, unread tracking, watching and notifications, and reports, with the rules
+// that govern them and all of their SQL.
 //
 // It knows nothing of HTTP or ActivityPub. Pages (package web), federation documents (federation),
 // inbound activities (inbox) and deliveries (outbox) all call into it; it never calls them. Where the

@@ -65,8 +65,13 @@ func (f *Forum) setLike(ctx context.Context, by Viewer, postID int64, like bool)
 			postID, delta).Scan(&count); err != nil {
 			return err
 		}
-		_, err = f.recordActivity(ctx, tx, NewActivity{Verb: verb, ActorID: actor.ActorID, ThreadID: &t.ID, PostID: &postID, CategoryID: &c.ID})
-		return err
+		if _, err := f.recordActivity(ctx, tx, NewActivity{Verb: verb, ActorID: actor.ActorID, ThreadID: &t.ID, PostID: &postID, CategoryID: &c.ID}); err != nil {
+			return err
+		}
+		if like {
+			return f.queueLikeNotification(ctx, tx, postID, actor.ActorID)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("like post %d: %w", postID, err)

@@ -23,24 +23,28 @@ type moderation struct {
 
 // moderateThread runs fn with the thread locked, after checking that by is staff there.
 func (f *Forum) moderateThread(ctx context.Context, by Viewer, threadID int64, what string, fn func(m moderation) error) error {
-	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		actor, err := actingMember(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		t, c, perm, err := f.threadForWrite(ctx, tx, actor, threadID)
-		if err != nil {
-			return err
-		}
-		if !perm.Moderate {
-			return fmt.Errorf("%w", ErrForbidden)
-		}
-		return fn(moderation{tx: tx, actor: actor, thread: t, cat: c, perm: perm})
-	})
+	err := f.inTx(ctx, func(tx pgx.Tx) error { return f.moderateThreadTx(ctx, tx, by, threadID, fn) })
 	if err != nil {
 		return fmt.Errorf("%s thread %d: %w", what, threadID, err)
 	}
 	return nil
+}
+
+// moderateThreadTx is moderateThread inside the caller's transaction (the moderation queue acts on
+// a post and closes its report in one transaction).
+func (f *Forum) moderateThreadTx(ctx context.Context, tx pgx.Tx, by Viewer, threadID int64, fn func(m moderation) error) error {
+	actor, err := actingMember(ctx, tx, by)
+	if err != nil {
+		return err
+	}
+	t, c, perm, err := f.threadForWrite(ctx, tx, actor, threadID)
+	if err != nil {
+		return err
+	}
+	if !perm.Moderate {
+		return fmt.Errorf("%w", ErrForbidden)
+	}
+	return fn(moderation{tx: tx, actor: actor, thread: t, cat: c, perm: perm})
 }
 
 // LockThread locks (only staff may reply) or unlocks a thread.
@@ -106,78 +110,86 @@ func (f *Forum) HidePost(ctx context.Context, by Viewer, postID int64, hidden bo
 		return err
 	}
 	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
-		p, err := postForWrite(ctx, m.tx, postID)
-		if err != nil {
-			return err
-		}
-		if (p.HiddenAt != nil) == hidden {
-			return nil
-		}
-		if _, err := m.tx.Exec(ctx, `UPDATE posts SET hidden_at = CASE WHEN $2 THEN now() END WHERE id = $1`, postID, hidden); err != nil {
-			return err
-		}
-		return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: action, PostID: &postID, ThreadID: &threadID,
-			CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
+		return f.hidePostIn(ctx, m, postID, hidden, reason)
 	})
+}
+
+// hidePostIn hides or shows a post of the thread m moderates.
+func (f *Forum) hidePostIn(ctx context.Context, m moderation, postID int64, hidden bool, reason string) error {
+	p, err := postForWrite(ctx, m.tx, postID)
+	if err != nil {
+		return err
+	}
+	if (p.HiddenAt != nil) == hidden {
+		return nil
+	}
+	if _, err := m.tx.Exec(ctx, `UPDATE posts SET hidden_at = CASE WHEN $2 THEN now() END WHERE id = $1`, postID, hidden); err != nil {
+		return err
+	}
+	return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: hideAction("post", hidden), PostID: &postID, ThreadID: &m.thread.ID,
+		CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
 }
 
 // DeletePost soft-deletes a post: it keeps its position and shows as deleted. The author may delete
 // their own post (not in a locked thread), staff any post. Deleting the opening post deletes the
 // thread: it leaves the lists and its page answers 410 Gone, except to staff.
 func (f *Forum) DeletePost(ctx context.Context, by Viewer, postID int64, reason string) error {
-	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		actor, err := actingMember(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		p, err := postForWrite(ctx, tx, postID)
-		if err != nil {
-			return err
-		}
-		t, c, perm, err := f.threadForWrite(ctx, tx, actor, p.ThreadID)
-		if err != nil {
-			return err
-		}
-		own := p.AuthorID == actor.ActorID
-		switch {
-		case p.DeletedAt != nil:
-			return nil
-		case !own && !perm.Moderate:
-			return ErrForbidden
-		case t.Locked() && !perm.Moderate:
-			return ErrLocked
-		}
-		if _, err := tx.Exec(ctx, `UPDATE posts SET deleted_at = now() WHERE id = $1`, postID); err != nil {
-			return err
-		}
-		details := map[string]any{}
-		if reason != "" {
-			details["reason"] = reason
-		}
-		if p.Position == 1 {
-			details["thread"] = true
-			if err := deleteThreadRow(ctx, tx, t); err != nil {
-				return err
-			}
-		}
-		if _, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbDelete, ActorID: actor.ActorID, ThreadID: &t.ID, PostID: &postID,
-			CategoryID: &c.ID, Details: details}); err != nil {
-			return err
-		}
-		if own {
-			return nil
-		}
-		action := "delete_post"
-		if p.Position == 1 {
-			action = "delete_thread"
-		}
-		return f.logModeration(ctx, tx, actor, ModerationEntry{Action: action, PostID: &postID, ThreadID: &t.ID,
-			CategoryID: &c.ID, TargetActorID: &p.AuthorID, Reason: reason})
-	})
+	err := f.inTx(ctx, func(tx pgx.Tx) error { return f.deletePostTx(ctx, tx, by, postID, reason) })
 	if err != nil {
 		return fmt.Errorf("delete post %d: %w", postID, err)
 	}
 	return nil
+}
+
+// deletePostTx is DeletePost inside the caller's transaction.
+func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID int64, reason string) error {
+	actor, err := actingMember(ctx, tx, by)
+	if err != nil {
+		return err
+	}
+	p, err := postForWrite(ctx, tx, postID)
+	if err != nil {
+		return err
+	}
+	t, c, perm, err := f.threadForWrite(ctx, tx, actor, p.ThreadID)
+	if err != nil {
+		return err
+	}
+	own := p.AuthorID == actor.ActorID
+	switch {
+	case p.DeletedAt != nil:
+		return nil
+	case !own && !perm.Moderate:
+		return ErrForbidden
+	case t.Locked() && !perm.Moderate:
+		return ErrLocked
+	}
+	if _, err := tx.Exec(ctx, `UPDATE posts SET deleted_at = now() WHERE id = $1`, postID); err != nil {
+		return err
+	}
+	details := map[string]any{}
+	if reason != "" {
+		details["reason"] = reason
+	}
+	if p.Position == 1 {
+		details["thread"] = true
+		if err := deleteThreadRow(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	if _, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbDelete, ActorID: actor.ActorID, ThreadID: &t.ID, PostID: &postID,
+		CategoryID: &c.ID, Details: details}); err != nil {
+		return err
+	}
+	if own {
+		return nil
+	}
+	action := "delete_post"
+	if p.Position == 1 {
+		action = "delete_thread"
+	}
+	return f.logModeration(ctx, tx, actor, ModerationEntry{Action: action, PostID: &postID, ThreadID: &t.ID,
+		CategoryID: &c.ID, TargetActorID: &p.AuthorID, Reason: reason})
 }
 
 // deleteThreadRow marks a thread deleted and takes it out of its category's counters.

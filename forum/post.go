@@ -39,6 +39,8 @@ type Post struct {
 	// Redacted means the viewer may not read the content (deleted, or hidden by staff): HTML and
 	// Source are empty and the page shows a placeholder in the post's place.
 	Redacted bool `db:"-"`
+	// Unread marks, on a thread page read by a member (ReadThreadPage), a post they had not seen.
+	Unread bool `db:"-"`
 }
 
 // Deleted reports whether the post was deleted (its place in the thread stays).
@@ -94,7 +96,7 @@ func (f *Forum) CreatePost(ctx context.Context, by Viewer, in NewPost) (Post, er
 		}
 		placed, err := f.insertPost(ctx, tx, postInsert{
 			ThreadID: t.ID, AuthorID: actor.ActorID, InReplyToID: in.InReplyToID,
-			Source: in.Body, SourceKind: "markdown", HTML: rendered.HTML,
+			Source: in.Body, SourceKind: "markdown", HTML: rendered.HTML, Mentions: rendered.Mentions,
 		})
 		if err != nil {
 			return err

@@ -28,7 +28,8 @@ func (f *Forum) EditPost(ctx context.Context, by Viewer, postID int64, in PostEd
 	if err := v.Err(); err != nil {
 		return Post{}, err
 	}
-	html := f.markup.RenderMarkdown(in.Body).HTML
+	rendered := f.markup.RenderMarkdown(in.Body)
+	html := rendered.HTML
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
 		actor, err := actingMember(ctx, tx, by)
 		if err != nil {
@@ -57,6 +58,13 @@ func (f *Forum) EditPost(ctx context.Context, by Viewer, postID int64, in PostEd
 		}
 		changed, err := f.applyEdit(ctx, tx, p, t, actor.ActorID, in.Body, "markdown", html, in.Title)
 		if err != nil || !changed {
+			return err
+		}
+		var before []Mention
+		if p.SourceKind == "markdown" {
+			before = f.markup.RenderMarkdown(p.Source).Mentions
+		}
+		if err := f.queueEditMentions(ctx, tx, p.ID, p.AuthorID, before, rendered.Mentions); err != nil {
 			return err
 		}
 		_, err = f.recordActivity(ctx, tx, NewActivity{Verb: VerbUpdate, ActorID: p.AuthorID, ThreadID: &t.ID, PostID: &p.ID, CategoryID: &c.ID,
@@ -118,10 +126,19 @@ func (f *Forum) applyEdit(ctx context.Context, tx pgx.Tx, p postRow, t Thread, e
 		WHERE id = $1`, p.ID, source, kind, html, f.secrets.macHTML("post", p.ID, html)); err != nil {
 		return false, fmt.Errorf("update post: %w", err)
 	}
+	newTitle := t.Title
 	if titleChanged {
 		if _, err := tx.Exec(ctx, `UPDATE threads SET title = $2 WHERE id = $1`, t.ID, *title); err != nil {
 			return false, fmt.Errorf("rename thread: %w", err)
 		}
+		newTitle = *title
+	}
+	// The new text is searched for, and unread again for whoever had read the old one.
+	if err := indexPost(ctx, tx, p.ID, p.Position, newTitle, html); err != nil {
+		return false, err
+	}
+	if err := markEditedUnread(ctx, tx, t.ID, p.Position, editorID); err != nil {
+		return false, err
 	}
 	return true, nil
 }

@@ -21,6 +21,10 @@ type postInsert struct {
 	HTML        string // already rendered or sanitised
 	Summary     string
 	Sensitive   bool
+	// Mentions are the people the post mentions; the local members among them (Domain "") are
+	// notified. Local posts pass what the renderer found; remote ones the Mention tags that name
+	// members here.
+	Mentions []Mention
 	// CreatedAt is the published time of a remote post. Zero for a local post, which is stamped
 	// now (and never earlier than the thread's last post, so local posts always append).
 	CreatedAt time.Time
@@ -49,9 +53,10 @@ func (f *Forum) insertPost(ctx context.Context, tx pgx.Tx, in postInsert) (place
 	var postCount int
 	var threadDeleted bool
 	var lastCreated *time.Time
+	var title string
 	err := tx.QueryRow(ctx, `SELECT t.category_id, t.post_count, t.deleted_at IS NOT NULL,
-			(SELECT p.created_at FROM posts p WHERE p.id = t.last_post_id)
-		FROM threads t WHERE t.id = $1 FOR UPDATE`, in.ThreadID).Scan(&categoryID, &postCount, &threadDeleted, &lastCreated)
+			(SELECT p.created_at FROM posts p WHERE p.id = t.last_post_id), t.title
+		FROM threads t WHERE t.id = $1 FOR UPDATE`, in.ThreadID).Scan(&categoryID, &postCount, &threadDeleted, &lastCreated, &title)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return placedPost{}, fmt.Errorf("thread %d: %w", in.ThreadID, ErrNotFound)
 	}
@@ -77,6 +82,9 @@ func (f *Forum) insertPost(ctx context.Context, tx pgx.Tx, in postInsert) (place
 			if _, err := tx.Exec(ctx, `UPDATE posts SET position = position + 1 WHERE thread_id = $1 AND position >= $2`,
 				in.ThreadID, position); err != nil {
 				return placedPost{}, fmt.Errorf("make room for a late post: %w", err)
+			}
+			if err := shiftReadPositions(ctx, tx, in.ThreadID, position); err != nil {
+				return placedPost{}, err
 			}
 		}
 	}
@@ -118,6 +126,17 @@ func (f *Forum) insertPost(ctx context.Context, tx pgx.Tx, in postInsert) (place
 				last_post_at = greatest(last_post_at, $2) WHERE id = $1`, categoryID, placed.CreatedAt); err != nil {
 			return placedPost{}, fmt.Errorf("count post in category: %w", err)
 		}
+	}
+	// What else a new post changes, in the same transaction: its author's read state, the search
+	// index, and the notifications job.
+	if err := notePosted(ctx, tx, in.ThreadID, in.AuthorID, placed.Position); err != nil {
+		return placedPost{}, err
+	}
+	if err := indexPost(ctx, tx, placed.ID, placed.Position, title, in.HTML); err != nil {
+		return placedPost{}, err
+	}
+	if err := f.queuePostNotifications(ctx, tx, placed, in); err != nil {
+		return placedPost{}, err
 	}
 	return placed, nil
 }

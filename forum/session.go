@@ -33,6 +33,8 @@ type Session struct {
 	ExpiresAt  time.Time `db:"expires_at"`
 	UserAgent  string    `db:"user_agent"`
 	IP         string    `db:"ip"`
+	// Counts are what the header shows the member; ResumeSession fills them.
+	Counts HeaderCounts `db:"-"`
 }
 
 // ClientInfo describes who is on the other end of a request, for throttling and for the session
@@ -91,9 +93,11 @@ func (f *Forum) startSession(ctx context.Context, memberID int64, client ClientI
 
 type resumedSession struct {
 	Session
-	Username string `db:"username"`
-	Role     Role   `db:"role"`
-	Stale    bool   `db:"stale"`
+	Username            string `db:"username"`
+	Role                Role   `db:"role"`
+	Stale               bool   `db:"stale"`
+	UnreadNotifications int    `db:"unread_notifications"`
+	OpenReports         int    `db:"open_reports"`
 }
 
 // ResumeSession returns the session a browser's token names and the viewer it signs in. An unknown
@@ -104,7 +108,7 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 		return Session{}, Guest, fmt.Errorf("session: %w", ErrUnauthorized)
 	}
 	rows, err := f.db.Query(ctx, `SELECT `+sessionColumns+`, a.username, m.role,
-			s.last_used_at < now() - make_interval(secs => $2) AS stale
+			s.last_used_at < now() - make_interval(secs => $2) AS stale, `+headerCountsColumns+`
 		FROM sessions s
 		JOIN members m ON m.actor_id = s.member_id
 		JOIN actors a ON a.id = s.member_id
@@ -126,6 +130,7 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 			return Session{}, Guest, err
 		}
 	}
+	rs.Session.Counts = HeaderCounts{UnreadNotifications: rs.UnreadNotifications, OpenReports: rs.OpenReports}
 	return rs.Session, Viewer{ActorID: rs.MemberID, Username: rs.Username, Role: rs.Role}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,9 @@ type SiteSettings struct {
 	RulesHTMLMAC     []byte    `db:"rules_html_mac"`
 	RegistrationOpen bool      `db:"registration_open"`
 	UpdatedAt        time.Time `db:"updated_at"`
+	// ReportRules are the rules a report can say were broken, in the order the report form lists
+	// them (report.go).
+	ReportRules []string `db:"report_rules"`
 }
 
 // SiteSettingsInput is what the admin settings form sends.
@@ -35,6 +39,7 @@ type SiteSettingsInput struct {
 	CustomCSS        string
 	Rules            string
 	RegistrationOpen bool
+	ReportRules      []string
 }
 
 // Limits of the site settings.
@@ -44,6 +49,8 @@ const (
 	MaxCustomCSSBytes = 64 << 10
 	MaxRulesLen       = 50_000
 	maxLogoURLLen     = 500
+	MaxReportRules    = 30
+	MaxReportRuleLen  = 200
 )
 
 // siteSettingsTTL bounds how long another instance keeps serving settings changed elsewhere: the
@@ -80,7 +87,7 @@ func (c *siteCache) invalidate() {
 }
 
 const siteSettingsColumns = `site_name, description, logo_url, custom_css, rules_source, rules_html,
-	rules_html_mac, registration_open, updated_at`
+	rules_html_mac, registration_open, updated_at, report_rules`
 
 // rulesMACKind binds the rules HTML's MAC to this use (the row id is always 1).
 const rulesMACKind = "site-rules"
@@ -134,6 +141,16 @@ func (f *Forum) UpdateSiteSettings(ctx context.Context, by Viewer, in SiteSettin
 	if len([]rune(in.Rules)) > MaxRulesLen {
 		v.Add("rules", "must be at most %d characters", MaxRulesLen)
 	}
+	in.ReportRules = cleanReportRules(in.ReportRules)
+	if len(in.ReportRules) > MaxReportRules {
+		v.Add("report_rules", "at most %d rules", MaxReportRules)
+	}
+	for _, r := range in.ReportRules {
+		if len([]rune(r)) > MaxReportRuleLen {
+			v.Add("report_rules", "each rule must be at most %d characters", MaxReportRuleLen)
+			break
+		}
+	}
 	if err := v.Err(); err != nil {
 		return SiteSettings{}, err
 	}
@@ -142,8 +159,8 @@ func (f *Forum) UpdateSiteSettings(ctx context.Context, by Viewer, in SiteSettin
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE site_settings SET site_name = $1, description = $2, logo_url = $3,
 				custom_css = $4, rules_source = $5, rules_html = $6, rules_html_mac = $7, registration_open = $8,
-				updated_at = now()`,
-			in.SiteName, in.Description, in.LogoURL, in.CustomCSS, in.Rules, html, mac, in.RegistrationOpen)
+				report_rules = $9, updated_at = now()`,
+			in.SiteName, in.Description, in.LogoURL, in.CustomCSS, in.Rules, html, mac, in.RegistrationOpen, in.ReportRules)
 		if err != nil {
 			return err
 		}
@@ -155,6 +172,23 @@ func (f *Forum) UpdateSiteSettings(ctx context.Context, by Viewer, in SiteSettin
 		return SiteSettings{}, fmt.Errorf("site settings: %w", err)
 	}
 	return f.SiteSettings(ctx)
+}
+
+// ReportRulesFromText reads the admin form's report rules: one per line.
+func ReportRulesFromText(text string) []string {
+	return cleanReportRules(strings.Split(text, "\n"))
+}
+
+// cleanReportRules trims the rules and drops empty lines and repeats.
+func cleanReportRules(rules []string) []string {
+	out := []string{}
+	for _, r := range rules {
+		r = cleanDisplayName(r)
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func validLogoURL(s string) bool {

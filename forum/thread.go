@@ -163,6 +163,7 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 		}
 		placed, err := f.insertPost(ctx, tx, postInsert{
 			ThreadID: threadID, AuthorID: actor.ActorID, Source: in.Body, SourceKind: "markdown", HTML: rendered.HTML,
+			Mentions: rendered.Mentions,
 		})
 		if err != nil {
 			return err
@@ -258,6 +259,8 @@ type ThreadPage struct {
 	Posts  []Post
 	Page   int
 	Pages  int
+	// Watch is the reader's level for the thread; filled by ReadThreadPage for members.
+	Watch ThreadWatch
 }
 
 // ThreadPageOf loads page n (from 1) of a thread for v. Pages are position ranges, so page 500 of a

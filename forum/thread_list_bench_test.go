@@ -2,19 +2,47 @@ package forum
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/internal/testdb"
 )
 
-// Page reads on the seeded database of seedLists (5,000 threads, a 2,000-post thread). Run with
+// queryCounter counts the queries a pool runs.
+type queryCounter struct{ n atomic.Int64 }
+
+func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Page reads on the seeded database of seedLists (5,000 threads, a 2,000-post thread) with a
+// reader (seedReader) who has read half of them. Run with
 //
 //	STOA_DATABASE_URL=... go test ./forum/ -run '^$' -bench 'Page' -benchtime 2s
 //
-// ns/op is the wall time of the domain calls for one page, queries included.
+// ns/op is the wall time of the domain calls for one page, queries included; queries/op counts
+// them. The guest variants do what every page did before unread tracking (a guest's list query
+// skips the unread probes, and ThreadPageOf marks nothing read); the member variants add it, so
+// one run compares the two on the same machine.
 func BenchmarkPageReads(b *testing.B) {
-	pool := testdb.New(b)
+	cfg, err := pgxpool.ParseConfig(testdb.NewURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	counter := &queryCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
 	cats, long := seedLists(b, pool)
+	member := Viewer{ActorID: seedReader(b, pool, long), Username: "u1", Role: RoleMember}
 	f, err := New(pool, Options{Secret: []byte("bench-secret-0123456789abcdef-0123456789")})
 	if err != nil {
 		b.Fatal(err)
@@ -28,32 +56,29 @@ func BenchmarkPageReads(b *testing.B) {
 	if err != nil || first.Next == "" {
 		b.Fatalf("seeded category has no second page: %v", err)
 	}
-	b.Run("category_first_page", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := f.CategoryThreads(ctx, Guest, c, "", 0); err != nil {
+	run := func(name string, page func() error) {
+		b.Run(name, func(b *testing.B) {
+			if err := page(); err != nil { // warm the caches, as every page but the first finds them
 				b.Fatal(err)
 			}
-		}
-	})
-	b.Run("category_later_page", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := f.CategoryThreads(ctx, Guest, c, first.Next, 0); err != nil {
-				b.Fatal(err)
+			start := counter.n.Load()
+			for b.Loop() {
+				if err := page(); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("latest", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := f.LatestThreads(ctx, Guest, "", 0); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("thread_page_50_of_67", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := f.ThreadPageOf(ctx, Guest, long, 50); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+			b.ReportMetric(float64(counter.n.Load()-start)/float64(b.N), "queries/op")
+		})
+	}
+	for _, v := range []struct {
+		who    string
+		viewer Viewer
+	}{{"guest", Guest}, {"member", member}} {
+		run("category_first_page/"+v.who, func() error { _, err := f.CategoryThreads(ctx, v.viewer, c, "", 0); return err })
+		run("category_later_page/"+v.who, func() error { _, err := f.CategoryThreads(ctx, v.viewer, c, first.Next, 0); return err })
+		run("latest/"+v.who, func() error { _, err := f.LatestThreads(ctx, v.viewer, "", 0); return err })
+	}
+	run("thread_page_50_of_67/guest", func() error { _, err := f.ThreadPageOf(ctx, Guest, long, 50); return err })
+	run("thread_page_50_of_67/member_no_tracking", func() error { _, err := f.ThreadPageOf(ctx, member, long, 50); return err })
+	run("thread_page_50_of_67/member_read_tracked", func() error { _, err := f.ReadThreadPage(ctx, member, long, 50); return err })
 }

@@ -61,6 +61,34 @@ func seedLists(tb testing.TB, pool *pgxpool.Pool) (cats []int64, longThread int6
 	return cats, longThread
 }
 
+// seedReader makes the first seeded person a member who has read every other seeded thread and
+// the first half of the long one, so plans and benchmarks of a member's pages see real read state.
+// It returns the member's actor id.
+func seedReader(tb testing.TB, pool *pgxpool.Pool, longThread int64) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	var member int64
+	err := pool.QueryRow(ctx, `INSERT INTO members (actor_id, email, password_hash, created_at)
+		SELECT min(id), 'reader@example.test', 'not-a-hash', now() - interval '1 year' FROM actors WHERE kind = 'person'
+		RETURNING actor_id`).Scan(&member)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, s := range []string{
+		`INSERT INTO member_threads (thread_id, member_id, read_positions)
+			SELECT id, $1, '{[1,2)}' FROM threads WHERE id % 2 = 0 AND id <> $2`,
+		`INSERT INTO member_threads (thread_id, member_id, read_positions) VALUES ($2, $1, '{[1,1001)}')`,
+	} {
+		if _, err := pool.Exec(ctx, s, member, longThread); err != nil {
+			tb.Fatalf("seed reader: %v\n%s", err, s)
+		}
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
+		tb.Fatal(err)
+	}
+	return member
+}
+
 // planNode is the part of EXPLAIN (FORMAT JSON) the checks read.
 type planNode struct {
 	NodeType     string     `json:"Node Type"`
@@ -96,6 +124,7 @@ func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	cats, long := seedLists(t, pool)
+	member := seedReader(t, pool, long)
 	cursorAt := time.Now().Add(-10 * time.Hour)
 	cases := []struct {
 		name      string
@@ -103,10 +132,16 @@ func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
 		args      []any
 		wantIndex string
 	}{
-		{"category page 1", categoryThreadsSQL(false), []any{cats[3], 31}, "threads_category_activity"},
-		{"category page n", categoryThreadsSQL(true), []any{cats[3], 31, cursorAt, int64(1 << 40)}, "threads_category_activity"},
-		{"latest page 1", latestThreadsSQL(false), []any{cats, 31}, "threads_activity"},
-		{"latest page n", latestThreadsSQL(true), []any{cats, 31, cursorAt, int64(1 << 40)}, "threads_activity"},
+		{"category page 1", categoryThreadsSQL(false, false, 31), []any{cats[3]}, "threads_category_activity"},
+		{"category page n", categoryThreadsSQL(true, false, 31), []any{cats[3], cursorAt, int64(1 << 40)}, "threads_category_activity"},
+		{"latest page 1", latestThreadsSQL(false, false, 31), []any{cats}, "threads_activity"},
+		{"latest page n", latestThreadsSQL(true, false, 31), []any{cats, cursorAt, int64(1 << 40)}, "threads_activity"},
+		// A member's unread counts: probes of posts_thread_created and member_threads per listed
+		// thread, after the limit.
+		{"category page 1, member", categoryThreadsSQL(false, true, 31), []any{cats[3], member}, "posts_thread_created"},
+		{"category page n, member", categoryThreadsSQL(true, true, 31), []any{cats[3], member, cursorAt, int64(1 << 40)}, "member_threads_pkey"},
+		{"latest page 1, member", latestThreadsSQL(false, true, 31), []any{cats, member}, "member_threads_pkey"},
+		{"latest page n, member", latestThreadsSQL(true, true, 31), []any{cats, member, cursorAt, int64(1 << 40)}, "posts_thread_created"},
 		{"thread page", "SELECT " + postColumns(4) + ` FROM posts p JOIN actors au ON au.id = p.author_id
 			WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position`, []any{long, 1501, 1530, int64(0)}, "posts_thread_position"},
 	}
@@ -118,7 +153,7 @@ func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
 			t.Errorf("%s does not use %s:\n%s", c.name, c.wantIndex, plan)
 		}
 		for _, l := range lines {
-			if strings.Contains(l, "Seq Scan[threads/") || strings.Contains(l, "Seq Scan[posts/") {
+			if strings.Contains(l, "Seq Scan[threads/") || strings.Contains(l, "Seq Scan[posts/") || strings.Contains(l, "Seq Scan[member_threads/") {
 				t.Errorf("%s scans a whole table:\n%s", c.name, plan)
 			}
 		}

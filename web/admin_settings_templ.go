@@ -11,6 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"fmt"
 	"github.com/stoa-forum/stoa/forum"
+	"strings"
 )
 
 func adminSettingsPage(p page, in forum.SiteSettingsInput, st formState, msg string) templ.Component {
@@ -85,6 +86,12 @@ func adminSettingsPage(p page, in forum.SiteSettingsInput, st formState, msg str
 			}
 			templ_7745c5c3_Err = textareaField(field{Label: "Rules and about page", Name: "rules", Value: in.Rules,
 				Hint: "Markdown, shown on /about.", Problem: st.Problem("rules")}, 10).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = textareaField(field{Label: "Rules members can report", Name: "report_rules", Value: strings.Join(in.ReportRules, "\n"),
+				Hint:    fmt.Sprintf("One per line, at most %d; the report form offers them to choose from.", forum.MaxReportRules),
+				Problem: st.Problem("report_rules")}, 5).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -25,6 +25,10 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view := categoryView{Category: c, Can: perm, List: list, Follow: s.fullHandle(c.Slug, "")}
+	if view.Level, err = s.forum.CategoryLevel(ctx, v, c.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if list.Next != "" {
 		view.More = withCursor(categoryPath(c.Slug), list.Next)
 	}

@@ -22,5 +22,9 @@
 //
 // Files: one per page or action (category_page.go, thread_page.go, reply.go, ...), each beside its
 // .templ; api_*.go for /api/v1 (documented in docs/API.md); composer.templ is the shared writing
-// form; request.go and view.go hold the small helpers they share.
+// form; request.go and view.go hold the small helpers they share. header.templ is the layout's
+// search box and notifications link, whose counts come with the session (page.Counts, read by
+// forum.ResumeSession in the same query, so they cost no query of their own). watch.go holds the
+// watch / track / mute buttons and the jump to the first unread post; notifications.go,
+// search.go, report.go, admin_reports.go and admin_search.go are those pages.
 package web

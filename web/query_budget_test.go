@@ -68,6 +68,9 @@ func TestPagesStayWithinTheQueryBudget(t *testing.T) {
 		{"/t/" + itoa(th.ID), alice.Viewer()},
 		{"/t/" + itoa(th.ID) + "?page=2", mod.Viewer()},
 		{"/c/general/feed", forum.Guest},
+		{"/notifications", alice.Viewer()},
+		{"/search?q=reply", alice.Viewer()},
+		{"/admin/reports", mod.Viewer()},
 	}
 	for _, p := range pages {
 		wantCode(t, fx.get(t, p.viewer, p.path), http.StatusOK) // warm the permission cache

@@ -40,10 +40,16 @@ type page struct {
 	SiteCSS string
 	// RegistrationOpen decides whether the header offers "Register".
 	RegistrationOpen bool
+	// Counts are the signed-in member's unread notifications and, for staff, open reports, read
+	// with their session (zero without one).
+	Counts forum.HeaderCounts
 }
 
 func (s *Server) page(r *http.Request, title string) page {
 	p := page{SiteName: "Stoa", Title: title, Path: r.URL.RequestURI(), Viewer: viewerOf(r), RegistrationOpen: true}
+	if sess, ok := sessionOf(r); ok {
+		p.Counts = sess.Counts
+	}
 	settings, err := s.forum.SiteSettings(r.Context())
 	if err != nil {
 		// The page can still be shown with defaults; the failure is worth knowing about.

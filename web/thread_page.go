@@ -23,7 +23,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ctx, v := r.Context(), viewerOf(r)
-	tp, err := s.forum.ThreadPageOf(ctx, v, id, n)
+	tp, err := s.forum.ReadThreadPage(ctx, v, id, n)
 	if err != nil {
 		s.fail(w, r, err)
 		return

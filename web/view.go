@@ -72,3 +72,11 @@ func ariaBool(b bool) string {
 	}
 	return "false"
 }
+
+// countLabel shows a header count, which forum stops counting at CountCap.
+func countLabel(n int) string {
+	if n >= forum.CountCap {
+		return fmt.Sprintf("%d+", forum.CountCap-1)
+	}
+	return fmt.Sprintf("%d", n)
+}

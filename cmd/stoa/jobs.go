@@ -13,6 +13,8 @@ import (
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/mailer"
+	"github.com/stoa-forum/stoa/internal/notify"
+	"github.com/stoa-forum/stoa/internal/searchindex"
 )
 
 // riverJobs lets forum insert background jobs into River without importing it: forum.JobArgs has
@@ -42,6 +44,8 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 		Log:  log,
 	})
 	river.AddWorker(workers, &pruneAccountsWorker{forum: f, log: log})
+	river.AddWorker(workers, &notify.Worker{Forum: f, PublicURL: cfg.PublicURL, Log: log})
+	river.AddWorker(workers, &searchindex.Worker{Forum: f, Log: log})
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:       log,
 		Workers:      workers,

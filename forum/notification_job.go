@@ -1,0 +1,92 @@
+package forum
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Notifications are made off the request path: the transaction that inserts a post or a like also
+// inserts a NotifyArgs job, and the job (internal/notify runs it) works out who is told
+// (DeliverNotifications). A watched category can have thousands of watchers; a reply should not
+// wait for them, and a crash between the commit and the work must not lose it.
+
+// NotifyEvent is what happened.
+type NotifyEvent string
+
+const (
+	// NotifyPost: a post was published (replies, mentions, watchers of the thread or, for an
+	// opener, of the category).
+	NotifyPost NotifyEvent = "post"
+	// NotifyMention: an edit mentioned members the post did not mention before.
+	NotifyMention NotifyEvent = "mention"
+	// NotifyLike: someone liked a post.
+	NotifyLike NotifyEvent = "like"
+)
+
+// NotifyArgs is the background job that turns an event into notifications (and, for members who
+// asked for them, e-mails). Running it twice inserts nothing twice.
+type NotifyArgs struct {
+	Event  NotifyEvent `json:"event"`
+	PostID int64       `json:"post_id"`
+	// ActorID is who acted: the post's author, or who liked it.
+	ActorID int64 `json:"actor_id"`
+	// Mentions are the usernames of the local members the post mentions (NotifyPost) or newly
+	// mentions (NotifyMention).
+	Mentions []string `json:"mentions,omitempty"`
+}
+
+// Kind names the job.
+func (NotifyArgs) Kind() string { return "notify" }
+
+// notifyMaxAge bounds how old a post may be, when it reaches us, to notify anyone: a remote
+// thread fetched with its history (backfill) must not tell its watchers about every old reply.
+const notifyMaxAge = 7 * 24 * time.Hour
+
+// localMentions keeps the usernames of the members here among mentions, once each.
+func localMentions(ms []Mention) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range ms {
+		u := NormalizeHandle(m.Username)
+		if m.Domain != "" || u == "" || seen[u] {
+			continue
+		}
+		seen[u] = true
+		out = append(out, u)
+	}
+	return out
+}
+
+// queuePostNotifications inserts the notifications job of a post insertPost just placed.
+func (f *Forum) queuePostNotifications(ctx context.Context, tx pgx.Tx, placed placedPost, in postInsert) error {
+	if time.Since(placed.CreatedAt) > notifyMaxAge {
+		return nil
+	}
+	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyPost, PostID: placed.ID, ActorID: in.AuthorID, Mentions: localMentions(in.Mentions)})
+}
+
+// queueEditMentions notifies the members an edit mentions for the first time.
+func (f *Forum) queueEditMentions(ctx context.Context, tx pgx.Tx, postID, authorID int64, before, after []Mention) error {
+	old := map[string]bool{}
+	for _, u := range localMentions(before) {
+		old[u] = true
+	}
+	var added []string
+	for _, u := range localMentions(after) {
+		if !old[u] {
+			added = append(added, u)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyMention, PostID: postID, ActorID: authorID, Mentions: added})
+}
+
+// queueLikeNotification notifies a post's author of a new like, in the transaction that stored
+// the like. Local likes (setLike) and remote Likes both come through here.
+func (f *Forum) queueLikeNotification(ctx context.Context, tx pgx.Tx, postID, likerID int64) error {
+	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyLike, PostID: postID, ActorID: likerID})
+}

@@ -1,0 +1,279 @@
+package forum_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+)
+
+func TestNotificationRecipients(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	dave := forumtest.Member(t, fx.f, "dave", forum.RoleMember)
+
+	// A reply to the thread tells its author; the replier is told nothing.
+	th, opener := fx.thread(t, fx.alice, fx.cat, "Recipients", "opener")
+	r1 := fx.reply(t, fx.bob, th.ID, "first reply")
+	fx.deliver(t)
+	wantStrings(t, "alice after a reply to her thread", fx.notified(t, fx.alice), []string{note(forum.NotificationReply, r1)})
+	wantStrings(t, "bob after his own reply", fx.notified(t, fx.bob), []string{})
+
+	// A reply to bob's post tells bob: he watches the thread (he posted in it), but a reply to him
+	// is the more specific reason. alice watches the thread she started.
+	r2, err := fx.f.CreatePost(fx.ctx, carol.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "answering bob", InReplyToID: &r1.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.deliver(t)
+	wantStrings(t, "bob after carol answered him", fx.notified(t, fx.bob), []string{note(forum.NotificationReply, r2)})
+	wantStrings(t, "alice watching", fx.notified(t, fx.alice)[:1], []string{note(forum.NotificationWatching, r2)})
+
+	// A mention tells dave, who never visited; a mention of the author herself tells no one.
+	r4 := fx.reply(t, fx.bob, th.ID, "hey @dave and @bob, look")
+	fx.deliver(t)
+	wantStrings(t, "dave, mentioned", fx.notified(t, dave), []string{note(forum.NotificationMention, r4)})
+
+	// A muted thread is told only of mentions.
+	if err := fx.f.SetThreadLevel(fx.ctx, fx.alice.Viewer(), th.ID, forum.Muted); err != nil {
+		t.Fatal(err)
+	}
+	before := len(fx.notified(t, fx.alice))
+	r5, err := fx.f.CreatePost(fx.ctx, fx.bob.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "to alice", InReplyToID: &opener.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.deliver(t)
+	if n := len(fx.notified(t, fx.alice)); n != before {
+		t.Fatalf("alice muted the thread but got %d new notifications (reply %d)", n-before, r5.ID)
+	}
+	r6 := fx.reply(t, fx.bob, th.ID, "but @alice, really")
+	fx.deliver(t)
+	if got := fx.notified(t, fx.alice)[0]; got != note(forum.NotificationMention, r6) {
+		t.Fatalf("alice muted the thread; a mention still notifies: got %s", got)
+	}
+}
+
+func TestCategoryWatchersAndMutersAndWhoMaySee(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	dave := forumtest.Member(t, fx.f, "dave", forum.RoleMember)
+	if err := fx.f.SetCategoryLevel(fx.ctx, carol.Viewer(), fx.cat.ID, forum.Watching); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetCategoryLevel(fx.ctx, dave.Viewer(), fx.cat.ID, forum.Muted); err != nil {
+		t.Fatal(err)
+	}
+	th, opener := fx.thread(t, fx.bob, fx.cat, "New here", "hello @dave")
+	fx.deliver(t)
+	wantStrings(t, "carol watches the category", fx.notified(t, carol), []string{note(forum.NotificationNewThread, opener)})
+	wantStrings(t, "dave muted it, but was mentioned", fx.notified(t, dave), []string{note(forum.NotificationMention, opener)})
+	// A reply is not a new thread: category watchers hear of it only if they watch the thread.
+	fx.reply(t, fx.alice, th.ID, "welcome")
+	fx.deliver(t)
+	if n := len(fx.notified(t, carol)); n != 1 {
+		t.Fatalf("carol got %d notifications, want only the new thread", n)
+	}
+	// dave replies in the muted category: he now watches this thread.
+	fx.reply(t, dave, th.ID, "thanks")
+	r := fx.reply(t, fx.alice, th.ID, "you're welcome")
+	fx.deliver(t)
+	if got := fx.notified(t, dave)[0]; got != note(forum.NotificationWatching, r) {
+		t.Fatalf("dave took part in a thread of a muted category: got %s, want watching", got)
+	}
+
+	// Who may not see the category is told nothing, even when mentioned.
+	staff := fx.category(t, "staff_room")
+	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	_, secret := fx.thread(t, fx.admin, staff, "Staff only", "@carol @molly please look")
+	fx.deliver(t)
+	if got := fx.notified(t, carol); len(got) != 1 {
+		t.Fatalf("carol may not see the staff room but got %v", got)
+	}
+	wantStrings(t, "the moderator", fx.notified(t, fx.mod), []string{note(forum.NotificationMention, secret)})
+}
+
+func TestLikesNotifyOnceAndDeliveryIsIdempotent(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	_, opener := fx.thread(t, fx.alice, fx.cat, "Likes", "like me")
+	fx.deliver(t)
+	if _, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil {
+		t.Fatal(err)
+	}
+	jobs := takeJobs[forum.NotifyArgs](fx.jobs)
+	if len(jobs) != 1 || jobs[0].Event != forum.NotifyLike {
+		t.Fatalf("jobs after a like: %+v", jobs)
+	}
+	for run, want := range []int{1, 0} {
+		n, err := fx.f.DeliverNotifications(fx.ctx, jobs[0], siteLink)
+		if err != nil || n != want {
+			t.Fatalf("run %d of the same job made %d notifications (%v), want %d", run+1, n, err, want)
+		}
+	}
+	wantStrings(t, "alice", fx.notified(t, fx.alice), []string{note(forum.NotificationLike, opener)})
+	// Unlike and like again: no second notification.
+	if _, err := fx.f.UnlikePost(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := fx.deliver(t); n != 0 {
+		t.Fatalf("a second like by the same member made %d notifications", n)
+	}
+	// A like taken back before the job ran tells no one.
+	if _, err := fx.f.LikePost(fx.ctx, fx.mod.Viewer(), opener.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.UnlikePost(fx.ctx, fx.mod.Viewer(), opener.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := fx.deliver(t); n != 0 {
+		t.Fatalf("a withdrawn like made %d notifications", n)
+	}
+	// A post deleted before its job ran tells no one either.
+	th2, _ := fx.thread(t, fx.bob, fx.cat, "Other", "x")
+	fx.deliver(t)
+	gone := fx.reply(t, fx.alice, th2.ID, "@carol oops")
+	if err := fx.f.DeletePost(fx.ctx, fx.alice.Viewer(), gone.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := fx.deliver(t); n != 0 {
+		t.Fatalf("a deleted post made %d notifications", n)
+	}
+}
+
+func TestAnEditNotifiesWhomItNewlyMentions(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Edits", "opener")
+	r := fx.reply(t, fx.bob, th.ID, "hi @alice")
+	fx.deliver(t)
+	if _, err := fx.f.EditPost(fx.ctx, fx.bob.Viewer(), r.ID, forum.PostEdit{Body: "hi @alice and @carol"}); err != nil {
+		t.Fatal(err)
+	}
+	jobs := takeJobs[forum.NotifyArgs](fx.jobs)
+	if len(jobs) != 1 || jobs[0].Event != forum.NotifyMention || strings.Join(jobs[0].Mentions, ",") != "carol" {
+		t.Fatalf("jobs after the edit: %+v, want one mentioning only carol", jobs)
+	}
+	if _, err := fx.f.DeliverNotifications(fx.ctx, jobs[0], siteLink); err != nil {
+		t.Fatal(err)
+	}
+	wantStrings(t, "carol", fx.notified(t, carol), []string{note(forum.NotificationMention, r)})
+	if n := len(fx.notified(t, fx.alice)); n != 1 {
+		t.Fatalf("alice, already mentioned, has %d notifications", n)
+	}
+}
+
+func TestNotificationMailsAreOptInAndOnePerThreadUntilVisited(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Mail me", "opener")
+	fx.deliver(t)
+	takeJobs[forum.MailArgs](fx.jobs)
+	fx.reply(t, fx.bob, th.ID, "one")
+	fx.deliver(t)
+	if mails := takeJobs[forum.MailArgs](fx.jobs); len(mails) != 0 {
+		t.Fatalf("mails are off by default, yet %d were queued", len(mails))
+	}
+	if on, err := fx.f.EmailNotifications(fx.ctx, fx.alice.Viewer()); err != nil || on {
+		t.Fatalf("email notifications %v (%v), want off by default", on, err)
+	}
+	if err := fx.f.SetEmailNotifications(fx.ctx, fx.alice.Viewer(), true); err != nil {
+		t.Fatal(err)
+	}
+	two := fx.reply(t, fx.bob, th.ID, "two")
+	fx.reply(t, fx.bob, th.ID, "three")
+	fx.deliver(t)
+	mails := takeJobs[forum.MailArgs](fx.jobs)
+	if len(mails) != 1 {
+		t.Fatalf("%d mails for two replies before a visit, want 1", len(mails))
+	}
+	m := mails[0]
+	if m.To != "alice@example.test" || !strings.Contains(m.Subject, "bob replied to you in “Mail me”") ||
+		!strings.Contains(m.Text, siteLink("/p/"+itoa(two.ID))) || !strings.Contains(m.Text, "> two") ||
+		!strings.Contains(m.Text, siteLink("/settings/notifications")) {
+		t.Fatalf("mail: %+v", m)
+	}
+	// A visit re-arms the mail.
+	if _, err := fx.f.ReadThreadPage(fx.ctx, fx.alice.Viewer(), th.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	fx.reply(t, fx.bob, th.ID, "four")
+	fx.deliver(t)
+	if mails := takeJobs[forum.MailArgs](fx.jobs); len(mails) != 1 {
+		t.Fatalf("%d mails after a visit, want 1", len(mails))
+	}
+}
+
+func TestNotificationsPageMarkingAndHeaderCounts(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Counts", "opener")
+	var replies []forum.Post
+	for i := 0; i < 5; i++ {
+		replies = append(replies, fx.reply(t, fx.bob, th.ID, "reply"))
+	}
+	fx.deliver(t)
+	sess := login(t, fx.f, "alice")
+	s, _, err := fx.f.ResumeSession(fx.ctx, sess.Token)
+	if err != nil || s.Counts.UnreadNotifications != 5 || s.Counts.OpenReports != 0 {
+		t.Fatalf("header counts %+v (%v), want 5 unread", s.Counts, err)
+	}
+	page1, next, err := fx.f.Notifications(fx.ctx, fx.alice.Viewer(), 0, 3)
+	if err != nil || len(page1) != 3 || next == 0 || page1[0].PostID != replies[4].ID || !page1[0].Unread() || !page1[0].Available {
+		t.Fatalf("first page: %+v next %d (%v)", page1, next, err)
+	}
+	page2, next2, err := fx.f.Notifications(fx.ctx, fx.alice.Viewer(), next, 3)
+	if err != nil || len(page2) != 2 || next2 != 0 || page2[1].PostID != replies[0].ID {
+		t.Fatalf("second page: %+v next %d (%v)", page2, next2, err)
+	}
+	if err := fx.f.MarkNotificationRead(fx.ctx, fx.alice.Viewer(), page1[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "bob marking alice's", fx.f.MarkNotificationRead(fx.ctx, fx.bob.Viewer(), page1[1].ID), forum.ErrNotFound)
+	if s, _, _ := fx.f.ResumeSession(fx.ctx, sess.Token); s.Counts.UnreadNotifications != 4 {
+		t.Fatalf("after marking one read: %+v", s.Counts)
+	}
+	// Reading the thread page marks the notifications about the posts it shows.
+	if _, err := fx.f.ReadThreadPage(fx.ctx, fx.alice.Viewer(), th.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := fx.f.ResumeSession(fx.ctx, sess.Token); s.Counts.UnreadNotifications != 0 {
+		t.Fatalf("after reading the thread: %+v", s.Counts)
+	}
+	fx.reply(t, fx.bob, th.ID, "more")
+	fx.deliver(t)
+	if n, err := fx.f.MarkAllNotificationsRead(fx.ctx, fx.alice.Viewer()); err != nil || n != 1 {
+		t.Fatalf("mark all read: %d (%v), want 1", n, err)
+	}
+	// A notification whose post was deleted stays, without naming the thread.
+	last := fx.reply(t, fx.bob, th.ID, "to be deleted")
+	fx.deliver(t)
+	if err := fx.f.DeletePost(fx.ctx, fx.bob.Viewer(), last.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := fx.f.Notifications(fx.ctx, fx.alice.Viewer(), 0, 1)
+	if err != nil || list[0].Available || strings.Contains(list[0].Sentence(), "Counts") {
+		t.Fatalf("notification of a deleted post: %+v (%q)", list, list[0].Sentence())
+	}
+	// Staff see the open reports in their header counts.
+	if _, err := fx.f.FileReport(fx.ctx, fx.alice.Viewer(), forum.NewReport{PostID: replies[0].ID, Reason: "spam"}); err != nil {
+		t.Fatal(err)
+	}
+	modSess := login(t, fx.f, "molly")
+	if s, _, _ := fx.f.ResumeSession(fx.ctx, modSess.Token); s.Counts.OpenReports != 1 {
+		t.Fatalf("moderator's header counts: %+v", s.Counts)
+	}
+	if s, _, _ := fx.f.ResumeSession(fx.ctx, sess.Token); s.Counts.OpenReports != 0 {
+		t.Fatalf("a member sees the queue's length: %+v", s.Counts)
+	}
+}

@@ -1,0 +1,188 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Unread tracking, post-accurate within a window.
+//
+// Each member has, per thread they have opened or posted in, the set of post positions they have
+// seen (member_threads.read_positions, an int4multirange). A post is unread for a member when it was
+// published inside their window and its position is not in their set. The window is the last
+// UnreadWindowDays days, and never starts before the member joined: older posts count as read, so
+// neither an old thread that gets one reply nor a new member's first visit shows thousands of
+// unread posts. Guests have no unread state.
+//
+// What changes the sets, and where:
+//   - reading a thread page adds exactly the positions it showed (ReadThreadPage, one upsert that
+//     also returns the set as it was, so the page can mark what is new to the reader);
+//   - writing a post adds its position for its author (insertPost via notePosted);
+//   - an edit removes the post's position from every reader's set, so it is unread again, and
+//     adds it to the editor's (applyEdit via markEditedUnread);
+//   - a late remote post inserted at position p moves every later post down one place; the sets
+//     move with them (shiftReadPositions), so what a member read stays read and only the late
+//     post itself is unread. That is exact, costs one UPDATE of the thread's reader rows, and only
+//     happens for remote posts delivered out of order.
+//
+// Because positions follow published order, the posts inside a window are the positions from the
+// first post published inside it to the thread's last: an unread count is that span's length minus
+// the size of the set within it, computed per listed thread with one index probe
+// (posts_thread_created), in the list query itself.
+
+// UnreadWindowDays is how far back unread tracking reaches.
+const UnreadWindowDays = 60
+
+// unreadSinceSQL is the start of the window of the viewer whose actor id is parameter $n: now
+// less the window, or when they joined if later. Guests (0) get the plain window, and no member
+// row.
+func unreadSinceSQL(n int) string {
+	return `greatest(now() - make_interval(days => ` + strconv.Itoa(UnreadWindowDays) + `),
+		(SELECT m.created_at FROM members m WHERE m.actor_id = $` + strconv.Itoa(n) + `))`
+}
+
+// unreadJoins adds, to a query over threads t, a member's read positions (uw.read_positions) and
+// the first position inside their window (uw.first_position; NULL for threads with no post inside
+// it). The member's actor id is parameter $n; guests' lists do without (summarySelect). Both are
+// scalar subqueries, so each is one index probe per listed row whatever the plan: a join would let
+// the planner hash every row of a member who has read many thousands of threads.
+func unreadJoins(n int) string {
+	p := "$" + strconv.Itoa(n) + "::bigint"
+	return `
+	LEFT JOIN LATERAL (
+		SELECT (SELECT wp.position FROM posts wp
+				WHERE wp.thread_id = t.id AND wp.created_at > ` + unreadSinceSQL(n) + `
+				ORDER BY wp.created_at, wp.position LIMIT 1) AS first_position,
+			(SELECT mt.read_positions FROM member_threads mt
+				WHERE mt.thread_id = t.id AND mt.member_id = ` + p + `) AS read_positions) uw ON true`
+}
+
+// unreadColumn is the number of unread posts of t, given unreadJoins: the window's span less the
+// read positions inside it. The sum is written out rather than put in a SQL function: one that
+// cannot be inlined costs a function-executor round per listed row.
+const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
+		ELSE t.post_count - uw.first_position + 1 - (SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer
+			FROM unnest(uw.read_positions * int4multirange(int4range(uw.first_position, t.post_count + 1))) r) END AS unread`
+
+// ReadThreadPage is ThreadPageOf for the thread page itself. For a signed-in member it also marks
+// the posts the page shows as read and their notifications about those posts as read, in one
+// statement that returns what they had read before: posts new to them come back with Unread set.
+// It also returns their watch level for the thread.
+func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n int) (ThreadPage, error) {
+	tp, err := f.ThreadPageOf(ctx, v, threadID, n)
+	if err != nil || !v.SignedIn() || len(tp.Posts) == 0 {
+		return tp, err
+	}
+	first, last := tp.Posts[0].Position, tp.Posts[len(tp.Posts)-1].Position
+	ids := make([]int64, len(tp.Posts))
+	for i, p := range tp.Posts {
+		ids[i] = p.ID
+	}
+	var since *time.Time
+	var unread []int32
+	var threadLevel, categoryLevel *string
+	err = f.db.QueryRow(ctx, `WITH me AS (
+			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
+		before AS (
+			SELECT read_positions, level FROM member_threads WHERE thread_id = $2 AND member_id = $1),
+		mark AS (
+			INSERT INTO member_threads AS mt (thread_id, member_id, read_positions)
+			SELECT $2, me.actor_id, int4multirange(int4range($3, $4 + 1)) FROM me
+			ON CONFLICT (thread_id, member_id) DO UPDATE
+				SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL),
+		seen AS (
+			UPDATE notifications SET read_at = now()
+			WHERE member_id = $1 AND read_at IS NULL AND post_id = ANY($5))
+		SELECT (SELECT since FROM me),
+			ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
+				WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),
+			(SELECT level FROM before),
+			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1)`,
+		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel)
+	if err != nil {
+		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
+	}
+	if since == nil { // not a member row (the console's viewer): nothing is tracked
+		return tp, nil
+	}
+	for i := range tp.Posts {
+		p := &tp.Posts[i]
+		p.Unread = p.CreatedAt.After(*since) && slices.Contains(unread, int32(p.Position))
+	}
+	tp.Watch = threadWatch(threadLevel, categoryLevel)
+	return tp, nil
+}
+
+// FirstUnread finds the first post v has not read in a thread: the first position inside their
+// window missing from their set, or the last post when they have read everything. It answers
+// /t/{id}/unread. Guests get the first post.
+func (f *Forum) FirstUnread(ctx context.Context, v Viewer, threadID int64) (postID int64, page int, err error) {
+	tv, err := f.ThreadByID(ctx, v, threadID)
+	if err != nil {
+		return 0, 0, err
+	}
+	var position int
+	err = f.db.QueryRow(ctx, `WITH win AS (
+			SELECT p.position AS first_position FROM posts p
+			WHERE $1::bigint <> 0 AND p.thread_id = $2 AND p.created_at > `+unreadSinceSQL(1)+`
+			ORDER BY p.created_at, p.position LIMIT 1),
+		target AS (
+			SELECT lower(int4multirange(int4range(win.first_position, $3 + 1))
+				- coalesce((SELECT read_positions FROM member_threads WHERE thread_id = $2 AND member_id = $1), '{}')) AS position
+			FROM win)
+		SELECT p.id, p.position FROM posts p
+		WHERE p.thread_id = $2 AND p.position = CASE WHEN $1 = 0 THEN 1 ELSE coalesce((SELECT position FROM target), $3) END`,
+		v.ActorID, threadID, tv.PostCount).Scan(&postID, &position)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, fmt.Errorf("first unread post of thread %d: %w", threadID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("first unread post of thread %d: %w", threadID, err)
+	}
+	return postID, PageOf(position), nil
+}
+
+// notePosted records, in the transaction that inserted a post, that its author has read it and,
+// unless they chose a level for the thread, now watches it (starting or replying to a thread is
+// taking part in it). Remote authors have no member row and are skipped.
+func notePosted(ctx context.Context, tx pgx.Tx, threadID, authorID int64, position int) error {
+	_, err := tx.Exec(ctx, `INSERT INTO member_threads AS mt (thread_id, member_id, read_positions, level)
+		SELECT $1, m.actor_id, int4multirange(int4range($3, $3 + 1)), 'watching' FROM members m WHERE m.actor_id = $2
+		ON CONFLICT (thread_id, member_id) DO UPDATE
+			SET read_positions = mt.read_positions + excluded.read_positions, level = coalesce(mt.level, 'watching')`,
+		threadID, authorID, position)
+	if err != nil {
+		return fmt.Errorf("note the author's read state: %w", err)
+	}
+	return nil
+}
+
+// markEditedUnread makes an edited post unread again for everyone who had read it, and read for its
+// editor, who has seen the new version.
+func markEditedUnread(ctx context.Context, tx pgx.Tx, threadID int64, position int, editorID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE member_threads SET read_positions = CASE WHEN member_id = $3
+				THEN read_positions + int4multirange(int4range($2, $2 + 1))
+				ELSE read_positions - int4multirange(int4range($2, $2 + 1)) END
+		WHERE thread_id = $1 AND (member_id = $3 OR read_positions @> $2::integer)`, threadID, position, editorID)
+	if err != nil {
+		return fmt.Errorf("mark edited post unread: %w", err)
+	}
+	return nil
+}
+
+// shiftReadPositions moves the read positions at or after position one place down in every set of
+// the thread, after a late post was inserted there.
+func shiftReadPositions(ctx context.Context, tx pgx.Tx, threadID int64, position int) error {
+	_, err := tx.Exec(ctx, `UPDATE member_threads SET read_positions = stoa_positions_shift(read_positions, $2)
+		WHERE thread_id = $1 AND upper(read_positions) > $2`, threadID, position)
+	if err != nil {
+		return fmt.Errorf("shift read positions: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The search index (post_search, migration 0052) is kept current in the transaction that changes a
+// post: insertPost indexes a new post, applyEdit re-indexes an edited one (and the opener when the
+// thread is renamed). The document itself is computed in SQL (stoa_search_document), where the
+// synonym list is applied, so a change of that list can re-index from the stored text alone
+// (search_synonyms.go); the text is the post's HTML reduced to plain text here, exactly as readers
+// see it.
+
+// searchText is what the index keeps of a post's HTML: its plain text, without the private-use
+// characters snippets are built with (so no post can forge a highlight).
+func searchText(html string) string {
+	return strings.NewReplacer(markStart, "", markStop, "", standInLT, "", standInAmp, "").Replace(plainText(html))
+}
+
+// indexPost writes a new post's search row. Only the opener (position 1) carries the title.
+func indexPost(ctx context.Context, tx pgx.Tx, postID int64, position int, title, html string) error {
+	var titleArg *string
+	if position == 1 {
+		titleArg = &title
+	}
+	body := searchText(html)
+	if _, err := tx.Exec(ctx, `INSERT INTO post_search (post_id, body, document) VALUES ($1, $2, stoa_search_document($3, $2))
+		ON CONFLICT (post_id) DO UPDATE SET body = excluded.body, document = excluded.document`,
+		postID, body, titleArg); err != nil {
+		return fmt.Errorf("index post %d: %w", postID, err)
+	}
+	return nil
+}
