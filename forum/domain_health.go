@@ -48,7 +48,9 @@ var forumSoftware = map[string]bool{
 }
 
 // IsForumSoftware reports whether a NodeInfo software name is forum software.
-func IsForumSoftware(name string) bool { return forumSoftware[strings.ToLower(strings.TrimSpace(name))] }
+func IsForumSoftware(name string) bool {
+	return forumSoftware[strings.ToLower(strings.TrimSpace(name))]
+}
 
 const domainColumns = `d.domain, d.software, d.software_version, d.software_checked_at, d.failure_days,
 	d.last_failure_at, d.last_error, d.last_success_at, d.unavailable_since, d.created_at`

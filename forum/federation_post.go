@@ -24,10 +24,10 @@ type FederatedPost struct {
 	ThreadDeleted  bool       `db:"thread_deleted"`
 	AuthorKind     ActorKind  `db:"author_kind"`
 	// OpenerID is the thread's first post, which replies without in_reply_to answer.
-	OpenerID     int64  `db:"opener_id"`
-	ParentID     *int64 `db:"parent_id"`
-	ParentAPID   string `db:"parent_ap_id"`
-	ParentAuthor *int64 `db:"parent_author_id"`
+	OpenerID     int64    `db:"opener_id"`
+	ParentID     *int64   `db:"parent_id"`
+	ParentAPID   string   `db:"parent_ap_id"`
+	ParentAuthor *int64   `db:"parent_author_id"`
 	Category     Category `db:"-"`
 	// Public is true when a guest may read the post's thread: only public content federates.
 	Public bool `db:"-"`
