@@ -183,3 +183,12 @@ func (f *Forum) RemoteActorByHandle(ctx context.Context, username, domain string
 	}
 	return a, nil
 }
+
+// ThreadOpenerID is the id of a thread's opening post.
+func (f *Forum) ThreadOpenerID(ctx context.Context, threadID int64) (int64, error) {
+	var id int64
+	if err := f.db.QueryRow(ctx, `SELECT id FROM posts WHERE thread_id = $1 AND position = 1`, threadID).Scan(&id); err != nil {
+		return 0, notFound(err, fmt.Sprintf("opener of thread %d", threadID))
+	}
+	return id, nil
+}
