@@ -274,3 +274,16 @@ func (f *Forum) PostIsDeleted(ctx context.Context, postID int64) (bool, error) {
 	}
 	return deleted, nil
 }
+
+// CancelDeliveriesByJob marks the pending deliveries of cancelled River jobs cancelled.
+func (f *Forum) CancelDeliveriesByJob(ctx context.Context, jobIDs []int64) error {
+	if len(jobIDs) == 0 {
+		return nil
+	}
+	_, err := f.db.Exec(ctx, `UPDATE deliveries SET state = 'cancelled', updated_at = now()
+		WHERE job_id = ANY($1) AND state = 'pending'`, jobIDs)
+	if err != nil {
+		return fmt.Errorf("cancel deliveries: %w", err)
+	}
+	return nil
+}
