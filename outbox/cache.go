@@ -106,7 +106,9 @@ func (d *documentCache) get(ctx context.Context, f *forum.Forum, activityID int6
 }
 
 // signerCache holds local actors' signing keys with their key ids.
-type signerCache struct{ c *loadOnce[int64, federation.SigningKey] }
+type signerCache struct {
+	c *loadOnce[int64, federation.SigningKey]
+}
 
 func newSignerCache() *signerCache {
 	return &signerCache{c: newLoadOnce[int64, federation.SigningKey](10000)}

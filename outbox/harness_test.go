@@ -76,7 +76,7 @@ func newHarness(t *testing.T, hosts []string, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	o := Options{Forum: h.f, Federation: h.fed, Policy: h.policy, DeliveryWorkers: 50, Log: quietLogger(),
-		Transport: federation.TransportOptions{UnsafeLocal: true, HostMap: hostMap},
+		Transport:      federation.TransportOptions{UnsafeLocal: true, HostMap: hostMap},
 		ConnectTimeout: 2 * time.Second, HeaderTimeout: 3 * time.Second, RequestTimeout: 5 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
