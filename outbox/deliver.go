@@ -34,7 +34,7 @@ func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 // NextRetry is Mastodon's schedule: attempt⁴ seconds plus a little jitter, so the first retry
 // comes within seconds and the sixteenth about 18 hours later, some 2.8 days in all.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
-	return w.ob.now().Add(retryDelay(job.Attempt, w.ob.rand))
+	return w.ob.now().Add(w.ob.retryIn(job.Attempt))
 }
 
 func retryDelay(attempt int, rnd func(int64) int64) time.Duration {
@@ -63,14 +63,11 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if err != nil {
 		return fmt.Errorf("document %q of activity %d: %w", args.Document, args.ActivityID, err)
 	}
-	if doc.postID != nil && (doc.verb == forum.VerbCreate || doc.verb == forum.VerbUpdate) {
-		deleted, err := ob.live.deleted(ctx, ob.forum, *doc.postID)
-		if err != nil && !errors.Is(err, forum.ErrNotFound) {
+	if cancelled, err := ob.postGone(ctx, doc); err != nil || cancelled {
+		if err != nil {
 			return err
 		}
-		if deleted || errors.Is(err, forum.ErrNotFound) {
-			return ob.finish(ctx, job, outcome, resultCancelled, errors.New("the post was deleted"))
-		}
+		return ob.finish(ctx, job, outcome, resultCancelled, errors.New("the post was deleted"))
 	}
 	key, err := ob.signers.get(ctx, ob.forum, ob.fed.Keys, args.Signer)
 	if err != nil {
@@ -84,6 +81,18 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		}
 		ob.metrics.deliveries.WithLabelValues(resultSnoozed).Inc()
 		return river.JobSnooze(ob.jitter(wait))
+	}
+	// Waiting for the host may have taken a while: ask again about what may have changed.
+	if ob.blocked(ctx, args.Domain) {
+		release(hostCancelled, 0)
+		return ob.finish(ctx, job, outcome, resultCancelled, fmt.Errorf("domain %s is blocked", args.Domain))
+	}
+	if cancelled, err := ob.postGone(ctx, doc); err != nil || cancelled {
+		release(hostCancelled, 0)
+		if err != nil {
+			return err
+		}
+		return ob.finish(ctx, job, outcome, resultCancelled, errors.New("the post was deleted"))
 	}
 	start := ob.now()
 	status, retryAfter, err := ob.post(ctx, args, doc, key)
@@ -129,6 +138,18 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return rerr
 	}
 	return river.JobSnooze(ob.jitter(retryAfter))
+}
+
+// postGone reports whether a document is a Create or Update of a post deleted since: it is not sent.
+func (ob *Outbox) postGone(ctx context.Context, doc *document) (bool, error) {
+	if doc.postID == nil || (doc.verb != forum.VerbCreate && doc.verb != forum.VerbUpdate) {
+		return false, nil
+	}
+	deleted, err := ob.live.deleted(ctx, ob.forum, *doc.postID)
+	if errors.Is(err, forum.ErrNotFound) {
+		return true, nil
+	}
+	return deleted, err
 }
 
 // defaultSlowDown is how long a 429 without Retry-After holds a delivery; maxSlowDown caps what a

@@ -72,6 +72,8 @@ type Outbox struct {
 	rec     *recorder
 	metrics *metrics
 	rand    func(n int64) int64
+	// retryIn is the delay before a failed delivery's next attempt (retryDelay; tests shorten it).
+	retryIn func(attempt int) time.Duration
 }
 
 // New returns the outbox. Call AddWorkers before building the River client, then Use it.
@@ -106,6 +108,7 @@ func New(o Options) (*Outbox, error) {
 	ob := &Outbox{o: o, forum: o.Forum, fed: o.Federation, policy: o.Policy, log: o.Log, now: o.Now,
 		hosts: newHostGate(o.PerHost, o.Now), docs: newDocumentCache(4096), signers: newSignerCache(),
 		live: newLiveness(time.Second, o.Now), rand: rand.Int64N}
+	ob.retryIn = func(attempt int) time.Duration { return retryDelay(attempt, ob.rand) }
 	ob.http = &http.Client{Transport: deliveryTransport(o), Timeout: o.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ob.rec = newRecorder(o.Forum, o.Now, 256, 5*time.Millisecond)
