@@ -101,6 +101,8 @@ func New(o Options) (*Outbox, error) {
 	setDefault(&o.HeaderTimeout, 15*time.Second)
 	setDefault(&o.RequestTimeout, 30*time.Second)
 	setDefault(&o.FanOutTimeout, 2*time.Minute)
+	o.ConnectTimeout = min(o.ConnectTimeout, o.RequestTimeout)
+	o.HeaderTimeout = min(o.HeaderTimeout, o.RequestTimeout)
 	setDefault(&o.Retention, 30*24*time.Hour)
 	if o.DeliveryWorkers < 1 || o.DeliveryWorkers > 10000 || o.PerHost < 1 {
 		return nil, fmt.Errorf("outbox: %d delivery workers and %d per host are out of range", o.DeliveryWorkers, o.PerHost)
