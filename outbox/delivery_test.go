@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/fedtest"
 )
 
 // deliveryRow reads the bookkeeping of the deliveries to one inbox.
@@ -46,20 +47,20 @@ func TestResponseClasses(t *testing.T) {
 		h.follow(h.remote(forum.ActorPerson, host, "fan", true), h.alice.ID)
 	}
 	h.follow(h.remote(forum.ActorPerson, "gone.example", "other", true), h.cat.ActorID)
-	respond := map[string]func(received, int) (int, http.Header){
-		"gone.example": func(received, int) (int, http.Header) { return http.StatusGone, nil },
-		"bad.example":  func(received, int) (int, http.Header) { return http.StatusBadRequest, nil },
-		"slow.example": func(received, int) (int, http.Header) {
+	respond := map[string]func(fedtest.Received, int) (int, http.Header){
+		"gone.example": func(fedtest.Received, int) (int, http.Header) { return http.StatusGone, nil },
+		"bad.example":  func(fedtest.Received, int) (int, http.Header) { return http.StatusBadRequest, nil },
+		"slow.example": func(fedtest.Received, int) (int, http.Header) {
 			return http.StatusTooManyRequests, http.Header{"Retry-After": {"120"}}
 		},
-		"down.example": func(received, int) (int, http.Header) { return http.StatusServiceUnavailable, nil },
-		"flaky.example": func(_ received, n int) (int, http.Header) {
+		"down.example": func(fedtest.Received, int) (int, http.Header) { return http.StatusServiceUnavailable, nil },
+		"flaky.example": func(_ fedtest.Received, n int) (int, http.Header) {
 			if n == 0 {
 				return http.StatusInternalServerError, nil
 			}
 			return http.StatusAccepted, nil
 		},
-		"auth.example": func(_ received, n int) (int, http.Header) {
+		"auth.example": func(_ fedtest.Received, n int) (int, http.Header) {
 			if n == 0 {
 				return http.StatusUnauthorized, nil
 			}
@@ -67,13 +68,13 @@ func TestResponseClasses(t *testing.T) {
 		},
 	}
 	for host, f := range respond {
-		h.peers[host].respond = f
+		h.peers[host].Respond = f
 	}
 	if _, _, err := h.f.CreateThread(h.ctx, h.alice.Viewer(), forum.NewThread{CategoryID: h.cat.ID, Title: "Hi", Body: "text"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the flaky host's second attempt", func() bool { return len(h.peers["flaky.example"].received()) == 2 })
-	waitFor(t, "the unauthorized host's second attempt", func() bool { return len(h.peers["auth.example"].received()) == 2 })
+	waitFor(t, "the flaky host's second attempt", func() bool { return len(h.peers["flaky.example"].Received()) == 2 })
+	waitFor(t, "the unauthorized host's second attempt", func() bool { return len(h.peers["auth.example"].Received()) == 2 })
 	h.idle()
 
 	check := func(host, wantJob, wantRow string, wantAttempts int) {
@@ -117,12 +118,12 @@ func TestResponseClasses(t *testing.T) {
 	check("auth.example", "completed", "delivered", 2)
 	// The retry was signed afresh: another Date, the same document, and both signatures verify
 	// with Mastodon's rules.
-	tries := h.peers["flaky.example"].received()
+	tries := h.peers["flaky.example"].Received()
 	if tries[0].Header.Get("Date") == tries[1].Header.Get("Date") || tries[0].Header.Get("Signature") == tries[1].Header.Get("Signature") {
 		t.Errorf("the retry reused the signature: %q / %q", tries[0].Header.Get("Date"), tries[1].Header.Get("Date"))
 	}
-	if string(tries[0].Body) != string(tries[1].Body) || tries[0].BadSign != nil || tries[1].BadSign != nil {
-		t.Errorf("retry: same body %v, signatures %v / %v", string(tries[0].Body) == string(tries[1].Body), tries[0].BadSign, tries[1].BadSign)
+	if string(tries[0].Body) != string(tries[1].Body) || tries[0].BadSignature != nil || tries[1].BadSignature != nil {
+		t.Errorf("retry: same body %v, signatures %v / %v", string(tries[0].Body) == string(tries[1].Body), tries[0].BadSignature, tries[1].BadSignature)
 	}
 	if d, err := h.f.DomainByName(h.ctx, "flaky.example"); err != nil || len(d.FailureDays) != 0 || d.LastSuccessAt == nil {
 		t.Errorf("flaky.example after its success: %+v, %v", d, err)
@@ -133,7 +134,7 @@ func TestDomainBlockMidBacklog(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, []string{"busy.example", "fine.example"}, func(o *Options) { o.PerHost = 2 })
 	var arrived atomic.Int32
-	h.peers["busy.example"].respond = func(received, int) (int, http.Header) {
+	h.peers["busy.example"].Respond = func(fedtest.Received, int) (int, http.Header) {
 		arrived.Add(1)
 		time.Sleep(100 * time.Millisecond)
 		return http.StatusAccepted, nil
@@ -169,7 +170,7 @@ func TestDomainBlockMidBacklog(t *testing.T) {
 	if states["cancelled"]+states["completed"] != 41 || states["cancelled"] < 40-int(got) {
 		t.Fatalf("job states %v after the block (%d delivered)", states, got)
 	}
-	if len(h.peers["fine.example"].received()) != 1 {
+	if len(h.peers["fine.example"].Received()) != 1 {
 		t.Fatal("the other domain's delivery was held up")
 	}
 	var pending int
@@ -200,8 +201,8 @@ func TestUnavailableDomainIsSkippedUntilItIsSeen(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.idle()
-	if len(h.peers["dead.example"].received()) != 0 || len(h.peers["live.example"].received()) != 1 {
-		t.Fatalf("dead got %d, live got %d", len(h.peers["dead.example"].received()), len(h.peers["live.example"].received()))
+	if len(h.peers["dead.example"].Received()) != 0 || len(h.peers["live.example"].Received()) != 1 {
+		t.Fatalf("dead got %d, live got %d", len(h.peers["dead.example"].Received()), len(h.peers["live.example"].Received()))
 	}
 	var queued int
 	if err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM deliveries WHERE domain = 'dead.example'`).Scan(&queued); err != nil || queued != 0 {
@@ -215,7 +216,7 @@ func TestUnavailableDomainIsSkippedUntilItIsSeen(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.idle()
-	if len(h.peers["dead.example"].received()) != 1 {
+	if len(h.peers["dead.example"].Received()) != 1 {
 		t.Fatal("the domain was not delivered to after it was seen")
 	}
 }
@@ -225,7 +226,7 @@ func TestDeletingAPostCancelsItsQueuedCreate(t *testing.T) {
 	h := newHarness(t, []string{"flaky.example"})
 	h.ob.retryIn = func(int) time.Duration { return time.Hour }
 	h.follow(h.remote(forum.ActorPerson, "flaky.example", "f", true), h.alice.ID)
-	h.peers["flaky.example"].respond = func(r received, _ int) (int, http.Header) {
+	h.peers["flaky.example"].Respond = func(r fedtest.Received, _ int) (int, http.Header) {
 		if r.Type == "Create" {
 			return http.StatusInternalServerError, nil
 		}
@@ -250,14 +251,14 @@ func TestDeletingAPostCancelsItsQueuedCreate(t *testing.T) {
 		t.Fatalf("the queued Create is %q (%v), want cancelled", createState, err)
 	}
 	// The server tried once, so it may hold a copy: it gets the Delete.
-	got := h.peers["flaky.example"].received()
+	got := h.peers["flaky.example"].Received()
 	if len(got) != 2 || got[1].Type != "Delete" {
 		t.Fatalf("received %v", types(got))
 	}
 	// A Create job that a worker picks up after the deletion checks and sends nothing.
 	h.insertDelivery(t, DeliverArgs{ActivityID: createID, Inbox: "http://flaky.example/users/f/inbox", Domain: "flaky.example", Signer: h.alice.ID})
 	h.idle()
-	if len(h.peers["flaky.example"].received()) != 2 {
+	if len(h.peers["flaky.example"].Received()) != 2 {
 		t.Fatal("a Create of a deleted post was sent")
 	}
 }
@@ -296,7 +297,7 @@ func TestAJobOlderThanTheScheduleIsGivenUp(t *testing.T) {
 		MaxAttempts: DeliveryMaxAttempts}, Args: DeliverArgs{ActivityID: 1, Inbox: "http://x.example/inbox", Domain: "x.example"}}
 	err := w.Work(context.Background(), job)
 	var cancel *rivertype.JobCancelError
-	if !errors.As(err, &cancel) || len(h.peers["x.example"].received()) != 0 {
+	if !errors.As(err, &cancel) || len(h.peers["x.example"].Received()) != 0 {
 		t.Fatalf("an expired delivery: %v", err)
 	}
 }

@@ -2,19 +2,11 @@ package outbox
 
 import (
 	"context"
-	"crypto"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -28,6 +20,7 @@ import (
 
 	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/fedtest"
 	"github.com/stoa-forum/stoa/internal/forumtest"
 	"github.com/stoa-forum/stoa/internal/markup"
 )
@@ -45,7 +38,7 @@ type harness struct {
 	ob     *Outbox
 	client *river.Client[pgx.Tx]
 	policy *blockList
-	peers  map[string]*peer
+	peers  map[string]*fedtest.Sink
 	cat    forum.Category
 	alice  forum.Member
 	bob    forum.Member
@@ -56,12 +49,13 @@ type harnessOption func(*Options)
 
 func newHarness(t *testing.T, hosts []string, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, ctx: context.Background(), policy: &blockList{blocked: map[string]bool{}}, peers: map[string]*peer{}}
+	h := &harness{t: t, ctx: context.Background(), policy: &blockList{blocked: map[string]bool{}}, peers: map[string]*fedtest.Sink{}}
 	hostMap := map[string]string{}
 	for _, host := range hosts {
-		p := newPeer(t, host, h)
+		p := fedtest.NewSink(host, h.publicKey)
+		t.Cleanup(p.Close)
 		h.peers[host] = p
-		hostMap[host] = strings.TrimPrefix(p.srv.URL, "http://")
+		hostMap[host] = p.Addr()
 	}
 	public, _ := url.Parse("http://forum.test")
 	federator := NewFederator()
@@ -205,15 +199,7 @@ func (h *harness) publicKey(keyID string) (*rsa.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	block, _ := pem.Decode([]byte(pemText))
-	if block == nil {
-		return nil, errors.New("no PEM")
-	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	return k.(*rsa.PublicKey), nil
+	return fedtest.ParsePublicKeyPEM(pemText)
 }
 
 // blockList is a domain policy tests change while the outbox runs.
@@ -244,182 +230,6 @@ func (b *blockList) block(host string) {
 	b.mu.Unlock()
 }
 
-// received is one POST a peer got, already verified.
-type received struct {
-	Inbox string // path
-	ID    string
-	Type  string
-	Actor string
-	// Object is the object's id (or the object itself when it is an IRI).
-	Object  string
-	Body    []byte
-	Header  http.Header
-	KeyID   string
-	At      time.Time
-	Status  int
-	BadSign error
-}
-
-// peer is a remote server: it verifies each POST with Mastodon's rules and answers what respond
-// says (202 by default).
-type peer struct {
-	host    string
-	srv     *httptest.Server
-	h       *harness
-	mu      sync.Mutex
-	got     []received
-	respond func(r received, n int) (int, http.Header)
-}
-
-func newPeer(t *testing.T, host string, h *harness) *peer {
-	p := &peer{host: host, h: h}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-func (p *peer) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		http.NotFound(w, r)
-		return
-	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	rec := received{Inbox: r.URL.Path, Body: body, Header: r.Header.Clone(), At: time.Now()}
-	var env struct {
-		ID     string          `json:"id"`
-		Type   string          `json:"type"`
-		Actor  string          `json:"actor"`
-		Object json.RawMessage `json:"object"`
-	}
-	_ = json.Unmarshal(body, &env)
-	rec.ID, rec.Type, rec.Actor = env.ID, env.Type, env.Actor
-	var obj struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(env.Object, &rec.Object) != nil && json.Unmarshal(env.Object, &obj) == nil {
-		rec.Object = obj.ID
-	}
-	rec.KeyID, rec.BadSign = verifyMastodonStyle(r, body, p.h.publicKey)
-	p.mu.Lock()
-	n := len(p.got)
-	status, header := http.StatusAccepted, http.Header{}
-	if p.respond != nil {
-		status, header = p.respond(rec, n)
-	}
-	rec.Status = status
-	p.got = append(p.got, rec)
-	p.mu.Unlock()
-	for k, v := range header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(status)
-}
-
-// received returns what the peer got, optionally only of one activity type.
-func (p *peer) received(types ...string) []received {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []received
-	for _, r := range p.got {
-		if len(types) == 0 || contains(types, r.Type) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// verifyMastodonStyle checks a POST's HTTP signature the way Mastodon's SignatureVerification
-// does, written here independently of package federation's Verifier: draft-cavage, rsa-sha256 (or
-// hs2019), (request-target), host, date and digest signed, Date within 12 hours back and 1 hour
-// ahead, Digest equal to the body's SHA-256.
-func verifyMastodonStyle(r *http.Request, body []byte, lookup func(string) (*rsa.PublicKey, error)) (string, error) {
-	params := map[string]string{}
-	for _, part := range splitSignature(r.Header.Get("Signature")) {
-		k, v, ok := strings.Cut(part, "=")
-		if !ok {
-			return "", fmt.Errorf("bad signature parameter %q", part)
-		}
-		params[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
-	}
-	keyID := params["keyId"]
-	if keyID == "" || params["signature"] == "" {
-		return keyID, errors.New("no keyId or signature")
-	}
-	if alg := params["algorithm"]; alg != "" && alg != "rsa-sha256" && alg != "hs2019" {
-		return keyID, fmt.Errorf("algorithm %q", alg)
-	}
-	headers := strings.Fields(strings.ToLower(params["headers"]))
-	for _, need := range []string{"(request-target)", "host", "date", "digest"} {
-		if !contains(headers, need) {
-			return keyID, fmt.Errorf("%s is not signed", need)
-		}
-	}
-	date, err := http.ParseTime(r.Header.Get("Date"))
-	if err != nil {
-		return keyID, fmt.Errorf("date: %v", err)
-	}
-	if age := time.Since(date); age > 12*time.Hour || age < -time.Hour {
-		return keyID, fmt.Errorf("date %s is out of the window", date)
-	}
-	sum := sha256.Sum256(body)
-	if r.Header.Get("Digest") != "SHA-256="+base64.StdEncoding.EncodeToString(sum[:]) {
-		return keyID, fmt.Errorf("digest %q does not match the body", r.Header.Get("Digest"))
-	}
-	var lines []string
-	for _, hname := range headers {
-		switch hname {
-		case "(request-target)":
-			lines = append(lines, "(request-target): "+strings.ToLower(r.Method)+" "+r.URL.RequestURI())
-		case "host":
-			lines = append(lines, "host: "+r.Host)
-		default:
-			lines = append(lines, hname+": "+r.Header.Get(hname))
-		}
-	}
-	sig, err := base64.StdEncoding.DecodeString(params["signature"])
-	if err != nil {
-		return keyID, err
-	}
-	pub, err := lookup(keyID)
-	if err != nil {
-		return keyID, err
-	}
-	hashed := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	return keyID, rsa.VerifyPKCS1v15(pub, crypto.SHA256, hashed[:], sig)
-}
-
-// splitSignature splits a Signature header on the commas between parameters (not inside quotes).
-func splitSignature(h string) []string {
-	var out []string
-	var cur strings.Builder
-	quoted := false
-	for _, c := range h {
-		switch {
-		case c == '"':
-			quoted = !quoted
-			cur.WriteRune(c)
-		case c == ',' && !quoted:
-			out = append(out, cur.String())
-			cur.Reset()
-		default:
-			cur.WriteRune(c)
-		}
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
-}
-
 // waitFor polls cond until it holds or 20 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -436,3 +246,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/fedtest"
 )
 
 // types lists the activity types of what a peer received, with their actors, in a stable form.
-func types(rs []received) []string {
+func types(rs []fedtest.Received) []string {
 	out := make([]string, 0, len(rs))
 	for _, r := range rs {
 		out = append(out, r.Type+" by "+strings.TrimPrefix(r.Actor, "http://forum.test"))
@@ -17,7 +18,7 @@ func types(rs []received) []string {
 	return out
 }
 
-func wantTypes(t *testing.T, who string, rs []received, want ...string) {
+func wantTypes(t *testing.T, who string, rs []fedtest.Received, want ...string) {
 	t.Helper()
 	got := types(rs)
 	if len(got) != len(want) {
@@ -29,8 +30,8 @@ func wantTypes(t *testing.T, who string, rs []received, want ...string) {
 		}
 	}
 	for _, r := range rs {
-		if r.BadSign != nil {
-			t.Fatalf("%s got a %s whose signature does not verify: %v", who, r.Type, r.BadSign)
+		if r.BadSignature != nil {
+			t.Fatalf("%s got a %s whose signature does not verify: %v", who, r.Type, r.BadSignature)
 		}
 	}
 }
@@ -51,11 +52,11 @@ func TestFiveHundredFollowersOnThreeHostsAreThreeDeliveries(t *testing.T) {
 	// software reads, and a plain Announce of the Article, which Mastodon shows as a boost): each
 	// once per server, at its shared inbox.
 	for _, host := range hosts {
-		got := h.peers[host].received()
+		got := h.peers[host].Received()
 		wantTypes(t, host, got, "Announce by /c/general", "Announce by /c/general")
 		for _, r := range got {
-			if r.Inbox != "/inbox" {
-				t.Fatalf("%s: delivered to %s, not the shared inbox", host, r.Inbox)
+			if r.Path != "/inbox" {
+				t.Fatalf("%s: delivered to %s, not the shared inbox", host, r.Path)
 			}
 		}
 	}
@@ -63,7 +64,7 @@ func TestFiveHundredFollowersOnThreeHostsAreThreeDeliveries(t *testing.T) {
 		t.Fatalf("%d delivery jobs completed, want 6 (%v)", n, h.jobStates())
 	}
 	// The boost names the Article, the other Announce embeds the Create; both under the Create's id.
-	got := h.peers["a.example"].received()
+	got := h.peers["a.example"].Received()
 	objects := []string{got[0].Object, got[1].Object}
 	if !contains(objects, fmt.Sprintf("http://forum.test/p/%d", opener.ID)) {
 		t.Fatalf("announced objects %v", objects)
@@ -87,19 +88,19 @@ func TestNewThreadRecipients(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.idle()
-	wantTypes(t, "a microblog following the category", h.peers["masto.example"].received(), "Announce by /c/general", "Announce by /c/general")
-	wantTypes(t, "a forum following the category", h.peers["lemmy.example"].received(), "Announce by /c/general", "Announce by /c/general")
+	wantTypes(t, "a microblog following the category", h.peers["masto.example"].Received(), "Announce by /c/general", "Announce by /c/general")
+	wantTypes(t, "a forum following the category", h.peers["lemmy.example"].Received(), "Announce by /c/general", "Announce by /c/general")
 	// The author's follower and the mentioned zed (same server, no shared inbox) get her Create,
 	// each at their own inbox.
-	got := h.peers["gts.example"].received()
+	got := h.peers["gts.example"].Received()
 	wantTypes(t, "the author's follower and the mentioned", got, "Create by /u/alice", "Create by /u/alice")
-	inboxes := []string{got[0].Inbox, got[1].Inbox}
+	inboxes := []string{got[0].Path, got[1].Path}
 	if !contains(inboxes, "/users/gus/inbox") || !contains(inboxes, "/users/zed/inbox") {
 		t.Fatalf("inboxes %v", inboxes)
 	}
 	// FEP-8fcf: the Create to gts.example carries the digest of alice's followers there.
 	for _, r := range got {
-		if r.Inbox == "/users/gus/inbox" && !strings.Contains(r.Header.Get("Collection-Synchronization"), `collectionId="http://forum.test/u/alice/followers"`) {
+		if r.Path == "/users/gus/inbox" && !strings.Contains(r.Header.Get("Collection-Synchronization"), `collectionId="http://forum.test/u/alice/followers"`) {
 			t.Fatalf("no Collection-Synchronization header: %q", r.Header.Get("Collection-Synchronization"))
 		}
 	}
@@ -138,14 +139,14 @@ func TestReplyRecipients(t *testing.T) {
 	}
 	h.idle()
 	// No boosts of replies into microblog timelines.
-	wantTypes(t, "a microblog following the category", h.peers["masto.example"].received())
-	wantTypes(t, "a forum peer", h.peers["bb.example"].received(), "Announce by /c/general")
-	got := h.peers["thread.example"].received()
+	wantTypes(t, "a microblog following the category", h.peers["masto.example"].Received())
+	wantTypes(t, "a forum peer", h.peers["bb.example"].Received(), "Announce by /c/general")
+	got := h.peers["thread.example"].Received()
 	wantTypes(t, "the thread's follower", got, fmt.Sprintf("Announce by /t/%d/actor", th.ID))
 	if got[0].Object != fmt.Sprintf("http://forum.test/p/%d", reply.ID) {
 		t.Fatalf("the thread announces %q", got[0].Object)
 	}
-	got = h.peers["author.example"].received()
+	got = h.peers["author.example"].Received()
 	wantTypes(t, "the parent's remote author", got, "Create by /u/bob")
 	if !strings.Contains(string(got[0].Body), `"inReplyTo":"http://author.example/notes/1"`) ||
 		!strings.Contains(string(got[0].Body), `"href":"http://author.example/users/rex"`) {
@@ -175,19 +176,19 @@ func TestEditAndDeleteReachEveryoneWhoGotThePost(t *testing.T) {
 	}
 	h.idle()
 	// The microblog that was sent the boost gets alice's own Update, which Mastodon applies.
-	wantTypes(t, "microblog", h.peers["masto.example"].received(), "Announce by /c/general", "Announce by /c/general", "Update by /u/alice")
-	wantTypes(t, "forum", h.peers["lemmy.example"].received(), "Announce by /c/general", "Announce by /c/general",
+	wantTypes(t, "microblog", h.peers["masto.example"].Received(), "Announce by /c/general", "Announce by /c/general", "Update by /u/alice")
+	wantTypes(t, "forum", h.peers["lemmy.example"].Received(), "Announce by /c/general", "Announce by /c/general",
 		"Update by /u/alice", "Announce by /c/general")
-	wantTypes(t, "thread follower", h.peers["thread.example"].received(), "Update by /u/alice")
+	wantTypes(t, "thread follower", h.peers["thread.example"].Received(), "Update by /u/alice")
 	if err := h.f.DeletePost(h.ctx, h.mod.Viewer(), opener.ID, "spam"); err != nil {
 		t.Fatal(err)
 	}
 	h.idle()
-	del := h.peers["masto.example"].received("Delete")
+	del := h.peers["masto.example"].Received("Delete")
 	if len(del) != 1 || del[0].Actor != "http://forum.test/u/alice" || !strings.Contains(string(del[0].Body), `"Tombstone"`) {
 		t.Fatalf("delete to the microblog: %v", types(del))
 	}
-	if n := len(h.peers["lemmy.example"].received("Delete")) + len(h.peers["thread.example"].received("Delete")); n != 2 {
+	if n := len(h.peers["lemmy.example"].Received("Delete")) + len(h.peers["thread.example"].Received("Delete")); n != 2 {
 		t.Fatalf("%d direct Deletes to the forum peer and thread follower, want 2", n)
 	}
 }
@@ -221,8 +222,8 @@ func TestLikesAndModerationGoToForumPeersOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.idle()
-	wantTypes(t, "microblog", h.peers["masto.example"].received())
-	got := h.peers["lemmy.example"].received()
+	wantTypes(t, "microblog", h.peers["masto.example"].Received())
+	got := h.peers["lemmy.example"].Received()
 	wantTypes(t, "forum", got, "Announce by /c/general", "Announce by /c/general", "Announce by /c/general", "Announce by /c/general")
 	var inner []string
 	for _, r := range got {
@@ -238,7 +239,7 @@ func TestLikesAndModerationGoToForumPeersOnly(t *testing.T) {
 		}
 	}
 	// The remote author hears of the like of their post (Mastodon counts likes of its own statuses).
-	likes := h.peers["author.example"].received()
+	likes := h.peers["author.example"].Received()
 	wantTypes(t, "remote author", likes, "Like by /u/bob")
 	if likes[0].Object != "http://author.example/notes/1" {
 		t.Fatalf("like of %q", likes[0].Object)
@@ -281,12 +282,12 @@ func TestAddressedActivities(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.idle()
-	wantTypes(t, "carol's server", h.peers["gts.example"].received(), "Accept by /c/general", "Follow by /u/alice", "Undo by /u/alice")
-	got := h.peers["bad.example"].received()
+	wantTypes(t, "carol's server", h.peers["gts.example"].Received(), "Accept by /c/general", "Follow by /u/alice", "Undo by /u/alice")
+	got := h.peers["bad.example"].Received()
 	wantTypes(t, "mallory's server", got, "Block by /u/alice", "Flag by /actor")
 	for _, r := range got {
-		if r.Inbox != "/inbox" {
-			t.Fatalf("%s went to %s, want the shared inbox", r.Type, r.Inbox)
+		if r.Path != "/inbox" {
+			t.Fatalf("%s went to %s, want the shared inbox", r.Type, r.Path)
 		}
 	}
 }
@@ -333,15 +334,15 @@ func TestRelayedInboundThreadAndActorUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.idle()
-	got := h.peers["masto.example"].received()
+	got := h.peers["masto.example"].Received()
 	wantTypes(t, "microblog", got, "Announce by /c/general", "Announce by /c/general")
 	for _, r := range got {
 		if r.Object != "http://origin.example/n/1" && !strings.Contains(string(r.Body), raw) {
 			t.Fatalf("relay does not carry the received bytes: %s", r.Body)
 		}
 	}
-	wantTypes(t, "origin", h.peers["origin.example"].received())
-	upd := h.peers["fans.example"].received()
+	wantTypes(t, "origin", h.peers["origin.example"].Received())
+	upd := h.peers["fans.example"].Received()
 	wantTypes(t, "alice's follower", upd, "Update by /u/alice")
 	if !strings.Contains(string(upd[0].Body), `"type":"Person"`) {
 		t.Fatalf("update: %s", upd[0].Body)
