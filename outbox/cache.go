@@ -105,22 +105,27 @@ func (d *documentCache) get(ctx context.Context, f *forum.Forum, activityID int6
 	})
 }
 
-// signerCache holds local actors' signing keys with their key ids.
-type signerCache struct {
-	c *loadOnce[int64, federation.SigningKey]
+// signer is a local actor with its signing key.
+type signer struct {
+	actor forum.Actor
+	key   federation.SigningKey
 }
+
+// signerCache holds local actors' signing keys with their key ids.
+type signerCache struct{ c *loadOnce[int64, signer] }
 
 func newSignerCache() *signerCache {
-	return &signerCache{c: newLoadOnce[int64, federation.SigningKey](10000)}
+	return &signerCache{c: newLoadOnce[int64, signer](10000)}
 }
 
-func (s *signerCache) get(ctx context.Context, f *forum.Forum, keys *federation.LocalKeys, actorID int64) (federation.SigningKey, error) {
-	return s.c.get(ctx, actorID, func(ctx context.Context) (federation.SigningKey, error) {
+func (s *signerCache) get(ctx context.Context, f *forum.Forum, keys *federation.LocalKeys, actorID int64) (signer, error) {
+	return s.c.get(ctx, actorID, func(ctx context.Context) (signer, error) {
 		a, err := f.ActorByID(ctx, actorID)
 		if err != nil {
-			return federation.SigningKey{}, err
+			return signer{}, err
 		}
-		return keys.ForActor(ctx, a)
+		k, err := keys.ForActor(ctx, a)
+		return signer{actor: a, key: k}, err
 	})
 }
 

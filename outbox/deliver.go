@@ -69,7 +69,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		}
 		return ob.finish(ctx, job, outcome, resultCancelled, errors.New("the post was deleted"))
 	}
-	key, err := ob.signers.get(ctx, ob.forum, ob.fed.Keys, args.Signer)
+	sig, err := ob.signers.get(ctx, ob.forum, ob.fed.Keys, args.Signer)
 	if err != nil {
 		return fmt.Errorf("key of actor %d: %w", args.Signer, err)
 	}
@@ -95,7 +95,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return ob.finish(ctx, job, outcome, resultCancelled, errors.New("the post was deleted"))
 	}
 	start := ob.now()
-	status, retryAfter, err := ob.post(ctx, args, doc, key)
+	status, retryAfter, err := ob.post(ctx, args, doc, sig)
 	ob.metrics.latency.Observe(ob.now().Sub(start).Seconds())
 	outcome.Attempted, outcome.Status = err == nil || status != 0, status
 	class := classify(status, err)
@@ -161,7 +161,7 @@ const (
 
 // post signs and sends the document, and reads (and discards) a little of the answer so the
 // connection is reused.
-func (ob *Outbox) post(ctx context.Context, args DeliverArgs, doc *document, key federation.SigningKey) (int, time.Duration, error) {
+func (ob *Outbox) post(ctx context.Context, args DeliverArgs, doc *document, sig signer) (int, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, args.Inbox, bytes.NewReader(doc.body))
 	if err != nil {
 		return 0, 0, err
@@ -169,13 +169,11 @@ func (ob *Outbox) post(ctx context.Context, args DeliverArgs, doc *document, key
 	req.Header.Set("Content-Type", federation.LDJSONActivityStreams)
 	req.Header.Set("User-Agent", ob.o.UserAgent)
 	if args.Sync != "" {
-		if a, err := ob.forum.ActorByID(ctx, args.Signer); err == nil {
-			if v, err := ob.fed.IRIs.CollectionSynchronization(a, args.Sync); err == nil {
-				req.Header.Set("Collection-Synchronization", v)
-			}
+		if v, err := ob.fed.IRIs.CollectionSynchronization(sig.actor, args.Sync); err == nil {
+			req.Header.Set("Collection-Synchronization", v)
 		}
 	}
-	if err := key.SignPost(req, doc.digest, ob.now()); err != nil {
+	if err := sig.key.SignPost(req, doc.digest, ob.now()); err != nil {
 		return 0, 0, err
 	}
 	resp, err := ob.http.Do(req)

@@ -33,17 +33,19 @@ type Options struct {
 	Registerer prometheus.Registerer
 	UserAgent  string
 
-	// DeliveryWorkers is the delivery queue's concurrency in this process (default 200): enough
+	// DeliveryWorkers is the delivery queue's concurrency in this process (default 400): enough
 	// that hosts that never answer (each holds a worker until its timeout) leave plenty for the
-	// rest. PerHost bounds concurrent requests to one host (default 8).
+	// rest; a waiting worker is a parked goroutine, and signing, the real work, is bounded by the
+	// CPUs anyway. PerHost bounds concurrent requests to one host (default 8).
 	DeliveryWorkers int
 	PerHost         int
 	// FetchCooldown and FetchPollInterval tune how often the delivery queue asks for jobs (River's
 	// defaults, 100 ms and 1 s, cap a queue near MaxWorkers/cooldown jobs a second; see
 	// PERFORMANCE.md). Zero: 5 ms and 1 s.
 	FetchCooldown, FetchPollInterval time.Duration
-	// ConnectTimeout, HeaderTimeout and RequestTimeout bound one delivery (defaults 10 s, 15 s and
-	// 30 s), so a black-holed host costs one worker that long and no more.
+	// ConnectTimeout, HeaderTimeout and RequestTimeout bound one delivery (defaults 5 s, 10 s and
+	// 30 s, Mastodon's connect and read timeouts), so a black-holed host costs a worker that long
+	// and no more.
 	ConnectTimeout, HeaderTimeout, RequestTimeout time.Duration
 	// FanOutTimeout bounds a fan-out job (default 2 min): mention lookups through WebFinger and a
 	// bulk insert. River's RescueStuckJobsAfter must exceed it and the delivery timeout.
@@ -93,12 +95,12 @@ func New(o Options) (*Outbox, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "stoa (+" + o.Federation.IRIs.Base() + "/)"
 	}
-	setDefault(&o.DeliveryWorkers, 200)
+	setDefault(&o.DeliveryWorkers, 400)
 	setDefault(&o.PerHost, 8)
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
 	setDefault(&o.FetchPollInterval, time.Second)
-	setDefault(&o.ConnectTimeout, 10*time.Second)
-	setDefault(&o.HeaderTimeout, 15*time.Second)
+	setDefault(&o.ConnectTimeout, 5*time.Second)
+	setDefault(&o.HeaderTimeout, 10*time.Second)
 	setDefault(&o.RequestTimeout, 30*time.Second)
 	setDefault(&o.FanOutTimeout, 2*time.Minute)
 	o.ConnectTimeout = min(o.ConnectTimeout, o.RequestTimeout)

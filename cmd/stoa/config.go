@@ -156,7 +156,7 @@ var settings = []setting{
 	}},
 	// Outgoing federation (package outbox). The defaults deliver about as fast as RSA signing
 	// allows on a small machine (BENCHMARKS.md).
-	{"delivery-workers", "STOA_DELIVERY_WORKERS", "200", "concurrent federation deliveries in this process (hosts that never answer each hold one until the delivery timeout)", func(c *Config, v string) error {
+	{"delivery-workers", "STOA_DELIVERY_WORKERS", "400", "concurrent federation deliveries in this process (hosts that never answer each hold one until the delivery timeout)", func(c *Config, v string) error {
 		n, err := boundedInt(v, 1, 10000)
 		c.Delivery.Workers = n
 		return err
