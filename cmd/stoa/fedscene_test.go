@@ -18,7 +18,7 @@ import (
 
 // fedScene is a database set up for an outgoing-federation test of the real binary: a category,
 // an author with an API token, remote followers on loopback sinks (each its own host name through
-// STOA_UNSAFE_HOST_MAP), and the address `stoa serve` will listen on.
+// STOA_UNSAFE_HOST_MAP), and, once served, the address `stoa serve` listens on.
 type fedScene struct {
 	t       *testing.T
 	ctx     context.Context
@@ -45,8 +45,6 @@ func newFedScene(t *testing.T, dbURL string) *fedScene {
 	t.Cleanup(pool.Close)
 	sc := &fedScene{t: t, ctx: ctx, dbURL: dbURL, pool: pool, setup: forumtest.NewOn(t, pool, forum.Options{}),
 		sinks: map[string]*fedtest.Sink{}}
-	sc.addr = freePort(t)
-	sc.base = "http://" + sc.addr
 	sc.keys = fedtest.FetchKeys(&http.Client{}, func(keyID string) string { return keyID })
 	if sc.cat, err = sc.setup.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"}); err != nil {
 		t.Fatal(err)
@@ -91,6 +89,12 @@ func (sc *fedScene) follower(host, user string, shared bool) string {
 // serve starts `stoa serve` on the scene's database and address with extra settings.
 func (sc *fedScene) serve(extra ...string) (*exec.Cmd, *lockedBuffer) {
 	sc.t.Helper()
+	if sc.addr == "" {
+		// Chosen after the sinks listen, so none of them takes it; kept across restarts, since
+		// every id derives from it.
+		sc.addr = freePort(sc.t)
+		sc.base = "http://" + sc.addr
+	}
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(),
 		"STOA_DATABASE_URL="+sc.dbURL, "STOA_SECRET_KEY="+string(forumtest.Secret), "STOA_LISTEN="+sc.addr,
