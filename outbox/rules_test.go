@@ -7,6 +7,7 @@ import (
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/fedtest"
+	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 // types lists the activity types of what a peer received, with their actors, in a stable form.
@@ -195,7 +196,7 @@ func TestEditAndDeleteReachEveryoneWhoGotThePost(t *testing.T) {
 
 func TestLikesAndModerationGoToForumPeersOnly(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, []string{"masto.example", "lemmy.example", "author.example"})
+	h := newHarness(t, []string{"masto.example", "lemmy.example", "author.example", "nodebb.example"})
 	h.software("lemmy.example", "lemmy")
 	h.follow(h.remote(forum.ActorPerson, "masto.example", "ann", true), h.cat.ActorID)
 	h.follow(h.remote(forum.ActorPerson, "lemmy.example", "lou", true), h.cat.ActorID)
@@ -238,6 +239,23 @@ func TestLikesAndModerationGoToForumPeersOnly(t *testing.T) {
 			t.Fatalf("the forum peer got Announces of %v, want Like, Like, Lock, Add", inner)
 		}
 	}
+	// A move is announced by both categories, each to its own forum peers.
+	workshop, err := h.f.CreateCategory(h.ctx, forumtest.Admin, forum.NewCategory{Slug: "workshop", Title: "Workshop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.follow(h.remote(forum.ActorPerson, "nodebb.example", "nia", true), workshop.ActorID)
+	h.software("nodebb.example", "nodebb")
+	if err := h.f.MoveThread(h.ctx, h.mod.Viewer(), th.ID, workshop.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	wantTypes(t, "the new category's forum peer", h.peers["nodebb.example"].Received(), "Announce by /c/workshop")
+	if moved := h.peers["lemmy.example"].Received(); len(moved) != 5 || moved[4].Actor != "http://forum.test/c/general" ||
+		!strings.Contains(string(moved[4].Body), `"type":"Move"`) {
+		t.Fatalf("the old category's forum peer got %v", types(moved))
+	}
+	wantTypes(t, "microblog after the move", h.peers["masto.example"].Received())
 	// The remote author hears of the like of their post (Mastodon counts likes of its own statuses).
 	likes := h.peers["author.example"].Received()
 	wantTypes(t, "remote author", likes, "Like by /u/bob")
