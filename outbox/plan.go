@@ -105,6 +105,11 @@ func (ob *Outbox) plan(ctx context.Context, a forum.Activity) ([]*plannedDoc, er
 	if err != nil {
 		return nil, err
 	}
+	if !built.Signer.Local() {
+		// Only local actors' keys sign; another server's activity is relayed by a local actor's
+		// Announce, recorded as such.
+		return nil, fmt.Errorf("activity %d is by remote actor %s: %w", a.ID, built.Signer.APID, forum.ErrNotFound)
+	}
 	p := &planner{ob: ob, a: a, body: body, built: built}
 	main := p.doc("", built.Signer, body)
 	switch {
