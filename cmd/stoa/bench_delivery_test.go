@@ -125,6 +125,15 @@ func (r runResult) cpuPerDelivery() float64 { return r.cpu / float64(r.deliverie
 // both documents the category sends for a new thread (its Announce of the Create and the boost).
 func deliveryRun(t *testing.T, n, holes int) runResult {
 	sc := newFedScene(t, testdb.NewURL(t))
+	// Test databases commit without waiting for the WAL flush; a production server waits, so the
+	// benchmark does too.
+	var db string
+	if err := sc.pool.QueryRow(sc.ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.pool.Exec(sc.ctx, fmt.Sprintf(`ALTER DATABASE %q SET synchronous_commit = on`, db)); err != nil {
+		t.Fatal(err)
+	}
 	var verified, bad atomic.Int64
 	count := func(r fedtest.Received) {
 		if r.BadSignature != nil {
