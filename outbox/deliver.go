@@ -97,7 +97,8 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	start := ob.now()
 	status, retryAfter, err := ob.post(ctx, args, doc, sig)
 	ob.metrics.latency.Observe(ob.now().Sub(start).Seconds())
-	outcome.Attempted, outcome.Status = err == nil || status != 0, status
+	// A request that ended in a network error was still an attempt; one cut by shutdown was not.
+	outcome.Attempted, outcome.Status = status != 0 || ctx.Err() == nil, status
 	class := classify(status, err)
 	switch class {
 	case resultDelivered:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -320,4 +321,26 @@ func (h *harness) lastActivity() int64 {
 		h.t.Fatal(err)
 	}
 	return id
+}
+
+func TestNetworkErrorsCountAgainstTheDomain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []string{"gone-away.example"})
+	h.ob.retryIn = func(int) time.Duration { return time.Hour }
+	h.follow(h.remote(forum.ActorPerson, "gone-away.example", "g", true), h.alice.ID)
+	h.peers["gone-away.example"].Close() // nothing listens there any more: connection refused
+	if _, _, err := h.f.CreateThread(h.ctx, h.alice.Viewer(), forum.NewThread{CategoryID: h.cat.ID, Title: "Hi", Body: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	state, attempts, status, lastErr := h.deliveryRow("http://gone-away.example/inbox")
+	if job, _, in := h.jobOf("http://gone-away.example/inbox"); job != "retryable" || in < 50*time.Minute {
+		t.Fatalf("job %s, next attempt in %s", job, in)
+	}
+	if state != "pending" || attempts != 1 || status == nil || *status != 0 || !strings.Contains(lastErr, "refused") {
+		t.Fatalf("delivery %s after %d attempts, status %v, error %q", state, attempts, status, lastErr)
+	}
+	if d, err := h.f.DomainByName(h.ctx, "gone-away.example"); err != nil || len(d.FailureDays) != 1 {
+		t.Fatalf("the domain's failure was not recorded: %+v, %v", d, err)
+	}
 }
