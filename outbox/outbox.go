@@ -39,9 +39,9 @@ type Options struct {
 	// CPUs anyway. PerHost bounds concurrent requests to one host (default 8).
 	DeliveryWorkers int
 	PerHost         int
-	// FetchCooldown and FetchPollInterval tune how often the delivery queue asks for jobs (River's
-	// defaults, 100 ms and 1 s, cap a queue near MaxWorkers/cooldown jobs a second; see
-	// PERFORMANCE.md). Zero: 5 ms and 1 s.
+	// FetchCooldown and FetchPollInterval tune how often the outbox's queues ask for jobs (River's
+	// defaults, 100 ms and 1 s, cap a queue near MaxWorkers/cooldown jobs a second and can leave a
+	// new fan-out waiting a second; see PERFORMANCE.md). Zero: 5 ms and 250 ms.
 	FetchCooldown, FetchPollInterval time.Duration
 	// ConnectTimeout, HeaderTimeout and RequestTimeout bound one delivery (defaults 5 s, 10 s and
 	// 30 s, Mastodon's connect and read timeouts), so a black-holed host costs a worker that long
@@ -98,7 +98,7 @@ func New(o Options) (*Outbox, error) {
 	setDefault(&o.DeliveryWorkers, 400)
 	setDefault(&o.PerHost, 8)
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
-	setDefault(&o.FetchPollInterval, time.Second)
+	setDefault(&o.FetchPollInterval, 250*time.Millisecond)
 	setDefault(&o.ConnectTimeout, 5*time.Second)
 	setDefault(&o.HeaderTimeout, 10*time.Second)
 	setDefault(&o.RequestTimeout, 30*time.Second)
@@ -155,7 +155,7 @@ func (ob *Outbox) AddWorkers(w *river.Workers) {
 // Queues are the outbox's River queues, tuned for throughput (PERFORMANCE.md).
 func (ob *Outbox) Queues() map[string]river.QueueConfig {
 	return map[string]river.QueueConfig{
-		QueueFanOut: {MaxWorkers: 8},
+		QueueFanOut: {MaxWorkers: 8, FetchCooldown: ob.o.FetchCooldown, FetchPollInterval: ob.o.FetchPollInterval},
 		QueueDelivery: {MaxWorkers: ob.o.DeliveryWorkers, FetchCooldown: ob.o.FetchCooldown,
 			FetchPollInterval: ob.o.FetchPollInterval},
 	}
