@@ -16,9 +16,10 @@ import (
 
 // fanOutWorker turns a recorded activity into its delivery jobs. The documents are built and
 // stored once (first bytes win, so a re-run sends what the first run would have), the recipients
-// decided (plan.go), and the delivery jobs inserted in one transaction with their bookkeeping and
-// this job's completion (river.JobCompleteTx): a crash before the commit leaves nothing behind and
-// the job is run again; after it, everything is there exactly once.
+// decided (plan.go), and the delivery jobs inserted with their bookkeeping, the last of them in the
+// transaction that completes this job (river.JobCompleteTx): a crash before that commit runs the
+// fan-out again, and since delivery jobs are unique per (activity, document, inbox) the re-run adds
+// only what is missing; after it, everything is there exactly once.
 type fanOutWorker struct {
 	river.WorkerDefaults[FanOutArgs]
 	ob *Outbox
@@ -62,23 +63,40 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) err
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, ob.forum.DB(), func(tx pgx.Tx) error {
-		if len(params) > 0 {
-			res, err := client.InsertManyTx(ctx, tx, params)
-			if err != nil {
-				return fmt.Errorf("insert %d deliveries of activity %d: %w", len(params), a.ID, err)
+	// Deliveries are committed in chunks, so the first ones go out while the rest of a large
+	// fan-out is still being inserted; the last chunk commits with the job's completion. A crash
+	// between chunks re-runs the fan-out, and the jobs' uniqueness (activity, document, inbox)
+	// makes the re-run insert only what is missing.
+	for start := 0; ; start += fanOutChunk {
+		end := min(start+fanOutChunk, len(params))
+		last := end == len(params)
+		err := pgx.BeginFunc(ctx, ob.forum.DB(), func(tx pgx.Tx) error {
+			if end > start {
+				res, err := client.InsertManyTx(ctx, tx, params[start:end])
+				if err != nil {
+					return fmt.Errorf("insert %d deliveries of activity %d: %w", end-start, a.ID, err)
+				}
+				for i, r := range res {
+					rows[start+i].JobID = r.Job.ID
+				}
+				if err := ob.forum.InsertDeliveriesTx(ctx, tx, rows[start:end]); err != nil {
+					return err
+				}
 			}
-			for i, r := range res {
-				rows[i].JobID = r.Job.ID
+			if !last {
+				return nil
 			}
-			if err := ob.forum.InsertDeliveriesTx(ctx, tx, rows); err != nil {
-				return err
-			}
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		})
+		if err != nil || last {
+			return err
 		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-		return err
-	})
+	}
 }
+
+// fanOutChunk is how many deliveries one fan-out transaction inserts.
+const fanOutChunk = 250
 
 // deliveries flattens planned documents into delivery jobs, skipping unavailable and blocked
 // domains.

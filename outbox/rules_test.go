@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/riverqueue/river"
+
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/fedtest"
 	"github.com/stoa-forum/stoa/internal/forumtest"
@@ -364,5 +366,35 @@ func TestRelayedInboundThreadAndActorUpdate(t *testing.T) {
 	wantTypes(t, "alice's follower", upd, "Update by /u/alice")
 	if !strings.Contains(string(upd[0].Body), `"type":"Person"`) {
 		t.Fatalf("update: %s", upd[0].Body)
+	}
+}
+
+// A fan-out run again (a crash between its chunks, or after its last commit) queues nothing twice:
+// deliveries are unique per (activity, document, inbox).
+func TestAFanOutRunTwiceQueuesNothingTwice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []string{"gts.example"})
+	for i := 0; i < 2*fanOutChunk+10; i++ {
+		h.follow(h.remote(forum.ActorPerson, "gts.example", fmt.Sprintf("u%d", i), false), h.alice.ID)
+	}
+	if _, _, err := h.f.CreateThread(h.ctx, h.alice.Viewer(), forum.NewThread{CategoryID: h.cat.ID, Title: "Hi", Body: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	want := 2*fanOutChunk + 10
+	if got := len(h.peers["gts.example"].Received()); got != want {
+		t.Fatalf("%d deliveries, want %d", got, want)
+	}
+	// The same fan-out again, past the uniqueness of the fan-out job itself.
+	if _, err := h.client.Insert(h.ctx, FanOutArgs{ActivityID: h.lastActivity()}, &river.InsertOpts{Queue: QueueFanOut}); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	if got := len(h.peers["gts.example"].Received()); got != want {
+		t.Fatalf("%d deliveries after the fan-out ran again, want %d", got, want)
+	}
+	var rows int
+	if err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM deliveries`).Scan(&rows); err != nil || rows != want {
+		t.Fatalf("%d delivery rows (%v), want %d", rows, err, want)
 	}
 }
