@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -342,5 +343,48 @@ func TestNetworkErrorsCountAgainstTheDomain(t *testing.T) {
 	}
 	if d, err := h.f.DomainByName(h.ctx, "gone-away.example"); err != nil || len(d.FailureDays) != 1 {
 		t.Fatalf("the domain's failure was not recorded: %+v, %v", d, err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	h := newHarness(t, []string{"ok.example", "bad.example"}, func(o *Options) { o.Registerer = reg })
+	h.follow(h.remote(forum.ActorPerson, "ok.example", "a", true), h.alice.ID)
+	h.follow(h.remote(forum.ActorPerson, "bad.example", "b", true), h.alice.ID)
+	h.peers["bad.example"].Respond = func(fedtest.Received, int) (int, http.Header) { return http.StatusForbidden, nil }
+	if _, _, err := h.f.CreateThread(h.ctx, h.alice.Viewer(), forum.NewThread{CategoryID: h.cat.ID, Title: "Hi", Body: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	byResult := map[string]float64{}
+	var observed uint64
+	for _, f := range families {
+		names[f.GetName()] = true
+		for _, m := range f.GetMetric() {
+			switch f.GetName() {
+			case "stoa_federation_deliveries_total":
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "result" {
+						byResult[l.GetValue()] = m.GetCounter().GetValue()
+					}
+				}
+			case "stoa_federation_delivery_duration_seconds":
+				observed += m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	if byResult[resultDelivered] != 1 || byResult[resultRejected] != 1 || observed != 2 {
+		t.Errorf("deliveries by result %v, %d latencies observed", byResult, observed)
+	}
+	for _, want := range []string{"stoa_federation_deliveries_total", "stoa_federation_delivery_duration_seconds", "stoa_jobs"} {
+		if !names[want] {
+			t.Errorf("%s is not registered (have %v)", want, names)
+		}
 	}
 }

@@ -67,7 +67,19 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 			c.last, c.at = depths, time.Now()
 		}
 	}
+	// The outbox's queues always report every state, zero included, so dashboards have a series
+	// before anything happens.
+	type key struct{ queue, state string }
+	counts := map[key]int64{}
+	for _, q := range []string{QueueFanOut, QueueDelivery} {
+		for _, st := range []string{"available", "running", "retryable", "scheduled"} {
+			counts[key{q, st}] = 0
+		}
+	}
 	for _, d := range c.last {
-		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(d.Count), d.Queue, d.State)
+		counts[key{d.Queue, d.State}] = d.Count
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), k.queue, k.state)
 	}
 }
