@@ -253,7 +253,10 @@ func Teaser(fragment string, max int) string {
 				b.WriteRune(r)
 			}
 		case xhtml.StartTagToken, xhtml.EndTagToken, xhtml.SelfClosingTagToken:
-			space = b.Len() > 0
+			// Block boundaries separate words; inline markup (a mention's link) does not.
+			if name, _ := z.TagName(); blockTags[string(name)] {
+				space = b.Len() > 0
+			}
 		}
 		if b.Len() > 8*max {
 			break
@@ -273,6 +276,11 @@ func Teaser(fragment string, max int) string {
 	}
 	return strings.TrimRightFunc(string(runes[:cut]), unicode.IsSpace) + "…"
 }
+
+// blockTags are the elements whose boundaries separate words in a teaser.
+var blockTags = map[string]bool{"p": true, "br": true, "div": true, "li": true, "ul": true, "ol": true, "blockquote": true,
+	"pre": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "hr": true, "table": true,
+	"tr": true, "td": true, "th": true, "img": true}
 
 // errNotPublic means the thing asked for is not public: served as 404, never federated.
 var errNotPublic = fmt.Errorf("not public: %w", forum.ErrNotFound)

@@ -308,6 +308,7 @@ func TestTeaser(t *testing.T) {
 	}{
 		{"<p>One</p><p>two  <em>three</em></p>", 100, "One two three"},
 		{"<p>a&amp;b &lt;c&gt;</p>", 100, "a&b <c>"},
+		{`<p>Hi <span class="h-card"><a href="/u/x">@<span>x</span></a></span>, <em>see</em>!</p><p>Next</p>`, 100, "Hi @x, see! Next"},
 		{"<p>" + strings.Repeat("word ", 10) + "</p>", 11, "word word…"},
 		{"<p>" + strings.Repeat("é", 20) + "</p>", 5, "éééé…"},
 	} {
