@@ -10,7 +10,7 @@ WITH_DB := scripts/with-db.sh
 DEV_SECRET := .data/secret.key
 TEST_FLAGS ?=
 
-.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench clean
+.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench bench-delivery clean
 
 all: build
 
@@ -46,6 +46,10 @@ gen-check:
 
 deps-check:
 	scripts/deps-check.sh
+
+## bench-delivery: a real `stoa serve` delivers a thread to 1,000 loopback inboxes (BENCHMARKS.md)
+bench-delivery:
+	$(WITH_DB) $(GO) test -tags deliverybench -run TestDeliveryBenchmark -count=1 -v -timeout 30m ./cmd/stoa/
 
 db-start:
 	@scripts/localdb.sh start

@@ -20,15 +20,27 @@
 //     PostgreSQL; RefreshActorWorker refreshes stale actors in the background through River.
 //   - DecodeActivity, DecodeObject, DecodeActor (decode*.go): the raw JSON read first, with depth
 //     and list caps; unknown types come back with Supported false, never as an error.
+//   - Actors.ResolveHandle and Fetcher.WebFinger (webfinger_client.go): user@host to an actor, for
+//     mentions; Fetcher.NodeInfoSoftware and ProbeDomainWorker (nodeinfo_client.go) learn what a
+//     domain runs, so the outbox knows forum peers from microblogs.
+//   - Documents (documents.go, object_document.go, activity_document.go, activity_envelope.go):
+//     a post's Article or Note, the document of every forum.Verb (Create, Update with updated,
+//     Delete of a Tombstone, Like, Undo, Follow, Accept/Reject embedding the Follow, Announce,
+//     Block, Flag, Move, Lock, Add/Remove), and the derived Announces a category or thread actor
+//     signs (ids under the activity's: /activities/{id}/announce). Nothing private is built.
+//   - FollowersDigest and IRIs.CollectionSynchronization (followers_sync.go): FEP-8fcf.
 //   - Handler (handler*.go, webfinger.go, nodeinfo.go) and Negotiate: the GET side, with authorized
-//     fetch; Federation (federation.go) wires all of it from the process configuration.
+//     fetch: actors and their collections (outbox included), posts (410 Tombstone once deleted),
+//     replies, threads as context collections with their history, recorded activities;
+//     Federation (federation.go) wires all of it from the process configuration.
 //
 // Why go-fed's streams but not its pub package: pub delivers inline from the request and wants a
 // large Database interface; Stoa does every delivery through River jobs inserted with the data
 // (retries, backoff, crash safety) and keeps its own inbox logic, so it takes only the vocabulary.
 // Documents are built with streams types and serialized with Stoa's own @context (ldcontext.go
 // says why); what go-fed v1.0.0 has no types for (manuallyApprovesFollowers, indexable, endpoints,
-// PropertyValue, postingRestrictedToMods, sensitive) is added to the serialized map. Inbound
+// PropertyValue, postingRestrictedToMods, sensitive, Hashtag, commentsEnabled, Lemmy's Lock) is
+// added to the serialized map, and a relayed activity is spliced in byte for byte. Inbound
 // documents are decoded from raw JSON with encoding/json, because streams.ToType refuses types it
 // does not know and peers send many.
 //

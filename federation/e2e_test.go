@@ -63,6 +63,8 @@ func newInstances(t *testing.T, authorizedFetch bool) (alpha, beta *instance) {
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /.well-known/webfinger", h.WebFinger)
+		mux.HandleFunc("GET /.well-known/nodeinfo", h.NodeInfoIndex)
+		mux.HandleFunc("GET /nodeinfo/2.1", h.NodeInfo21)
 		mux.Handle("/", h)
 		handlers[i] = mux
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 )
 
-// Config is what the read side of federation needs from the process configuration.
+// Config is what federation needs from the process configuration.
 type Config struct {
 	Forum     *forum.Forum
 	PublicURL *url.URL
@@ -37,7 +37,9 @@ type Federation struct {
 	Fetcher  *Fetcher
 	Actors   *Actors
 	Verifier *Verifier
-	cfg      Config
+	// Documents builds posts' and activities' documents, resolving mentions through WebFinger.
+	Documents *Documents
+	cfg       Config
 }
 
 // New wires IRIs, local keys, the fetcher, the remote actor cache and the verifier.
@@ -79,7 +81,8 @@ func New(c Config) (*Federation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Federation{IRIs: iris, Keys: keys, Fetcher: fetcher, Actors: actors, Verifier: verifier, cfg: c}, nil
+	return &Federation{IRIs: iris, Keys: keys, Fetcher: fetcher, Actors: actors, Verifier: verifier,
+		Documents: NewDocuments(c.Forum, iris, actors), cfg: c}, nil
 }
 
 // Handler returns the ActivityStreams, WebFinger and NodeInfo handler; fallback serves the pages
@@ -87,5 +90,5 @@ func New(c Config) (*Federation, error) {
 func (f *Federation) Handler(fallback http.Handler) (*Handler, error) {
 	return NewHandler(HandlerOptions{Forum: f.cfg.Forum, IRIs: f.IRIs, Verifier: f.Verifier, AuthorizedFetch: f.cfg.AuthorizedFetch,
 		Policy: f.cfg.Policy, Fallback: fallback, Log: f.cfg.Log, Software: f.cfg.Software,
-		OpenRegistrations: f.cfg.OpenRegistrations, Now: f.cfg.Now})
+		OpenRegistrations: f.cfg.OpenRegistrations, Now: f.cfg.Now, Documents: f.Documents})
 }

@@ -40,6 +40,8 @@ type HandlerOptions struct {
 	// NodeName and NodeDescription go into NodeInfo metadata; NodeName defaults to the host.
 	NodeName, NodeDescription string
 	Now                       func() time.Time
+	// Documents builds posts' and activities' documents; nil: one without WebFinger resolution.
+	Documents *Documents
 }
 
 // Handler serves Stoa's ActivityStreams documents (actors and their collections), WebFinger,
@@ -59,6 +61,7 @@ type Handler struct {
 	nodeDesc        string
 	now             func() time.Time
 	router          chi.Router
+	docs            *Documents
 
 	// keyGate lets one thread actor key be generated at a time: a crawler walking /t/1/actor,
 	// /t/2/actor, ... makes an RSA key per thread, and each costs tens of milliseconds of CPU.
@@ -79,7 +82,10 @@ func NewHandler(o HandlerOptions) (*Handler, error) {
 	}
 	h := &Handler{forum: o.Forum, iris: o.IRIs, verifier: o.Verifier, authorizedFetch: o.AuthorizedFetch,
 		policy: o.Policy, fallback: o.Fallback, log: o.Log, software: o.Software, openReg: o.OpenRegistrations,
-		nodeName: o.NodeName, nodeDesc: o.NodeDescription, now: o.Now, keyGate: make(chan struct{}, 1)}
+		nodeName: o.NodeName, nodeDesc: o.NodeDescription, now: o.Now, keyGate: make(chan struct{}, 1), docs: o.Documents}
+	if h.docs == nil {
+		h.docs = NewDocuments(o.Forum, o.IRIs, nil)
+	}
 	if h.policy == nil {
 		h.policy = AllowAll{}
 	}
@@ -122,6 +128,13 @@ func (h *Handler) routes() chi.Router {
 	r.Get("/c/{slug}/{collection}", h.groupCollection)
 	r.Get("/t/{thread}/actor", h.threadActor)
 	r.Get("/t/{thread}/actor/{collection}", h.threadCollection)
+	// Posts, threads as collections (FEP-7888) and recorded activities.
+	r.Get("/p/{post}", h.post)
+	r.Get("/p/{post}/replies", h.postReplies)
+	r.Get("/t/{thread}", h.threadContext)
+	r.Get("/t/{thread}/history", h.threadHistory)
+	r.Get("/activities/{activity}", h.activity)
+	r.Get("/activities/{activity}/{document}", h.activityDocument)
 	return r
 }
 

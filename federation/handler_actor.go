@@ -56,11 +56,7 @@ func (h *Handler) person(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return actorInput{}, nil, err
 		}
-		in := actorInput{Kind: p.Kind, Name: p.Name(), SummaryHTML: p.SummaryHTML, URL: h.iris.Member(p.Username),
-			IconURL: h.iris.Absolute(p.AvatarURL), Published: p.JoinedAt, ManuallyApprovesFollowers: p.ManuallyApprovesFollowers,
-			Discoverable: p.Discoverable, Indexable: p.Discoverable, Links: p.Links}
-		in.IDs.ID = h.iris.Member(p.Username)
-		return in, &p.Actor, nil
+		return personInput(h.iris, p), &p.Actor, nil
 	})
 }
 
@@ -70,11 +66,7 @@ func (h *Handler) group(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return actorInput{}, nil, err
 		}
-		in := actorInput{Kind: a.Kind, Name: c.Title, SummaryHTML: a.SummaryHTML, URL: h.iris.Category(c.Slug),
-			IconURL: h.iris.Absolute(a.AvatarURL), Published: c.CreatedAt, ManuallyApprovesFollowers: a.ManuallyApprovesFollowers,
-			Discoverable: a.Discoverable, Indexable: true, PostingRestrictedToMods: c.PostingRestrictedToMods}
-		in.IDs.ID = h.iris.Category(c.Slug)
-		return in, &a, nil
+		return groupInput(h.iris, c, a), &a, nil
 	})
 }
 
@@ -84,15 +76,37 @@ func (h *Handler) threadActor(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return actorInput{}, nil, err
 		}
-		summary := fmt.Sprintf("<p>The thread “%s” in %s. Follow it to receive its replies.</p>",
-			html.EscapeString(ta.Title), html.EscapeString(ta.CategoryTitle))
-		// Not discoverable: directories of accounts would fill with threads. Its posts are public,
-		// so they may be indexed.
-		in := actorInput{Kind: ta.Kind, Name: ta.Title, SummaryHTML: summary, URL: h.iris.Thread(ta.ThreadID),
-			Published: ta.ThreadCreatedAt, Discoverable: false, Indexable: true}
-		in.IDs.ID = h.iris.ThreadActor(ta.ThreadID)
-		return in, &ta.Actor, nil
+		return threadActorInput(h.iris, ta), &ta.Actor, nil
 	})
+}
+
+// personInput is what a member's Person document shows.
+func personInput(iris IRIs, p forum.LocalPerson) actorInput {
+	in := actorInput{Kind: p.Kind, Name: p.Name(), SummaryHTML: p.SummaryHTML, URL: iris.Member(p.Username),
+		IconURL: iris.Absolute(p.AvatarURL), Published: p.JoinedAt, ManuallyApprovesFollowers: p.ManuallyApprovesFollowers,
+		Discoverable: p.Discoverable, Indexable: p.Discoverable, Links: p.Links}
+	in.IDs.ID = iris.Member(p.Username)
+	return in
+}
+
+// groupInput is what a category's Group document shows.
+func groupInput(iris IRIs, c forum.Category, a forum.Actor) actorInput {
+	in := actorInput{Kind: a.Kind, Name: c.Title, SummaryHTML: a.SummaryHTML, URL: iris.Category(c.Slug),
+		IconURL: iris.Absolute(a.AvatarURL), Published: c.CreatedAt, ManuallyApprovesFollowers: a.ManuallyApprovesFollowers,
+		Discoverable: a.Discoverable, Indexable: true, PostingRestrictedToMods: c.PostingRestrictedToMods}
+	in.IDs.ID = iris.Category(c.Slug)
+	return in
+}
+
+// threadActorInput is what a thread's Service document shows. Not discoverable: directories of
+// accounts would fill with threads. Its posts are public, so they may be indexed.
+func threadActorInput(iris IRIs, ta forum.ThreadActor) actorInput {
+	summary := fmt.Sprintf("<p>The thread “%s” in %s. Follow it to receive its replies.</p>",
+		html.EscapeString(ta.Title), html.EscapeString(ta.CategoryTitle))
+	in := actorInput{Kind: ta.Kind, Name: ta.Title, SummaryHTML: summary, URL: iris.Thread(ta.ThreadID),
+		Published: ta.ThreadCreatedAt, Discoverable: false, Indexable: true}
+	in.IDs.ID = iris.ThreadActor(ta.ThreadID)
+	return in
 }
 
 // instanceActor is always served in full and unsigned: peers fetch it to verify the signatures of

@@ -15,10 +15,12 @@ import (
 const collectionPageSize = 50
 
 // servedCollections are the GET-able collections of each kind of actor (inboxes are POST only).
+// followers_synchronization is the partial followers collection of FEP-8fcf.
 var servedCollections = map[forum.ActorKind]map[string]bool{
-	forum.ActorPerson:   {"outbox": true, "followers": true, "following": true},
-	forum.ActorGroup:    {"outbox": true, "followers": true, "following": true, "moderators": true, "featured": true},
-	forum.ActorThread:   {"outbox": true, "followers": true, "following": true},
+	forum.ActorPerson: {"outbox": true, "followers": true, "following": true, followersSync: true},
+	forum.ActorGroup: {"outbox": true, "followers": true, "following": true, "moderators": true, "featured": true,
+		followersSync: true},
+	forum.ActorThread:   {"outbox": true, "followers": true, "following": true, followersSync: true},
 	forum.ActorInstance: {"outbox": true, "followers": true, "following": true},
 }
 
@@ -86,11 +88,9 @@ func (h *Handler) serveCollection(w http.ResponseWriter, r *http.Request, load f
 	case "following":
 		doc, err = h.followCollection(r, ids.Following, a.ID, h.forum.CountFollowing, h.forum.FollowingPage)
 	case "outbox":
-		// Activities are listed once the outbox publishes them; the count is already true.
-		var n int
-		if n, err = h.forum.CountOutbox(r.Context(), a); err == nil {
-			doc, err = orderedCollectionDocument(collectionInput{ID: ids.Outbox, TotalItems: n})
-		}
+		doc, err = h.outboxCollection(r, ids.Outbox, a)
+	case followersSync:
+		doc, err = h.followersSynchronization(r, ids, a)
 	case "moderators":
 		doc, err = h.moderators(r.Context(), ids.Moderators)
 	case "featured":

@@ -8,8 +8,9 @@ package federation
 // two standard contexts, then each extension term Stoa emits, mapped the way Mastodon, Lemmy and
 // GoToSocial map it, so processors that expand JSON-LD and the many that read plain JSON agree.
 //
-// The terms posts need (Hashtag, sensitive) are listed already, so that every document of the
-// instance shares one context; later documents add their terms here.
+// Every document of the instance shares this one context: posts use Hashtag, sensitive and
+// commentsEnabled (PeerTube's term, which Lemmy reads), thread collections link their history with
+// Stoa's own contextHistory term.
 func ldContext() []any {
 	return []any{
 		activityStreamsNS,
@@ -27,6 +28,13 @@ func ldContext() []any {
 			"value":                     "schema:value",
 			"lemmy":                     "https://join-lemmy.org/ns#",
 			"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
+			"pt":                        "https://joinpeertube.org/ns#",
+			"commentsEnabled":           "pt:commentsEnabled",
+			"stoa":                      stoaNS,
+			"contextHistory":            map[string]any{"@id": "stoa:contextHistory", "@type": "@id"},
 		},
 	}
 }
+
+// stoaNS is the namespace of Stoa's own terms (contextHistory).
+const stoaNS = "https://stoa-forum.github.io/ns#"

@@ -21,6 +21,12 @@ func (h *Handler) writeDocument(w http.ResponseWriter, r *http.Request, status i
 		h.fail(w, r, err)
 		return
 	}
+	h.writeBody(w, r, status, body)
+}
+
+// writeBody answers with a serialized document as it is: stored activities are served byte for
+// byte, as their deliveries carried them.
+func (h *Handler) writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	sum := sha256.Sum256(body)
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 	hd := w.Header()

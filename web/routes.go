@@ -123,6 +123,10 @@ func (s *Server) routes() http.Handler {
 		r.Post("/admin/categories/{slug}", s.adminUpdateCategory)
 		r.Post("/admin/categories/{slug}/permissions", s.adminSetPermissions)
 		r.Post("/admin/categories/{slug}/move", s.adminMoveCategory)
+		r.Get("/admin/deliveries", s.adminDeliveries)
+		r.Get("/admin/deliveries/domains/{domain}", s.adminDeliveryDomain)
+		r.Post("/admin/deliveries/domains/{domain}/retry", s.adminRetryDomain)
+		r.Get("/admin/deliveries/posts/{id}", s.adminDeliveryPost)
 
 		// JSON API (docs/API.md): bearer token or session.
 		r.Get("/api/me", s.apiMe)

@@ -23,6 +23,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed; the client address
 	// of a request from anyone else is its peer address. Empty: trust no header.
 	TrustedProxies []netip.Prefix
+	// Deliveries lets the admin's delivery pages retry a domain now (admin_deliveries.go). Nil:
+	// "retry now" only clears the domain's failure record.
+	Deliveries DeliveryControl
 }
 
 // Server holds the handlers' dependencies. Build it with New.
@@ -33,13 +36,15 @@ type Server struct {
 	secure  bool
 	fed     Federation
 	proxies []netip.Prefix
+	// deliveries is the outbox's control for the admin's delivery pages.
+	deliveries DeliveryControl
 }
 
 // New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's
 // state-changing request from another origin is refused with 403 before any handler runs.
 func New(opts Options) http.Handler {
 	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
-		proxies: opts.TrustedProxies}
+		proxies: opts.TrustedProxies, deliveries: opts.Deliveries}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

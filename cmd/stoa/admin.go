@@ -12,6 +12,7 @@ import (
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/observe"
+	"github.com/stoa-forum/stoa/outbox"
 )
 
 func adminCommand() *command {
@@ -46,11 +47,20 @@ func adminForum(ctx context.Context, env *runEnv, fs *flag.FlagSet, args []strin
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := newForum(pool, cfg, nil)
+	// What admin commands do is published like anything else: the fan-out job is inserted with the
+	// change, and `stoa serve` works it.
+	federator := outbox.NewFederator()
+	f, err := newForum(pool, cfg, nil, federator)
 	if err != nil {
 		pool.Close()
 		return nil, nil, err
 	}
+	client, err := newInsertOnlyClient(pool)
+	if err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("job queue: %w", err)
+	}
+	federator.Use(client)
 	return f, pool, nil
 }
 

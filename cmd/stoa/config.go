@@ -34,6 +34,19 @@ type Config struct {
 	SMTP                  SMTPConfig
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
+	// Delivery tunes the federation outbox and the job queue it runs on.
+	Delivery DeliveryConfig
+}
+
+// DeliveryConfig tunes outgoing federation (package outbox) and River.
+type DeliveryConfig struct {
+	Workers       int           // concurrent deliveries in this process
+	PerHost       int           // concurrent deliveries to one host
+	Timeout       time.Duration // one delivery request, from connecting to the answer
+	FetchCooldown time.Duration // least time between two fetches of the delivery queue
+	// RescueAfter is how long a job may run before River presumes its process died and runs it
+	// again; every job's own timeout is kept below it.
+	RescueAfter time.Duration
 }
 
 // SMTPConfig is the outgoing mail server; no host means mail is written to the log.
@@ -139,6 +152,33 @@ var settings = []setting{
 	{"trusted-proxies", "STOA_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed (empty: none)", func(c *Config, v string) error {
 		ps, err := parsePrefixes(v)
 		c.TrustedProxies = ps
+		return err
+	}},
+	// Outgoing federation (package outbox). The defaults deliver about as fast as RSA signing
+	// allows on a small machine (BENCHMARKS.md).
+	{"delivery-workers", "STOA_DELIVERY_WORKERS", "400", "concurrent federation deliveries in this process (hosts that never answer each hold one until the delivery timeout)", func(c *Config, v string) error {
+		n, err := boundedInt(v, 1, 10000)
+		c.Delivery.Workers = n
+		return err
+	}},
+	{"delivery-per-host", "STOA_DELIVERY_PER_HOST", "8", "concurrent federation deliveries to one host", func(c *Config, v string) error {
+		n, err := boundedInt(v, 1, 100)
+		c.Delivery.PerHost = n
+		return err
+	}},
+	{"delivery-timeout", "STOA_DELIVERY_TIMEOUT", "30s", "longest a federation delivery may take, from connecting to the answer", func(c *Config, v string) error {
+		d, err := boundedDuration(v, time.Second, 5*time.Minute)
+		c.Delivery.Timeout = d
+		return err
+	}},
+	{"queue-fetch-cooldown", "STOA_QUEUE_FETCH_COOLDOWN", "5ms", "least time between two fetches of the delivery queue (River's FetchCooldown; the default 100ms caps throughput)", func(c *Config, v string) error {
+		d, err := boundedDuration(v, time.Millisecond, time.Second)
+		c.Delivery.FetchCooldown = d
+		return err
+	}},
+	{"job-rescue-after", "STOA_JOB_RESCUE_AFTER", "5m", "a background job running this long is presumed lost with its process and run again", func(c *Config, v string) error {
+		d, err := boundedDuration(v, 20*time.Second, 24*time.Hour)
+		c.Delivery.RescueAfter = d
 		return err
 	}},
 	{"smtp-host", "STOA_SMTP_HOST", "", "SMTP server for outgoing mail (empty: mail is logged)", func(c *Config, v string) error { c.SMTP.Host = v; return nil }},
@@ -259,4 +299,22 @@ func parseBool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, errors.New("must be 1/0, true/false, yes/no or on/off")
+}
+
+// boundedInt parses an integer within [lo, hi].
+func boundedInt(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
+}
+
+// boundedDuration parses a duration within [lo, hi].
+func boundedDuration(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("must be a duration from %s to %s", lo, hi)
+	}
+	return d, nil
 }

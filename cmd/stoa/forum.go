@@ -8,11 +8,12 @@ import (
 )
 
 // newForum builds the domain with the collaborators every command shares, so `stoa serve` and the
-// admin commands render and seal exactly alike.
-func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs) (*forum.Forum, error) {
+// admin commands render, seal and publish exactly alike. federator may be nil (nothing is published).
+func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.Federator) (*forum.Forum, error) {
 	return forum.New(pool, forum.Options{
-		Secret: cfg.Secret,
-		Jobs:   jobs,
-		Markup: markup.New(markup.Options{BaseURL: cfg.PublicURL}),
+		Secret:    cfg.Secret,
+		Jobs:      jobs,
+		Federator: federator,
+		Markup:    markup.New(markup.Options{BaseURL: cfg.PublicURL}),
 	})
 }

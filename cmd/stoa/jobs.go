@@ -32,12 +32,19 @@ func (j *riverJobs) InsertTx(ctx context.Context, tx pgx.Tx, args forum.JobArgs)
 	return err
 }
 
-// newRiverClient builds the River client with every worker the process runs; register adds the
-// workers of packages wired in serve.go (federation's actor refresh, ...).
-func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.Forum, register ...func(*river.Workers)) (*river.Client[pgx.Tx], error) {
+// riverSetup is what packages wired in serve.go add to the River client: their workers, queues and
+// periodic jobs (federation's actor refresh, the outbox's fan-out and delivery).
+type riverSetup struct {
+	register func(*river.Workers)
+	queues   map[string]river.QueueConfig
+	periodic []*river.PeriodicJob
+}
+
+// newRiverClient builds the River client with every worker the process runs.
+func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.Forum, setup riverSetup) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	for _, r := range register {
-		r(workers)
+	if setup.register != nil {
+		setup.register(workers)
 	}
 	river.AddWorker(workers, &mailer.Worker{
 		SMTP: mailer.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From},
@@ -46,14 +53,23 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 	river.AddWorker(workers, &pruneAccountsWorker{forum: f, log: log})
 	river.AddWorker(workers, &notify.Worker{Forum: f, PublicURL: cfg.PublicURL, Log: log})
 	river.AddWorker(workers, &searchindex.Worker{Forum: f, Log: log})
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}}
+	for name, q := range setup.queues {
+		queues[name] = q
+	}
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:       log,
 		Workers:      workers,
-		PeriodicJobs: []*river.PeriodicJob{prunePeriodicJob()},
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 20},
-		},
-		JobTimeout:           time.Minute,
-		RescueStuckJobsAfter: 5 * time.Minute,
+		PeriodicJobs: append([]*river.PeriodicJob{prunePeriodicJob()}, setup.periodic...),
+		Queues:       queues,
+		// Every job's own timeout stays below the rescue delay, or a slow job would be run twice.
+		JobTimeout:           min(time.Minute, cfg.Delivery.RescueAfter),
+		RescueStuckJobsAfter: cfg.Delivery.RescueAfter,
 	})
+}
+
+// newInsertOnlyClient is a River client that inserts jobs and runs none: the admin commands record
+// activities whose fan-out `stoa serve` then works.
+func newInsertOnlyClient(pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
+	return river.NewClient(riverpgxv5.New(pool), &river.Config{})
 }

@@ -32,6 +32,7 @@ func (a *app) routes() (http.Handler, error) {
 		// Which peers' X-Forwarded-For to believe for the client address (sign-in throttling).
 		TrustedProxies: a.cfg.TrustedProxies,
 		Federation:     webIDs{iris: a.fed.IRIs},
+		Deliveries:     a.outbox,
 	})
 	fed, err := a.fed.Handler(pages)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/migrations"
+	"github.com/stoa-forum/stoa/outbox"
 )
 
 func serveCommand() *command {
@@ -33,6 +34,7 @@ type app struct {
 	forum   *forum.Forum
 	river   *river.Client[pgx.Tx]
 	fed     *federation.Federation
+	outbox  *outbox.Outbox
 	reg     *prometheus.Registry
 	handler http.Handler
 }
@@ -74,7 +76,10 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, reg: observe.NewRegistry()}
 	jobs := &riverJobs{}
-	a.forum, err = newForum(pool, cfg, jobs)
+	// The forum records activities and the outbox publishes them, but the outbox needs the forum:
+	// the Federator inserts fan-out jobs and gets its River client once that exists.
+	federator := outbox.NewFederator()
+	a.forum, err = newForum(pool, cfg, jobs, federator)
 	if err != nil {
 		pool.Close()
 		return nil, err
@@ -86,14 +91,25 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 		pool.Close()
 		return nil, fmt.Errorf("federation: %w", err)
 	}
-	a.river, err = newRiverClient(pool, cfg, log, a.forum, func(w *river.Workers) {
-		river.AddWorker(w, &federation.RefreshActorWorker{Actors: a.fed.Actors, Log: log})
+	if a.outbox, err = newOutbox(cfg, log, a.forum, a.fed, a.reg); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	a.river, err = newRiverClient(pool, cfg, log, a.forum, riverSetup{
+		register: func(w *river.Workers) {
+			river.AddWorker(w, &federation.RefreshActorWorker{Actors: a.fed.Actors, Log: log})
+			a.outbox.AddWorkers(w)
+		},
+		queues:   a.outbox.Queues(),
+		periodic: a.outbox.PeriodicJobs(),
 	})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	jobs.client = a.river
+	federator.Use(a.river)
+	a.outbox.Use(a.river)
 	if a.handler, err = a.routes(); err != nil {
 		pool.Close()
 		return nil, err

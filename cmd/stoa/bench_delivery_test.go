@@ -1,0 +1,256 @@
+//go:build deliverybench
+
+package main
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stoa-forum/stoa/internal/fedtest"
+	"github.com/stoa-forum/stoa/internal/testdb"
+)
+
+// TestDeliveryBenchmark is `make bench-delivery` (BENCHMARKS.md): a real `stoa serve` delivers a
+// new thread to N loopback inboxes, each its own host, each verifying the signature of what it
+// gets; the rate is compared with the RSA sign+verify ceiling measured on the same cores in the
+// same run, and the sender's CPU per delivery with one RSA signature. Then again with a tenth of
+// the hosts black-holed (they accept connections and never answer).
+func TestDeliveryBenchmark(t *testing.T) {
+	n := 1000
+	if v := os.Getenv("STOA_BENCH_SINKS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signCPU := signatureCPU(t, key)
+	t.Logf("one RSA-2048 signature costs %.3f ms CPU", signCPU*1000)
+	// The ceiling is measured right before and right after each run and averaged: on a shared
+	// machine the CPU left to us drifts, and a ceiling measured minutes earlier would flatter or
+	// wrong the ratio.
+	measure := func(name string, holes int) (runResult, float64) {
+		before := signVerifyPairs(t, key, 2*time.Second)
+		r := deliveryRun(t, n, holes)
+		after := signVerifyPairs(t, key, 2*time.Second)
+		ceiling := (before + after) / 2
+		t.Logf("%s: %d deliveries to %d inboxes in %.3f s = %.0f deliveries/s; ceiling %.0f sign+verify pairs/s (%.0f before, %.0f after) on %d CPUs; ratio %.2f; sender CPU %.3f ms per delivery = %.2f signatures",
+			name, r.deliveries, r.inboxes, r.seconds, r.rate(), ceiling, before, after, runtime.NumCPU(), r.rate()/ceiling,
+			r.cpuPerDelivery()*1000, r.cpuPerDelivery()/signCPU)
+		d := float64(r.deliveries)
+		t.Logf("%s: CPU per delivery: sender %.3f ms, sinks %.3f ms, PostgreSQL %.3f ms; the three used %.2f of %d CPUs",
+			name, r.cpu/d*1000, r.sinkCPU/d*1000, r.dbCPU/d*1000, (r.cpu+r.sinkCPU+r.dbCPU)/r.seconds, runtime.NumCPU())
+		return r, ceiling
+	}
+	all, allCeiling := measure("all healthy", 0)
+	holed, holedCeiling := measure("10% black-holed", n/10)
+	// Healthy rate with black holes against the all-healthy rate, each taken relative to its own ceiling.
+	relative := (holed.rate() / holedCeiling) / (all.rate() / allCeiling)
+	t.Logf("healthy rate with black holes / all healthy: %.2f (relative to each run's ceiling; %.2f raw)", relative, holed.rate()/all.rate())
+	fmt.Printf("| %d | %.0f | %.0f | %.2f | %.3f | %.2f | %.0f | %.0f | %.2f |\n", n, allCeiling, all.rate(), all.rate()/allCeiling,
+		all.cpuPerDelivery()*1000, all.cpuPerDelivery()/signCPU, holedCeiling, holed.rate(), relative)
+}
+
+// signatureCPU is the CPU time of one signature: process CPU over a single-goroutine loop.
+func signatureCPU(t *testing.T, key *rsa.PrivateKey) float64 {
+	digest := sha256.Sum256([]byte("(request-target): post /inbox"))
+	const signs = 1000
+	before := processCPU()
+	for i := 0; i < signs; i++ {
+		if _, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return (processCPU() - before) / signs
+}
+
+// signVerifyPairs measures RSA-2048 sign+verify pairs per second with one goroutine per CPU.
+func signVerifyPairs(t *testing.T, key *rsa.PrivateKey, d time.Duration) float64 {
+	digest := sha256.Sum256([]byte("(request-target): post /inbox\nhost: example.org\ndate: now\ndigest: SHA-256=x"))
+	var count atomic.Int64
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < runtime.NumCPU(); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
+				if err == nil {
+					err = rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, digest[:], sig)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				count.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(count.Load()) / time.Since(start).Seconds()
+}
+
+// postgresCPU is the CPU time of every process named postgres on this machine, in seconds.
+func postgresCPU(t *testing.T) float64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || !strings.HasPrefix(string(comm), "postgres") {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+			total += pidCPUOrZero(pid)
+		}
+	}
+	return total
+}
+
+func pidCPUOrZero(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100
+}
+
+// processCPU is this process's user+system CPU time in seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// pidCPU is another process's user+system CPU time in seconds, from /proc/<pid>/stat.
+func pidCPU(t *testing.T, pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ is 100 on Linux
+}
+
+type runResult struct {
+	inboxes, deliveries int
+	seconds, cpu        float64
+	// sinkCPU is this process's CPU over the run (the sinks receiving and verifying); dbCPU that
+	// of every PostgreSQL process (the shared cluster serves others too, so it is an upper bound).
+	sinkCPU, dbCPU float64
+}
+
+func (r runResult) rate() float64           { return float64(r.deliveries) / r.seconds }
+func (r runResult) cpuPerDelivery() float64 { return r.cpu / float64(r.deliveries) }
+
+// deliveryRun gives a category n followers on n hosts (holes of them black-holed), posts a thread
+// through the API of a fresh `stoa serve`, and measures until every healthy inbox has verified
+// both documents the category sends for a new thread (its Announce of the Create and the boost).
+func deliveryRun(t *testing.T, n, holes int) runResult {
+	sc := newFedScene(t, testdb.NewURL(t))
+	// Test databases commit without waiting for the WAL flush; a production server waits, so the
+	// benchmark does too.
+	var db string
+	if err := sc.pool.QueryRow(sc.ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.pool.Exec(sc.ctx, fmt.Sprintf(`ALTER DATABASE %q SET synchronous_commit = on`, db)); err != nil {
+		t.Fatal(err)
+	}
+	var verified, bad, first atomic.Int64
+	count := func(r fedtest.Received) {
+		if r.BadSignature != nil {
+			bad.Add(1)
+			return
+		}
+		if verified.Add(1) == 1 {
+			first.Store(time.Now().UnixNano())
+		}
+	}
+	for i := 0; i < n; i++ {
+		host := fmt.Sprintf("h%04d.test", i)
+		if i < holes {
+			sc.hostMap = append(sc.hostMap, host+"="+blackHole(t))
+		} else {
+			sc.sink(host).OnReceive = count
+		}
+		sc.follower(host, "fan", true)
+	}
+	cmd, logs := sc.serve()
+	// The one key every sink needs is fetched once before the clock starts, as peers cache keys.
+	if _, err := sc.keys(sc.base + "/c/general#main-key"); err != nil {
+		t.Fatal(err)
+	}
+	want := int64(2 * (n - holes))
+	cpu0, sink0, db0 := pidCPU(t, cmd.Process.Pid), processCPU(), postgresCPU(t)
+	start := time.Now()
+	sc.postThread("Benchmark", "Delivered to every follower.")
+	deadline := start.Add(5 * time.Minute)
+	for verified.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start).Seconds()
+	cpu, sinkCPU, dbCPU := pidCPU(t, cmd.Process.Pid)-cpu0, processCPU()-sink0, postgresCPU(t)-db0
+	if verified.Load() < want || bad.Load() > 0 {
+		t.Fatalf("%d of %d deliveries verified, %d bad signatures\n%s", verified.Load(), want, bad.Load(), logs.String())
+	}
+	t.Logf("first delivery verified %.3f s after the POST", time.Unix(0, first.Load()).Sub(start).Seconds())
+	return runResult{inboxes: n - holes, deliveries: int(want), seconds: elapsed, cpu: cpu, sinkCPU: sinkCPU, dbCPU: dbCPU}
+}
+
+// blackHole listens, accepts connections and never answers, and returns its address.
+func blackHole(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return ln.Addr().String()
+}

@@ -1,0 +1,289 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The queries behind the outbox's fan-out (who receives an activity) and its bookkeeping (one row
+// per delivery job in deliveries, see migration 0060).
+
+// Recipient is a remote actor an activity is delivered to, with the inbox to use: its server's
+// shared inbox when it has one (one delivery per server, whatever the number of its actors), else
+// its own.
+type Recipient struct {
+	ActorID  int64     `db:"actor_id"`
+	APID     string    `db:"ap_id"`
+	Kind     ActorKind `db:"kind"`
+	Domain   string    `db:"domain"`
+	Inbox    string    `db:"inbox"`
+	Software string    `db:"software"`
+	// Unavailable is set for domains that failed for days (domain_health.go): fan-outs skip them.
+	Unavailable bool `db:"unavailable"`
+}
+
+// ForumPeer reports whether the recipient is forum software: a server whose NodeInfo names forum
+// software, or an actor that is itself a group or a server (a NodeBB category following a category,
+// a Lemmy instance actor). Forum peers receive a category's replies, edits and likes.
+func (r Recipient) ForumPeer() bool {
+	return r.Kind == ActorGroup || r.Kind == ActorInstance || IsForumSoftware(r.Software)
+}
+
+const recipientColumns = `a.id AS actor_id, a.ap_id, a.kind, a.domain,
+	coalesce(a.shared_inbox_url, a.inbox_url) AS inbox, coalesce(d.software, '') AS software,
+	d.unavailable_since IS NOT NULL AS unavailable`
+
+// FollowerRecipients lists the remote accepted followers of a local actor that can receive
+// deliveries (not deleted, not suspended here, with an inbox).
+func (f *Forum) FollowerRecipients(ctx context.Context, actorID int64) ([]Recipient, error) {
+	rows, err := f.db.Query(ctx, `SELECT `+recipientColumns+`
+		FROM follows fo JOIN actors a ON a.id = fo.follower_id
+		LEFT JOIN domains d ON d.domain = a.domain
+		WHERE fo.target_id = $1 AND fo.state = 'accepted' AND a.domain IS NOT NULL
+		  AND a.deleted_at IS NULL AND a.suspended_at IS NULL AND a.inbox_url IS NOT NULL
+		ORDER BY a.id`, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("followers of %d: %w", actorID, err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Recipient])
+	if err != nil {
+		return nil, fmt.Errorf("followers of %d: %w", actorID, err)
+	}
+	return list, nil
+}
+
+// ActorRecipients returns the deliverable ones among the given actors (local actors, deleted or
+// suspended ones and actors without an inbox are left out).
+func (f *Forum) ActorRecipients(ctx context.Context, ids []int64) ([]Recipient, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := f.db.Query(ctx, `SELECT `+recipientColumns+`
+		FROM actors a LEFT JOIN domains d ON d.domain = a.domain
+		WHERE a.id = ANY($1) AND a.domain IS NOT NULL AND a.deleted_at IS NULL AND a.suspended_at IS NULL
+		  AND a.inbox_url IS NOT NULL
+		ORDER BY a.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("recipients: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Recipient])
+	if err != nil {
+		return nil, fmt.Errorf("recipients: %w", err)
+	}
+	return list, nil
+}
+
+// PostAudienceInboxes lists the inboxes that were sent (or may have received) a post's Create in
+// any of its documents: its Update and Delete must reach every one of them, or copies elsewhere go
+// stale. Deliveries cancelled before any attempt are left out. Unavailable domains are marked.
+func (f *Forum) PostAudienceInboxes(ctx context.Context, postID int64) ([]Recipient, error) {
+	rows, err := f.db.Query(ctx, `SELECT DISTINCT ON (dl.inbox) 0::bigint AS actor_id, '' AS ap_id,
+			'person'::text AS kind, dl.domain, dl.inbox, coalesce(d.software, '') AS software,
+			d.unavailable_since IS NOT NULL AS unavailable
+		FROM activities ac JOIN deliveries dl ON dl.activity_id = ac.id
+		LEFT JOIN domains d ON d.domain = dl.domain
+		WHERE ac.post_id = $1 AND ac.verb IN ('create', 'announce')
+		  AND (dl.state IN ('delivered', 'failed') OR dl.attempts > 0)
+		ORDER BY dl.inbox`, postID)
+	if err != nil {
+		return nil, fmt.Errorf("audience of post %d: %w", postID, err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Recipient])
+	if err != nil {
+		return nil, fmt.Errorf("audience of post %d: %w", postID, err)
+	}
+	return list, nil
+}
+
+// DomainFollowers lists the ids of the remote actors on a domain who follow a local actor
+// (accepted), for FEP-8fcf followers synchronization: the digest of this list travels with each
+// delivery, and the partial collection is served to that domain. At most limit are returned.
+func (f *Forum) DomainFollowers(ctx context.Context, actorID int64, domain string, limit int) ([]string, error) {
+	rows, err := f.db.Query(ctx, `SELECT a.ap_id FROM follows fo JOIN actors a ON a.id = fo.follower_id
+		WHERE fo.target_id = $1 AND fo.state = 'accepted' AND a.domain = $2 AND a.deleted_at IS NULL
+		ORDER BY a.ap_id LIMIT $3`, actorID, domain, limit)
+	if err != nil {
+		return nil, fmt.Errorf("followers of %d on %s: %w", actorID, domain, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("followers of %d on %s: %w", actorID, domain, err)
+	}
+	return ids, nil
+}
+
+// DeliveryRow is one delivery job as the fan-out records it.
+type DeliveryRow struct {
+	ActivityID int64
+	Document   string
+	Inbox      string
+	Domain     string
+	JobID      int64
+}
+
+// InsertDeliveriesTx records the delivery jobs a fan-out inserted, in the fan-out's transaction.
+// A re-run fan-out (after a crash) finds its rows there already and leaves them.
+func (f *Forum) InsertDeliveriesTx(ctx context.Context, tx pgx.Tx, rows []DeliveryRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	acts := make([]int64, len(rows))
+	docs := make([]string, len(rows))
+	inboxes := make([]string, len(rows))
+	domains := make([]string, len(rows))
+	jobs := make([]int64, len(rows))
+	for i, r := range rows {
+		acts[i], docs[i], inboxes[i], domains[i], jobs[i] = r.ActivityID, r.Document, r.Inbox, r.Domain, r.JobID
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO deliveries (activity_id, document, inbox, domain, job_id)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+		ON CONFLICT (activity_id, document, inbox) DO NOTHING`, acts, docs, inboxes, domains, jobs)
+	if err != nil {
+		return fmt.Errorf("record deliveries: %w", err)
+	}
+	return nil
+}
+
+// DeliveryState is where one delivery stands.
+type DeliveryState string
+
+const (
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered"
+	DeliveryFailed    DeliveryState = "failed"
+	DeliveryCancelled DeliveryState = "cancelled"
+)
+
+// DeliveryOutcome is the result of one delivery attempt (or of a decision not to attempt).
+type DeliveryOutcome struct {
+	ActivityID int64
+	Document   string
+	Inbox      string
+	// State is delivered, failed (given up), cancelled, or pending (will be retried).
+	State DeliveryState
+	// Attempted is false when no request was sent (the job was cancelled or skipped).
+	Attempted bool
+	Status    int    // HTTP status, 0 for none
+	Error     string // empty on success
+}
+
+// RecordDeliveryOutcomes stores a batch of outcomes in one statement. Outcomes are idempotent (a
+// job re-run after a crash reports its delivery again), and a finished delivery stays finished.
+func (f *Forum) RecordDeliveryOutcomes(ctx context.Context, outcomes []DeliveryOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	n := len(outcomes)
+	acts, docs, inboxes, states := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
+	attempted, statuses, errs := make([]bool, n), make([]int32, n), make([]string, n)
+	for i, o := range outcomes {
+		acts[i], docs[i], inboxes[i], states[i] = o.ActivityID, o.Document, o.Inbox, string(o.State)
+		attempted[i], statuses[i], errs[i] = o.Attempted, int32(o.Status), clipText(o.Error, 500)
+	}
+	// A batch may hold two outcomes of one delivery (a retry reported twice); the last one counts.
+	_, err := f.db.Exec(ctx, `WITH batch AS (
+			SELECT DISTINCT ON (o.act, o.doc, o.inbox) o.*
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::int[], $7::text[])
+				WITH ORDINALITY AS o(act, doc, inbox, state, attempted, status, err, n)
+			ORDER BY o.act, o.doc, o.inbox, o.n DESC)
+		UPDATE deliveries dl SET state = b.state,
+			attempts = dl.attempts + CASE WHEN b.attempted THEN 1 ELSE 0 END,
+			last_status = CASE WHEN b.attempted THEN b.status ELSE dl.last_status END,
+			last_error = CASE WHEN b.state = 'delivered' THEN '' WHEN b.err <> '' THEN b.err ELSE dl.last_error END,
+			updated_at = now()
+		FROM batch b
+		WHERE dl.activity_id = b.act AND dl.document = b.doc AND dl.inbox = b.inbox AND dl.state = 'pending'`,
+		acts, docs, inboxes, states, attempted, statuses, errs)
+	if err != nil {
+		return fmt.Errorf("record delivery outcomes: %w", err)
+	}
+	return nil
+}
+
+// PendingDeliveryJobsOnHost lists the River job ids of pending deliveries to a host name or any of
+// its subdomains, whatever the port: what a domain block must cancel (blocks cover subdomains).
+func (f *Forum) PendingDeliveryJobsOnHost(ctx context.Context, host string) ([]int64, error) {
+	rows, err := f.db.Query(ctx, `SELECT job_id FROM deliveries
+		WHERE state = 'pending' AND job_id IS NOT NULL
+		  AND (regexp_replace(domain, ':[0-9]+$', '') = $1
+		       OR right(regexp_replace(domain, ':[0-9]+$', ''), length($1) + 1) = '.' || $1)
+		ORDER BY job_id`, host)
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries to %s: %w", host, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries to %s: %w", host, err)
+	}
+	return ids, nil
+}
+
+// PendingPostDeliveryJobs lists the River job ids of pending deliveries of a post's Create and
+// Update activities (every document): deleting the post cancels them.
+func (f *Forum) PendingPostDeliveryJobs(ctx context.Context, postID int64) ([]int64, error) {
+	rows, err := f.db.Query(ctx, `SELECT dl.job_id FROM activities ac JOIN deliveries dl ON dl.activity_id = ac.id
+		WHERE ac.post_id = $1 AND ac.verb IN ('create', 'update', 'announce')
+		  AND dl.state = 'pending' AND dl.job_id IS NOT NULL
+		ORDER BY dl.job_id`, postID)
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries of post %d: %w", postID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries of post %d: %w", postID, err)
+	}
+	return ids, nil
+}
+
+// PendingDomainDeliveryJobs lists the River job ids of a domain's pending deliveries (exactly this
+// host[:port]), for the admin's "retry now".
+func (f *Forum) PendingDomainDeliveryJobs(ctx context.Context, domain string, limit int) ([]int64, error) {
+	rows, err := f.db.Query(ctx, `SELECT job_id FROM deliveries WHERE state = 'pending' AND domain = $1 AND job_id IS NOT NULL
+		ORDER BY job_id LIMIT $2`, domain, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries to %s: %w", domain, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries to %s: %w", domain, err)
+	}
+	return ids, nil
+}
+
+// PruneDeliveries deletes the bookkeeping of finished deliveries older than the cutoff, in
+// batches of limit rows, and returns how many went. Pending ones stay whatever their age.
+func (f *Forum) PruneDeliveries(ctx context.Context, olderThan time.Time, limit int) (int64, error) {
+	tag, err := f.db.Exec(ctx, `DELETE FROM deliveries WHERE ctid = ANY (ARRAY(
+		SELECT ctid FROM deliveries WHERE created_at < $1 AND state <> 'pending' LIMIT $2))`, olderThan, limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune deliveries: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// PostIsDeleted reports whether a post has been deleted (the delivery worker asks before sending a
+// post's Create or Update).
+func (f *Forum) PostIsDeleted(ctx context.Context, postID int64) (bool, error) {
+	var deleted bool
+	err := f.db.QueryRow(ctx, `SELECT deleted_at IS NOT NULL FROM posts WHERE id = $1`, postID).Scan(&deleted)
+	if err != nil {
+		return false, notFound(err, fmt.Sprintf("post %d", postID))
+	}
+	return deleted, nil
+}
+
+// CancelDeliveriesByJob marks the pending deliveries of cancelled River jobs cancelled.
+func (f *Forum) CancelDeliveriesByJob(ctx context.Context, jobIDs []int64) error {
+	if len(jobIDs) == 0 {
+		return nil
+	}
+	_, err := f.db.Exec(ctx, `UPDATE deliveries SET state = 'cancelled', updated_at = now()
+		WHERE job_id = ANY($1) AND state = 'pending'`, jobIDs)
+	if err != nil {
+		return fmt.Errorf("cancel deliveries: %w", err)
+	}
+	return nil
+}
