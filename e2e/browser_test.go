@@ -13,9 +13,10 @@ import (
 )
 
 // TestBrowserMemberFlow is what a new member does on their first day, in a real Chromium against a
-// real `stoa serve`: register, start a thread, read a reply, quote it, like it, and sign out. It
-// runs once with JavaScript on (likes and quotes happen in place) and once with it off (every step
-// is a plain form or link).
+// real `stoa serve`: register, start a thread, read a reply, like it, quote it, follow the unread
+// badge to a newer reply, find that reply by search, sign out and back in. It runs once with
+// JavaScript on (likes and quotes happen in place) and once with it off (every step is a plain form
+// or link).
 func TestBrowserMemberFlow(t *testing.T) {
 	t.Parallel()
 	for _, js := range []bool{true, false} {
@@ -135,7 +136,63 @@ func memberFlow(t *testing.T, js bool) {
 		t.Fatalf("the quoting reply reads %q", text)
 	}
 
+	// Bob answers again while Alice is away from the thread: the category list counts it as unread
+	// and its badge jumps to it, where the post is marked new.
+	var again struct {
+		ID int64 `json:"id"`
+	}
+	bob.do("POST", "/api/v1/threads/"+threadID+"/posts", map[string]any{"body": "Sharpen the iron before anything else."}, &again)
+	againPost := fmt.Sprintf("#p%d", again.ID)
+	step(t, ctx, "see the unread count",
+		chromedp.Navigate(in.URL+"/c/general"),
+		chromedp.WaitVisible(byTestID("thread-row")+" "+byTestID("unread-count")),
+		chromedp.Text(byTestID("thread-row")+" "+byTestID("unread-count"), &text),
+	)
+	if !strings.HasPrefix(trimmed(text), "1") {
+		t.Fatalf("unread badge after one new reply reads %q", text)
+	}
+	step(t, ctx, "jump to the first unread",
+		chromedp.Click(byTestID("thread-row")+" "+byTestID("unread-count")),
+		chromedp.WaitVisible(againPost+" "+byTestID("unread-marker")),
+		chromedp.Location(&location),
+	)
+	if !strings.HasSuffix(location, againPost) {
+		t.Fatalf("the unread badge led to %s, not to %s", location, againPost)
+	}
+	var marked int
+	step(t, ctx, "count the new markers",
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="unread-marker"]').length`, &marked))
+	if marked != 1 {
+		t.Fatalf("%d posts marked new, want only bob's second reply", marked)
+	}
+
+	step(t, ctx, "search",
+		chromedp.SendKeys(`#site-search`, "sharpen iron"),
+		chromedp.Submit(`#site-search`),
+		chromedp.WaitVisible(byTestID("search-hit")),
+		chromedp.AttributeValue(byTestID("search-hit"), "data-post-id", &text, nil),
+	)
+	if text != fmt.Sprint(again.ID) {
+		t.Fatalf("searching for bob's second reply found post %s, want %d", text, again.ID)
+	}
+
 	step(t, ctx, "sign out",
+		chromedp.Click(byTestID("nav-logout")),
+		chromedp.WaitVisible(byTestID("nav-login")),
+	)
+	step(t, ctx, "sign in again",
+		chromedp.Click(byTestID("nav-login")),
+		chromedp.WaitVisible(byTestID("login-form")),
+		chromedp.SendKeys(`input[name="login"]`, "alice"),
+		chromedp.SendKeys(`input[name="password"]`, "alice's long password"),
+		chromedp.Submit(byTestID("login-form")),
+		chromedp.WaitVisible(byTestID("nav-me")),
+		chromedp.Text(byTestID("nav-me"), &text),
+	)
+	if text != "alice" {
+		t.Fatalf("signed in as %q", text)
+	}
+	step(t, ctx, "sign out for good",
 		chromedp.Click(byTestID("nav-logout")),
 		chromedp.WaitVisible(byTestID("nav-login")),
 	)
