@@ -110,6 +110,9 @@ func relayed(ctx context.Context, a *apply, ref federation.ObjectRef) error {
 	if err != nil {
 		return fmt.Errorf("actor of relayed %s: %w", inner.ID, err)
 	}
+	if a.ib.blockedActor(ctx, actor) {
+		return ignore("%s relayed an activity of %s, which is blocked", group.APID, actor.Domain)
+	}
 	sub := &apply{ib: a.ib, rec: a.rec, act: inner, actor: actor, via: &group, trusted: trusted}
 	return sub.run(ctx)
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,61 +38,93 @@ var peerHosts = []string{"masto.test", "gts.test", "lemmy.test", "lemmy-b.test",
 // actors and objects under their own host names. Nothing is faked but DNS. The forum has no
 // Federator: what it would publish is recorded in the activities table, which tests read.
 type harness struct {
-	t      *testing.T
-	ctx    context.Context
-	f      *forum.Forum
-	pool   *pgxpool.Pool
-	fed    *federation.Federation
-	ib     *Inbox
-	queue  *jobtest.Queue
-	srv    *httptest.Server
-	peers  *peers
-	policy *testPolicy
-	cat    forum.Category
-	alice  forum.Member
-	bob    forum.Member
-	thread forum.Thread
-	opener forum.Post
+	t     *testing.T
+	ctx   context.Context
+	f     *forum.Forum
+	pool  *pgxpool.Pool
+	fed   *federation.Federation
+	ib    *Inbox
+	queue *jobtest.Queue
+	// workers are every worker the harness's River clients run.
+	workers *river.Workers
+	srv     *httptest.Server
+	peers   *peers
+	policy  *testPolicy
+	cat     forum.Category
+	alice   forum.Member
+	bob     forum.Member
+	thread  forum.Thread
+	opener  forum.Post
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newHarness(t *testing.T, opts ...func(*Options)) *harness {
+// harnessConfig is what options change about a harness.
+type harnessConfig struct {
+	inbox []func(*Options)
+	// strict leaves federation in its production mode: https only, no loopback addresses.
+	strict bool
+	// deferApply queues apply jobs without working them until startApplying.
+	deferApply bool
+}
+
+type harnessOption func(*harnessConfig)
+
+func withInbox(f func(*Options)) harnessOption {
+	return func(c *harnessConfig) { c.inbox = append(c.inbox, f) }
+}
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
+	var cfg harnessConfig
+	for _, opt := range opts {
+		opt(&cfg)
+	}
 	h := &harness{t: t, ctx: context.Background(), peers: newPeers(t), policy: newTestPolicy()}
 	hostMap := map[string]string{}
 	for _, host := range peerHosts {
 		hostMap[host] = h.peers.addr()
 	}
+	if cfg.strict {
+		hostMap = nil
+	}
 	public, _ := url.Parse("http://forum.test")
 	jobs := &jobtest.Jobs{}
 	h.f, h.pool = forumtest.New(t, forum.Options{Jobs: jobs, Markup: markup.New(markup.Options{BaseURL: public})})
 	var err error
-	h.fed, err = federation.New(federation.Config{Forum: h.f, PublicURL: public, UnsafeLocal: true, HostMap: hostMap,
+	h.fed, err = federation.New(federation.Config{Forum: h.f, PublicURL: public, UnsafeLocal: !cfg.strict, HostMap: hostMap,
 		Policy: h.policy, Log: quietLog(), Software: federation.Software{Version: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := Options{Forum: h.f, Federation: h.fed, Policy: h.policy, Log: quietLog(), Workers: 4}
-	for _, opt := range opts {
-		opt(&o)
+	for _, f := range cfg.inbox {
+		f(&o)
 	}
 	if h.ib, err = New(o); err != nil {
 		t.Fatal(err)
 	}
-	workers := river.NewWorkers()
-	h.ib.AddWorkers(workers)
-	river.AddWorker(workers, &notify.Worker{Forum: h.f, PublicURL: public, Log: quietLog()})
-	river.AddWorker(workers, &mailer.Worker{Log: quietLog()})
-	river.AddWorker(workers, &federation.ProbeDomainWorker{Fetcher: h.fed.Fetcher, Forum: h.f, Log: quietLog()})
-	river.AddWorker(workers, &federation.RefreshActorWorker{Actors: h.fed.Actors, Log: quietLog()})
-	h.queue = jobtest.Start(t, h.pool, workers, h.ib.Queues())
+	h.workers = river.NewWorkers()
+	h.ib.AddWorkers(h.workers)
+	river.AddWorker(h.workers, &notify.Worker{Forum: h.f, PublicURL: public, Log: quietLog()})
+	river.AddWorker(h.workers, &mailer.Worker{Log: quietLog()})
+	river.AddWorker(h.workers, &federation.ProbeDomainWorker{Fetcher: h.fed.Fetcher, Forum: h.f, Log: quietLog()})
+	river.AddWorker(h.workers, &federation.RefreshActorWorker{Actors: h.fed.Actors, Log: quietLog()})
+	if cfg.deferApply {
+		h.queue = jobtest.Start(t, h.pool, h.workers)
+	} else {
+		h.queue = jobtest.Start(t, h.pool, h.workers, h.ib.Queues())
+	}
 	jobs.Client = h.queue.Client
 	h.ib.Use(h.queue.Client)
 	h.srv = httptest.NewServer(h.ib)
 	t.Cleanup(h.srv.Close)
 
 	if h.cat, err = h.f.CreateCategory(h.ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"}); err != nil {
+		t.Fatal(err)
+	}
+	// The instance actor signs every fetch; made now, so that snapshots do not count it.
+	if _, err := h.f.InstanceActor(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.alice = forumtest.Member(t, h.f, "alice", forum.RoleMember)
@@ -101,6 +134,12 @@ func newHarness(t *testing.T, opts ...func(*Options)) *harness {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// startApplying starts working the apply queue of a harness made with deferApply.
+func (h *harness) startApplying() {
+	h.t.Helper()
+	jobtest.Start(h.t, h.pool, h.workers, h.ib.Queues())
 }
 
 // testPolicy blocks domains and their subdomains, and refuses reports from some.
@@ -152,6 +191,13 @@ func (h *harness) postIRI(id int64) string { return h.iri(fmt.Sprintf("/p/%d", i
 // the answer's body.
 func (h *harness) send(path string, body []byte, sig *signature, changes ...func(*http.Request)) (int, string) {
 	h.t.Helper()
+	status, msg, _ := h.sendFull(path, body, sig, changes...)
+	return status, msg
+}
+
+// sendFull is send, with the answer's headers.
+func (h *harness) sendFull(path string, body []byte, sig *signature, changes ...func(*http.Request)) (int, string, http.Header) {
+	h.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, h.srv.URL+path, bytes.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
@@ -170,7 +216,7 @@ func (h *harness) send(path string, body []byte, sig *signature, changes ...func
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(msg)
+	return resp.StatusCode, string(msg), resp.Header
 }
 
 // deliver sends an activity signed by its actor to the shared inbox and expects 202.
@@ -238,6 +284,28 @@ func (h *harness) unchanged(before map[string]int) {
 	}
 }
 
+// unchangedExcept is unchanged for every table but the ones named (an activity that was
+// recorded and had no effect leaves its inbound_activities row; a first contact stores the actor).
+func (h *harness) unchangedExcept(before map[string]int, tables ...string) {
+	h.t.Helper()
+	after := h.snapshot()
+	for _, table := range stateTables {
+		if before[table] != after[table] && !slices.Contains(tables, table) {
+			h.t.Errorf("%s went from %d to %d rows", table, before[table], after[table])
+		}
+	}
+}
+
+// mustActor resolves an actor id (local or remote) to its row.
+func mustActor(t *testing.T, h *harness, id string) forum.Actor {
+	t.Helper()
+	a, err := h.fed.Actors.Resolve(h.ctx, id)
+	if err != nil {
+		t.Fatalf("actor %s: %v", id, err)
+	}
+	return a
+}
+
 // outcome is the recorded outcome of an applied activity.
 func (h *harness) outcome(apID string) string {
 	h.t.Helper()
@@ -282,4 +350,24 @@ func (h *harness) postByAPID(apID string) forum.Post {
 		h.t.Fatal(err)
 	}
 	return p
+}
+
+// memberFollows makes a member follow a remote actor, and the actor accept, as it would: the
+// member's Follow is recorded by the forum, the Accept comes through the inbox.
+func (h *harness) memberFollows(m forum.Member, remote *remoteActor) forum.Follow {
+	h.t.Helper()
+	target := mustActor(h.t, h, remote.id)
+	fo, err := h.f.FollowRemote(h.ctx, m.Viewer(), target.ID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	follow := h.iri(fmt.Sprintf("/activities/%d", *fo.FollowActivityID))
+	h.deliver(remote, activity(map[string]any{"id": remote.id + "/accepts/" + fmt.Sprint(fo.ID), "type": "Accept",
+		"actor": remote.id, "object": map[string]any{"id": follow, "type": "Follow", "actor": h.iri("/u/" + m.Username),
+			"object": remote.id}}))
+	h.settle()
+	if fo, err = h.f.FollowByID(h.ctx, fo.ID); err != nil || fo.State != forum.FollowAccepted {
+		h.t.Fatalf("the follow of %s is %q (%v)", remote.id, fo.State, err)
+	}
+	return fo
 }

@@ -104,6 +104,31 @@ func (p *peer) put(path string, doc any) {
 	p.mu.Unlock()
 }
 
+// setType serves a path with another Content-Type.
+func (p *peer) setType(path, typ string) {
+	p.mu.Lock()
+	p.types[path] = typ
+	p.mu.Unlock()
+}
+
+// redirect answers a path with a redirect to another URL.
+func (p *peer) redirect(path, to string) {
+	p.mu.Lock()
+	p.redirects[path] = to
+	p.mu.Unlock()
+}
+
+// total counts the requests every host got.
+func (ps *peers) total() int {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	n := 0
+	for _, p := range ps.hosts {
+		n += len(p.requests())
+	}
+	return n
+}
+
 // requests lists what the peer was asked, "GET /path" each.
 func (p *peer) requests() []string {
 	p.mu.Lock()

@@ -80,9 +80,20 @@ func (ib *Inbox) applyRecorded(ctx context.Context, rec forum.InboundActivity) e
 	if actor.APID != act.Actor {
 		return fmt.Errorf("recorded actor %s is not the activity's %s: %w", actor.APID, act.Actor, forum.ErrForbidden)
 	}
+	if ib.blockedActor(ctx, actor) {
+		// Blocked since it was received: what it asks for (an Accept, a post, a relay) would
+		// reach a server Stoa no longer talks to.
+		return ignore("%s is blocked", actor.Domain)
+	}
 	ctx = federation.WithFetchBudget(ctx, federation.DefaultFetchBudget)
 	a := &apply{ib: ib, rec: rec, act: act, actor: actor, trusted: origin(act.Actor)}
 	return a.run(ctx)
+}
+
+// blockedActor asks the domain policy about an actor's host, as it stands now.
+func (ib *Inbox) blockedActor(ctx context.Context, a forum.Actor) bool {
+	host, err := federation.HostOf(a.APID)
+	return err != nil || ib.policy.Blocked(ctx, host)
 }
 
 // classify turns an applier's error into the recorded outcome, and says whether it is final (no
