@@ -378,13 +378,19 @@ func TestRule10SignaturesCoverWhatTheyMust(t *testing.T) {
 	ada := h.peers.host("masto.test").actor("Person", "ada", testKey(0))
 	body := h.reply(ada, 1, "signed how?")
 	cases := map[string]func(s *signature) []func(*http.Request){
-		"digest not signed":         func(s *signature) []func(*http.Request) { s.headers = s.headers[:3]; return nil },
-		"host not signed":           func(s *signature) []func(*http.Request) { s.headers = []string{"(request-target)", "date", "digest"}; return nil },
+		"digest not signed": func(s *signature) []func(*http.Request) { s.headers = s.headers[:3]; return nil },
+		"host not signed": func(s *signature) []func(*http.Request) {
+			s.headers = []string{"(request-target)", "date", "digest"}
+			return nil
+		},
 		"request-target not signed": func(s *signature) []func(*http.Request) { s.headers = s.headers[1:]; return nil },
-		"digest of another body":    func(s *signature) []func(*http.Request) { s.digest = "SHA-256=" + strings.Repeat("A", 43) + "="; return nil },
-		"date 13 hours old":         func(s *signature) []func(*http.Request) { s.date = time.Now().Add(-13 * time.Hour); return nil },
-		"date 2 hours ahead":        func(s *signature) []func(*http.Request) { s.date = time.Now().Add(2 * time.Hour); return nil },
-		"algorithm hmac-sha256":     func(s *signature) []func(*http.Request) { s.algorithm = "hmac-sha256"; return nil },
+		"digest of another body": func(s *signature) []func(*http.Request) {
+			s.digest = "SHA-256=" + strings.Repeat("A", 43) + "="
+			return nil
+		},
+		"date 13 hours old":     func(s *signature) []func(*http.Request) { s.date = time.Now().Add(-13 * time.Hour); return nil },
+		"date 2 hours ahead":    func(s *signature) []func(*http.Request) { s.date = time.Now().Add(2 * time.Hour); return nil },
+		"algorithm hmac-sha256": func(s *signature) []func(*http.Request) { s.algorithm = "hmac-sha256"; return nil },
 		"date changed after signing": func(s *signature) []func(*http.Request) {
 			return []func(*http.Request){func(r *http.Request) { r.Header.Set("Date", time.Now().Add(time.Minute).UTC().Format(http.TimeFormat)) }}
 		},
