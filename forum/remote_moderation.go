@@ -216,7 +216,7 @@ func (f *Forum) ChangeRemoteThread(ctx context.Context, in RemoteThreadChange) (
 			}
 		}
 		if in.MoveTo != 0 && in.MoveTo != c.ID && t.DeletedAt == nil {
-			to, err := f.CategoryByID(ctx, in.MoveTo)
+			to, err := categoryInTx(ctx, tx, in.MoveTo)
 			if err != nil {
 				return err
 			}
