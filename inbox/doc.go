@@ -1,7 +1,40 @@
-// Package inbox receives activities POSTed by other servers: it caps and verifies each request,
-// records the activity id and queues an apply job in one transaction, and answers 202; River workers
-// then apply the activity through package forum.
+// Package inbox receives the activities other servers POST to Stoa and applies them through
+// package forum, so that a Mastodon reply, a Lemmy comment or a NodeBB topic becomes a post members
+// read like any other, a remote Like counts, a Flag reaches the moderation queue, and a follow from
+// elsewhere is answered.
 //
-// Imports: forum, federation and the internal helpers. Never outbox or web: an inbound Follow that
-// needs an outbound Accept goes through forum, whose Federator hook the outbox implements.
+// Receiving (handler*.go, ratelimit.go, record.go). Inbox.ServeHTTP is every inbox's handler (the
+// shared /inbox and each actor's own). It does the cheap checks first and no forum work at all:
+//
+//  1. the inbox must exist and the request must carry a draft-cavage signature;
+//  2. the signer's domain (from the keyId) must be within its rate limit: a token bucket and a
+//     bound on requests in progress per domain, and a bucket per client address that pays for
+//     signatures that fail (ratelimit.go says why in memory, and why charged that way);
+//  3. the body is capped (1 MiB, 413 beyond) and the envelope decoded by package federation, which
+//     caps JSON depth and list lengths; unknown activity types get 202 and nothing else;
+//  4. the domain policy is asked about the signer's, the actor's and every named object's host,
+//     before any key could be fetched; ids on this instance are refused (never ingested);
+//  5. a Delete from an actor Stoa never stored gets 202 at once, with no key fetch;
+//  6. the signature is verified (federation.Verifier: headers, digest, date, key fetched from the
+//     key's origin), the key's owner must be the activity's actor and the activity's id on the
+//     actor's origin;
+//  7. in one transaction the activity is recorded in inbound_activities (its unique id makes a
+//     replay a no-op) and its apply job inserted; the answer is 202.
+//
+// Applying (worker.go, apply*.go, resolve_post.go, authority.go). The apply job runs on its own River
+// queue with bounded workers, within a budget of fetches per activity. There is one file per
+// activity type, and each checks its own authority (SECURITY.md rule 4): only the follower undoes
+// a follow, only the followed actor answers one, only the author (or a moderator of the thread's
+// remote Group, authority.go) edits or deletes a post, only an actor deletes or moves itself. An
+// embedded object is used as sent only when its id is on the origin that vouches for it (the
+// signer's, or a relaying Group's), otherwise it is fetched from its own origin. A relayed
+// activity (a followed Group's Announce) is applied as its own actor's, with the Group recorded as
+// the one that relayed it. Every forum call is idempotent, so a job run twice, or an activity
+// delivered both directly and through its Group, has one effect. What cannot succeed (forbidden,
+// malformed, deleted, unknown) is recorded as the activity's outcome at once; what may (a fetch
+// that timed out) is retried, then recorded.
+//
+// Imports: forum, federation, internal/httperr and River. Never outbox or web: a Follow that needs
+// an Accept goes through forum, which records the Accept for the outbox (forum.Federator), and a
+// post accepted into a local category is relayed the same way (forum.VerbAnnounce).
 package inbox

@@ -36,6 +36,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Delivery tunes the federation outbox and the job queue it runs on.
 	Delivery DeliveryConfig
+	// Inbox tunes the federation inboxes.
+	Inbox InboxConfig
+}
+
+// InboxConfig tunes incoming federation (package inbox).
+type InboxConfig struct {
+	Rate    float64 // activities a second one remote domain may deliver, on average
+	Workers int     // concurrent apply jobs in this process
 }
 
 // DeliveryConfig tunes outgoing federation (package outbox) and River.
@@ -179,6 +187,17 @@ var settings = []setting{
 	{"job-rescue-after", "STOA_JOB_RESCUE_AFTER", "5m", "a background job running this long is presumed lost with its process and run again", func(c *Config, v string) error {
 		d, err := boundedDuration(v, 20*time.Second, 24*time.Hour)
 		c.Delivery.RescueAfter = d
+		return err
+	}},
+	// Incoming federation (package inbox).
+	{"inbox-rate", "STOA_INBOX_RATE", "100", "activities a second one remote domain may deliver on average (bursts of 4x are allowed; beyond, 429 with Retry-After)", func(c *Config, v string) error {
+		n, err := boundedInt(v, 1, 100000)
+		c.Inbox.Rate = float64(n)
+		return err
+	}},
+	{"inbox-workers", "STOA_INBOX_WORKERS", "8", "concurrent jobs applying received activities in this process", func(c *Config, v string) error {
+		n, err := boundedInt(v, 1, 1000)
+		c.Inbox.Workers = n
 		return err
 	}},
 	{"smtp-host", "STOA_SMTP_HOST", "", "SMTP server for outgoing mail (empty: mail is logged)", func(c *Config, v string) error { c.SMTP.Host = v; return nil }},

@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/stoa-forum/stoa/federation"
+	"github.com/stoa-forum/stoa/inbox"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/web"
 )
@@ -48,6 +49,11 @@ func (a *app) routes() (http.Handler, error) {
 	} {
 		r.Get(path, h)
 		r.Head(path, h)
+	}
+	// Inboxes take POSTs from other servers (package inbox); the same paths' GETs are pages or
+	// collections below.
+	for _, path := range inbox.Paths {
+		r.Post(path, a.inbox.ServeHTTP)
 	}
 	// The instance actor and its collections are JSON whatever the Accept header says.
 	for _, path := range []string{"/actor", "/actor/*"} {

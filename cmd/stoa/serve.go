@@ -17,6 +17,7 @@ import (
 
 	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/inbox"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/migrations"
 	"github.com/stoa-forum/stoa/outbox"
@@ -35,6 +36,7 @@ type app struct {
 	river   *river.Client[pgx.Tx]
 	fed     *federation.Federation
 	outbox  *outbox.Outbox
+	inbox   *inbox.Inbox
 	reg     *prometheus.Registry
 	handler http.Handler
 }
@@ -95,13 +97,22 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 		pool.Close()
 		return nil, err
 	}
+	if a.inbox, err = newInbox(cfg, log, a.forum, a.fed, a.reg); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	queues := a.outbox.Queues()
+	for name, q := range a.inbox.Queues() {
+		queues[name] = q
+	}
 	a.river, err = newRiverClient(pool, cfg, log, a.forum, riverSetup{
 		register: func(w *river.Workers) {
 			river.AddWorker(w, &federation.RefreshActorWorker{Actors: a.fed.Actors, Log: log})
 			a.outbox.AddWorkers(w)
+			a.inbox.AddWorkers(w)
 		},
-		queues:   a.outbox.Queues(),
-		periodic: a.outbox.PeriodicJobs(),
+		queues:   queues,
+		periodic: append(a.outbox.PeriodicJobs(), a.inbox.PeriodicJobs()...),
 	})
 	if err != nil {
 		pool.Close()
@@ -110,6 +121,7 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	jobs.client = a.river
 	federator.Use(a.river)
 	a.outbox.Use(a.river)
+	a.inbox.Use(a.river)
 	if a.handler, err = a.routes(); err != nil {
 		pool.Close()
 		return nil, err

@@ -39,11 +39,18 @@ type Queue struct {
 }
 
 // Start starts a River client over pool with workers, polling fast, stopped when the test ends.
-func Start(tb testing.TB, pool *pgxpool.Pool, workers *river.Workers) *Queue {
+// It works the default queue and any others given (a package whose jobs have their own queue).
+func Start(tb testing.TB, pool *pgxpool.Pool, workers *river.Workers, queues ...map[string]river.QueueConfig) *Queue {
 	tb.Helper()
+	all := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}
+	for _, qs := range queues {
+		for name, q := range qs {
+			all[name] = q
+		}
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Workers:           workers,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Queues:            all,
 		FetchCooldown:     5 * time.Millisecond,
 		FetchPollInterval: 20 * time.Millisecond,
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
