@@ -122,3 +122,13 @@ func (f *Forum) RemoteActorPosts(ctx context.Context, v Viewer, actorID int64, b
 	}
 	return list, next, nil
 }
+
+// ActorSummaryHTML is an actor's summary as pages may show it. A remote actor's summary was
+// sanitised when stored, but unlike rendered posts it carries no MAC (SECURITY.md rule 20), so
+// it is sanitised again on the way out rather than trusted as the database holds it.
+func (f *Forum) ActorSummaryHTML(a Actor) string {
+	if a.SummaryHTML == "" {
+		return ""
+	}
+	return f.markup.SanitizeHTML(a.SummaryHTML)
+}

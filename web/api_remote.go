@@ -52,7 +52,7 @@ type apiFollowList struct {
 // follow (nil for none).
 func (s *Server) apiActorOf(a forum.Actor, category string, fo *forum.Follow) apiActor {
 	out := apiActor{ID: a.ID, Kind: string(a.Kind), Handle: s.fullHandle(a.Username, a.Domain), APID: a.APID, URL: a.URL,
-		Page: s.abs(actorPagePath(a)), Name: a.Name(), SummaryHTML: a.SummaryHTML, AvatarURL: safeAvatar(a.AvatarURL),
+		Page: s.abs(actorPagePath(a)), Name: a.Name(), SummaryHTML: s.forum.ActorSummaryHTML(a), AvatarURL: safeAvatar(a.AvatarURL),
 		Local: a.Local()}
 	if a.Local() {
 		out.APID = s.localActorAPID(a)

@@ -182,3 +182,39 @@ func categoryHandleParam(r *http.Request) string {
 	}
 	return raw
 }
+
+// hostOf is the host of an absolute URL, for "on social.example" links.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
+}
+
+// actorKindLabel names an actor's kind for people.
+func actorKindLabel(k forum.ActorKind) string {
+	switch k {
+	case forum.ActorGroup:
+		return "Community"
+	case forum.ActorPerson:
+		return "Person"
+	case forum.ActorService:
+		return "Bot or thread"
+	case forum.ActorOrganization:
+		return "Organization"
+	case forum.ActorInstance:
+		return "Server"
+	}
+	return string(k)
+}
+
+// remoteProfileURL is where a remote actor is shown on its own server: its url, else its id.
+func remoteProfileURL(a forum.Actor) string {
+	if a.URL != "" {
+		if u, err := url.Parse(a.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+			return a.URL
+		}
+	}
+	return a.APID
+}
