@@ -10,7 +10,7 @@ WITH_DB := scripts/with-db.sh
 DEV_SECRET := .data/secret.key
 TEST_FLAGS ?=
 
-.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench bench-delivery clean
+.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench bench-delivery bench-inbox clean
 
 all: build
 
@@ -50,6 +50,10 @@ deps-check:
 ## bench-delivery: a real `stoa serve` delivers a thread to 1,000 loopback inboxes (BENCHMARKS.md)
 bench-delivery:
 	$(WITH_DB) $(GO) test -tags deliverybench -run TestDeliveryBenchmark -count=1 -v -timeout 30m ./cmd/stoa/
+
+## bench-inbox: 100 loopback peers POST signed replies to a real `stoa serve`'s shared inbox (BENCHMARKS.md)
+bench-inbox:
+	$(WITH_DB) $(GO) test -tags inboxbench -run TestInboxBenchmark -count=1 -v -timeout 30m ./cmd/stoa/
 
 db-start:
 	@scripts/localdb.sh start

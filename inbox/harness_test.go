@@ -3,6 +3,7 @@ package inbox
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -370,4 +371,17 @@ func (h *harness) memberFollows(m forum.Member, remote *remoteActor) forum.Follo
 		h.t.Fatalf("the follow of %s is %q (%v)", remote.id, fo.State, err)
 	}
 	return fo
+}
+
+// extractObject is the object embedded in an activity, as its own document (what the object's
+// origin serves at its id when Stoa fetches it instead of trusting the copy).
+func extractObject(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var doc struct {
+		Object json.RawMessage `json:"object"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || len(doc.Object) == 0 || doc.Object[0] != '{' {
+		t.Fatalf("no embedded object in %s (%v)", body, err)
+	}
+	return doc.Object
 }

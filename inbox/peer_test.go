@@ -155,6 +155,12 @@ func (p *peer) actor(kind, name string, key *rsa.PrivateKey) *remoteActor {
 	if kind == "Group" {
 		path = "/c/" + name
 	}
+	return p.actorAt(kind, path, name, key)
+}
+
+// actorAt serves an actor at a path of the peer's choosing (NodeBB's /uid/2, Lemmy's /u/lena,
+// Mastodon's instance actor at /actor).
+func (p *peer) actorAt(kind, path, name string, key *rsa.PrivateKey) *remoteActor {
 	id := p.base() + path
 	a := &remoteActor{id: id, keyID: id + "#main-key", key: key, peer: p}
 	a.doc = map[string]any{

@@ -1,4 +1,4 @@
-//go:build deliverybench
+//go:build deliverybench || inboxbench
 
 package main
 

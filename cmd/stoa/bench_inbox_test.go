@@ -1,0 +1,243 @@
+//go:build inboxbench
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/stoa-forum/stoa/federation"
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/inbox"
+	"github.com/stoa-forum/stoa/internal/testdb"
+)
+
+// TestInboxBenchmark is `make bench-inbox` (BENCHMARKS.md, "Inbox"): a load generator signs
+// distinct Create(Note) replies from 100 remote actors, each on its own host served on loopback,
+// and POSTs them to the shared inbox of a real `stoa serve` (keys are fetched once, in a warm-up,
+// and cached by Stoa as with any peer). It measures the activities accepted (202) per second and
+// the time until all are applied, next to a raw harness run in the same process and the same run
+// (verify the signature with the same Verifier, record the row and queue its job in one
+// transaction; no HTTP); the CPU per activity of Stoa against that of verification alone; and the
+// p50/p99 of the category and thread pages while idle and while the load runs.
+func TestInboxBenchmark(t *testing.T) {
+	n := 3000
+	if v := os.Getenv("STOA_BENCH_ACTIVITIES"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	const actors, threads, conns = 100, 10, 16
+	bp := newBenchPeers(t, actors)
+	sc := newFedScene(t, testdb.NewURL(t))
+	// Test databases commit without waiting for the WAL flush; a production server waits, so the
+	// benchmark does too (PERFORMANCE.md: synchronous commit dominates the inbox).
+	var db string
+	if err := sc.pool.QueryRow(sc.ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.pool.Exec(sc.ctx, fmt.Sprintf(`ALTER DATABASE %q SET synchronous_commit = on`, db)); err != nil {
+		t.Fatal(err)
+	}
+	// The replies spread over the category's ten newest threads, as replies do; the thread page
+	// measured is one of them, and grows while it is measured.
+	var threadIDs []int64
+	var openers []int64
+	for i := 0; i < threads; i++ {
+		th, op, err := sc.setup.CreateThread(sc.ctx, sc.author.Viewer(), forum.NewThread{CategoryID: sc.cat.ID,
+			Title: fmt.Sprintf("Hand tools, part %d", i+1), Body: "Which plane should I buy first?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		threadIDs, openers = append(threadIDs, th.ID), append(openers, op.ID)
+	}
+	sc.hostMap = append(sc.hostMap, bp.hostMap()...)
+	cmd, logs := sc.serve()
+	var parents []string
+	for _, id := range openers {
+		parents = append(parents, fmt.Sprintf("%s/p/%d", sc.base, id))
+	}
+	pages := []string{sc.base + "/c/general", fmt.Sprintf("%s/t/%d", sc.base, threadIDs[0])}
+
+	// Warm-up: one activity per actor, so that Stoa fetches and caches each key once.
+	warm := bp.signReplies(t, sc.base, "warm", actors, parents)
+	if ok, others, _ := sendAll(t, sc.base, warm, conns); ok != actors {
+		t.Fatalf("warm-up: %d of %d accepted, others %v\n%s", ok, actors, others, logs.String())
+	}
+	waitApplied(t, sc, logs)
+
+	raw := bp.signReplies(t, sc.base, "raw", n, parents)
+	verifyCPU, rawRate := rawHarness(t, sc, raw)
+	load := bp.signReplies(t, sc.base, "load", n, parents)
+
+	idle := startProbe(t, pages...)
+	time.Sleep(4 * time.Second)
+	idleLat := idle.finish()
+
+	cpu0, db0 := pidCPU(t, cmd.Process.Pid), postgresCPU(t)
+	busy := startProbe(t, pages...)
+	start := time.Now()
+	accepted, others, last := sendAll(t, sc.base, load, conns)
+	acceptSecs := last.Sub(start).Seconds()
+	cpuAtAccept := pidCPU(t, cmd.Process.Pid) - cpu0
+	backlogAtAccept := backlog(t, sc)
+	waitApplied(t, sc, logs)
+	appliedSecs := time.Since(start).Seconds()
+	busyLat := busy.finish()
+	cpu, dbCPU := pidCPU(t, cmd.Process.Pid)-cpu0, postgresCPU(t)-db0
+
+	if accepted != n {
+		t.Errorf("%d of %d accepted; other answers %v", accepted, n, others)
+	}
+	var stored int
+	if err := sc.pool.QueryRow(sc.ctx, `SELECT count(*) FROM posts WHERE ap_id LIKE '%/statuses/load-%'`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored != n {
+		t.Errorf("%d of %d replies stored", stored, n)
+	}
+	acceptRate, appliedRate := float64(accepted)/acceptSecs, float64(stored)/appliedSecs
+	cpuPer := cpu / float64(n)
+	t.Logf("raw harness (verify + record + enqueue, no HTTP, %d goroutines): %.0f activities/s", 4*runtime.GOMAXPROCS(0), rawRate)
+	t.Logf("stoa serve: %d accepted in %.3f s = %.0f/s (%.2f x raw); %d left to apply then; all %d applied after %.3f s = %.0f/s",
+		accepted, acceptSecs, acceptRate, acceptRate/rawRate, backlogAtAccept, stored, appliedSecs, appliedRate)
+	t.Logf("CPU per activity: stoa %.3f ms (%.3f ms while accepting), PostgreSQL %.3f ms (whole cluster); verification %.3f ms = %.1f%% of stoa's",
+		cpuPer*1000, cpuAtAccept/float64(n)*1000, dbCPU/float64(n)*1000, verifyCPU*1000, 100*verifyCPU/cpuPer)
+	for _, u := range pages {
+		i, b := idleLat[u], busyLat[u]
+		t.Logf("%s: idle p50 %.2f ms p99 %.2f ms (%d samples); under load p50 %.2f ms p99 %.2f ms (%d samples); p99 ratio %.2f",
+			strings.TrimPrefix(u, sc.base), i[0], i[1], int(i[2]), b[0], b[1], int(b[2]), b[1]/i[1])
+	}
+	fmt.Printf("| %d | %.0f | %.0f | %.2f | %.0f | %.3f | %.3f | %.1f%% | %.2f / %.2f | %.2f / %.2f |\n", n, rawRate, acceptRate,
+		acceptRate/rawRate, appliedRate, cpuPer*1000, verifyCPU*1000, 100*verifyCPU/cpuPer,
+		idleLat[pages[0]][1], busyLat[pages[0]][1], idleLat[pages[1]][1], busyLat[pages[1]][1])
+}
+
+// rawHarness measures, in this process, what the inbox's accepting costs without HTTP: the CPU of
+// one verification (the same Verifier, the key cached in the database, one goroutine), and the
+// rate of verify + record + enqueue in one transaction with as many goroutines as the inbox
+// verifies at once. Its jobs go to a queue nobody works, and its rows are deleted afterwards.
+func rawHarness(t *testing.T, sc *fedScene, posts []signedPost) (verifyCPU, rate float64) {
+	ctx := context.Background()
+	public, _ := url.Parse(sc.base)
+	hostMap := map[string]string{}
+	for _, kv := range sc.hostMap {
+		k, v, _ := strings.Cut(kv, "=")
+		hostMap[k] = v
+	}
+	fed, err := federation.New(federation.Config{Forum: sc.setup, PublicURL: public, UnsafeLocal: true, HostMap: hostMap,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests := make([]*http.Request, len(posts))
+	for i, p := range posts {
+		r, err := http.NewRequest(http.MethodPost, sc.base+"/inbox", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header = p.header.Clone()
+		requests[i] = r
+	}
+	verify := func(i int) federation.Verified {
+		v, err := fed.Verifier.Verify(ctx, requests[i], posts[i].body)
+		if err != nil {
+			t.Fatalf("raw verify %d: %v", i, err)
+		}
+		return v
+	}
+	before := processCPU()
+	for i := range posts {
+		verify(i)
+	}
+	verifyCPU = (processCPU() - before) / float64(len(posts))
+
+	client, err := river.NewClient(riverpgxv5.New(sc.pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rawQueue = "inbox_bench_raw"
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := 0; g < 4*runtime.GOMAXPROCS(0); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(posts) {
+					return
+				}
+				v := verify(i)
+				err := pgx.BeginFunc(ctx, sc.pool, func(tx pgx.Tx) error {
+					id, fresh, err := sc.setup.RecordInboundTx(ctx, tx, forum.InboundRecord{APID: fmt.Sprintf("raw-%d", i),
+						Type: "Create", ActorAPID: v.Owner, ActorID: v.Actor.ID, Inbox: "/inbox", Payload: posts[i].body})
+					if err != nil || !fresh {
+						return err
+					}
+					_, err = client.InsertTx(ctx, tx, inbox.ApplyArgs{InboundID: id}, &river.InsertOpts{Queue: rawQueue})
+					return err
+				})
+				if err != nil {
+					t.Errorf("raw record %d: %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	rate = float64(len(posts)) / time.Since(start).Seconds()
+	if _, err := sc.pool.Exec(ctx, `DELETE FROM river_job WHERE queue = $1`, rawQueue); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.pool.Exec(ctx, `DELETE FROM inbound_activities WHERE ap_id LIKE 'raw-%'`); err != nil {
+		t.Fatal(err)
+	}
+	return verifyCPU, rate
+}
+
+// backlog counts the recorded activities not applied yet.
+func backlog(t *testing.T, sc *fedScene) int {
+	var n int
+	if err := sc.pool.QueryRow(sc.ctx, `SELECT count(*) FROM inbound_activities WHERE applied_at IS NULL`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitApplied waits until every recorded activity is applied, and fails on any that did not do
+// what it said.
+func waitApplied(t *testing.T, sc *fedScene, logs *lockedBuffer) {
+	deadline := time.Now().Add(10 * time.Minute)
+	for backlog(t, sc) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d activities still unapplied after 10 minutes\n%s", backlog(t, sc), logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var failed int
+	var example string
+	err := sc.pool.QueryRow(sc.ctx, `SELECT count(*), coalesce(max(outcome), '') FROM inbound_activities WHERE outcome <> ''`).
+		Scan(&failed, &example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed > 0 {
+		t.Fatalf("%d activities not applied as sent, e.g. %q", failed, example)
+	}
+}
