@@ -105,8 +105,13 @@ func (s *Server) lookupRemote(ctx context.Context, v forum.Viewer, field, q stri
 // followRemote makes v follow a remote actor. Following a Group also makes its mirror here at
 // once, so the member can open /c/slug@host (empty and marked pending) before the Accept arrives.
 func (s *Server) followRemote(ctx context.Context, v forum.Viewer, a forum.Actor) (forum.Follow, error) {
-	if a.Local() {
+	switch {
+	case a.Local():
 		return forum.Follow{}, forum.Invalid("actor", "%s is on this forum: watch it here instead of following it", a.Handle())
+	case a.Kind == forum.ActorInstance:
+		// A server's own actor publishes nothing to read; following it would only subscribe this
+		// server to whatever relay traffic it sends.
+		return forum.Follow{}, forum.Invalid("actor", "%s is a server, not a person or community", a.Handle())
 	}
 	fo, err := s.forum.FollowRemote(ctx, v, a.ID)
 	if err != nil {

@@ -212,7 +212,14 @@ func TestRemoteActorPagesForGuestsAndUnknownHandles(t *testing.T) {
 	wantCode(t, fx.get(t, forum.Guest, "/c/nothing@lemmy.example"), http.StatusNotFound)
 	// Members' own pages are untouched by the remote route.
 	wantCode(t, fx.get(t, forum.Guest, "/u/alice"), http.StatusOK)
-	// Following a local actor through the remote form is refused.
+	// A server's own actor is shown but cannot be followed.
+	if _, err := fx.f.UpsertRemoteActor(fx.ctx, forum.RemoteActor{APID: "https://social.example/actor", Kind: forum.ActorInstance,
+		Username: "social.example", Domain: "social.example", InboxURL: "https://social.example/inbox"}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, fx.get(t, fx.alice.Viewer(), "/u/social.example@social.example"), http.StatusOK)
+	wantCode(t, fx.post(t, fx.alice.Viewer(), "/u/social.example@social.example/follow", nil), http.StatusUnprocessableEntity)
+	// Looking up a local handle leads to the member's own page.
 	rec := fx.post(t, fx.alice.Viewer(), "/remote", url.Values{"q": {"@bob@forum.example"}})
 	wantCode(t, rec, http.StatusSeeOther)
 	if loc := rec.Header().Get("Location"); loc != "/u/bob" {
