@@ -18,8 +18,9 @@ type remoteActorView struct {
 	SummaryHTML string
 	// Follow is the viewer's follow of the actor, nil when none.
 	Follow *forum.Follow
-	// Category is the mirror of a followed Group, nil when it has none.
+	// Category is the mirror of a followed Group, nil when it has none; Threads its latest threads.
 	Category *forum.Category
+	Threads  forum.ThreadList
 	Posts    []forum.MemberPost
 	// Next is the URL of the next page of posts, or "".
 	Next string
@@ -85,6 +86,10 @@ func (s *Server) remoteActorPage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			view.Category = &c
+			if view.Threads, err = s.forum.CategoryThreads(ctx, v, c, "", 0); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		case !errors.Is(err, forum.ErrNotFound):
 			s.fail(w, r, err)
 			return
@@ -140,4 +145,12 @@ func (s *Server) remoteUnfollow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seeOther(w, r, backTo(r, actorPagePath(a)))
+}
+
+// moreThreads links the rest of a mirrored Group's threads: its category page.
+func moreThreads(v remoteActorView) string {
+	if v.Category == nil || v.Threads.Next == "" {
+		return ""
+	}
+	return withCursor(categoryPath(v.Category.Handle()), v.Threads.Next)
 }

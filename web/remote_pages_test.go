@@ -159,6 +159,9 @@ func TestFindFollowAndReadARemoteCategoryInTheWebPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	page = doc(t, fx.get(t, alice, "/t/"+itoa(place.ThreadID)))
+	if got := text(one(t, page, "thread-origin")); !strings.Contains(got, "general@lemmy.example") {
+		t.Errorf("thread origin %q", got)
+	}
 	post := one(t, page, "post")
 	if got := text(one(t, post, "post-author")); got != "Bob B." {
 		t.Errorf("author name %q", got)
@@ -178,6 +181,10 @@ func TestFindFollowAndReadARemoteCategoryInTheWebPages(t *testing.T) {
 		t.Errorf("body not sanitised: %q", text(body))
 	}
 
+	// The Group's page lists its latest threads here.
+	if rows := byTestID(one(t, doc(t, fx.get(t, alice, "/u/general@lemmy.example")), "actor-threads"), "thread-row"); len(rows) != 1 {
+		t.Errorf("%d threads on the Group's page, want 1", len(rows))
+	}
 	// The author's page here lists it, as plain text.
 	page = doc(t, fx.get(t, alice, "/u/bob@social.example"))
 	entry := one(t, page, "member-post-"+itoa(postID))

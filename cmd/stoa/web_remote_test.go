@@ -296,6 +296,18 @@ func TestAPILooksUpFollowsAndReadsARemoteCategory(t *testing.T) {
 		t.Fatalf("remote post: %v", post)
 	}
 
+	// A thread actor of another Stoa (a Service), followed by its URL: pending like any follow.
+	threadActor := p.actor(t, "lemmy.test", "/t/7/actor", "Service", "thread-7", map[string]any{"name": "Remote hello"})
+	ta := s.call(t, s.token, "POST", "/api/v1/follows", `{"actor": "`+threadActor+`"}`, http.StatusOK)
+	if ta["kind"] != "service" || ta["handle"] != "thread-7@lemmy.test" || ta["category"] != nil ||
+		ta["follow"].(map[string]any)["state"] != "pending" {
+		t.Fatalf("thread actor follow: %v", ta)
+	}
+	if n := len(s.call(t, s.token, "GET", "/api/v1/follows", "", http.StatusOK)["follows"].([]any)); n != 2 {
+		t.Fatalf("%d follows, want the group and the thread", n)
+	}
+	s.call(t, s.token, "DELETE", "/api/v1/follows/"+jsonID(ta["id"]), "", http.StatusNoContent)
+
 	// Unfollow: gone from the list.
 	s.call(t, s.token, "DELETE", "/api/v1/follows/"+jsonID(a["id"]), "", http.StatusNoContent)
 	if got := s.call(t, s.token, "GET", "/api/v1/follows", "", http.StatusOK)["follows"].([]any); len(got) != 0 {
