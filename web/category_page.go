@@ -52,7 +52,10 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := s.page(r, c.Title)
-	p.Feed = categoryPath(c.Handle()) + "/feed"
+	if c.Local() {
+		// A mirror's threads are the remote Group's to publish; it has no feed here.
+		p.Feed = categoryPath(c.Slug) + "/feed"
+	}
 	s.render(w, r, http.StatusOK, categoryPage(p, view))
 }
 
