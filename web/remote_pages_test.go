@@ -192,6 +192,17 @@ func TestFindFollowAndReadARemoteCategoryInTheWebPages(t *testing.T) {
 		t.Errorf("post excerpt %q", got)
 	}
 
+	// A member starts a thread in the mirror from its page (the outbox sends it to the Group).
+	if findAttr(doc(t, fx.get(t, alice, "/c/general@lemmy.example/new")), "action", "/c/general@lemmy.example/new") == nil {
+		t.Error("the composer of a mirror does not post to the mirror")
+	}
+	rec = fx.post(t, alice, "/c/general@lemmy.example/new", url.Values{"title": {"Asked from here"}, "body": {"Hello, lemmy."}})
+	wantCode(t, rec, http.StatusSeeOther)
+	list, err := fx.f.CategoryThreads(fx.ctx, alice, mirror, "", 0)
+	if err != nil || len(list.Threads) != 2 || list.Threads[0].Title != "Asked from here" {
+		t.Fatalf("mirror after starting a thread: %+v, %v", list.Threads, err)
+	}
+
 	// Unfollow: gone from the index, the button is back.
 	wantCode(t, fx.post(t, alice, "/u/general@lemmy.example/unfollow", url.Values{"next": {"/c/general@lemmy.example"}}), http.StatusSeeOther)
 	if len(byTestID(doc(t, fx.get(t, alice, "/")), "remote-categories")) != 0 {
