@@ -32,7 +32,11 @@ func TestBrowserMemberFlow(t *testing.T) {
 }
 
 func memberFlow(t *testing.T, js bool) {
-	in := stoaproc.Start(t, stoaproc.Options{})
+	// carol on a Mastodon-like peer, for the step that finds and follows someone elsewhere.
+	peer := newMastoPeer(t)
+	peer.connect(&http.Client{Timeout: 10 * time.Second})
+	in := stoaproc.Start(t, stoaproc.Options{Env: map[string]string{
+		"STOA_UNSAFE_LOCAL_FEDERATION": "1", "STOA_UNSAFE_HOST_MAP": peer.host + "=" + peer.addr}})
 	in.Admin("category", "create", "--slug", "general", "--title", "General", "--description", "Anything goes")
 	in.Admin("user", "create", "--username", "bob", "--email", "bob@example.test", "--password", "bob's long password")
 	bob := apiClient{t: t, base: in.URL, token: trimmed(in.Admin("token", "create", "--username", "bob")), http: &http.Client{Timeout: 10 * time.Second}}
@@ -52,6 +56,20 @@ func memberFlow(t *testing.T, js bool) {
 	)
 	if text != "alice" {
 		t.Fatalf("signed in as %q after registering", text)
+	}
+
+	step(t, ctx, "find and follow someone elsewhere",
+		chromedp.Navigate(in.URL+"/"),
+		chromedp.WaitVisible(byTestID("remote-lookup")),
+		chromedp.SendKeys(`#f-q`, "@carol@"+peer.host),
+		chromedp.Submit(byTestID("remote-lookup")),
+		chromedp.WaitVisible(byTestID("follow")),
+		chromedp.Click(byTestID("follow")),
+		chromedp.WaitVisible(byTestID("follow-state")),
+		chromedp.Text(byTestID("follow-state"), &text),
+	)
+	if !strings.Contains(text, "waiting for "+peer.host) {
+		t.Fatalf("after following carol the page says %q", text)
 	}
 
 	step(t, ctx, "start a thread",

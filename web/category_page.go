@@ -1,15 +1,16 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
+	"github.com/stoa-forum/stoa/forum"
 )
 
 // categoryPage shows a category's threads, pinned first, a page at a time (?cursor=).
 func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 	ctx, v := r.Context(), viewerOf(r)
-	c, err := s.forum.CategoryBySlug(ctx, chi.URLParam(r, "slug"))
+	c, err := s.forum.CategoryByHandle(ctx, categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -25,12 +26,18 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view := categoryView{Category: c, Can: perm, List: list, Follow: s.fullHandle(c.Slug, "")}
+	if !c.Local() {
+		if view.Remote, err = s.remoteGroupOf(r, c); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if view.Level, err = s.forum.CategoryLevel(ctx, v, c.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if list.Next != "" {
-		view.More = withCursor(categoryPath(c.Slug), list.Next)
+		view.More = withCursor(categoryPath(c.Handle()), list.Next)
 	}
 	if c.ParentID == nil && r.URL.Query().Get("cursor") == "" {
 		all, err := s.forum.VisibleCategories(ctx, v)
@@ -45,6 +52,34 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := s.page(r, c.Title)
-	p.Feed = categoryPath(c.Slug) + "/feed"
+	if c.Local() {
+		// A mirror's threads are the remote Group's to publish; it has no feed here.
+		p.Feed = categoryPath(c.Slug) + "/feed"
+	}
 	s.render(w, r, http.StatusOK, categoryPage(p, view))
+}
+
+// remoteGroup is the remote Group a mirrored category shows, and the viewer's follow of it.
+type remoteGroup struct {
+	Actor  forum.Actor
+	Follow *forum.Follow
+}
+
+// remoteGroupOf loads the Group behind a remote category's mirror.
+func (s *Server) remoteGroupOf(r *http.Request, c forum.Category) (*remoteGroup, error) {
+	a, err := s.forum.ActorByID(r.Context(), c.ActorID)
+	if err != nil {
+		return nil, err
+	}
+	g := &remoteGroup{Actor: a}
+	if v := viewerOf(r); v.SignedIn() {
+		fo, err := s.forum.FollowBetween(r.Context(), v.ActorID, a.ID)
+		switch {
+		case err == nil:
+			g.Follow = &fo
+		case !errors.Is(err, forum.ErrNotFound):
+			return nil, err
+		}
+	}
+	return g, nil
 }

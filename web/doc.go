@@ -27,4 +27,16 @@
 // forum.ResumeSession in the same query, so they cost no query of their own). watch.go holds the
 // watch / track / mute buttons and the jump to the first unread post; notifications.go,
 // search.go, report.go, admin_reports.go and admin_search.go are those pages.
+//
+// Content from other servers is shown like local content and marked with its origin (remote.go,
+// author.templ): an author elsewhere appears with their display name, avatar (an http(s) URL or
+// nothing), handle user@host and a link to the post on its server. Their pages here are
+// /u/{name}@{host} (remote_actor_page.go: profile, recent posts here, Follow/Unfollow); a remote
+// category's mirror is /c/{slug}@{host}, the same page as a local category with the Group's follow
+// state. Those pages show only what is stored and never fetch. Finding someone new is the one
+// thing that makes this server fetch for a member: the box on the index and /remote
+// (remote_lookup.go), a POST (so CSRF-checked), counted against a per-member budget, resolved
+// through the RemoteActors interface that cmd/stoa implements on top of federation's WebFinger
+// client and actor cache. The same is in the API as /api/v1/lookup and /api/v1/follows
+// (api_remote.go).
 package web

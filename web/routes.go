@@ -69,6 +69,14 @@ func (s *Server) routes() http.Handler {
 		r.Get("/password-reset/confirm", s.resetForm)
 		r.Post("/password-reset/confirm", s.reset)
 
+		// People and communities elsewhere: the lookup box, their pages here (/u/name@host) and
+		// follows (remote_*.go). The pattern needs the @, so members' pages below are unaffected.
+		r.Get("/remote", s.remoteLookupPage)
+		r.Post("/remote", s.remoteLookup)
+		r.Get("/u/{handle:[^/@]+@[^/]+}", s.remoteActorPage)
+		r.Post("/u/{handle:[^/@]+@[^/]+}/follow", s.remoteFollow)
+		r.Post("/u/{handle:[^/@]+@[^/]+}/unfollow", s.remoteUnfollow)
+
 		// Members' pages.
 		r.Get("/u/{username}", s.memberThreads)
 		r.Get("/u/{username}/posts", s.memberPosts)
@@ -142,6 +150,12 @@ func (s *Server) routes() http.Handler {
 			r.Post("/posts/{id}/like", s.apiLike)
 			r.Delete("/posts/{id}/like", s.apiLike)
 			r.Get("/search", s.apiSearch)
+			// Remote actors and follows (api_remote.go).
+			r.Get("/lookup", s.apiLookup)
+			r.Get("/actors/{id}", s.apiRemoteActor)
+			r.Get("/follows", s.apiFollows)
+			r.Post("/follows", s.apiFollow)
+			r.Delete("/follows/{id}", s.apiUnfollow)
 		})
 	})
 	return r

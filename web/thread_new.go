@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/stoa-forum/stoa/forum"
 )
 
@@ -15,7 +13,7 @@ func (s *Server) newThreadForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	form := composerForm{Action: categoryPath(c.Slug) + "/new", Submit: "Start thread", WithTitle: true}
+	form := composerForm{Action: categoryPath(c.Handle()) + "/new", Submit: "Start thread", WithTitle: true}
 	s.render(w, r, http.StatusOK, newThreadPage(s.page(r, "New thread in "+c.Title), c, form))
 }
 
@@ -29,7 +27,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	form := composerForm{Action: categoryPath(c.Slug) + "/new", Submit: "Start thread", WithTitle: true,
+	form := composerForm{Action: categoryPath(c.Handle()) + "/new", Submit: "Start thread", WithTitle: true,
 		Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
 	p := s.page(r, "New thread in "+c.Title)
 	if wantsPreview(r) {
@@ -56,7 +54,7 @@ func (s *Server) startableCategory(w http.ResponseWriter, r *http.Request) (foru
 	if _, ok := s.requireMember(w, r); !ok {
 		return forum.Category{}, false
 	}
-	c, err := s.forum.CategoryBySlug(r.Context(), chi.URLParam(r, "slug"))
+	c, err := s.forum.CategoryByHandle(r.Context(), categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return forum.Category{}, false

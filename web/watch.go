@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/stoa-forum/stoa/forum"
 )
 
@@ -39,7 +37,7 @@ func (s *Server) watchCategory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.forum.CategoryBySlug(r.Context(), chi.URLParam(r, "slug"))
+	c, err := s.forum.CategoryByHandle(r.Context(), categoryHandleParam(r))
 	if err == nil {
 		err = parseForm(w, r, maxFormBytes)
 	}
@@ -54,7 +52,7 @@ func (s *Server) watchCategory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	seeOther(w, r, backTo(r, categoryPath(c.Slug)))
+	seeOther(w, r, backTo(r, categoryPath(c.Handle())))
 }
 
 // threadUnread is /t/{id}/unread: the viewer's first unread post in the thread (the last post

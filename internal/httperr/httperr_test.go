@@ -20,6 +20,7 @@ func TestOfMapsWrappedDomainErrors(t *testing.T) {
 		{fmt.Errorf("post: %w", forum.ErrGone), http.StatusGone},
 		{fmt.Errorf("reply: %w", forum.ErrForbidden), http.StatusForbidden},
 		{fmt.Errorf("reply: %w", forum.ErrLocked), http.StatusConflict},
+		{fmt.Errorf("look up: %w", forum.ErrUnavailable), http.StatusBadGateway},
 		{fmt.Errorf("login: %w", forum.ErrRateLimited), http.StatusTooManyRequests},
 		{fmt.Errorf("create: %w", forum.Invalid("title", "is required")), http.StatusUnprocessableEntity},
 		{fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 10}), http.StatusRequestEntityTooLarge},
