@@ -32,14 +32,15 @@ func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 }
 
 // NextRetry is Mastodon's schedule: attempt⁴ seconds plus a little jitter, so the first retry
-// comes within seconds and the sixteenth about 18 hours later, some 2.8 days in all.
+// comes within seconds and the sixteenth about 18 hours later, some 2.8 days in all. The second is
+// Options.BackoffUnit, which only tests change.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 	return w.ob.now().Add(w.ob.retryIn(job.Attempt))
 }
 
-func retryDelay(attempt int, rnd func(int64) int64) time.Duration {
+func retryDelay(attempt int, unit time.Duration, rnd func(int64) int64) time.Duration {
 	a := time.Duration(max(attempt, 1))
-	return a*a*a*a*time.Second + 5*time.Second + time.Duration(rnd(int64(5*a)+1))*time.Second
+	return a*a*a*a*unit + 5*unit + time.Duration(rnd(int64(5*a)+1))*unit
 }
 
 // Work implements river.Worker.

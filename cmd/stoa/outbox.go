@@ -29,6 +29,7 @@ func newOutbox(cfg *Config, log *slog.Logger, f *forum.Forum, fed *federation.Fe
 		FetchCooldown:   d.FetchCooldown,
 		RequestTimeout:  min(d.Timeout, d.RescueAfter-15*time.Second),
 		FanOutTimeout:   min(2*time.Minute, d.RescueAfter-5*time.Second),
+		BackoffUnit:     d.BackoffUnit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
