@@ -16,6 +16,9 @@ var (
 	ErrGone           = errors.New("gone")
 	ErrRateLimited    = errors.New("too many attempts")
 	ErrBadCredentials = errors.New("wrong username or password")
+	// ErrUnavailable means another server could not be reached, or answered with something
+	// unusable, while serving a member's request (looking up a remote handle).
+	ErrUnavailable = errors.New("remote server unavailable")
 )
 
 // ValidationError says which input was wrong and why, in words a person can act on.

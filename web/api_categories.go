@@ -24,10 +24,10 @@ func (s *Server) apiCategories(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiCategoryThreads: GET /api/v1/categories/{slug}/threads[?cursor=], pinned threads first on the
-// first page.
+// first page. {slug} may be a remote category's handle, slug@host, to read its mirror here.
 func (s *Server) apiCategoryThreads(w http.ResponseWriter, r *http.Request) {
 	ctx, v := r.Context(), viewerOf(r)
-	c, err := s.forum.CategoryBySlug(ctx, chi.URLParam(r, "slug"))
+	c, err := s.forum.CategoryByHandle(ctx, categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

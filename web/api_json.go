@@ -31,6 +31,13 @@ type apiAuthor struct {
 	Handle string `json:"handle"`
 	APID   string `json:"ap_id"`
 	Local  bool   `json:"local"`
+	// Name is the display name (else the username); AvatarURL is absolute, or "" for none.
+	Name      string `json:"name"`
+	AvatarURL string `json:"avatar_url"`
+	// URL is the author's profile: their page here for members, on their own server for others;
+	// Page is their page on this forum either way.
+	URL  string `json:"url"`
+	Page string `json:"page"`
 }
 
 type apiFollow struct {
@@ -51,6 +58,8 @@ type apiThread struct {
 	Locked     bool       `json:"locked"`
 	Pinned     bool       `json:"pinned"`
 	Follow     *apiFollow `json:"follow"`
+	// Local is false for a thread that lives on another server (in a remote category's mirror).
+	Local bool `json:"local"`
 }
 
 type apiPost struct {
@@ -66,6 +75,8 @@ type apiPost struct {
 	InReplyTo *int64     `json:"in_reply_to"`
 	Position  int        `json:"position"`
 	Deleted   bool       `json:"deleted"`
+	// OriginURL is where a post from another server is shown there; null for local posts.
+	OriginURL *string `json:"origin_url"`
 }
 
 type apiThreadList struct {
@@ -80,13 +91,22 @@ type apiThreadWithPosts struct {
 }
 
 func (s *Server) apiAuthorOf(a forum.Author) apiAuthor {
-	return apiAuthor{Handle: s.fullHandle(a.AuthorUsername, a.AuthorDomain), APID: s.authorAPID(a), Local: a.AuthorLocal()}
+	out := apiAuthor{Handle: s.fullHandle(a.AuthorUsername, a.AuthorDomain), APID: s.authorAPID(a), Local: a.AuthorLocal(),
+		Name: a.AuthorName(), AvatarURL: safeAvatar(a.AuthorAvatarURL), Page: s.abs(authorPagePath(a))}
+	if strings.HasPrefix(out.AvatarURL, "/") {
+		out.AvatarURL = s.abs(out.AvatarURL)
+	}
+	out.URL = out.Page
+	if !a.AuthorLocal() {
+		out.URL = profilePath(a)
+	}
+	return out
 }
 
 func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle string) apiThread {
 	out := apiThread{ID: t.ID, Title: t.Title, URL: s.abs(threadPath(t.ID)), APID: s.threadAPID(t), Category: categoryHandle,
 		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt, LastPostAt: t.LastPostAt, PostCount: t.PostCount,
-		Locked: t.Locked(), Pinned: t.Pinned()}
+		Locked: t.Locked(), Pinned: t.Pinned(), Local: t.APID == ""}
 	if handle, apID, ok := s.threadFollow(t); ok {
 		out.Follow = &apiFollow{Handle: handle, APID: apID}
 	}
@@ -94,9 +114,13 @@ func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle stri
 }
 
 func (s *Server) apiPostOf(p forum.Post) apiPost {
-	return apiPost{ID: p.ID, APID: s.postAPID(p), URL: s.abs(postPath(p.ID)), Author: s.apiAuthorOf(p.Author),
+	out := apiPost{ID: p.ID, APID: s.postAPID(p), URL: s.abs(postPath(p.ID)), Author: s.apiAuthorOf(p.Author),
 		BodyHTML: p.HTML, CreatedAt: p.CreatedAt, UpdatedAt: p.EditedAt, LikeCount: p.LikeCount, Liked: p.Liked,
 		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted()}
+	if origin := postOrigin(p); origin != "" {
+		out.OriginURL = &origin
+	}
+	return out
 }
 
 func nextCursor(c string) *string {

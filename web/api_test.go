@@ -70,9 +70,9 @@ func wantAPIError(t *testing.T, rec *httptest.ResponseRecorder, status int, code
 
 var (
 	threadKeys = []string{"id", "title", "url", "ap_id", "category", "author", "created_at", "last_post_at", "post_count",
-		"locked", "pinned", "follow"}
+		"locked", "pinned", "follow", "local"}
 	postKeys = []string{"id", "ap_id", "url", "author", "body_html", "created_at", "updated_at", "like_count", "liked",
-		"in_reply_to", "position", "deleted"}
+		"in_reply_to", "position", "deleted", "origin_url"}
 )
 
 func TestAPIReads(t *testing.T) {
@@ -102,8 +102,9 @@ func TestAPIReads(t *testing.T) {
 	if tj["url"] != "https://forum.example/t/"+itoa(th.ID) || tj["category"] != "general" || tj["post_count"] != 2.0 {
 		t.Errorf("thread %v", tj)
 	}
-	wantKeys(t, "author", tj["author"], "handle", "ap_id", "local")
-	if a := tj["author"].(map[string]any); a["handle"] != "alice@forum.example" || a["local"] != true || a["ap_id"] != "https://forum.example/u/alice" {
+	wantKeys(t, "author", tj["author"], "handle", "ap_id", "local", "name", "avatar_url", "url", "page")
+	if a := tj["author"].(map[string]any); a["handle"] != "alice@forum.example" || a["local"] != true || a["ap_id"] != "https://forum.example/u/alice" ||
+		a["page"] != "https://forum.example/u/alice" || a["url"] != a["page"] || tj["local"] != true {
 		t.Errorf("author %v", a)
 	}
 	wantKeys(t, "follow", tj["follow"], "handle", "ap_id")

@@ -142,6 +142,12 @@ func (s *Server) routes() http.Handler {
 			r.Post("/posts/{id}/like", s.apiLike)
 			r.Delete("/posts/{id}/like", s.apiLike)
 			r.Get("/search", s.apiSearch)
+			// Remote actors and follows (api_remote.go).
+			r.Get("/lookup", s.apiLookup)
+			r.Get("/actors/{id}", s.apiRemoteActor)
+			r.Get("/follows", s.apiFollows)
+			r.Post("/follows", s.apiFollow)
+			r.Delete("/follows/{id}", s.apiUnfollow)
 		})
 	})
 	return r

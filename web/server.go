@@ -26,6 +26,9 @@ type Options struct {
 	// Deliveries lets the admin's delivery pages retry a domain now (admin_deliveries.go). Nil:
 	// "retry now" only clears the domain's failure record.
 	Deliveries DeliveryControl
+	// Remote finds actors on other servers (remote.go). Nil: looking up and following remote
+	// actors answers 404.
+	Remote RemoteActors
 }
 
 // Server holds the handlers' dependencies. Build it with New.
@@ -38,13 +41,15 @@ type Server struct {
 	proxies []netip.Prefix
 	// deliveries is the outbox's control for the admin's delivery pages.
 	deliveries DeliveryControl
+	// remote looks up actors on other servers.
+	remote RemoteActors
 }
 
 // New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's
 // state-changing request from another origin is refused with 403 before any handler runs.
 func New(opts Options) http.Handler {
 	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
-		proxies: opts.TrustedProxies, deliveries: opts.Deliveries}
+		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

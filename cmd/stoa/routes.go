@@ -34,6 +34,7 @@ func (a *app) routes() (http.Handler, error) {
 		TrustedProxies: a.cfg.TrustedProxies,
 		Federation:     webIDs{iris: a.fed.IRIs},
 		Deliveries:     a.outbox,
+		Remote:         webRemote{actors: a.fed.Actors},
 	})
 	fed, err := a.fed.Handler(pages)
 	if err != nil {

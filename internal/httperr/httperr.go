@@ -48,6 +48,8 @@ func Of(err error) Problem {
 		return Problem{http.StatusConflict, "conflict", "that conflicts with the current state"}
 	case errors.Is(err, forum.ErrRateLimited):
 		return Problem{http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a little and try again"}
+	case errors.Is(err, forum.ErrUnavailable):
+		return Problem{http.StatusBadGateway, "unavailable", "the other server could not be reached or gave an answer we cannot use; try again later"}
 	case errors.Is(err, context.Canceled):
 		return Problem{StatusClientClosed, "canceled", "request canceled"}
 	case errors.Is(err, context.DeadlineExceeded):
