@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stoa-forum/stoa/internal/stoaproc"
 )
@@ -166,3 +167,64 @@ func describeThread(th apiThreadDoc) string {
 
 // Local is whether the author is a member of the instance that answered.
 func (p apiPostDoc) Local() bool { return p.Author.Local }
+
+// apiActorDoc is the JSON API's actor object (docs/API.md) as the scenarios read it.
+type apiActorDoc struct {
+	ID       int64   `json:"id"`
+	Kind     string  `json:"kind"`
+	Handle   string  `json:"handle"`
+	APID     string  `json:"ap_id"`
+	Category *string `json:"category"`
+	Follow   *struct {
+		State string `json:"state"`
+	} `json:"follow"`
+}
+
+// followRemote follows a remote actor by handle through the JSON API and waits until the other
+// server has accepted; it returns the actor.
+func (c apiClient) followRemote(handle string) apiActorDoc {
+	c.t.Helper()
+	var a apiActorDoc
+	c.do("POST", "/api/v1/follows", map[string]any{"actor": handle}, &a)
+	eventually(c.t, 30*time.Second, handle+" accepts the follow from "+c.base, func() bool {
+		c.do("GET", fmt.Sprintf("/api/v1/actors/%d", a.ID), nil, &a)
+		return a.Follow != nil && a.Follow.State == "accepted"
+	}, func() string { return fmt.Sprintf("%+v", a) })
+	return a
+}
+
+// mirroredThread waits until a thread titled title shows in a remote category's mirror and
+// returns it (with its posts).
+func (c apiClient) mirroredThread(category, title string) apiThreadDoc {
+	c.t.Helper()
+	var found apiThreadDoc
+	var seen []string
+	eventually(c.t, 30*time.Second, fmt.Sprintf("%q shows in %s on %s", title, category, c.base), func() bool {
+		seen = seen[:0]
+		for _, th := range c.categoryThreads(category) {
+			seen = append(seen, th.Title)
+			if th.Title == title {
+				found = th
+				return true
+			}
+		}
+		return false
+	}, func() string { return fmt.Sprintf("threads: %q", seen) })
+	full, ok := c.thread(found.ID)
+	if !ok {
+		c.t.Fatalf("thread %d of %s cannot be read on %s", found.ID, category, c.base)
+	}
+	return full
+}
+
+// waitThread waits until cond holds of a thread as c reads it, and returns it.
+func (c apiClient) waitThread(id int64, what string, cond func(apiThreadDoc) bool) apiThreadDoc {
+	c.t.Helper()
+	var th apiThreadDoc
+	eventually(c.t, 30*time.Second, what, func() bool {
+		got, ok := c.thread(id)
+		th = got
+		return ok && cond(got)
+	}, func() string { return describeThread(th) })
+	return th
+}
