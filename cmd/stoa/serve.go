@@ -84,24 +84,31 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 		pool.Close()
 		return nil, err
 	}
-	a.fed, err = federation.New(federation.Config{Forum: a.forum, PublicURL: cfg.PublicURL, AuthorizedFetch: cfg.AuthorizedFetch,
+	// The domain rules (blocks, allows, subscribed lists, allowlist mode) decide, for the verifier,
+	// the fetcher, the handler and the outbox alike, whom Stoa talks to.
+	policy := federation.NewForumPolicy(a.forum, log)
+	a.fed, err = federation.New(federation.Config{Forum: a.forum, PublicURL: cfg.PublicURL, AuthorizedFetch: cfg.AuthorizedFetch, Policy: policy,
 		UnsafeLocal: cfg.UnsafeLocalFederation, HostMap: cfg.UnsafeHostMap, Log: log,
 		Software: federation.Software{Name: "stoa", Version: version}})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("federation: %w", err)
 	}
-	if a.outbox, err = newOutbox(cfg, log, a.forum, a.fed, a.reg); err != nil {
+	if a.outbox, err = newOutbox(cfg, log, a.forum, a.fed, policy, a.reg); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	// A block cancels the deliveries already queued to the domain once it commits.
+	a.forum.UseDeliveryCanceller(a.outbox)
+	blocklists := newBlocklistFetcher(cfg, a.fed)
 	a.river, err = newRiverClient(pool, cfg, log, a.forum, riverSetup{
 		register: func(w *river.Workers) {
 			river.AddWorker(w, &federation.RefreshActorWorker{Actors: a.fed.Actors, Log: log})
 			a.outbox.AddWorkers(w)
+			addBlocklistWorkers(w, a.forum, blocklists, log)
 		},
 		queues:   a.outbox.Queues(),
-		periodic: a.outbox.PeriodicJobs(),
+		periodic: append(a.outbox.PeriodicJobs(), federation.BlocklistPeriodicJob()),
 	})
 	if err != nil {
 		pool.Close()
