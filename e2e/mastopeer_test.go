@@ -341,8 +341,9 @@ func (p *mastoPeer) follow(actorIRI string) string {
 	return id
 }
 
-// reply answers a post the way Mastodon does: a Note addressed only to the author it answers, with
-// a Mention of them, delivered to that author's inbox. It returns the Note's id.
+// reply answers a post the way Mastodon does: a public Note (Public, carol's followers and the
+// author it answers in its audience, never the Group), with a Mention of the author, delivered to
+// that author's inbox only. It returns the Note's id.
 func (p *mastoPeer) reply(inReplyTo, authorIRI, authorHandle, text string) string {
 	p.t.Helper()
 	noteID := p.nextID("users/carol/statuses")
@@ -352,8 +353,8 @@ func (p *mastoPeer) reply(inReplyTo, authorIRI, authorHandle, text string) strin
 		"type":         "Note",
 		"attributedTo": p.actorID(),
 		"inReplyTo":    inReplyTo,
-		"to":           []any{authorIRI},
-		"cc":           []any{},
+		"to":           []any{"https://www.w3.org/ns/activitystreams#Public"},
+		"cc":           []any{p.actorID() + "/followers", authorIRI},
 		"published":    time.Now().UTC().Format(time.RFC3339),
 		"url":          strings.Replace(noteID, "/users/carol/statuses/", "/@carol/", 1),
 		"content": fmt.Sprintf(`<p><span class="h-card"><a href="%s" class="u-url mention">@<span>%s</span></a></span> %s</p>`,
@@ -397,11 +398,8 @@ func (p *mastoPeer) apply(a peerActivity) {
 			p.mu.Unlock()
 		}
 	case "Announce":
-		objID, embedded := a.Raw["object"].(string), false
+		objID, _ := a.Raw["object"].(string)
 		if objID == "" {
-			embedded = true
-		}
-		if embedded {
 			return // Mastodon does not show an Announce of an activity
 		}
 		obj, err := p.fetch(objID)

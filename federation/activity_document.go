@@ -396,6 +396,13 @@ func (d *Documents) threadModeration(ctx context.Context, a forum.Activity, acto
 	switch a.Verb {
 	case forum.VerbLock:
 		e.Type = "Lock"
+		var details struct {
+			Reason string `json:"reason"`
+		}
+		if err := a.DetailsInto(&details); err != nil {
+			return Built{}, err
+		}
+		e.Summary = details.Reason
 	case forum.VerbUnlock:
 		e.Type = "Undo"
 		e.Object = map[string]any{"type": "Lock", "actor": actorID, "object": opener}

@@ -56,6 +56,12 @@ func (h *Handler) nodeInfo(w http.ResponseWriter, r *http.Request, version strin
 	if h.nodeDesc != "" {
 		metadata["nodeDescription"] = h.nodeDesc
 	}
+	fedMeta, err := h.federationMetadata(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	metadata["federation"] = fedMeta
 	writeJSON(w, http.StatusOK, `application/json; profile="`+schema+`#"`, map[string]any{
 		"version":   version,
 		"software":  software,
@@ -87,4 +93,49 @@ func (h *Handler) nodeUsage(ctx context.Context) (forum.NodeUsage, error) {
 	}
 	h.usage, h.usageAt = u, now
 	return u, nil
+}
+
+// federationMetadata publishes the moderated servers the way Pleroma and Akkoma do in NodeInfo
+// (metadata.federation.mrf_simple, with reasons in mrf_simple_info), which is where fediverse
+// observatories read them: suspended servers under "reject", silenced ones under
+// "federated_timeline_removal", and the media and report flags. Domains the admin asked to
+// obfuscate are published obfuscated, as on the public page.
+func (h *Handler) federationMetadata(ctx context.Context) (map[string]any, error) {
+	rules, err := h.forum.PublicDomainRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mode, err := h.forum.FederationMode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	simple := map[string][]string{"reject": {}, "federated_timeline_removal": {}, "media_removal": {}, "report_removal": {}}
+	info := map[string]map[string]map[string]string{}
+	add := func(list, domain, reason string) {
+		simple[list] = append(simple[list], domain)
+		if reason == "" {
+			return
+		}
+		if info[list] == nil {
+			info[list] = map[string]map[string]string{}
+		}
+		info[list][domain] = map[string]string{"reason": reason}
+	}
+	for _, r := range rules {
+		d := r.PublicDomain()
+		switch r.Severity {
+		case forum.SeveritySuspend:
+			add("reject", d, r.PublicComment)
+		case forum.SeveritySilence:
+			add("federated_timeline_removal", d, r.PublicComment)
+		}
+		if r.RejectMedia {
+			add("media_removal", d, r.PublicComment)
+		}
+		if r.RejectReports {
+			add("report_removal", d, r.PublicComment)
+		}
+	}
+	return map[string]any{"enabled": true, "mode": string(mode), "mrf_policies": []string{"SimplePolicy"},
+		"mrf_simple": simple, "mrf_simple_info": info}, nil
 }

@@ -52,6 +52,11 @@ type Actor struct {
 	SilencedAt                *time.Time `db:"silenced_at"`
 	SuspendedAt               *time.Time `db:"suspended_at"`
 	DeletedAt                 *time.Time `db:"deleted_at"`
+	// DomainLimit is what the domain rules do to a remote actor, PostsRemovedAt when staff removed
+	// its posts from local threads, and Suppression the stronger of all of it (domain_rule.go).
+	DomainLimit    DomainLimit `db:"domain_limit"`
+	PostsRemovedAt *time.Time  `db:"posts_removed_at"`
+	Suppression    DomainLimit `db:"suppression"`
 }
 
 // Local reports whether the actor lives on this instance.
@@ -81,7 +86,8 @@ const actorColumns = `a.id, a.kind, a.username, coalesce(a.domain, '') AS domain
 	coalesce(a.following_url, '') AS following_url, coalesce(a.featured_url, '') AS featured_url,
 	coalesce(a.public_key_id, '') AS public_key_id, coalesce(a.public_key_pem, '') AS public_key_pem,
 	a.manually_approves_followers, a.discoverable, a.also_known_as, coalesce(a.moved_to_ap_id, '') AS moved_to_ap_id,
-	a.fetched_at, a.created_at, a.updated_at, a.silenced_at, a.suspended_at, a.deleted_at`
+	a.fetched_at, a.created_at, a.updated_at, a.silenced_at, a.suspended_at, a.deleted_at, a.domain_limit,
+	a.posts_removed_at, a.suppression`
 
 func (f *Forum) queryActor(ctx context.Context, q pgx.Tx, where string, args ...any) (Actor, error) {
 	sql := "SELECT " + actorColumns + " FROM actors a WHERE " + where

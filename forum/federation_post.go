@@ -21,8 +21,10 @@ type FederatedPost struct {
 	ThreadActorID  *int64     `db:"thread_actor_id"`
 	ThreadLockedAt *time.Time `db:"thread_locked_at"`
 	ThreadHidden   bool       `db:"thread_hidden"`
-	ThreadDeleted  bool       `db:"thread_deleted"`
-	AuthorKind     ActorKind  `db:"author_kind"`
+	// ThreadSuppressed is the thread's limit (its author's or category's moderation).
+	ThreadSuppressed DomainLimit `db:"thread_suppressed"`
+	ThreadDeleted    bool        `db:"thread_deleted"`
+	AuthorKind       ActorKind   `db:"author_kind"`
 	// OpenerID is the thread's first post, which replies without in_reply_to answer.
 	OpenerID     int64    `db:"opener_id"`
 	ParentID     *int64   `db:"parent_id"`
@@ -41,7 +43,7 @@ func (p FederatedPost) Opener() bool { return p.Position == 1 }
 // returned too (their Delete needs them), and the caller decides what to publish.
 func (f *Forum) FederatedPostByID(ctx context.Context, postID int64) (FederatedPost, error) {
 	rows, err := f.db.Query(ctx, `SELECT `+postColumns(2)+`, t.title AS thread_title, coalesce(t.ap_id, '') AS thread_ap_id,
-			t.actor_id AS thread_actor_id, t.locked_at AS thread_locked_at, t.hidden_at IS NOT NULL AS thread_hidden,
+			t.actor_id AS thread_actor_id, t.locked_at AS thread_locked_at, t.hidden_at IS NOT NULL AS thread_hidden, t.suppressed AS thread_suppressed,
 			t.deleted_at IS NOT NULL AS thread_deleted, au.kind AS author_kind,
 			coalesce((SELECT o.id FROM posts o WHERE o.thread_id = t.id AND o.position = 1), 0) AS opener_id,
 			pp.id AS parent_id, coalesce(pp.ap_id, '') AS parent_ap_id, pp.author_id AS parent_author_id
@@ -67,7 +69,8 @@ func (f *Forum) FederatedPostByID(ctx context.Context, postID int64) (FederatedP
 	if err != nil {
 		return FederatedPost{}, err
 	}
-	p.Public = perm.See && !p.ThreadHidden
+	// A limited author's or thread's content is not published: peers would show it to everyone.
+	p.Public = perm.See && !p.ThreadHidden && p.ThreadSuppressed == LimitNone && p.Suppressed == LimitNone
 	posts := []Post{p.Post}
 	if !p.Deleted() {
 		if err := f.verifyHTML(ctx, posts); err != nil {
@@ -108,13 +111,14 @@ func (f *Forum) FederatedThreadByID(ctx context.Context, threadID int64) (Federa
 		return FederatedThread{}, err
 	}
 	switch {
-	case !perm.See || t.HiddenAt != nil || t.APID != "":
+	case !perm.See || t.HiddenAt != nil || t.APID != "" || t.Suppressed != LimitNone:
 		return FederatedThread{}, fmt.Errorf("thread %d: %w", threadID, ErrNotFound)
 	case t.DeletedAt != nil:
 		return FederatedThread{}, fmt.Errorf("thread %d: %w", threadID, ErrGone)
 	}
 	out.Public = true
-	if err := f.db.QueryRow(ctx, `SELECT count(*) FROM posts WHERE thread_id = $1 AND hidden_at IS NULL AND deleted_at IS NULL`,
+	if err := f.db.QueryRow(ctx, `SELECT count(*) FROM posts WHERE thread_id = $1 AND hidden_at IS NULL AND deleted_at IS NULL
+			AND suppressed = 0`,
 		threadID).Scan(&out.Visible); err != nil {
 		return FederatedThread{}, fmt.Errorf("count posts of thread %d: %w", threadID, err)
 	}
@@ -132,13 +136,13 @@ type PostRef struct {
 // start): the thread's context collection (FEP-7888) pages by position.
 func (f *Forum) ThreadPostRefs(ctx context.Context, threadID int64, after, limit int) ([]PostRef, error) {
 	return f.postRefs(ctx, `SELECT id, coalesce(ap_id, '') AS ap_id, position FROM posts
-		WHERE thread_id = $1 AND position > $2 AND hidden_at IS NULL AND deleted_at IS NULL
+		WHERE thread_id = $1 AND position > $2 AND hidden_at IS NULL AND deleted_at IS NULL AND suppressed = 0
 		ORDER BY position LIMIT $3`, limit, threadID, after)
 }
 
 // replyWhere selects the direct replies of a post: posts answering it, and for an opener also the
 // replies that answer nobody in particular.
-const replyWhere = `thread_id = $1 AND position > $2 AND hidden_at IS NULL AND deleted_at IS NULL
+const replyWhere = `thread_id = $1 AND position > $2 AND hidden_at IS NULL AND deleted_at IS NULL AND suppressed = 0
 	AND (in_reply_to_id = $3 OR ($4 AND in_reply_to_id IS NULL AND position > 1))`
 
 // PostReplyRefs lists the visible direct replies of a post, oldest first, after a position.

@@ -118,9 +118,10 @@ const MaxFeatured = 50
 func (f *Forum) FeaturedPostIDs(ctx context.Context, categoryID int64) ([]int64, error) {
 	rows, err := f.db.Query(ctx, `SELECT p.id
 		FROM (SELECT id, pinned_at FROM threads
-		      WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL
+		      WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0
 		      ORDER BY pinned_at DESC, id DESC LIMIT $2) t
 		JOIN posts p ON p.thread_id = t.id AND p.position = 1 AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+			AND p.suppressed = 0
 		ORDER BY t.pinned_at DESC, t.id DESC`, categoryID, MaxFeatured)
 	if err != nil {
 		return nil, fmt.Errorf("featured of category %d: %w", categoryID, err)

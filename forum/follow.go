@@ -79,7 +79,7 @@ func (f *Forum) AddRemoteFollower(ctx context.Context, in RemoteFollow) (Follow,
 		if follower.Local() {
 			return Invalid("actor", "a remote Follow must come from a remote actor")
 		}
-		if follower.DeletedAt != nil || follower.SuspendedAt != nil {
+		if follower.DeletedAt != nil || follower.SuspendedAt != nil || follower.DomainLimit == LimitSuspend {
 			return fmt.Errorf("follower %s: %w", follower.APID, ErrForbidden)
 		}
 		target, err := f.queryActor(ctx, tx, "a.id = $1 FOR UPDATE", in.TargetID)
@@ -289,7 +289,7 @@ func (f *Forum) FollowRemote(ctx context.Context, by Viewer, targetID int64) (Fo
 			return Invalid("actor", "local actors are followed on this site, not through federation")
 		case target.DeletedAt != nil:
 			return fmt.Errorf("actor %s: %w", target.APID, ErrGone)
-		case target.SuspendedAt != nil:
+		case target.SuspendedAt != nil || target.DomainLimit == LimitSuspend:
 			return fmt.Errorf("actor %s is suspended here: %w", target.APID, ErrForbidden)
 		}
 		out, err = queryFollow(ctx, tx, "fo.follower_id = $1 AND fo.target_id = $2", actor.ActorID, target.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +26,11 @@ type Forum struct {
 	listening func()
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
+	// domains caches the domain rules (domain_policy_cache.go); canonicalHost spells hosts the one
+	// way they are stored (Options.CanonicalHost); cancels is told of newly blocked domains.
+	domains       *domainPolicyCache
+	canonicalHost func(string) (string, error)
+	cancels       atomic.Pointer[deliveryCancellerBox]
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -40,6 +46,10 @@ type Options struct {
 	Markup Markup
 	// KeyGenerator makes actor key pairs. Nil: RSA-2048 from crypto/rand.
 	KeyGenerator KeyGenerator
+	// CanonicalHost spells a host name the one way Stoa stores and compares it (federation's
+	// CanonicalHost: lower case, punycode, no trailing dot; refusing anything that is not a plain
+	// host). Domain rules need it; nil refuses every domain rule.
+	CanonicalHost func(host string) (string, error)
 }
 
 // New returns a Forum over db.
@@ -52,7 +62,8 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 		return nil, err
 	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
-		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: &permCache{}, site: &siteCache{}}
+		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: &permCache{}, site: &siteCache{},
+		domains: &domainPolicyCache{}, canonicalHost: opts.CanonicalHost}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -60,7 +61,12 @@ func (f *Forum) LockThread(ctx context.Context, by Viewer, threadID int64, locke
 		if _, err := m.tx.Exec(ctx, `UPDATE threads SET locked_at = CASE WHEN $2 THEN now() END WHERE id = $1`, threadID, locked); err != nil {
 			return err
 		}
-		return f.recordAndLog(ctx, m, verb, action, reason, nil)
+		// The reason travels with the Lock (Lemmy shows a Lock's summary as the reason).
+		var details map[string]any
+		if reason = strings.TrimSpace(reason); reason != "" {
+			details = map[string]any{"reason": reason}
+		}
+		return f.recordAndLog(ctx, m, verb, action, reason, details)
 	})
 }
 
@@ -207,7 +213,7 @@ func deleteThreadRow(ctx context.Context, tx pgx.Tx, t Thread) error {
 // refreshCategoryActivity recomputes a category's last activity from the threads it lists.
 func refreshCategoryActivity(ctx context.Context, tx pgx.Tx, categoryID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE categories SET last_post_at = (SELECT t.last_post_at FROM threads t
-			WHERE t.category_id = $1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL
+			WHERE t.category_id = $1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.suppressed = 0
 			ORDER BY t.last_post_at DESC, t.id DESC LIMIT 1)
 		WHERE id = $1`, categoryID)
 	return err

@@ -186,10 +186,11 @@ func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
 	return s, nil
 }
 
-// ListenForChanges keeps this process's permission cache in step with changes made anywhere: it
-// LISTENs on its own connection (outside the pool) and drops the cache on every notification, and
-// on every (re)connection, since changes may have been missed while disconnected. It blocks until
-// ctx ends, reconnecting with backoff; onError (may be nil) hears of connection failures.
+// ListenForChanges keeps this process's permission cache and domain rules in step with changes
+// made anywhere: it LISTENs on its own connection (outside the pool) and drops the cache a
+// notification is about, and both on every (re)connection, since changes may have been missed
+// while disconnected. It blocks until ctx ends, reconnecting with backoff; onError (may be nil)
+// hears of connection failures.
 func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
 	backoff := time.Second
 	for ctx.Err() == nil {
@@ -215,17 +216,26 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		return fmt.Errorf("permission listener: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+permissionsChannel); err != nil {
-		return fmt.Errorf("permission listener: listen: %w", err)
+	for _, channel := range []string{permissionsChannel, domainPolicyChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+			return fmt.Errorf("permission listener: listen: %w", err)
+		}
 	}
 	f.perms.invalidate()
+	f.domains.invalidate()
 	if f.listening != nil {
 		f.listening()
 	}
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return fmt.Errorf("permission listener: %w", err)
 		}
-		f.perms.invalidate()
+		// The same connection carries the domain rules' channel (domain_policy_cache.go).
+		if n.Channel == domainPolicyChannel {
+			f.domains.invalidate()
+		} else {
+			f.perms.invalidate()
+		}
 	}
 }

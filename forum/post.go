@@ -41,6 +41,11 @@ type Post struct {
 	Redacted bool `db:"-"`
 	// Unread marks, on a thread page read by a member (ReadThreadPage), a post they had not seen.
 	Unread bool `db:"-"`
+	// Suppressed is the limit its author's moderation (or domain's rules) puts on the post
+	// (domain_rule.go). Withheld is set when that is why the viewer may not read it: the post is
+	// then Redacted, and its author's name and address are withheld too.
+	Suppressed DomainLimit `db:"suppressed"`
+	Withheld   DomainLimit `db:"-"`
 }
 
 // Deleted reports whether the post was deleted (its place in the thread stays).
@@ -54,7 +59,7 @@ func (p Post) Hidden() bool { return p.HiddenAt != nil }
 func postColumns(viewerParam int) string {
 	return `p.id, p.thread_id, p.author_id, p.position, p.in_reply_to_id, coalesce(p.ap_id, '') AS ap_id,
 		coalesce(p.url, '') AS url, p.source, p.source_kind, p.html, p.html_mac, p.summary, p.sensitive,
-		p.created_at, p.edited_at, p.hidden_at, p.deleted_at, p.like_count, ` + authorColumns + `,
+		p.created_at, p.edited_at, p.hidden_at, p.deleted_at, p.like_count, p.suppressed, ` + authorColumns + `,
 		EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $` + strconv.Itoa(viewerParam) + `) AS liked`
 }
 
@@ -173,7 +178,13 @@ func (f *Forum) prepareForViewer(ctx context.Context, v Viewer, perm Permission,
 			p.HTML, p.Source, p.HTMLMAC = "", "", nil
 		}
 	}
-	return f.verifyHTML(ctx, posts)
+	if err := f.withholdSuppressed(ctx, v, perm, posts); err != nil {
+		return err
+	}
+	if err := f.verifyHTML(ctx, posts); err != nil {
+		return err
+	}
+	return f.rejectMedia(ctx, posts)
 }
 
 // QuoteMarkdown returns the Markdown that quotes a post in a reply: a blockquote that starts with

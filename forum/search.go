@@ -202,6 +202,7 @@ var searchSQL = `SELECT ` + postColumns(10) + `, r.rank,
 		JOIN threads t ON t.id = p.thread_id
 		WHERE s.document @@ $1::tsquery
 			AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL
+			AND p.suppressed = 0 AND t.suppressed = 0
 			AND t.category_id = ANY($2::bigint[])
 			AND ($3::bigint IS NULL OR p.author_id = $3)
 			AND ($4::timestamptz IS NULL OR p.created_at >= $4)

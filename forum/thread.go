@@ -28,6 +28,10 @@ type Thread struct {
 	PinnedAt   *time.Time `db:"pinned_at"`
 	HiddenAt   *time.Time `db:"hidden_at"`
 	DeletedAt  *time.Time `db:"deleted_at"`
+	// Suppressed is the limit its author's or category's moderation puts on the thread
+	// (domain_rule.go): 0 shows it, 1 keeps it out of lists and shows it to their followers only, 2
+	// shows it to staff only.
+	Suppressed DomainLimit `db:"suppressed"`
 }
 
 // Locked reports whether only staff may still reply.
@@ -68,7 +72,7 @@ func (a Author) AuthorName() string {
 
 const (
 	threadColumns = `t.id, t.category_id, t.author_id, t.actor_id, t.title, coalesce(t.ap_id, '') AS ap_id, t.created_at,
-		t.last_post_at, t.last_post_id, t.post_count, t.locked_at, t.pinned_at, t.hidden_at, t.deleted_at`
+		t.last_post_at, t.last_post_id, t.post_count, t.locked_at, t.pinned_at, t.hidden_at, t.deleted_at, t.suppressed`
 	authorColumns = `au.username AS author_username, coalesce(au.domain, '') AS author_domain,
 		au.display_name AS author_display_name, coalesce(au.ap_id, '') AS author_ap_id,
 		coalesce(au.url, '') AS author_url, coalesce(au.avatar_url, '') AS author_avatar_url`
@@ -204,6 +208,9 @@ func (f *Forum) ThreadByID(ctx context.Context, v Viewer, id int64) (ThreadView,
 	if err := threadVisible(v, tv.Can, tv.Thread); err != nil {
 		return ThreadView{}, err
 	}
+	if err := f.suppressedThreadVisible(ctx, f.db, v, tv.Can, tv.Thread, tv.Category.ActorID); err != nil {
+		return ThreadView{}, err
+	}
 	return tv, nil
 }
 
@@ -242,6 +249,9 @@ func (f *Forum) threadForWrite(ctx context.Context, tx pgx.Tx, v Viewer, id int6
 		return Thread{}, Category{}, Permission{}, err
 	}
 	if err := threadVisible(v, p, t); err != nil {
+		return Thread{}, Category{}, Permission{}, err
+	}
+	if err := f.suppressedThreadVisible(ctx, tx, v, p, t, c.ActorID); err != nil {
 		return Thread{}, Category{}, Permission{}, err
 	}
 	return t, c, p, nil

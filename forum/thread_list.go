@@ -77,7 +77,7 @@ func ParseThreadCursor(s string) (*ThreadCursor, error) {
 const summaryJoins = `
 	JOIN actors au ON au.id = t.author_id
 	JOIN categories c ON c.id = t.category_id
-	LEFT JOIN posts lp ON lp.id = t.last_post_id
+	LEFT JOIN posts lp ON lp.id = t.last_post_id AND lp.suppressed = 0
 	LEFT JOIN actors la ON la.id = lp.author_id`
 
 const summaryBaseColumns = threadColumns + ", " + authorColumns + `, c.slug AS category_slug,
@@ -129,6 +129,7 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		columns, joins := summarySelect(v.SignedIn(), 2)
 		rows, err := f.db.Query(ctx, "SELECT "+columns+` FROM (
 				SELECT * FROM threads WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL
+					AND suppressed = 0
 				ORDER BY pinned_at DESC LIMIT 20) t`+joins+` ORDER BY t.pinned_at DESC`, listArgs(v, nil, c.ID)...)
 		if list.Pinned, err = collectSummaries(rows, err); err != nil {
 			return ThreadList{}, fmt.Errorf("pinned threads of %s: %w", c.Slug, err)
@@ -180,7 +181,7 @@ func categoryThreadsSQL(withCursor, member bool, limit int) string {
 	columns, joins, cond := listParts(withCursor, member)
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
-		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND pinned_at IS NULL` + cond + `
+		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0 AND pinned_at IS NULL` + cond + `
 		ORDER BY last_post_at DESC, id DESC LIMIT ` + strconv.Itoa(limit) + `) t` + joins + `
 	ORDER BY t.last_post_at DESC, t.id DESC`
 }
@@ -190,7 +191,7 @@ func latestThreadsSQL(withCursor, member bool, limit int) string {
 	columns, joins, cond := listParts(withCursor, member)
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
-		WHERE category_id = ANY($1) AND deleted_at IS NULL AND hidden_at IS NULL` + cond + `
+		WHERE category_id = ANY($1) AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0` + cond + `
 		ORDER BY last_post_at DESC, id DESC LIMIT ` + strconv.Itoa(limit) + `) t` + joins + `
 	ORDER BY t.last_post_at DESC, t.id DESC`
 }
@@ -252,7 +253,7 @@ func (f *Forum) CategoryFeed(ctx context.Context, v Viewer, c Category, limit in
 	}
 	limit = listLimit(limit)
 	rows, err := f.db.Query(ctx, "SELECT "+summaryColumns+` FROM (
-			SELECT * FROM threads WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL
+			SELECT * FROM threads WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0
 			ORDER BY last_post_at DESC, id DESC LIMIT $2) t`+summaryJoins+` ORDER BY t.last_post_at DESC, t.id DESC`, c.ID, limit)
 	threads, err := collectSummaries(rows, err)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
@@ -32,14 +33,15 @@ func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 }
 
 // NextRetry is Mastodon's schedule: attempt⁴ seconds plus a little jitter, so the first retry
-// comes within seconds and the sixteenth about 18 hours later, some 2.8 days in all.
+// comes within seconds and the sixteenth about 18 hours later, some 2.8 days in all. The second is
+// Options.BackoffUnit, which only tests change.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 	return w.ob.now().Add(w.ob.retryIn(job.Attempt))
 }
 
-func retryDelay(attempt int, rnd func(int64) int64) time.Duration {
+func retryDelay(attempt int, unit time.Duration, rnd func(int64) int64) time.Duration {
 	a := time.Duration(max(attempt, 1))
-	return a*a*a*a*time.Second + 5*time.Second + time.Duration(rnd(int64(5*a)+1))*time.Second
+	return a*a*a*a*unit + 5*unit + time.Duration(rnd(int64(5*a)+1))*unit
 }
 
 // Work implements river.Worker.
@@ -72,6 +74,19 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	sig, err := ob.signers.get(ctx, ob.forum, ob.fed.Keys, args.Signer)
 	if err != nil {
 		return fmt.Errorf("key of actor %d: %w", args.Signer, err)
+	}
+	// A server coming back from an outage gets what it missed in order: nothing later goes to an
+	// inbox while an earlier activity's delivery there is still retrying or held back.
+	waits, backlog, err := ob.forum.DeliveryBacklog(ctx, args.Inbox, args.ActivityID)
+	if err != nil {
+		return err
+	}
+	if waits {
+		if err := ob.forum.HoldDelivery(ctx, args.ActivityID, args.Document, args.Inbox); err != nil {
+			return err
+		}
+		ob.metrics.deliveries.WithLabelValues(resultSnoozed).Inc()
+		return river.JobSnooze(ob.jitter(ob.orderWait(job.CreatedAt)))
 	}
 
 	release, wait := ob.hosts.acquire(ctx, host)
@@ -135,10 +150,42 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			return derr
 		}
 	}
-	if rerr := ob.finish(ctx, job, outcome, class, err); class != resultSnoozed || rerr != nil {
+	rerr := ob.finish(ctx, job, outcome, class, err)
+	if backlog && class != resultRetry && class != resultSnoozed {
+		// Through (or given up): the next held delivery to this inbox need not wait any longer.
+		ob.wakeHeld(ctx, args.Inbox)
+	}
+	if class != resultSnoozed || rerr != nil {
 		return rerr
 	}
 	return river.JobSnooze(ob.jitter(retryAfter))
+}
+
+// orderWait is how long a delivery held back behind an earlier one waits before asking again: a
+// tenth of its age, from 5 to 600 backoff units (5 s to 10 min), so a long backlog to a server
+// that stays down costs few checks, and one that comes back soon is caught up with soon.
+func (ob *Outbox) orderWait(created time.Time) time.Duration {
+	unit := ob.o.BackoffUnit
+	return min(max(ob.now().Sub(created)/10, 5*unit), 600*unit)
+}
+
+// wakeHeld makes the next held deliveries to an inbox available now. It is best effort: a held
+// delivery that is not woken asks again when its snooze ends (orderWait).
+func (ob *Outbox) wakeHeld(ctx context.Context, inbox string) {
+	client := ob.client.Load()
+	if client == nil {
+		return
+	}
+	ids, err := ob.forum.HeldDeliveryJobs(ctx, inbox)
+	if err != nil {
+		ob.log.WarnContext(ctx, "outbox: find held deliveries", "inbox", inbox, "err", err)
+		return
+	}
+	for _, id := range ids {
+		if _, err := client.JobRetry(ctx, id); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			ob.log.WarnContext(ctx, "outbox: wake held delivery", "job", id, "err", err)
+		}
+	}
 }
 
 // postGone reports whether a document is a Create or Update of a post deleted since: it is not sent.

@@ -269,7 +269,7 @@ func TestRetryScheduleIsMastodons(t *testing.T) {
 	t.Parallel()
 	var total time.Duration
 	for attempt := 1; attempt < DeliveryMaxAttempts; attempt++ {
-		d := retryDelay(attempt, rand.Int64N)
+		d := retryDelay(attempt, time.Second, rand.Int64N)
 		if attempt == 1 && d > 15*time.Second {
 			t.Fatalf("first retry after %s: should be within seconds", d)
 		}

@@ -13,7 +13,7 @@ import (
 //     slotWait, then is snoozed and its worker goes on to another host's delivery;
 //   - a circuit breaker, as Mastodon's delivery worker has: after breakerThreshold consecutive
 //     failures (network errors, timeouts, 5xx) the host is left alone for a while (30 s, doubling
-//     to 10 min) and its deliveries are snoozed until then without a request, instead of each
+//     to 10 min, in units of Options.BackoffUnit) and its deliveries are snoozed until then without a request, instead of each
 //     costing a worker a timeout; a success closes it;
 //   - a Retry-After from the host holds its deliveries until then.
 //
@@ -22,6 +22,7 @@ import (
 type hostGate struct {
 	mu      sync.Mutex
 	perHost int
+	unit    time.Duration // scales breakerMin and breakerMax (Options.BackoffUnit)
 	now     func() time.Time
 	hosts   map[string]*hostState
 }
@@ -36,12 +37,12 @@ type hostState struct {
 const (
 	slotWait         = time.Second
 	breakerThreshold = 3
-	breakerMin       = 30 * time.Second
-	breakerMax       = 10 * time.Minute
+	breakerMin       = 30 // units of hostGate.unit (a second in production)
+	breakerMax       = 600
 )
 
-func newHostGate(perHost int, now func() time.Time) *hostGate {
-	return &hostGate{perHost: perHost, now: now, hosts: map[string]*hostState{}}
+func newHostGate(perHost int, unit time.Duration, now func() time.Time) *hostGate {
+	return &hostGate{perHost: perHost, unit: unit, now: now, hosts: map[string]*hostState{}}
 }
 
 // hostResult is how a request to a host went, for the breaker.
@@ -94,8 +95,8 @@ func (g *hostGate) acquire(ctx context.Context, host string) (release func(hostR
 			case hostFailed:
 				s.failures++
 				if s.failures >= breakerThreshold {
-					backoff := breakerMin << min(s.failures-breakerThreshold, 5)
-					s.openUntil = now.Add(min(backoff, breakerMax))
+					backoff := breakerMin * g.unit << min(s.failures-breakerThreshold, 5)
+					s.openUntil = now.Add(min(backoff, breakerMax*g.unit))
 				}
 			case hostSlowDown:
 				if until := now.Add(retryAfter); until.After(s.openUntil) {

@@ -52,6 +52,10 @@ type Options struct {
 	FanOutTimeout time.Duration
 	// Retention is how long delivery bookkeeping is kept (default 30 days).
 	Retention time.Duration
+	// BackoffUnit is the unit of the retry schedule and of the circuit breaker (default 1 s: the
+	// first retry within seconds, the breaker open 30 s to 10 min). End-to-end tests shorten it so
+	// an outage of a few seconds is retried through in seconds rather than minutes.
+	BackoffUnit time.Duration
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -106,13 +110,14 @@ func New(o Options) (*Outbox, error) {
 	o.ConnectTimeout = min(o.ConnectTimeout, o.RequestTimeout)
 	o.HeaderTimeout = min(o.HeaderTimeout, o.RequestTimeout)
 	setDefault(&o.Retention, 30*24*time.Hour)
+	setDefault(&o.BackoffUnit, time.Second)
 	if o.DeliveryWorkers < 1 || o.DeliveryWorkers > 10000 || o.PerHost < 1 {
 		return nil, fmt.Errorf("outbox: %d delivery workers and %d per host are out of range", o.DeliveryWorkers, o.PerHost)
 	}
 	ob := &Outbox{o: o, forum: o.Forum, fed: o.Federation, policy: o.Policy, log: o.Log, now: o.Now,
-		hosts: newHostGate(o.PerHost, o.Now), docs: newDocumentCache(4096), signers: newSignerCache(),
+		hosts: newHostGate(o.PerHost, o.BackoffUnit, o.Now), docs: newDocumentCache(4096), signers: newSignerCache(),
 		live: newLiveness(time.Second, o.Now), rand: rand.Int64N}
-	ob.retryIn = func(attempt int) time.Duration { return retryDelay(attempt, ob.rand) }
+	ob.retryIn = func(attempt int) time.Duration { return retryDelay(attempt, o.BackoffUnit, ob.rand) }
 	ob.http = &http.Client{Transport: deliveryTransport(o), Timeout: o.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ob.rec = newRecorder(o.Forum, o.Now, 256, 5*time.Millisecond)

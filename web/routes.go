@@ -123,6 +123,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/admin/log", s.adminLog)
 		r.Get("/admin/reports", s.adminReports)
 		r.Post("/admin/reports/{id}", s.resolveReport)
+		r.Post("/admin/reports/{id}/forward", s.forwardReport)
 		r.Get("/admin/search", s.adminSearch)
 		r.Post("/admin/search", s.saveAdminSearch)
 		r.Get("/admin/categories", s.adminCategories)

@@ -22,6 +22,7 @@ func adminCommand() *command {
 			{name: "set-password", summary: "set a member's password (signs them out everywhere)", run: adminUserSetPassword},
 		}},
 		adminTokenCommand(),
+		adminDomainCommand(),
 		{name: "category", summary: "manage categories", subs: []*command{
 			{name: "create", summary: "create a category", run: adminCategoryCreate},
 		}},

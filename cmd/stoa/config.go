@@ -55,6 +55,8 @@ type DeliveryConfig struct {
 	// RescueAfter is how long a job may run before River presumes its process died and runs it
 	// again; every job's own timeout is kept below it.
 	RescueAfter time.Duration
+	// BackoffUnit scales the delivery retry schedule and circuit breaker (outbox.Options).
+	BackoffUnit time.Duration
 }
 
 // SMTPConfig is the outgoing mail server; no host means mail is written to the log.
@@ -187,6 +189,11 @@ var settings = []setting{
 	{"job-rescue-after", "STOA_JOB_RESCUE_AFTER", "5m", "a background job running this long is presumed lost with its process and run again", func(c *Config, v string) error {
 		d, err := boundedDuration(v, 20*time.Second, 24*time.Hour)
 		c.Delivery.RescueAfter = d
+		return err
+	}},
+	{"delivery-backoff-unit", "STOA_DELIVERY_BACKOFF_UNIT", "1s", "unit of the delivery retry schedule (attempt^4 units) and of the circuit breaker (30 to 600 units); only tests shorten it", func(c *Config, v string) error {
+		d, err := boundedDuration(v, 10*time.Millisecond, time.Minute)
+		c.Delivery.BackoffUnit = d
 		return err
 	}},
 	// Incoming federation (package inbox).

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/markup"
 )
@@ -15,5 +16,7 @@ func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.
 		Jobs:      jobs,
 		Federator: federator,
 		Markup:    markup.New(markup.Options{BaseURL: cfg.PublicURL}),
+		// Domain rules store and compare hosts exactly as federation spells them (SECURITY.md rule 9).
+		CanonicalHost: federation.CanonicalHost,
 	})
 }

@@ -15,10 +15,13 @@ import (
 
 // newInbox builds the federation inboxes from the configuration. The apply job's timeout stays
 // below River's rescue delay, so a slow job is never presumed lost and run twice.
-func newInbox(cfg *Config, log *slog.Logger, f *forum.Forum, fed *federation.Federation, reg prometheus.Registerer) (*inbox.Inbox, error) {
+func newInbox(cfg *Config, log *slog.Logger, f *forum.Forum, fed *federation.Federation, policy federation.DomainPolicy,
+	reg prometheus.Registerer) (*inbox.Inbox, error) {
 	return inbox.New(inbox.Options{
 		Forum:      f,
 		Federation: fed,
+		// The domain rules refuse a blocked domain's POSTs before any key is fetched.
+		Policy:     policy,
 		Log:        log,
 		Registerer: reg,
 		// The client address pays for failed signatures; behind a proxy it is the one the

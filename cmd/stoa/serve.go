@@ -86,18 +86,21 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 		pool.Close()
 		return nil, err
 	}
-	a.fed, err = federation.New(federation.Config{Forum: a.forum, PublicURL: cfg.PublicURL, AuthorizedFetch: cfg.AuthorizedFetch,
+	// The domain rules (blocks, allows, subscribed lists, allowlist mode) decide, for the verifier,
+	// the fetcher, the handler and the outbox alike, whom Stoa talks to.
+	policy := federation.NewForumPolicy(a.forum, log)
+	a.fed, err = federation.New(federation.Config{Forum: a.forum, PublicURL: cfg.PublicURL, AuthorizedFetch: cfg.AuthorizedFetch, Policy: policy,
 		UnsafeLocal: cfg.UnsafeLocalFederation, HostMap: cfg.UnsafeHostMap, Log: log,
 		Software: federation.Software{Name: "stoa", Version: version}})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("federation: %w", err)
 	}
-	if a.outbox, err = newOutbox(cfg, log, a.forum, a.fed, a.reg); err != nil {
+	if a.outbox, err = newOutbox(cfg, log, a.forum, a.fed, policy, a.reg); err != nil {
 		pool.Close()
 		return nil, err
 	}
-	if a.inbox, err = newInbox(cfg, log, a.forum, a.fed, a.reg); err != nil {
+	if a.inbox, err = newInbox(cfg, log, a.forum, a.fed, policy, a.reg); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
@@ -105,14 +108,18 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	for name, q := range a.inbox.Queues() {
 		queues[name] = q
 	}
+	// A block cancels the deliveries already queued to the domain once it commits.
+	a.forum.UseDeliveryCanceller(a.outbox)
+	blocklists := newBlocklistFetcher(cfg, a.fed)
 	a.river, err = newRiverClient(pool, cfg, log, a.forum, riverSetup{
 		register: func(w *river.Workers) {
 			river.AddWorker(w, &federation.RefreshActorWorker{Actors: a.fed.Actors, Log: log})
 			a.outbox.AddWorkers(w)
 			a.inbox.AddWorkers(w)
+			addBlocklistWorkers(w, a.forum, blocklists, log)
 		},
 		queues:   queues,
-		periodic: append(a.outbox.PeriodicJobs(), a.inbox.PeriodicJobs()...),
+		periodic: append(append(a.outbox.PeriodicJobs(), a.inbox.PeriodicJobs()...), federation.BlocklistPeriodicJob()),
 	})
 	if err != nil {
 		pool.Close()

@@ -1,0 +1,69 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stoa-forum/stoa/internal/stoaproc"
+)
+
+// Scenario 9: moderation across instances. A member of beta reports a post from alpha; beta's
+// staff send the report on; the Flag reaches alpha's moderation queue; an alpha moderator locks
+// the thread; beta shows it locked and refuses new replies to it.
+func TestFederationModerationAcrossInstances(t *testing.T) {
+	t.Parallel()
+	cluster := stoaproc.NewCluster(t, nil, stoaproc.Options{Host: "alpha.test"}, stoaproc.Options{Host: "beta.test"})
+	alpha, beta := cluster.Instances["alpha.test"], cluster.Instances["beta.test"]
+	alpha.Admin("category", "create", "--slug", "general", "--title", "General")
+	alice := newMember(t, cluster, alpha, "alice")
+	newMember(t, cluster, alpha, "mo", "moderator")
+	bea := newMember(t, cluster, beta, "bea")
+	newMember(t, cluster, beta, "bo", "admin")
+	bea.followRemote("general@alpha.test")
+
+	th := alice.startThread("general", "Buy cheap chisels", "Visit my shop for cheap chisels!!!")
+	onBeta := bea.mirroredThread("general@alpha.test", "Buy cheap chisels")
+	reported := onBeta.Posts[0]
+
+	beaWeb := signIn(t, cluster, beta, "bea")
+	if status, body := beaWeb.post(fmt.Sprintf("/p/%d/report", reported.ID), url.Values{"rule": {""}, "reason": {"Advertising, not a question."}}); status != http.StatusSeeOther {
+		t.Fatalf("bea's report: %d %s", status, body)
+	}
+	boWeb := signIn(t, cluster, beta, "bo")
+	_, queue := boWeb.get("/admin/reports")
+	m := regexp.MustCompile(`data-report-id="(\d+)"`).FindStringSubmatch(queue)
+	if m == nil || !strings.Contains(queue, `data-testid="report-forward"`) {
+		t.Fatalf("beta's queue does not offer to send bea's report on:\n%s", queue)
+	}
+	if status, body := boWeb.post("/admin/reports/"+m[1]+"/forward", url.Values{}); status != http.StatusSeeOther {
+		t.Fatalf("forward: %d %s", status, body)
+	}
+
+	moWeb := signIn(t, cluster, alpha, "mo")
+	var alphaQueue string
+	eventually(t, 30*time.Second, "beta's report reaches alpha's moderation queue", func() bool {
+		_, alphaQueue = moWeb.get("/admin/reports")
+		return strings.Contains(alphaQueue, `data-testid="report-remote"`) && strings.Contains(alphaQueue, "Advertising, not a question.") &&
+			strings.Contains(alphaQueue, "Visit my shop for cheap chisels")
+	}, func() string { return alphaQueue })
+	if strings.Contains(alphaQueue, "bea") {
+		t.Errorf("alpha's queue names the reporter; a forwarded report comes from beta's server only:\n%s", alphaQueue)
+	}
+
+	if status, body := moWeb.post(fmt.Sprintf("/t/%d/lock", th.ID), url.Values{"reason": {"advertising"}}); status != http.StatusSeeOther {
+		t.Fatalf("lock on alpha: %d %s", status, body)
+	}
+	bea.waitThread(onBeta.ID, "beta shows the thread locked", func(th apiThreadDoc) bool { return th.Locked })
+	status, body := bea.try("POST", fmt.Sprintf("/api/v1/threads/%d/posts", onBeta.ID), map[string]any{"body": "One more thing."})
+	if status != http.StatusConflict || !strings.Contains(body, `"locked"`) {
+		t.Fatalf("a reply to the locked thread on beta: %d %s", status, body)
+	}
+	if got, _ := alice.thread(th.ID); len(got.Posts) != 1 || !got.Locked {
+		t.Fatalf("alpha's thread changed:\n%s", describeThread(got))
+	}
+}
