@@ -34,6 +34,9 @@ type Config struct {
 	SMTP                  SMTPConfig
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
+	// QueryTiming counts and times each request's queries and reports them in a Server-Timing
+	// header (internal/querytrace), for benchmarks.
+	QueryTiming bool
 }
 
 // SMTPConfig is the outgoing mail server; no host means mail is written to the log.
@@ -139,6 +142,11 @@ var settings = []setting{
 	{"trusted-proxies", "STOA_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed (empty: none)", func(c *Config, v string) error {
 		ps, err := parsePrefixes(v)
 		c.TrustedProxies = ps
+		return err
+	}},
+	{"query-timing", "STOA_QUERY_TIMING", "0", "report each request's query count and time in a Server-Timing header (benchmarks; reveals internals)", func(c *Config, v string) error {
+		b, err := parseBool(v)
+		c.QueryTiming = b
 		return err
 	}},
 	{"smtp-host", "STOA_SMTP_HOST", "", "SMTP server for outgoing mail (empty: mail is logged)", func(c *Config, v string) error { c.SMTP.Host = v; return nil }},
