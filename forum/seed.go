@@ -10,10 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Seeding fills an empty database with a realistic forum for benchmarks (`stoa seed`): members,
-// categories (one with sub-categories), threads with Markdown posts spread over years, likes, read
-// state, and every counter and the search index consistent with them, as if the forum's own code
-// had written each row.
+// Seeding fills an empty database with a realistic forum for benchmarks (`stoa seed`): members and
+// people from other servers, categories (one with sub-categories), threads with Markdown posts
+// spread over years, likes, read state, notifications of replies, and every counter and the
+// search index consistent with them, as if the forum's own code had written each row.
 //
 // How it is fast: rows go in with COPY in batches of threads, several batches at a time, and the
 // tables are loaded the way pg_restore loads them: their non-unique indexes and foreign keys are
@@ -49,6 +49,10 @@ type SeedOptions struct {
 	// Workers is the number of batches generated and loaded at once (0: 3).
 	Workers int
 }
+
+// SeedDefaultPassword is what seeded members sign in with unless the seed was given another. Seed
+// refuses any database that already holds a forum, so it never lands next to real accounts.
+const SeedDefaultPassword = "seeded-member-password"
 
 // SeedBenchUsername is the seeded member benchmarks sign in as: an active member who has read a
 // quarter of the threads of the largest category and half of one long thread.

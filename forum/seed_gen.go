@@ -121,11 +121,19 @@ type seedReadRow struct {
 	watching           bool
 }
 
+// seedNotificationRow tells a member someone replied to their post.
+type seedNotificationRow struct {
+	memberID, actorID, threadID, postID int64
+	createdAt                           time.Time
+	readAt                              *time.Time
+}
+
 // seedThreadData is one generated thread with its posts and the rows that hang off them.
 type seedThreadData struct {
-	thread seedThreadRow
-	posts  []seedPostRow
-	reads  []seedReadRow
+	thread        seedThreadRow
+	posts         []seedPostRow
+	reads         []seedReadRow
+	notifications []seedNotificationRow
 }
 
 // genThread generates thread i.
@@ -218,7 +226,29 @@ func (p *seedPlan) genThread(f *Forum, i int) seedThreadData {
 		reads = mergeRead(reads, seedReadRow{threadID: id, memberID: p.benchMember, upTo: upTo})
 	}
 	slices.SortFunc(reads, func(a, b seedReadRow) int { return cmp.Compare(a.memberID, b.memberID) })
-	return seedThreadData{thread: t, posts: posts, reads: reads}
+	return seedThreadData{thread: t, posts: posts, reads: reads, notifications: p.replyNotifications(r, id, posts)}
+}
+
+// replyNotifications are the notifications of replies to members' posts (what the notification
+// job writes for a reply): read a while after the reply, except for half of the last fortnight's.
+func (p *seedPlan) replyNotifications(r *rand.Rand, threadID int64, posts []seedPostRow) []seedNotificationRow {
+	var out []seedNotificationRow
+	first := posts[0].id
+	for _, pr := range posts {
+		if pr.inReplyTo == nil {
+			continue
+		}
+		parent := posts[*pr.inReplyTo-first]
+		if !parent.local || parent.authorID == pr.authorID || pr.deleted != nil || pr.hidden != nil {
+			continue
+		}
+		n := seedNotificationRow{memberID: parent.authorID, actorID: pr.authorID, threadID: threadID, postID: pr.id, createdAt: pr.createdAt}
+		if p.now.Sub(pr.createdAt) > 14*24*time.Hour || r.IntN(2) == 0 {
+			n.readAt = later(pr.createdAt, r, p.now)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // postTimes spreads a thread's posts from its start: most threads are busy for hours or days,

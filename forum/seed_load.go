@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// seedBatch generates batch b and loads it in one transaction: threads, posts, likes and read
-// state by COPY, the search rows by one INSERT (their documents must come from PostgreSQL's own
+// seedBatch generates batch b and loads it in one transaction: threads, posts, likes, read state
+// and notifications by COPY, the search rows by one INSERT (their documents must come from PostgreSQL's own
 // text-search parser, through the same stoa_search_document the forum indexes posts with), and the
 // batch's bookkeeping row, so a batch is either wholly in or wholly absent.
 func (f *Forum) seedBatch(ctx context.Context, plan *seedPlan, b int) error {
@@ -21,6 +21,7 @@ func (f *Forum) seedBatch(ctx context.Context, plan *seedPlan, b int) error {
 	}
 	var posts []*seedPostRow
 	var reads []seedReadRow
+	var notes []seedNotificationRow
 	likes := 0
 	for i := range data {
 		for k := range data[i].posts {
@@ -28,6 +29,7 @@ func (f *Forum) seedBatch(ctx context.Context, plan *seedPlan, b int) error {
 			likes += len(data[i].posts[k].likers)
 		}
 		reads = append(reads, data[i].reads...)
+		notes = append(notes, data[i].notifications...)
 	}
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
 		// Losing the last batches in a crash costs only their reload; no need to wait for the disk.
@@ -68,6 +70,13 @@ func (f *Forum) seedBatch(ctx context.Context, plan *seedPlan, b int) error {
 			}
 			return []any{r.threadID, r.memberID, positionsUpTo(r.upTo), level}
 		}); err != nil {
+			return err
+		}
+		if err := copyRows(ctx, tx, "notifications", []string{"member_id", "kind", "actor_id", "thread_id", "post_id", "created_at", "read_at"},
+			len(notes), func(i int) []any {
+				n := &notes[i]
+				return []any{n.memberID, "reply", n.actorID, n.threadID, n.postID, n.createdAt, n.readAt}
+			}); err != nil {
 			return err
 		}
 		ids, titles, bodies := make([]int64, len(posts)), make([]*string, len(posts)), make([]string, len(posts))

@@ -17,7 +17,7 @@ import (
 // in order, which is cheap, and they are what a resumed seed finds its place by).
 
 // seedTables are the tables loaded in bulk.
-var seedTables = []string{"threads", "posts", "post_search", "likes", "member_threads"}
+var seedTables = []string{"threads", "posts", "post_search", "likes", "member_threads", "notifications"}
 
 // seedOffTriggers are the triggers off during the load; seedFinish does their work in one pass.
 var seedOffTriggers = []struct{ table, name string }{{"posts", "posts_member_post_count"}}

@@ -167,11 +167,13 @@ func seedInsertMembers(ctx context.Context, tx pgx.Tx, opts SeedOptions, hash st
 	return ids, nil
 }
 
-// seedInsertRemotes makes the people from other servers who reply in seeded threads.
+// seedInsertRemotes makes the people from other servers who reply in seeded threads: four for
+// every member, as a federated forum learns of many more people than sign up, most of whom write
+// a few posts.
 func seedInsertRemotes(ctx context.Context, tx pgx.Tx, opts SeedOptions, start time.Time) error {
 	r := rand.New(rand.NewPCG(opts.RandSeed, 0x7e30))
 	text := seedText{r: r}
-	n := max(10, opts.Members/10)
+	n := 4 * opts.Members
 	names, displays, domains := make([]string, n), make([]string, n), make([]string, n)
 	for i := range n {
 		u, d := text.person()

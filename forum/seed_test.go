@@ -75,6 +75,10 @@ func TestSeedMakesAConsistentForum(t *testing.T) {
 		"deleted threads have a deleted opener": `SELECT t.id FROM threads t JOIN posts p ON p.thread_id = t.id AND p.position = 1
 			WHERE (t.deleted_at IS NULL) <> (p.deleted_at IS NULL)`,
 		"nothing after the seed's now": `SELECT p.id FROM posts p WHERE p.created_at > now()`,
+		"reply notifications": `SELECT n.id FROM notifications n JOIN posts p ON p.id = n.post_id JOIN posts parent ON parent.id = p.in_reply_to_id
+			WHERE n.kind <> 'reply' OR n.member_id <> parent.author_id OR n.actor_id <> p.author_id OR n.member_id = n.actor_id
+			   OR n.thread_id <> p.thread_id OR n.read_at < n.created_at
+			UNION ALL SELECT n.id FROM notifications n LEFT JOIN posts p ON p.id = n.post_id WHERE p.in_reply_to_id IS NULL`,
 	}
 	for name, sql := range invariants {
 		var args []any
@@ -95,17 +99,18 @@ func TestSeedMakesAConsistentForum(t *testing.T) {
 	}
 
 	// Real variety: long and short threads, old and recent ones, moderation, remote posts, likes.
-	var maxPosts, recent, pinned, remote, likes int
+	var maxPosts, recent, pinned, remote, likes, unread int
 	if err := pool.QueryRow(ctx, `SELECT (SELECT max(post_count) FROM threads),
 			(SELECT count(*) FROM threads WHERE last_post_at > now() - interval '60 days'),
 			(SELECT count(*) FROM threads WHERE pinned_at IS NOT NULL),
 			(SELECT count(*) FROM posts WHERE ap_id IS NOT NULL AND source_kind = 'html'),
-			(SELECT count(*) FROM likes)`).Scan(&maxPosts, &recent, &pinned, &remote, &likes); err != nil {
+			(SELECT count(*) FROM likes),
+			(SELECT count(*) FROM notifications WHERE read_at IS NULL)`).Scan(&maxPosts, &recent, &pinned, &remote, &likes, &unread); err != nil {
 		t.Fatal(err)
 	}
-	if maxPosts < 3*forum.PostsPerPage || recent == 0 || recent > 150 || pinned == 0 || remote == 0 || likes == 0 {
-		t.Errorf("seed lacks variety: longest thread %d posts, %d recently active threads, %d pinned, %d remote posts, %d likes",
-			maxPosts, recent, pinned, remote, likes)
+	if maxPosts < 3*forum.PostsPerPage || recent == 0 || recent > 150 || pinned == 0 || remote == 0 || likes == 0 || unread == 0 {
+		t.Errorf("seed lacks variety: longest thread %d posts, %d recently active threads, %d pinned, %d remote posts, %d likes, %d unread notifications",
+			maxPosts, recent, pinned, remote, likes, unread)
 	}
 
 	checkSeededPosts(t, f, pool, m)
@@ -196,15 +201,15 @@ func checkSeedSchema(t *testing.T, seeded *pgxpool.Pool) {
 	describe := func(pool *pgxpool.Pool) []string {
 		rows, err := pool.Query(context.Background(), `
 			SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes
-			WHERE schemaname = current_schema() AND tablename IN ('threads', 'posts', 'post_search', 'likes', 'member_threads')
+			WHERE schemaname = current_schema() AND tablename IN ('threads', 'posts', 'post_search', 'likes', 'member_threads', 'notifications')
 			UNION ALL
 			SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint
-			WHERE conrelid::regclass::text IN ('threads', 'posts', 'post_search', 'likes', 'member_threads')
+			WHERE conrelid::regclass::text IN ('threads', 'posts', 'post_search', 'likes', 'member_threads', 'notifications')
 			UNION ALL
 			SELECT 'trigger ' || tgname || ': ' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal
 			UNION ALL
 			SELECT 'options ' || relname || ': ' || coalesce(array_to_string(reloptions, ','), '') FROM pg_class
-			WHERE relname IN ('threads', 'posts', 'post_search', 'likes', 'member_threads')
+			WHERE relname IN ('threads', 'posts', 'post_search', 'likes', 'member_threads', 'notifications')
 			ORDER BY 1`)
 		if err != nil {
 			t.Fatal(err)
@@ -346,6 +351,7 @@ func seedDigest(t *testing.T, pool *pgxpool.Pool) []string {
 		UNION ALL SELECT 'reads ' || md5(string_agg(concat_ws('|', thread_id, member_id, read_positions, level), ',' ORDER BY thread_id, member_id)) FROM member_threads
 		UNION ALL SELECT 'search ' || md5(string_agg(concat_ws('|', post_id, body, document), ',' ORDER BY post_id)) FROM post_search
 		UNION ALL SELECT 'categories ' || md5(string_agg(concat_ws('|', id, slug, parent_id, thread_count, post_count), ',' ORDER BY id)) FROM categories
+		UNION ALL SELECT 'notifications ' || md5(string_agg(concat_ws('|', member_id, kind, actor_id, post_id, read_at IS NULL), ',' ORDER BY post_id, member_id)) FROM notifications
 		UNION ALL SELECT 'members ' || md5(string_agg(concat_ws('|', actor_id, email, role, post_count), ',' ORDER BY actor_id)) FROM members`)
 	if err != nil {
 		t.Fatal(err)
