@@ -11,10 +11,6 @@ import (
 	"github.com/stoa-forum/stoa/migrations"
 )
 
-// defaultSeedPassword is what seeded members sign in with unless --password says otherwise. Seeding
-// refuses any database that already holds a forum, so this never lands next to real accounts.
-const defaultSeedPassword = "seeded-member-password"
-
 func seedCommand() *command {
 	return &command{name: "seed", summary: "fill an empty database with a realistic forum for benchmarks", run: runSeed}
 }
@@ -27,7 +23,7 @@ func runSeed(ctx context.Context, env *runEnv, args []string) error {
 	fs.IntVar(&opts.Members, "members", 0, "local members (0: 5,000, fewer for small seeds)")
 	fs.IntVar(&opts.Years, "years", 6, "age of the oldest thread, in years")
 	seed := fs.Uint64("rand-seed", 1, "random seed: the same options make the same forum")
-	fs.StringVar(&opts.Password, "password", defaultSeedPassword, "password of every seeded member")
+	fs.StringVar(&opts.Password, "password", forum.SeedDefaultPassword, "password of every seeded member")
 	fs.IntVar(&opts.BatchThreads, "batch", 5000, "threads per COPY batch (the unit an interrupted seed resumes from)")
 	fs.IntVar(&opts.Workers, "workers", 3, "batches generated and loaded at once")
 	cfg, err := parseWithConfig(fs, env, args)
