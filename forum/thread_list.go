@@ -74,8 +74,8 @@ func ParseThreadCursor(s string) (*ThreadCursor, error) {
 	return &ThreadCursor{LastPostAt: time.UnixMicro(micros), ID: n}, nil
 }
 
-const summaryJoins = `
-	JOIN actors au ON au.id = t.author_id
+// summaryJoins join a page of threads (t, already limited) to what a summary shows.
+var summaryJoins = authorProbe("t.author_id") + `
 	JOIN categories c ON c.id = t.category_id
 	LEFT JOIN posts lp ON lp.id = t.last_post_id
 	LEFT JOIN actors la ON la.id = lp.author_id`
@@ -289,7 +289,7 @@ func (f *Forum) CategoryFeed(ctx context.Context, v Viewer, c Category, limit in
 	for i, t := range threads {
 		ids[i] = t.ID
 	}
-	rows, err = f.db.Query(ctx, "SELECT "+postColumns(2)+` FROM posts p JOIN actors au ON au.id = p.author_id
+	rows, err = f.db.Query(ctx, "SELECT "+postColumns(2)+` FROM posts p`+authorProbe("p.author_id")+`
 		WHERE p.thread_id = ANY($1) AND p.position = 1`, ids, v.ActorID)
 	if err != nil {
 		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
