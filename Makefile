@@ -10,7 +10,7 @@ WITH_DB := scripts/with-db.sh
 DEV_SECRET := .data/secret.key
 TEST_FLAGS ?=
 
-.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench bench-delivery bench-inbox clean
+.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench bench-delivery bench-inbox clean bench-read bench-read-drop
 
 all: build
 
@@ -66,6 +66,14 @@ db-stop:
 
 db-reset:
 	scripts/localdb.sh reset
+
+## bench-read: seed (once, kept) a 1,000,000-thread database and measure the read path (BENCHMARKS.md)
+bench-read:
+	scripts/bench-read.sh
+
+## bench-read-drop: drop the benchmark database bench-read keeps
+bench-read-drop:
+	scripts/bench-read.sh drop
 
 clean:
 	rm -rf bin

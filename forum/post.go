@@ -153,7 +153,7 @@ func (f *Forum) PostByID(ctx context.Context, v Viewer, id int64) (Post, error) 
 
 // postsInRange loads a thread's posts with positions first..last, in order, ready for v.
 func (f *Forum) postsInRange(ctx context.Context, v Viewer, tv ThreadView, first, last int) ([]Post, error) {
-	rows, err := f.db.Query(ctx, "SELECT "+postColumns(4)+` FROM posts p JOIN actors au ON au.id = p.author_id
+	rows, err := f.db.Query(ctx, "SELECT "+postColumns(4)+` FROM posts p`+authorProbe("p.author_id")+`
 		WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position`, tv.ID, first, last, v.ActorID)
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)

@@ -78,6 +78,18 @@ const (
 		coalesce(au.url, '') AS author_url, coalesce(au.avatar_url, '') AS author_avatar_url`
 )
 
+// authorProbe joins the author of each row as au, for authorColumns, given the column holding the
+// author's id (a fixed name in this package, never caller input). It is a LATERAL subquery with a
+// LIMIT, which PostgreSQL cannot flatten into a plain join, so it stays one primary-key probe per
+// row whatever the statistics say: as a plain join, a page of 30 rows on the benchmark's seed
+// (5,500 actors) got plans that hashed the whole actors table, a sequential scan of every actor
+// on every page that grows with each remote actor the forum learns of (BENCHMARKS.md, "Read
+// path"). Authors are NOT NULL foreign keys, so the inner join loses no row.
+func authorProbe(authorID string) string {
+	return ` JOIN LATERAL (SELECT a.username, a.domain, a.display_name, a.ap_id, a.url, a.avatar_url
+		FROM actors a WHERE a.id = ` + authorID + ` LIMIT 1) au ON true`
+}
+
 // ThreadView is a thread as one viewer sees it: with its author, its category, and what the
 // viewer may do there.
 type ThreadView struct {

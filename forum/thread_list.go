@@ -74,8 +74,8 @@ func ParseThreadCursor(s string) (*ThreadCursor, error) {
 	return &ThreadCursor{LastPostAt: time.UnixMicro(micros), ID: n}, nil
 }
 
-const summaryJoins = `
-	JOIN actors au ON au.id = t.author_id
+// summaryJoins join a page of threads (t, already limited) to what a summary shows.
+var summaryJoins = authorProbe("t.author_id") + `
 	JOIN categories c ON c.id = t.category_id
 	LEFT JOIN posts lp ON lp.id = t.last_post_id AND lp.suppressed = 0
 	LEFT JOIN actors la ON la.id = lp.author_id`
@@ -124,22 +124,27 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		return ThreadList{}, err
 	}
 	limit = listLimit(limit)
-	var list ThreadList
 	if cur == nil {
-		columns, joins := summarySelect(v.SignedIn(), 2)
-		rows, err := f.db.Query(ctx, "SELECT "+columns+` FROM (
-				SELECT * FROM threads WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL
-					AND suppressed = 0
-				ORDER BY pinned_at DESC LIMIT 20) t`+joins+` ORDER BY t.pinned_at DESC`, listArgs(v, nil, c.ID)...)
-		if list.Pinned, err = collectSummaries(rows, err); err != nil {
-			return ThreadList{}, fmt.Errorf("pinned threads of %s: %w", c.Slug, err)
+		rows, err := f.db.Query(ctx, categoryFirstPageSQL(v.SignedIn(), limit+1), listArgs(v, nil, c.ID)...)
+		threads, err := collectSummaries(rows, err)
+		if err != nil {
+			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
 		}
+		// Pinned threads come first; the others, never pinned, after them.
+		n := 0
+		for n < len(threads) && threads[n].PinnedAt != nil {
+			n++
+		}
+		list := ThreadList{Pinned: threads[:n:n]}
+		list.Threads, list.Next = cutPage(threads[n:], limit)
+		return list, nil
 	}
-	rows, err := f.db.Query(ctx, categoryThreadsSQL(cur != nil, v.SignedIn(), limit+1), listArgs(v, cur, c.ID)...)
+	rows, err := f.db.Query(ctx, categoryThreadsSQL(true, v.SignedIn(), limit+1), listArgs(v, cur, c.ID)...)
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
 	}
+	var list ThreadList
 	list.Threads, list.Next = cutPage(threads, limit)
 	return list, nil
 }
@@ -166,6 +171,27 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	var list ThreadList
 	list.Threads, list.Next = cutPage(threads, limit)
 	return list, nil
+}
+
+// maxPinned is how many pinned threads the first page of a category shows at most.
+const maxPinned = 20
+
+// categoryFirstPageSQL is a category's first page in one statement: its pinned threads (pinned
+// first) and the first limit unpinned ones, each half limit-first on its own index, joined after
+// ($1 category, then a member's actor id). One statement instead of two keeps a member's category
+// page, which also resumes the session, reads the category, the member's watch level and the
+// sub-categories, within five queries.
+func categoryFirstPageSQL(member bool, limit int) string {
+	columns, joins, _ := listParts(false, member)
+	return "SELECT " + columns + ` FROM (
+		(SELECT * FROM threads
+		 WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0
+		 ORDER BY pinned_at DESC LIMIT ` + strconv.Itoa(maxPinned) + `)
+		UNION ALL
+		(SELECT * FROM threads
+		 WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0 AND pinned_at IS NULL
+		 ORDER BY last_post_at DESC, id DESC LIMIT ` + strconv.Itoa(limit) + `)) t` + joins + `
+	ORDER BY t.pinned_at DESC NULLS LAST, t.last_post_at DESC, t.id DESC`
 }
 
 // categoryThreadsSQL lists a category's unpinned threads: $1 category, then a member's actor id,
@@ -263,7 +289,7 @@ func (f *Forum) CategoryFeed(ctx context.Context, v Viewer, c Category, limit in
 	for i, t := range threads {
 		ids[i] = t.ID
 	}
-	rows, err = f.db.Query(ctx, "SELECT "+postColumns(2)+` FROM posts p JOIN actors au ON au.id = p.author_id
+	rows, err = f.db.Query(ctx, "SELECT "+postColumns(2)+` FROM posts p`+authorProbe("p.author_id")+`
 		WHERE p.thread_id = ANY($1) AND p.position = 1`, ids, v.ActorID)
 	if err != nil {
 		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)

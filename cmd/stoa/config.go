@@ -34,6 +34,9 @@ type Config struct {
 	SMTP                  SMTPConfig
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
+	// QueryTiming counts and times each request's queries and reports them in a Server-Timing
+	// header (internal/querytrace), for benchmarks.
+	QueryTiming bool
 	// Delivery tunes the federation outbox and the job queue it runs on.
 	Delivery DeliveryConfig
 	// Inbox tunes the federation inboxes.
@@ -205,6 +208,11 @@ var settings = []setting{
 	{"inbox-workers", "STOA_INBOX_WORKERS", "8", "concurrent jobs applying received activities in this process", func(c *Config, v string) error {
 		n, err := boundedInt(v, 1, 1000)
 		c.Inbox.Workers = n
+		return err
+	}},
+	{"query-timing", "STOA_QUERY_TIMING", "0", "report each request's query count and time in a Server-Timing header (benchmarks; reveals internals)", func(c *Config, v string) error {
+		b, err := parseBool(v)
+		c.QueryTiming = b
 		return err
 	}},
 	{"smtp-host", "STOA_SMTP_HOST", "", "SMTP server for outgoing mail (empty: mail is logged)", func(c *Config, v string) error { c.SMTP.Host = v; return nil }},

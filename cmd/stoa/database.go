@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stoa-forum/stoa/internal/querytrace"
 )
 
 // openDatabase connects and waits (up to a bound) for PostgreSQL to answer, so a server started
@@ -21,6 +23,9 @@ func openDatabase(ctx context.Context, cfg *Config, log *slog.Logger) (*pgxpool.
 	}
 	pc.MaxConnIdleTime = 5 * time.Minute
 	pc.ConnConfig.RuntimeParams["application_name"] = "stoa"
+	if cfg.QueryTiming {
+		pc.ConnConfig.Tracer = querytrace.Tracer{}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database pool: %w", err)

@@ -49,6 +49,7 @@ func rootCommand() *command {
 		serveCommand(),
 		migrateCommand(),
 		adminCommand(),
+		seedCommand(),
 		{name: "version", summary: "print the version", run: func(_ context.Context, env *runEnv, args []string) error {
 			fs := newFlagSet("stoa version", "", "print the version", env)
 			if err := parseFlags(fs, env, args); err != nil {

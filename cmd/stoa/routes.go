@@ -8,6 +8,7 @@ import (
 	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/inbox"
 	"github.com/stoa-forum/stoa/internal/observe"
+	"github.com/stoa-forum/stoa/internal/querytrace"
 	"github.com/stoa-forum/stoa/web"
 )
 
@@ -21,6 +22,9 @@ func (a *app) routes() (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(observe.Middleware(a.log, observe.NewHTTPMetrics(a.reg)))
 	r.Use(func(next http.Handler) http.Handler { return http.MaxBytesHandler(next, maxBodyBytes) })
+	if a.cfg.QueryTiming {
+		r.Use(querytrace.Middleware)
+	}
 
 	r.Get("/livez", a.livez)
 	r.Get("/readyz", a.readyz)

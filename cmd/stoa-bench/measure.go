@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// phase is one endpoint's measurements in one round.
+type phase struct {
+	saturated, paced result
+}
+
+// measure warms every page up, then runs the rounds: per page, saturation then half load.
+func measure(ctx context.Context, c config, client *http.Client, srv *server, eps []endpoint) ([][]phase, error) {
+	for i, e := range eps {
+		if r := closedLoop(ctx, client, e, c.concurrency, c.warmup, uint64(1000+i)); r.errors > 0 {
+			return nil, fmt.Errorf("warm-up of %s: %d errors, first: %s", e.name, r.errors, r.firstErr)
+		}
+	}
+	runs := make([][]phase, c.rounds)
+	for round := range c.rounds {
+		runs[round] = make([]phase, len(eps))
+		for i, e := range eps {
+			seed := uint64(round*100 + i)
+			a, err := readCPU(srv.pid())
+			if err != nil {
+				return nil, err
+			}
+			sat := closedLoop(ctx, client, e, c.concurrency, c.duration, seed)
+			b, err := readCPU(srv.pid())
+			if err != nil {
+				return nil, err
+			}
+			sat.cpu = cpuBetween(a, b)
+			paced := openLoop(ctx, client, e, sat.rate()*c.pacedShare, c.duration, seed)
+			d, err := readCPU(srv.pid())
+			if err != nil {
+				return nil, err
+			}
+			paced.cpu = cpuBetween(b, d)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			runs[round][i] = phase{saturated: sat, paced: paced}
+			log("round %d %-30s %7.0f req/s saturated, p99 %6.2f ms at %5.0f req/s (load %.2f)", round+1, e.name, sat.rate(),
+				ms(percentile(append([]time.Duration(nil), paced.latencies...), 0.99)), paced.rate(), d.load1)
+		}
+	}
+	return runs, nil
+}
