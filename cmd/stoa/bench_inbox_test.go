@@ -93,7 +93,9 @@ func TestInboxBenchmark(t *testing.T) {
 	// What one page costs stoa, so that the probe's pages can be taken out of the CPU per activity.
 	pageCPU := (pidCPU(t, cmd.Process.Pid) - idleCPU0) / (idleLat[pages[0]][2] + idleLat[pages[1]][2])
 
-	cpu0, db0, tx0 := pidCPU(t, cmd.Process.Pid), postgresCPU(t), commits(t, sc)
+	// PostgreSQL's CPU is not reported: the cluster is shared, and its backends come and go
+	// (the delivery benchmark's postgresCPU sums live processes only, and went negative here).
+	cpu0, tx0 := pidCPU(t, cmd.Process.Pid), commits(t, sc)
 	busy := startProbe(t, pages...)
 	start := time.Now()
 	accepted, others, last := sendAll(t, sc.base, load, conns)
@@ -103,10 +105,13 @@ func TestInboxBenchmark(t *testing.T) {
 	waitApplied(t, sc, logs)
 	appliedSecs := time.Since(start).Seconds()
 	busyLat := busy.finish()
-	cpu, dbCPU, txs := pidCPU(t, cmd.Process.Pid)-cpu0, postgresCPU(t)-db0, commits(t, sc)-tx0
+	cpu, txs := pidCPU(t, cmd.Process.Pid)-cpu0, commits(t, sc)-tx0
 
 	if accepted != n {
 		t.Errorf("%d of %d accepted; other answers %v", accepted, n, others)
+	}
+	if len(others) > 0 {
+		t.Logf("answers other than 202 (each retried): %v", others)
 	}
 	var stored int
 	if err := sc.pool.QueryRow(sc.ctx, `SELECT count(*) FROM posts WHERE ap_id LIKE '%/statuses/load-%'`).Scan(&stored); err != nil {
@@ -121,8 +126,8 @@ func TestInboxBenchmark(t *testing.T) {
 	t.Logf("raw harness (verify + record + enqueue, no HTTP, %d goroutines): %.0f activities/s", 4*runtime.GOMAXPROCS(0), rawRate)
 	t.Logf("stoa serve: %d accepted in %.3f s = %.0f/s (%.2f x raw); %d left to apply then; all %d applied after %.3f s = %.0f/s",
 		accepted, acceptSecs, acceptRate, acceptRate/rawRate, backlogAtAccept, stored, appliedSecs, appliedRate)
-	t.Logf("CPU per activity: stoa %.3f ms accepting and applying (%.3f ms by the end of accepting; the probe's %.0f pages, %.3f ms each, taken out), PostgreSQL %.3f ms (whole shared cluster); verification %.3f ms = %.1f%% of stoa's",
-		cpuPer*1000, cpuAtAccept/float64(n)*1000, busyLat[pages[0]][2]+busyLat[pages[1]][2], pageCPU*1000, dbCPU/float64(n)*1000,
+	t.Logf("CPU per activity: stoa %.3f ms accepting and applying (%.3f ms by the end of accepting; the probe's %.0f pages, %.3f ms each, taken out); verification %.3f ms = %.1f%% of stoa's",
+		cpuPer*1000, cpuAtAccept/float64(n)*1000, busyLat[pages[0]][2]+busyLat[pages[1]][2], pageCPU*1000,
 		verifyCPU*1000, 100*verifyCPU/cpuPer)
 	t.Logf("transactions committed in the test database: %.1f per activity (accepting, applying, notifying, page probes)", float64(txs)/float64(n))
 	for _, u := range pages {
