@@ -78,8 +78,18 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 // job insertion (River's InsertTx) made by the caller.
 func (f *Forum) DB() *pgxpool.Pool { return f.db }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// inTx runs fn in a transaction, committing when it returns nil (without waiting for the WAL
+// flush when ctx allows it: commit_mode.go).
 func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	if deferredCommit(ctx) {
+		inner := fn
+		fn = func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+			return inner(tx)
+		}
+	}
 	if err := pgx.BeginFunc(ctx, f.db, fn); err != nil {
 		return err
 	}

@@ -86,10 +86,14 @@ func (f *Forum) InboundKnown(ctx context.Context, apID string) (bool, error) {
 const maxOutcome = 500
 
 // FinishInbound marks a received activity applied, with what came of it ("" when it did what it
-// said; otherwise why it was ignored or failed, for the admin and the logs).
+// said; otherwise why it was ignored or failed, for the admin and the logs). In a transaction, so
+// that the apply job's deferred commit (WithDeferredCommit) covers it too.
 func (f *Forum) FinishInbound(ctx context.Context, id int64, outcome string) error {
-	_, err := f.db.Exec(ctx, `UPDATE inbound_activities SET applied_at = now(), outcome = $2 WHERE id = $1`,
-		id, clipText(outcome, maxOutcome))
+	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE inbound_activities SET applied_at = now(), outcome = $2 WHERE id = $1`,
+			id, clipText(outcome, maxOutcome))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("finish inbound activity %d: %w", id, err)
 	}

@@ -27,9 +27,13 @@ func (w *applyWorker) Timeout(*river.Job[ApplyArgs]) time.Duration { return w.ib
 // Work applies the activity. A reason that will not pass (forbidden, malformed, about something
 // deleted or unknown) is recorded as the activity's outcome and the job completes; a failure that
 // may pass (a fetch that timed out, the database) is returned so River retries, and recorded as the
-// outcome on the last attempt.
+// outcome on the last attempt. A re-run of an activity whose effects were kept finds them there
+// (every applier checks before it writes) and changes nothing.
 func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error {
 	ib := w.ib
+	// Applying is idempotent and River completes the job afterwards with a synchronous commit,
+	// so the job's own transactions need not wait for the WAL flush (forum/commit_mode.go).
+	ctx = forum.WithDeferredCommit(ctx)
 	rec, err := ib.forum.InboundActivityByID(ctx, job.Args.InboundID)
 	if errors.Is(err, forum.ErrNotFound) {
 		return nil // pruned: nothing left to apply

@@ -131,7 +131,9 @@ func (bp *benchPeers) signReplies(t *testing.T, base, tag string, n int, parents
 }
 
 // sendAll POSTs every activity through conns concurrent connections and returns how many were
-// answered 202, the other answers by status, and when the last answer came.
+// answered 202, the other answers by status, and when the last answer came. A 503 or 429 (the
+// inbox is busy, or the domain over its rate) is retried after a pause, as peers retry; each is
+// counted in others.
 func sendAll(t *testing.T, base string, posts []signedPost, conns int) (accepted int, others map[int]int, last time.Time) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
 	var next atomic.Int64
@@ -148,22 +150,29 @@ func sendAll(t *testing.T, base string, posts []signedPost, conns int) (accepted
 				if i >= len(posts) {
 					return
 				}
-				req, _ := http.NewRequest(http.MethodPost, base+"/inbox", bytes.NewReader(posts[i].body))
-				req.Header = posts[i].header.Clone()
-				resp, err := client.Do(req)
-				if err != nil {
-					t.Error(err)
-					return
+				for attempt := 0; ; attempt++ {
+					req, _ := http.NewRequest(http.MethodPost, base+"/inbox", bytes.NewReader(posts[i].body))
+					req.Header = posts[i].header.Clone()
+					resp, err := client.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusAccepted {
+						ok.Add(1)
+						break
+					}
+					mu.Lock()
+					others[resp.StatusCode]++
+					mu.Unlock()
+					busy := resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests
+					if !busy || attempt >= 5 {
+						break
+					}
+					time.Sleep(200 * time.Millisecond)
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusAccepted {
-					ok.Add(1)
-					continue
-				}
-				mu.Lock()
-				others[resp.StatusCode]++
-				mu.Unlock()
 			}
 		}()
 	}

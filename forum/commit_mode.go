@@ -1,0 +1,29 @@
+package forum
+
+import "context"
+
+// Deferred durability for work that is redone until it is recorded as done. A River job's
+// transactions may commit without waiting for the WAL flush when the job is idempotent: River
+// marks the job completed afterwards, in a transaction that does wait for the flush, and
+// PostgreSQL flushes its WAL in order, so that flush makes every earlier commit of the job
+// durable too. A crash before it loses at most the job's own recent commits and leaves the job
+// to run again, which redoes them. Synchronous commit is most of what a small write costs (the
+// inbox's apply jobs spent most of their time waiting for it, PERFORMANCE.md), and this lets
+// PostgreSQL flush many jobs' commits together.
+//
+// Never for what a caller is promised on return: the inbox's recording of an activity answers
+// 202 to its sender, and stays synchronous.
+
+type deferredCommitKey struct{}
+
+// WithDeferredCommit marks the transactions run with ctx as safe to commit without waiting for
+// the WAL flush, for an idempotent job whose completion is committed after them (see above).
+func WithDeferredCommit(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredCommitKey{}, true)
+}
+
+// deferredCommit reports whether ctx's transactions may defer their durability.
+func deferredCommit(ctx context.Context) bool {
+	on, _ := ctx.Value(deferredCommitKey{}).(bool)
+	return on
+}
