@@ -190,8 +190,9 @@ func (r *report) targetsTable(b *strings.Builder, sums []summary) {
 
 func (r *report) explainTable(b *strings.Builder) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	w("Each page's queries on the seeded data (`EXPLAIN (ANALYZE, BUFFERS)`, in-process request through the same handlers; " +
-		"custom plan for the request's arguments, and the generic plan a long-prepared statement may switch to):\n\n")
+	w("Each page's queries on the seeded data (`EXPLAIN (ANALYZE, BUFFERS)`, in-process request through the same handlers; "+
+		"custom plan for the request's arguments, and the generic plan a long-prepared statement may switch to; the fastest of %d runs "+
+		"each, since a run can be descheduled on a shared machine):\n\n", explainRuns)
 	w("| page | query | planning | execution (custom) | execution (generic) |\n|---|---|---:|---:|---:|\n")
 	for _, p := range r.pages {
 		for i, q := range p.queries {
