@@ -86,7 +86,9 @@ type syncThreadWorker struct {
 }
 
 // Timeout bounds one sync, its fetches included.
-func (w *syncThreadWorker) Timeout(*river.Job[SyncThreadArgs]) time.Duration { return w.ib.o.JobTimeout }
+func (w *syncThreadWorker) Timeout(*river.Job[SyncThreadArgs]) time.Duration {
+	return w.ib.o.JobTimeout
+}
 
 // Work reads the thread's context collection, then its history.
 func (w *syncThreadWorker) Work(ctx context.Context, job *river.Job[SyncThreadArgs]) error {
