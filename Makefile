@@ -10,7 +10,7 @@ WITH_DB := scripts/with-db.sh
 DEV_SECRET := .data/secret.key
 TEST_FLAGS ?=
 
-.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench bench-delivery bench-inbox clean bench-read bench-read-drop
+.PHONY: all build run test test-go check fmt-check vet generate gen-check deps-check db-start db-stop db-reset db-url bench bench-delivery bench-inbox clean bench-read bench-read-drop e2e
 
 all: build
 
@@ -30,6 +30,10 @@ check: fmt-check vet gen-check deps-check
 test-go:
 	scripts/ensure-chromium.sh
 	$(WITH_DB) $(GO) test -race -timeout 25m $(TEST_FLAGS) ./...
+
+## e2e: only the federation scenarios, several real Stoa instances federating (FEDERATION.md)
+e2e:
+	$(WITH_DB) $(GO) test -count=1 -timeout 15m $(TEST_FLAGS) -run Federation ./e2e/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.data/*')); \

@@ -93,6 +93,10 @@ func settleFollow(ctx context.Context, a *apply, accepted bool) error {
 		if _, err := a.ib.forum.EnsureRemoteCategory(ctx, a.actor.ID); err != nil {
 			return err
 		}
+		// The threads it began before the follow are read from its outbox (sync_thread.go). Were
+		// this process to die right here, the follow would stand without its backfill: the first
+		// thread read asks for a sync of its own.
+		return a.ib.syncGroup(ctx, a.actor.ID)
 	}
 	return nil
 }

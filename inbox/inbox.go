@@ -55,6 +55,9 @@ type Options struct {
 	// JobTimeout bounds one apply job, fetches included (default 75 s: a reply whose thread is
 	// unknown may fetch its parents).
 	JobTimeout time.Duration
+	// ThreadSyncEvery is the least time between two syncs of one mirrored thread with its home
+	// (sync_thread.go; default 10 min): reading a thread asks for one, at most this often.
+	ThreadSyncEvery time.Duration
 	// Retention is how long applied activities are kept (default 14 days).
 	Retention time.Duration
 	// Now is the clock; nil is time.Now.
@@ -105,6 +108,7 @@ func New(o Options) (*Inbox, error) {
 	setDefault(&o.Workers, 8)
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
 	setDefault(&o.JobTimeout, 75*time.Second)
+	setDefault(&o.ThreadSyncEvery, 10*time.Minute)
 	setDefault(&o.Retention, 14*24*time.Hour)
 	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 {
 		return nil, errors.New("inbox: rates, bursts and concurrencies must be positive")
@@ -136,6 +140,8 @@ func peerAddress(r *http.Request) string {
 func (ib *Inbox) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &applyWorker{ib: ib})
 	river.AddWorker(w, &pruneWorker{ib: ib})
+	river.AddWorker(w, &syncThreadWorker{ib: ib})
+	river.AddWorker(w, &syncGroupWorker{ib: ib})
 }
 
 // Queues is the inbox's River queue: its own, so applying a burst of remote activity never

@@ -29,6 +29,9 @@ type Options struct {
 	// Remote finds actors on other servers (remote.go). Nil: looking up and following remote
 	// actors answers 404.
 	Remote RemoteActors
+	// ThreadSync catches mirrored threads up with their home when read (thread_sync.go). Nil:
+	// mirrored threads show only what was delivered.
+	ThreadSync ThreadSyncer
 }
 
 // Server holds the handlers' dependencies. Build it with New.
@@ -43,13 +46,15 @@ type Server struct {
 	deliveries DeliveryControl
 	// remote looks up actors on other servers.
 	remote RemoteActors
+	// sync catches mirrored threads up with their home.
+	sync ThreadSyncer
 }
 
 // New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's
 // state-changing request from another origin is refused with 403 before any handler runs.
 func New(opts Options) http.Handler {
 	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
-		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote}
+		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote, sync: opts.ThreadSync}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -47,6 +47,8 @@ type Config struct {
 type InboxConfig struct {
 	Rate    float64 // activities a second one remote domain may deliver, on average
 	Workers int     // concurrent apply jobs in this process
+	// ThreadSyncEvery is the least time between two syncs of a mirrored thread with its home.
+	ThreadSyncEvery time.Duration
 }
 
 // DeliveryConfig tunes outgoing federation (package outbox) and River.
@@ -203,6 +205,11 @@ var settings = []setting{
 	{"inbox-rate", "STOA_INBOX_RATE", "100", "activities a second one remote domain may deliver on average (bursts of 4x are allowed; beyond, 429 with Retry-After)", func(c *Config, v string) error {
 		n, err := boundedInt(v, 1, 100000)
 		c.Inbox.Rate = float64(n)
+		return err
+	}},
+	{"thread-sync-interval", "STOA_THREAD_SYNC_INTERVAL", "10m", "least time between two syncs of a thread mirrored from another server with its home (reading the thread asks for one)", func(c *Config, v string) error {
+		d, err := boundedDuration(v, time.Second, 24*time.Hour)
+		c.Inbox.ThreadSyncEvery = d
 		return err
 	}},
 	{"inbox-workers", "STOA_INBOX_WORKERS", "8", "concurrent jobs applying received activities in this process", func(c *Config, v string) error {

@@ -32,5 +32,7 @@ func newInbox(cfg *Config, log *slog.Logger, f *forum.Forum, fed *federation.Fed
 		Workers:       cfg.Inbox.Workers,
 		FetchCooldown: cfg.Delivery.FetchCooldown,
 		JobTimeout:    min(75*time.Second, cfg.Delivery.RescueAfter-15*time.Second),
+		// Reading a mirrored thread catches it up with its home at most this often.
+		ThreadSyncEvery: cfg.Inbox.ThreadSyncEvery,
 	})
 }

@@ -39,6 +39,7 @@ func (a *app) routes() (http.Handler, error) {
 		Federation:     webIDs{iris: a.fed.IRIs},
 		Deliveries:     a.outbox,
 		Remote:         webRemote{actors: a.fed.Actors},
+		ThreadSync:     a.inbox,
 	})
 	fed, err := a.fed.Handler(pages)
 	if err != nil {
