@@ -35,6 +35,8 @@ func (s *Server) adminReports(w http.ResponseWriter, r *http.Request) {
 	case "":
 	case "closed":
 		view.Notice = "Someone else dealt with that report first."
+	case "forwarded":
+		view.Notice = "The report is forwarded to the account's server."
 	default:
 		view.Notice = "Done; the report is closed."
 	}
