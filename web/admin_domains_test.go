@@ -250,7 +250,7 @@ func TestRemoteAccountModerationAndForwarding(t *testing.T) {
 		t.Fatalf("account page:\n%s", acct.body)
 	}
 	wantStatus(t, mod.post("/admin/accounts/"+itoa(troll.ID), url.Values{"action": {"silence"}, "reason": {"abuse"}}), http.StatusSeeOther)
-	if !mod.get("/admin/accounts/"+itoa(troll.ID)).has("account-unsilence") {
+	if !mod.get("/admin/accounts/" + itoa(troll.ID)).has("account-unsilence") {
 		t.Fatal("the account is not shown silenced")
 	}
 	if rows := byTestID(mod.get("/admin/accounts").doc, "remote-account"); len(rows) != 1 {
