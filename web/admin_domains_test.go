@@ -121,6 +121,9 @@ func TestBlockingADomainFromTheAdminPages(t *testing.T) {
 		t.Fatal("no log entry")
 	}
 
+	if log := admin.get("/admin/log"); !strings.Contains(log.body, "block_domain") || !strings.Contains(log.body, "<td>bad.example</td>") {
+		t.Fatalf("the moderation log page does not show the block:\n%s", log.body)
+	}
 	// The public list: obfuscated, with the public comment only.
 	pub := s.browser().get("/moderated-servers")
 	wantStatus(t, pub, http.StatusOK)
