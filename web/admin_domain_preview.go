@@ -17,7 +17,7 @@ func (s *Server) adminDomainPreview(w http.ResponseWriter, r *http.Request) {
 	form := readDomainBlockForm(r.URL.Query())
 	radius, err := s.forum.BlastRadius(r.Context(), v, form.input())
 	if st, status, ok := formError(err); ok {
-		s.showAdminDomains(w, r, status, form, st)
+		s.showAdminDomains(w, r, status, adminDomainsView{Form: form, State: st})
 		return
 	}
 	if err != nil {

@@ -50,17 +50,24 @@ type adminDomainsView struct {
 	Rules  []forum.DomainRule
 	Allows []forum.DomainAllow
 	Mode   forum.FederationMode
-	Form   domainBlockForm
-	State  formState
-	Notice string
+	// Form and State are the block form's; Allow and AllowState the allow form's.
+	Form       domainBlockForm
+	State      formState
+	Allow      allowForm
+	AllowState formState
+	Notice     string
 }
+
+// allowForm is the allow form's values (its fields are named allow_*: the page has two forms).
+type allowForm struct{ Domain, Comment string }
 
 // adminDomains is /admin/domains.
 func (s *Server) adminDomains(w http.ResponseWriter, r *http.Request) {
-	s.showAdminDomains(w, r, http.StatusOK, domainBlockForm{Severity: string(forum.SeveritySuspend)}, formState{})
+	s.showAdminDomains(w, r, http.StatusOK, adminDomainsView{Form: domainBlockForm{Severity: string(forum.SeveritySuspend)}})
 }
 
-func (s *Server) showAdminDomains(w http.ResponseWriter, r *http.Request, status int, form domainBlockForm, st formState) {
+// showAdminDomains renders the page with view's forms (and problems) and the rules as they are.
+func (s *Server) showAdminDomains(w http.ResponseWriter, r *http.Request, status int, view adminDomainsView) {
 	v, ok := s.requireAdmin(w, r)
 	if !ok {
 		return
@@ -81,7 +88,7 @@ func (s *Server) showAdminDomains(w http.ResponseWriter, r *http.Request, status
 		s.fail(w, r, err)
 		return
 	}
-	view := adminDomainsView{Rules: rules, Allows: allows, Mode: mode, Form: form, State: st, Notice: domainNotice(r.URL.Query())}
+	view.Rules, view.Allows, view.Mode, view.Notice = rules, allows, mode, domainNotice(r.URL.Query())
 	s.render(w, r, status, adminDomainsPage(s.page(r, "Domains"), view))
 }
 
@@ -120,7 +127,7 @@ func (s *Server) adminBlockDomain(w http.ResponseWriter, r *http.Request) {
 	form := readDomainBlockForm(r.PostForm)
 	res, err := s.forum.BlockDomain(r.Context(), v, form.input())
 	if st, status, ok := formError(err); ok {
-		s.showAdminDomains(w, r, status, form, st)
+		s.showAdminDomains(w, r, status, adminDomainsView{Form: form, State: st})
 		return
 	}
 	if err != nil {
@@ -165,17 +172,18 @@ func (s *Server) adminAllowDomain(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	domain := r.PostFormValue("domain")
-	_, err := s.forum.AllowDomain(r.Context(), v, domain, r.PostFormValue("comment"))
+	allow := allowForm{Domain: r.PostFormValue("allow_domain"), Comment: r.PostFormValue("allow_comment")}
+	_, err := s.forum.AllowDomain(r.Context(), v, allow.Domain, allow.Comment)
 	if st, status, ok := formError(err); ok {
-		s.showAdminDomains(w, r, status, domainBlockForm{Severity: string(forum.SeveritySuspend)}, prefixProblems(st, "allow_"))
+		s.showAdminDomains(w, r, status, adminDomainsView{Form: domainBlockForm{Severity: string(forum.SeveritySuspend)},
+			Allow: allow, AllowState: prefixProblems(st, "allow_")})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	canon, _ := s.forum.CanonicalDomain(domain)
+	canon, _ := s.forum.CanonicalDomain(allow.Domain)
 	seeOther(w, r, "/admin/domains?"+url.Values{"allowed": {canon}}.Encode())
 }
 

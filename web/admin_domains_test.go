@@ -277,3 +277,39 @@ func TestRemoteAccountModerationAndForwarding(t *testing.T) {
 	member.login("alice")
 	wantStatus(t, member.get("/admin/accounts/"+itoa(troll.ID)), http.StatusForbidden)
 }
+
+// Switching to allowlist mode shows first which known servers it cuts off; the switch and the way
+// back are one button each, and the public page says which mode the forum is in.
+func TestAllowlistModePages(t *testing.T) {
+	t.Parallel()
+	s := newDomainSite(t)
+	forumtest.Member(t, s.f, "owner", forum.RoleAdmin)
+	remotePerson(t, s.f, "stranger.example", "s")
+	remotePerson(t, s.f, "friend.example", "f")
+	admin := s.browser()
+	admin.login("owner")
+	wantStatus(t, admin.post("/admin/domains/allows", url.Values{"allow_domain": {"Friend.Example."}, "allow_comment": {"partners"}}), http.StatusSeeOther)
+	if bad := admin.post("/admin/domains/allows", url.Values{"allow_domain": {"not a domain"}}); bad.StatusCode != http.StatusUnprocessableEntity || !bad.has("problem-allow_domain") ||
+		!strings.Contains(bad.body, `value="not a domain"`) || bad.has("problem-domain") {
+		t.Fatalf("a bad allow: %d\n%s", bad.StatusCode, bad.body)
+	}
+	preview := admin.get("/admin/domains/mode?mode=allowlist")
+	wantStatus(t, preview, http.StatusOK)
+	if !strings.HasPrefix(preview.text("allowlist-count"), "1 known servers") || !strings.Contains(preview.text("allowlist-domains"), "stranger.example") {
+		t.Fatalf("allowlist preview:\n%s", preview.body)
+	}
+	if mode, _ := s.f.FederationMode(context.Background()); mode != forum.FederateBlocklist {
+		t.Fatal("the preview switched the mode")
+	}
+	wantStatus(t, admin.post("/admin/domains/mode", url.Values{"mode": {"allowlist"}}), http.StatusSeeOther)
+	if !s.browser().get("/moderated-servers").has("allowlist-notice") {
+		t.Fatal("the public page does not say the forum federates with allowed servers only")
+	}
+	if !admin.get("/admin/domains").has("mode-blocklist") {
+		t.Fatal("no way back to blocklist mode")
+	}
+	wantStatus(t, admin.post("/admin/domains/mode", url.Values{"mode": {"blocklist"}}), http.StatusSeeOther)
+	if mode, _ := s.f.FederationMode(context.Background()); mode != forum.FederateBlocklist {
+		t.Fatal("the mode did not switch back")
+	}
+}
