@@ -7,14 +7,28 @@ import (
 )
 
 // adminDomainPreview is /admin/domains/preview: what a block (or a change of one) will touch,
-// counted from the database now, and the one button that applies it. It changes nothing, so it
-// is a GET; the block form leads here.
+// counted from the database now, and the one button that applies it. It changes nothing. The
+// block form POSTs here, so the private comment stays out of URLs and access logs; a rule's
+// "Change" link GETs it with the rule's public values, and the private comment is the rule's own.
 func (s *Server) adminDomainPreview(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.requireAdmin(w, r)
 	if !ok {
 		return
 	}
-	form := readDomainBlockForm(r.URL.Query())
+	values := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if err := parseForm(w, r, maxFormBytes); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		values = r.PostForm
+	}
+	form := readDomainBlockForm(values)
+	if r.Method == http.MethodGet {
+		if current, err := s.forum.DomainBlock(r.Context(), v, form.Domain); err == nil {
+			form.PrivateComment = current.PrivateComment
+		}
+	}
 	radius, err := s.forum.BlastRadius(r.Context(), v, form.input())
 	if st, status, ok := formError(err); ok {
 		s.showAdminDomains(w, r, status, adminDomainsView{Form: form, State: st})

@@ -34,10 +34,9 @@ func (f domainBlockForm) input() forum.DomainBlockInput {
 		RejectReports: f.RejectReports, PublicComment: f.PublicComment, PrivateComment: f.PrivateComment, Obfuscate: f.Obfuscate}
 }
 
-// query is the form as the preview's URL.
+// query is the form as the preview's URL, without the private comment (kept out of URLs).
 func (f domainBlockForm) query() string {
-	q := url.Values{"domain": {f.Domain}, "severity": {f.Severity}, "public_comment": {f.PublicComment},
-		"private_comment": {f.PrivateComment}}
+	q := url.Values{"domain": {f.Domain}, "severity": {f.Severity}, "public_comment": {f.PublicComment}}
 	for name, on := range map[string]bool{"reject_media": f.RejectMedia, "reject_reports": f.RejectReports, "obfuscate": f.Obfuscate} {
 		if on {
 			q.Set(name, "1")
@@ -246,5 +245,5 @@ func ruleOptions(r forum.DomainRule) string {
 // changeQuery is the preview URL's query for changing a rule, starting from its values.
 func changeQuery(r forum.DomainRule) string {
 	return domainBlockForm{Domain: r.Domain, Severity: string(r.Severity), PublicComment: r.PublicComment,
-		PrivateComment: r.PrivateComment, RejectMedia: r.RejectMedia, RejectReports: r.RejectReports, Obfuscate: r.Obfuscate}.query()
+		RejectMedia: r.RejectMedia, RejectReports: r.RejectReports, Obfuscate: r.Obfuscate}.query()
 }

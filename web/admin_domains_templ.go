@@ -70,7 +70,7 @@ func adminDomainsPage(p page, v adminDomainsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</p><h3>Block a domain</h3><p class=\"hint\">A block covers the domain and all its subdomains. You see what it touches before it is applied.</p><form method=\"get\" action=\"/admin/domains/preview\" data-testid=\"block-form\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</p><h3>Block a domain</h3><p class=\"hint\">A block covers the domain and all its subdomains. You see what it touches before it is applied.</p><form method=\"post\" action=\"/admin/domains/preview\" data-testid=\"block-form\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -286,7 +286,7 @@ func adminDomainsPage(p page, v adminDomainsView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\">Change</a><form method=\"post\" action=\"")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\" data-testid=\"change-rule\">Change</a><form method=\"post\" action=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

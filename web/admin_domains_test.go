@@ -79,7 +79,7 @@ func TestBlockingADomainFromTheAdminPages(t *testing.T) {
 	if !page.has("block-form") || !page.has("no-rules") {
 		t.Fatalf("domains page:\n%s", page.body)
 	}
-	bad := admin.get("/admin/domains/preview?domain=bad.example%2Fpath&severity=suspend&public_comment=kept")
+	bad := admin.post("/admin/domains/preview", url.Values{"domain": {"bad.example/path"}, "severity": {"suspend"}, "public_comment": {"kept"}})
 	wantStatus(t, bad, http.StatusUnprocessableEntity)
 	if !bad.has("problem-domain") || !strings.Contains(bad.body, `value="kept"`) {
 		t.Fatalf("a bad domain: no problem shown, or the form lost what was typed:\n%s", bad.body)
@@ -87,7 +87,7 @@ func TestBlockingADomainFromTheAdminPages(t *testing.T) {
 
 	q := url.Values{"domain": {"BAD.Example."}, "severity": {"suspend"}, "public_comment": {"spam"},
 		"private_comment": {"ticket 9"}, "obfuscate": {"1"}}
-	preview := admin.get("/admin/domains/preview?" + q.Encode())
+	preview := admin.post("/admin/domains/preview", q)
 	wantStatus(t, preview, http.StatusOK)
 	if preview.text("radius-accounts") != "1" || preview.text("radius-follows-groups") != "1" || !preview.has("confirm-block") {
 		t.Fatalf("preview:\n%s", preview.body)
@@ -119,6 +119,16 @@ func TestBlockingADomainFromTheAdminPages(t *testing.T) {
 	}
 	if n := countRows(t, s, `SELECT count(*) FROM moderation_log WHERE domain = 'bad.example' AND action = 'block_domain' AND reason = 'ticket 9'`); n != 1 {
 		t.Fatal("no log entry")
+	}
+	// A rule's Change link previews it again, its private comment kept out of the URL but kept.
+	change := attr(findAttr(after.doc, "data-testid", "change-rule"), "href")
+	if change == "" || strings.Contains(change, "ticket") {
+		t.Fatalf("change link %q", change)
+	}
+	again := admin.get(change)
+	wantStatus(t, again, http.StatusOK)
+	if in := findAttr(firstByTestID(again.doc, "confirm-block"), "name", "private_comment"); in == nil || attr(in, "value") != "ticket 9" {
+		t.Fatalf("changing the rule would lose its private comment:\n%s", again.body)
 	}
 
 	if log := admin.get("/admin/log"); !strings.Contains(log.body, "block_domain") || !strings.Contains(log.body, "<td>bad.example</td>") {

@@ -132,6 +132,7 @@ func (s *Server) routes() http.Handler {
 		// Domain moderation (admins) and remote accounts (staff).
 		r.Get("/admin/domains", s.adminDomains)
 		r.Get("/admin/domains/preview", s.adminDomainPreview)
+		r.Post("/admin/domains/preview", s.adminDomainPreview)
 		r.Post("/admin/domains", s.adminBlockDomain)
 		r.Post("/admin/domains/{domain}/unblock", s.adminUnblockDomain)
 		r.Post("/admin/domains/allows", s.adminAllowDomain)
