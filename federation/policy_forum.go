@@ -7,6 +7,25 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 )
 
+// ReportPolicy is the optional part of a DomainPolicy the inbox asks before filing a Flag from a
+// host (a domain block's reject_reports): policies that do not implement it accept reports from
+// every host they do not block.
+type ReportPolicy interface {
+	ReportsRejected(ctx context.Context, host string) bool
+}
+
+// MediaPolicy is the optional part of a DomainPolicy asked before fetching or showing a host's
+// media (a domain block's reject_media).
+type MediaPolicy interface {
+	MediaRejected(ctx context.Context, host string) bool
+}
+
+var (
+	_ DomainPolicy = (*ForumPolicy)(nil)
+	_ ReportPolicy = (*ForumPolicy)(nil)
+	_ MediaPolicy  = (*ForumPolicy)(nil)
+)
+
 // ForumPolicy is the DomainPolicy of a running Stoa: the domain rules kept by forum (the admin's
 // blocks and allows, subscribed blocklists, allowlist mode), answered from forum's in-process copy,
 // which every process drops as soon as the rules change anywhere (forum.ListenForChanges). A host

@@ -145,8 +145,14 @@ func (f *Forum) changeDomainRules(ctx context.Context, by Viewer, pc policyChang
 		case len(changed) > 0:
 			n, err = recomputeLimitsUnder(ctx, tx, changed)
 		}
+		if err != nil {
+			return err
+		}
 		res.Accounts = n
-		return err
+		if n > 0 && hides(res.Changes) {
+			return f.insertJob(ctx, tx, ThreadListsVacuumArgs{})
+		}
+		return nil
 	})
 	f.domains.invalidate()
 	if err != nil {
@@ -154,6 +160,16 @@ func (f *Forum) changeDomainRules(ctx context.Context, by Viewer, pc policyChang
 	}
 	res.Cancelled, res.CancelError = f.cancelBlockedDeliveries(ctx, newlyBlocked, modeNowAllowlist)
 	return res, nil
+}
+
+// hides reports whether a change limits some domain more than before (domain_block_vacuum.go).
+func hides(changes []DomainChange) bool {
+	for _, c := range changes {
+		if c.LimitAfter > c.LimitBefore {
+			return true
+		}
+	}
+	return false
 }
 
 // compareDomain reports how the change altered one domain, if it did.

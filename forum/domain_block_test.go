@@ -325,3 +325,40 @@ func TestPublicRulesObfuscate(t *testing.T) {
 		t.Fatalf("plain rule: %+v", plain)
 	}
 }
+
+// A block that hides accounts' content queues the vacuum that clears the lists' indexes of their
+// threads; a block that touches no known account, and a lift, queue none.
+func TestBlockQueuesTheListsVacuum(t *testing.T) {
+	t.Parallel()
+	fx := newDomainFixture(t)
+	vacuums := func() int {
+		fx.jobs.mu.Lock()
+		defer fx.jobs.mu.Unlock()
+		n := 0
+		for _, a := range fx.jobs.args {
+			if _, ok := a.(forum.ThreadListsVacuumArgs); ok {
+				n++
+			}
+		}
+		return n
+	}
+	fx.block(t, forum.DomainBlockInput{Domain: "nobody.example"})
+	if vacuums() != 0 {
+		t.Fatal("a block of an unknown domain queued a vacuum")
+	}
+	flood := fx.remote(t, forum.ActorPerson, "flood.example", "f")
+	fx.remoteThread(t, flood, "flood", "<p>flood</p>")
+	fx.block(t, forum.DomainBlockInput{Domain: "flood.example", Severity: forum.SeveritySilence})
+	if vacuums() != 1 {
+		t.Fatalf("%d vacuums queued by a block that hides", vacuums())
+	}
+	if _, err := fx.f.UnblockDomain(fx.ctx, fx.admin.Viewer(), "flood.example", ""); err != nil {
+		t.Fatal(err)
+	}
+	if vacuums() != 1 {
+		t.Fatal("a lift queued a vacuum")
+	}
+	if err := fx.f.VacuumThreadLists(fx.ctx); err != nil {
+		t.Fatalf("the job's work: %v", err)
+	}
+}

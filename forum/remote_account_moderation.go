@@ -82,6 +82,9 @@ func (f *Forum) ModerateRemoteAccount(ctx context.Context, by Viewer, actorID in
 			return nil
 		}
 		if col.set {
+			if err := f.insertJob(ctx, tx, ThreadListsVacuumArgs{}); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, `UPDATE reports SET status = 'resolved', resolution = $2, resolved_by = $3,
 					resolved_at = now() WHERE status = 'open' AND target_actor_id = $1`,
 				actorID, string(action)+"_account", nullActor(by)); err != nil {

@@ -37,3 +37,11 @@ func (s *Server) adminLog(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, adminLogPage(s.page(r, "Moderation log"), entries, next))
 }
+
+// logTarget is what an entry is about: the account, else the domain (domain rules, lists).
+func logTarget(e forum.ModerationEntry) string {
+	if e.Target != "" {
+		return e.Target
+	}
+	return e.Domain
+}

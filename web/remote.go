@@ -214,12 +214,13 @@ func actorKindLabel(k forum.ActorKind) string {
 	return string(k)
 }
 
-// remoteProfileURL is where a remote actor is shown on its own server: its url, else its id.
+// remoteProfileURL is where a remote actor is shown on its own server: its url, else its id, and
+// only ever an http(s) address ("#" when neither is one).
 func remoteProfileURL(a forum.Actor) string {
-	if a.URL != "" {
-		if u, err := url.Parse(a.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
-			return a.URL
+	for _, u := range []string{a.URL, a.APID} {
+		if parsed, err := url.Parse(u); err == nil && (parsed.Scheme == "https" || parsed.Scheme == "http") {
+			return u
 		}
 	}
-	return a.APID
+	return "#"
 }

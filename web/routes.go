@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 
 		r.Get("/", s.home)
 		r.Get("/about", s.about)
+		r.Get("/moderated-servers", s.moderatedServers)
 
 		// Reading.
 		r.Get("/latest", s.latest)
@@ -136,6 +137,26 @@ func (s *Server) routes() http.Handler {
 		r.Get("/admin/deliveries/domains/{domain}", s.adminDeliveryDomain)
 		r.Post("/admin/deliveries/domains/{domain}/retry", s.adminRetryDomain)
 		r.Get("/admin/deliveries/posts/{id}", s.adminDeliveryPost)
+
+		// Domain moderation (admins) and remote accounts (staff).
+		r.Get("/admin/domains", s.adminDomains)
+		r.Get("/admin/domains/preview", s.adminDomainPreview)
+		r.Post("/admin/domains/preview", s.adminDomainPreview)
+		r.Post("/admin/domains", s.adminBlockDomain)
+		r.Post("/admin/domains/{domain}/unblock", s.adminUnblockDomain)
+		r.Post("/admin/domains/allows", s.adminAllowDomain)
+		r.Post("/admin/domains/allows/{domain}/remove", s.adminDisallowDomain)
+		r.Get("/admin/domains/mode", s.adminAllowlistPreview)
+		r.Post("/admin/domains/mode", s.adminSetFederationMode)
+		r.Get("/admin/domains/import", s.adminImportForm)
+		r.Post("/admin/domains/import", s.adminImport)
+		r.Get("/admin/domains/export.csv", s.adminExportDomains)
+		r.Get("/admin/domains/subscriptions", s.adminSubscriptions)
+		r.Post("/admin/domains/subscriptions", s.adminSubscribe)
+		r.Post("/admin/domains/subscriptions/{id}/{action}", s.subscriptionAction)
+		r.Get("/admin/accounts", s.adminRemoteAccounts)
+		r.Get("/admin/accounts/{id}", s.adminRemoteAccount)
+		r.Post("/admin/accounts/{id}", s.moderateRemoteAccount)
 
 		// JSON API (docs/API.md): bearer token or session.
 		r.Get("/api/me", s.apiMe)

@@ -32,6 +32,9 @@ func adminDomainCommand() *command {
 		{name: "import", usage: "FILE", summary: "import a Mastodon CSV blocklist (FILE - reads stdin)", run: adminDomainImport},
 		{name: "export", summary: "print the rules in force as a Mastodon CSV blocklist", run: adminDomainExport},
 		{name: "subscribe", usage: "URL", summary: "subscribe to a CSV blocklist, fetched on a schedule", run: adminDomainSubscribe},
+		{name: "allow", usage: "DOMAIN", summary: "allow a domain (allowlist mode; overrides subscribed lists)", run: adminDomainAllow},
+		{name: "disallow", usage: "DOMAIN", summary: "remove the allow of a domain", run: adminDomainDisallow},
+		{name: "mode", usage: "blocklist|allowlist", summary: "federate with every server not blocked, or only with allowed ones", run: adminDomainMode},
 	}}
 }
 
@@ -360,4 +363,84 @@ func printPolicyResult(env *runEnv, res forum.DomainPolicyResult) {
 	if res.CancelError != nil {
 		fmt.Fprintf(env.stderr, "warning: %v (the delivery workers refuse the domain anyway)\n", res.CancelError)
 	}
+}
+
+func adminDomainAllow(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("stoa admin domain allow", "DOMAIN", "allow a domain and its subdomains", env)
+	comment := fs.String("comment", "", "why (shown to admins and in the moderation log)")
+	domain, rest, err := positional(fs, env, args, "DOMAIN")
+	if err != nil {
+		return err
+	}
+	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	res, err := f.AllowDomain(ctx, systemViewer, domain, *comment)
+	if err != nil {
+		return err
+	}
+	printPolicyResult(env, res)
+	return nil
+}
+
+func adminDomainDisallow(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("stoa admin domain disallow", "DOMAIN", "remove the allow of a domain", env)
+	domain, rest, err := positional(fs, env, args, "DOMAIN")
+	if err != nil {
+		return err
+	}
+	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	res, err := f.DisallowDomain(ctx, systemViewer, domain)
+	if err != nil {
+		return err
+	}
+	printPolicyResult(env, res)
+	return nil
+}
+
+// adminDomainMode switches the federation mode; switching to allowlist mode first prints what it
+// cuts off, and --dry-run stops there.
+func adminDomainMode(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("stoa admin domain mode", "blocklist|allowlist", "choose whom Stoa federates with", env)
+	dryRun := fs.Bool("dry-run", false, "only print what switching to allowlist mode would cut off")
+	name, rest, err := positional(fs, env, args, "mode (blocklist or allowlist)")
+	if err != nil {
+		return err
+	}
+	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	mode, err := forum.ParseFederationMode(name)
+	if err != nil {
+		return err
+	}
+	if mode == forum.FederateAllowlist {
+		radius, err := f.AllowlistBlastRadius(ctx, systemViewer)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%d known servers are not allowed and are cut off:\n", radius.DomainCount)
+		for _, d := range radius.Domains {
+			fmt.Fprintf(env.stdout, "  %s: %d accounts, %d members following, %d following us, %d posts here\n",
+				d.Domain, d.Accounts, d.LocalFollowers, d.RemoteFollowers, d.PostsInLocal)
+		}
+	}
+	if *dryRun {
+		fmt.Fprintln(env.stdout, "dry run: nothing changed")
+		return nil
+	}
+	res, err := f.SetFederationMode(ctx, systemViewer, mode)
+	if err != nil {
+		return err
+	}
+	printPolicyResult(env, res)
+	return nil
 }

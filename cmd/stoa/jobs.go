@@ -53,6 +53,8 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 	river.AddWorker(workers, &pruneAccountsWorker{forum: f, log: log})
 	river.AddWorker(workers, &notify.Worker{Forum: f, PublicURL: cfg.PublicURL, Log: log})
 	river.AddWorker(workers, &searchindex.Worker{Forum: f, Log: log})
+	river.AddWorker(workers, &threadListsVacuumWorker{forum: f, log: log,
+		timeout: min(10*time.Minute, cfg.Delivery.RescueAfter-15*time.Second)})
 	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}}
 	for name, q := range setup.queues {
 		queues[name] = q
