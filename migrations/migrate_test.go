@@ -70,3 +70,60 @@ func TestCheckReportsAnEmptyDatabaseAsBehind(t *testing.T) {
 		t.Fatalf("Check says up to date after removing the last version: %+v", st)
 	}
 }
+
+// Autovacuum evaluates index expressions with an empty search_path: a function in an index that
+// names another of ours unqualified fails there ("function ... does not exist"), and the table's
+// statistics are never refreshed. This evaluates every index expression the same way, on a row.
+func TestIndexExpressionsWorkWithAnEmptySearchPath(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `INSERT INTO actors (kind, username, domain, ap_id, inbox_url, public_key_id, public_key_pem, fetched_at, fetch_attempted_at)
+		VALUES ('person', 'tester', 'peer.example:8443', 'https://peer.example:8443/users/tester', 'https://peer.example:8443/users/tester/inbox',
+		        'https://peer.example:8443/users/tester#main-key', 'pem', now(), now())`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only
+	if _, err := tx.Exec(ctx, "SET LOCAL search_path = ''"); err != nil {
+		t.Fatal(err)
+	}
+	// With an empty search_path, the deparsed expressions and table names come schema-qualified.
+	rows, err := tx.Query(ctx, `SELECT i.indexrelid::pg_catalog.regclass::text, i.indrelid::pg_catalog.regclass::text,
+		pg_catalog.pg_get_expr(i.indexprs, i.indrelid)
+		FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE i.indexprs IS NOT NULL AND n.nspname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type index struct{ name, table, exprs string }
+	var indexes []index
+	for rows.Next() {
+		var ix index
+		if err := rows.Scan(&ix.name, &ix.table, &ix.exprs); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, ix)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(indexes) == 0 {
+		t.Fatal("no expression indexes found")
+	}
+	for _, ix := range indexes {
+		if _, err := tx.Exec(ctx, "SAVEPOINT expr"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT "+ix.exprs+" FROM "+ix.table+" LIMIT 1"); err != nil {
+			t.Errorf("index %s: %s with an empty search_path: %v", ix.name, ix.exprs, err)
+		}
+		if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT expr"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
