@@ -110,7 +110,8 @@ type apiClient struct {
 	http  *http.Client
 }
 
-func (c apiClient) do(method, path string, body any, out any) {
+// try is do without the fatal: it returns the status and body, for requests that may be refused.
+func (c apiClient) try(method, path string, body any) (int, string) {
 	c.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -124,19 +125,27 @@ func (c apiClient) do(method, path string, body any, out any) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
+		return 0, err.Error()
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		c.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	return resp.StatusCode, string(data)
+}
+
+func (c apiClient) do(method, path string, body any, out any) {
+	c.t.Helper()
+	status, data := c.try(method, path, body)
+	if status == 0 || status >= 300 {
+		c.t.Fatalf("%s %s: %d %s", method, path, status, data)
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
+		if err := json.Unmarshal([]byte(data), out); err != nil {
 			c.t.Fatalf("%s %s: %v in %s", method, path, err, data)
 		}
 	}

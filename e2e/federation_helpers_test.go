@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,34 +53,6 @@ func newMember(t *testing.T, c *stoaproc.Cluster, in *stoaproc.Instance, usernam
 	}
 	in.Admin(args...)
 	return apiClient{t: t, base: in.URL, token: trimmed(in.Admin("token", "create", "--username", username)), http: c.Client()}
-}
-
-// try is do without the fatal: it returns the status and body, for requests that may be refused.
-func (c apiClient) try(method, path string, body any) (int, string) {
-	c.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, r)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
 }
 
 // startThread starts a thread in a local category and returns it.

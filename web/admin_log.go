@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -16,14 +15,10 @@ func (s *Server) adminLog(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var before int64
-	if b := r.URL.Query().Get("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			s.fail(w, r, forum.Invalid("before", "is not a valid cursor"))
-			return
-		}
-		before = n
+	before, err := idCursor(r, "before")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	entries, err := s.forum.ModerationLog(r.Context(), v, before, adminLogPageSize+1)
 	if err != nil {

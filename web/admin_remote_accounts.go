@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -21,14 +20,10 @@ func (s *Server) adminRemoteAccounts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var before int64
-	if b := r.URL.Query().Get("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			s.fail(w, r, forum.Invalid("before", "is not a valid cursor"))
-			return
-		}
-		before = n
+	before, err := idCursor(r, "before")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	list, err := s.forum.ModeratedAccounts(r.Context(), v, before, remoteAccountsPageSize+1)
 	if err != nil {

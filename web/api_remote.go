@@ -232,14 +232,10 @@ func (s *Server) apiFollows(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var before int64
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		n, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || n <= 0 {
-			s.fail(w, r, forum.Invalid("cursor", "is not a cursor this server gave out"))
-			return
-		}
-		before = n
+	before, err := idCursor(r, "cursor")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	list, next, err := s.forum.MemberFollows(r.Context(), v, before, 50)
 	if err != nil {

@@ -74,14 +74,10 @@ func lookupProblem(err error, p httperr.Problem) string {
 }
 
 func (s *Server) renderRemoteLookup(w http.ResponseWriter, r *http.Request, v forum.Viewer, status int, view remoteLookupView) {
-	var before int64
-	if c := r.URL.Query().Get("before"); c != "" {
-		n, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || n <= 0 {
-			s.fail(w, r, forum.Invalid("before", "is not a valid cursor"))
-			return
-		}
-		before = n
+	before, err := idCursor(r, "before")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	list, next, err := s.forum.MemberFollows(r.Context(), v, before, 50)
 	if err != nil {

@@ -25,6 +25,20 @@ func idParam(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// idCursor reads an id-based page cursor from the query string (?before=, ?cursor=): absent is 0,
+// the first page; anything but a positive id is a validation error naming the parameter.
+func idCursor(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, forum.Invalid(name, "is not a cursor this server gave out")
+	}
+	return n, nil
+}
+
 // seeOther ends a form post: the browser loads the result with a GET (post/redirect/get), so a
 // reload does not post again.
 func seeOther(w http.ResponseWriter, r *http.Request, to string) {
