@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -68,7 +69,8 @@ func TestInboxBenchmark(t *testing.T) {
 		threadIDs, openers = append(threadIDs, th.ID), append(openers, op.ID)
 	}
 	sc.hostMap = append(sc.hostMap, bp.hostMap()...)
-	cmd, logs := sc.serve()
+	metricsAddr := freePort(t)
+	cmd, logs := sc.serve("STOA_METRICS_LISTEN="+metricsAddr, "STOA_PPROF=1")
 	var parents []string
 	for _, id := range openers {
 		parents = append(parents, fmt.Sprintf("%s/p/%d", sc.base, id))
@@ -97,6 +99,8 @@ func TestInboxBenchmark(t *testing.T) {
 	// (the delivery benchmark's postgresCPU sums live processes only, and went negative here).
 	cpu0, tx0 := pidCPU(t, cmd.Process.Pid), commits(t, sc)
 	busy := startProbe(t, pages...)
+	// The profile starts with the load: apply jobs run from the first accepted activity on.
+	profile := startCPUProfile(metricsAddr, filepath.Join(benchOutDir(t, "bench-inbox"), "serve-cpu.pprof"), profileSeconds(t))
 	start := time.Now()
 	accepted, others, last := sendAll(t, sc.base, load, conns)
 	acceptSecs := last.Sub(start).Seconds()
@@ -135,6 +139,7 @@ func TestInboxBenchmark(t *testing.T) {
 		t.Logf("%s: idle p50 %.2f ms p99 %.2f ms (%d samples); under load p50 %.2f ms p99 %.2f ms (%d samples); p99 ratio %.2f",
 			strings.TrimPrefix(u, sc.base), i[0], i[1], int(i[2]), b[0], b[1], int(b[2]), b[1]/i[1])
 	}
+	profile.wait(t)
 	fmt.Printf("| %d | %.0f | %.0f | %.2f | %.0f | %.3f | %.3f | %.1f%% | %.2f / %.2f | %.2f / %.2f |\n", n, rawRate, acceptRate,
 		acceptRate/rawRate, appliedRate, cpuPer*1000, verifyCPU*1000, 100*verifyCPU/cpuPer,
 		idleLat[pages[0]][1], busyLat[pages[0]][1], idleLat[pages[1]][1], busyLat[pages[1]][1])
