@@ -254,13 +254,43 @@ func categoryInTx(ctx context.Context, tx pgx.Tx, id int64) (Category, error) {
 
 // relayInbound records a local category's Announce of a received activity it accepted, which the
 // outbox delivers with the received bytes unchanged. Remote categories relay their own.
+//
+// The relay goes to the category's and the thread's remote followers (outbox/plan.go, relay):
+// when neither has any, as in most categories, the Announce is recorded for the thread's history
+// but no fan-out job is queued, since it would find nobody to send to. The check runs in this
+// transaction, so what it sees is what a fan-out job queued here would have started from; a follow
+// committed after it misses this one relay, as it would miss any activity sent before it followed.
 func (f *Forum) relayInbound(ctx context.Context, tx pgx.Tx, c Category, threadID int64, postID *int64, inboundID int64) error {
 	if !c.Local() || inboundID == 0 {
 		return nil
 	}
-	_, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbAnnounce, ActorID: c.ActorID, ThreadID: &threadID, PostID: postID,
-		CategoryID: &c.ID, Details: map[string]any{"inbound": inboundID}})
+	a := NewActivity{Verb: VerbAnnounce, ActorID: c.ActorID, ThreadID: &threadID, PostID: postID,
+		CategoryID: &c.ID, Details: map[string]any{"inbound": inboundID}}
+	heard, err := relayHeard(ctx, tx, c.ActorID, threadID)
+	if err != nil {
+		return err
+	}
+	if !heard {
+		_, err = insertActivity(ctx, tx, a)
+		return err
+	}
+	_, err = f.recordActivity(ctx, tx, a)
 	return err
+}
+
+// relayHeard reports whether a category's relay in a thread has anyone to reach: a follower of the
+// category's or the thread's actor that the outbox delivers to (FollowerRecipients' conditions).
+func relayHeard(ctx context.Context, tx pgx.Tx, categoryActorID, threadID int64) (bool, error) {
+	var heard bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (
+		SELECT 1 FROM follows fo JOIN actors a ON a.id = fo.follower_id
+		WHERE fo.target_id IN ($1, (SELECT actor_id FROM threads WHERE id = $2)) AND fo.state = 'accepted'
+		  AND a.domain IS NOT NULL AND a.deleted_at IS NULL AND a.suspended_at IS NULL AND a.inbox_url IS NOT NULL)`,
+		categoryActorID, threadID).Scan(&heard)
+	if err != nil {
+		return false, fmt.Errorf("followers of category actor %d or thread %d: %w", categoryActorID, threadID, err)
+	}
+	return heard, nil
 }
 
 // remoteTitle is a remote thread's title: its name, else its first line of text with mentions
