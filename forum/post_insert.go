@@ -121,12 +121,6 @@ func (f *Forum) insertPost(ctx context.Context, tx pgx.Tx, in postInsert) (place
 		WHERE id = $1`, in.ThreadID, placed.CreatedAt, placed.ID); err != nil {
 		return placedPost{}, fmt.Errorf("count post in thread: %w", err)
 	}
-	if !threadDeleted {
-		if _, err := tx.Exec(ctx, `UPDATE categories SET post_count = post_count + 1,
-				last_post_at = greatest(last_post_at, $2) WHERE id = $1`, categoryID, placed.CreatedAt); err != nil {
-			return placedPost{}, fmt.Errorf("count post in category: %w", err)
-		}
-	}
 	// What else a new post changes, in the same transaction: its author's read state, the search
 	// index, and the notifications job.
 	if err := notePosted(ctx, tx, in.ThreadID, in.AuthorID, placed.Position); err != nil {
@@ -137,6 +131,15 @@ func (f *Forum) insertPost(ctx context.Context, tx pgx.Tx, in postInsert) (place
 	}
 	if err := f.queuePostNotifications(ctx, tx, placed, in); err != nil {
 		return placedPost{}, err
+	}
+	// The category's row is the one every post in the category updates: it is updated last, so
+	// the transaction holds its lock for as short a time as it can (measured: with the update in
+	// the middle, concurrent apply jobs of replies in one category queued on this row).
+	if !threadDeleted {
+		if _, err := tx.Exec(ctx, `UPDATE categories SET post_count = post_count + 1,
+				last_post_at = greatest(last_post_at, $2) WHERE id = $1`, categoryID, placed.CreatedAt); err != nil {
+			return placedPost{}, fmt.Errorf("count post in category: %w", err)
+		}
 	}
 	return placed, nil
 }
