@@ -107,6 +107,11 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 // shows a reply without what it answers.
 func (a *apply) parentID(ctx context.Context, iri string, depth int) (int64, error) {
 	if a.ib.iris.IsLocal(iri) {
+		if ref, ok := a.ib.iris.Parse(iri); ok && ref.Kind == federation.RefPost {
+			// The post's id is in its IRI, and CreateRemotePost reads the post under the
+			// thread's lock anyway (ErrNotFound when there is none): no lookup before it.
+			return ref.ID, nil
+		}
 		p, err := a.knownPost(ctx, iri)
 		if err != nil {
 			return 0, ignore("it answers %s, which is not a post here", iri)
