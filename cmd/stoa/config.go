@@ -20,12 +20,11 @@ import (
 // Config is everything the process is told at start-up, parsed once from flags and environment and
 // then passed explicitly to what needs it. A flag wins over its environment variable.
 type Config struct {
-	DatabaseURL   string
-	PublicURL     *url.URL
-	Listen        string
-	MetricsListen string
-	// Pprof mounts net/http/pprof on the metrics listener (never on the public one).
-	Pprof                 bool
+	DatabaseURL           string
+	PublicURL             *url.URL
+	Listen                string
+	MetricsListen         string
+	Pprof                 bool // net/http/pprof on the metrics listener (never on the public one)
 	LogFormat             string
 	LogLevel              slog.Level
 	UnsafeLocalFederation bool
