@@ -67,6 +67,21 @@ type Activity struct {
 // recordActivity writes an activity in the caller's transaction and tells the Federator, so the
 // activity is published exactly when the change that caused it commits.
 func (f *Forum) recordActivity(ctx context.Context, tx pgx.Tx, a NewActivity) (int64, error) {
+	id, err := insertActivity(ctx, tx, a)
+	if err != nil {
+		return 0, err
+	}
+	if f.federator != nil {
+		if err := f.federator.ActivityRecorded(ctx, tx, id); err != nil {
+			return 0, fmt.Errorf("publish %s activity %d: %w", a.Verb, id, err)
+		}
+	}
+	return id, nil
+}
+
+// insertActivity writes an activity without publishing it: for one its caller knows has nobody
+// to reach (relayUnheard), which still belongs in the thread's history.
+func insertActivity(ctx context.Context, tx pgx.Tx, a NewActivity) (int64, error) {
 	details := a.Details
 	if details == nil {
 		details = map[string]any{}
@@ -82,11 +97,6 @@ func (f *Forum) recordActivity(ctx context.Context, tx pgx.Tx, a NewActivity) (i
 		a.Verb, a.ActorID, a.ThreadID, a.PostID, a.CategoryID, a.TargetActorID, a.FollowID, objectAPID, details).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record %s activity: %w", a.Verb, err)
-	}
-	if f.federator != nil {
-		if err := f.federator.ActivityRecorded(ctx, tx, id); err != nil {
-			return 0, fmt.Errorf("publish %s activity %d: %w", a.Verb, id, err)
-		}
 	}
 	return id, nil
 }

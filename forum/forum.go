@@ -81,16 +81,13 @@ func (f *Forum) DB() *pgxpool.Pool { return f.db }
 // inTx runs fn in a transaction, committing when it returns nil (without waiting for the WAL
 // flush when ctx allows it: commit_mode.go).
 func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var opts pgx.TxOptions
 	if deferredCommit(ctx) {
-		inner := fn
-		fn = func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return err
-			}
-			return inner(tx)
-		}
+		// Sent with BEGIN as one simple-protocol query: one round trip fewer per transaction
+		// (an apply job runs several).
+		opts.BeginQuery = "BEGIN; SET LOCAL synchronous_commit = off"
 	}
-	if err := pgx.BeginFunc(ctx, f.db, fn); err != nil {
+	if err := pgx.BeginTxFunc(ctx, f.db, opts, fn); err != nil {
 		return err
 	}
 	return nil

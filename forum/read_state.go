@@ -148,19 +148,15 @@ func (f *Forum) FirstUnread(ctx context.Context, v Viewer, threadID int64) (post
 	return postID, PageOf(position), nil
 }
 
-// notePosted records, in the transaction that inserted a post, that its author has read it and,
+// queueNotePosted records, in the transaction that inserted a post, that its author has read it and,
 // unless they chose a level for the thread, now watches it (starting or replying to a thread is
 // taking part in it). Remote authors have no member row and are skipped.
-func notePosted(ctx context.Context, tx pgx.Tx, threadID, authorID int64, position int) error {
-	_, err := tx.Exec(ctx, `INSERT INTO member_threads AS mt (thread_id, member_id, read_positions, level)
+func queueNotePosted(b *pgx.Batch, threadID, authorID int64, position int) {
+	b.Queue(`INSERT INTO member_threads AS mt (thread_id, member_id, read_positions, level)
 		SELECT $1, m.actor_id, int4multirange(int4range($3, $3 + 1)), 'watching' FROM members m WHERE m.actor_id = $2
 		ON CONFLICT (thread_id, member_id) DO UPDATE
 			SET read_positions = mt.read_positions + excluded.read_positions, level = coalesce(mt.level, 'watching')`,
 		threadID, authorID, position)
-	if err != nil {
-		return fmt.Errorf("note the author's read state: %w", err)
-	}
-	return nil
 }
 
 // markEditedUnread makes an edited post unread again for everyone who had read it, and read for its

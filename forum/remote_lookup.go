@@ -72,3 +72,16 @@ func (f *Forum) ThreadOpenerPlace(ctx context.Context, apID string) (PostPlace, 
 	}
 	return p, nil
 }
+
+// RemotePostKnown says in one query what the inbox asks before it stores a remote post: the id
+// of the stored post with that ActivityPub id (0 when none), and whether its origin deleted it
+// (TombstoneRemote). CreateRemotePost checks both again under its lock; asking first spares the
+// fetches of an author or a parent for a post that will not be stored.
+func (f *Forum) RemotePostKnown(ctx context.Context, apID string) (postID int64, tombstoned bool, err error) {
+	err = f.db.QueryRow(ctx, `SELECT coalesce((SELECT id FROM posts WHERE ap_id = $1), 0),
+		EXISTS (SELECT 1 FROM remote_tombstones WHERE ap_id = $1)`, apID).Scan(&postID, &tombstoned)
+	if err != nil {
+		return 0, false, fmt.Errorf("stored post %s: %w", apID, err)
+	}
+	return postID, tombstoned, nil
+}

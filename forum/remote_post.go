@@ -2,7 +2,6 @@ package forum
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -97,20 +96,18 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, in.APID); err != nil {
 			return err
 		}
+		var stored int64
 		var dead bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM remote_tombstones WHERE ap_id = $1)`, in.APID).Scan(&dead)
-		if err != nil {
+		err := tx.QueryRow(ctx, `SELECT coalesce((SELECT id FROM posts WHERE ap_id = $1), 0),
+			EXISTS (SELECT 1 FROM remote_tombstones WHERE ap_id = $1)`, in.APID).Scan(&stored, &dead)
+		switch {
+		case err != nil:
 			return err
-		}
-		if dead {
+		case dead:
 			return fmt.Errorf("post %s was deleted by its origin: %w", in.APID, ErrGone)
-		}
-		err = tx.QueryRow(ctx, `SELECT id FROM posts WHERE ap_id = $1`, in.APID).Scan(&id)
-		if err == nil {
+		case stored != 0:
+			id = stored
 			return nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return err
 		}
 		author, err := f.queryActor(ctx, tx, "a.id = $1", in.AuthorID)
 		if err != nil {
@@ -138,9 +135,6 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 				}
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + 1 WHERE id = $1`, cat.ID); err != nil {
-				return err
-			}
 		} else {
 			parent, err := postForWrite(ctx, tx, in.InReplyToID)
 			if err != nil {
@@ -161,6 +155,13 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 			}
 			threadID, cat, replyTo = t.ID, c, &parent.ID
 		}
+		// Asked before the post is inserted, so that after insertPost's last statement (the
+		// category's counters, a row every post in the category updates) only the relay's own
+		// insert runs before the commit.
+		heard, err := relayHeard(ctx, tx, cat, threadID, in.InboundID)
+		if err != nil {
+			return err
+		}
 		mentions := make([]Mention, 0, len(in.Mentions))
 		for _, u := range in.Mentions {
 			mentions = append(mentions, Mention{Username: u})
@@ -172,7 +173,14 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 			return err
 		}
 		id, created = placed.ID, true
-		return f.relayInbound(ctx, tx, cat, threadID, &placed.ID, in.InboundID)
+		if in.Thread != nil {
+			// After insertPost, whose last statement locked the category's row: held from here
+			// to the commit only.
+			if _, err := tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + 1 WHERE id = $1`, cat.ID); err != nil {
+				return err
+			}
+		}
+		return f.recordRelay(ctx, tx, cat, threadID, &placed.ID, in.InboundID, heard)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("remote post %s: %w", in.APID, err)
@@ -254,13 +262,53 @@ func categoryInTx(ctx context.Context, tx pgx.Tx, id int64) (Category, error) {
 
 // relayInbound records a local category's Announce of a received activity it accepted, which the
 // outbox delivers with the received bytes unchanged. Remote categories relay their own.
+//
+// The relay goes to the category's and the thread's remote followers (outbox/plan.go, relay):
+// when neither has any, as in most categories, the Announce is recorded for the thread's history
+// but no fan-out job is queued, since it would find nobody to send to. The check runs in this
+// transaction, so what it sees is what a fan-out job queued here would have started from; a follow
+// committed after it misses this one relay, as it would miss any activity sent before it followed.
 func (f *Forum) relayInbound(ctx context.Context, tx pgx.Tx, c Category, threadID int64, postID *int64, inboundID int64) error {
+	heard, err := relayHeard(ctx, tx, c, threadID, inboundID)
+	if err != nil {
+		return err
+	}
+	return f.recordRelay(ctx, tx, c, threadID, postID, inboundID, heard)
+}
+
+// recordRelay records the relay relayHeard asked about, publishing it when heard.
+func (f *Forum) recordRelay(ctx context.Context, tx pgx.Tx, c Category, threadID int64, postID *int64, inboundID int64, heard bool) error {
 	if !c.Local() || inboundID == 0 {
 		return nil
 	}
-	_, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbAnnounce, ActorID: c.ActorID, ThreadID: &threadID, PostID: postID,
-		CategoryID: &c.ID, Details: map[string]any{"inbound": inboundID}})
+	a := NewActivity{Verb: VerbAnnounce, ActorID: c.ActorID, ThreadID: &threadID, PostID: postID,
+		CategoryID: &c.ID, Details: map[string]any{"inbound": inboundID}}
+	if !heard {
+		_, err := insertActivity(ctx, tx, a)
+		return err
+	}
+	_, err := f.recordActivity(ctx, tx, a)
 	return err
+}
+
+// relayHeard reports whether a local category's relay of a received activity in a thread has
+// anyone to reach: a follower of the category's or the thread's actor that the outbox delivers to
+// (FollowerRecipients' conditions). There is no relay, and nothing to ask, for a remote category
+// or a post that came with no activity of its own (inboundID 0).
+func relayHeard(ctx context.Context, tx pgx.Tx, c Category, threadID, inboundID int64) (bool, error) {
+	if !c.Local() || inboundID == 0 {
+		return false, nil
+	}
+	var heard bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (
+		SELECT 1 FROM follows fo JOIN actors a ON a.id = fo.follower_id
+		WHERE fo.target_id IN ($1, (SELECT actor_id FROM threads WHERE id = $2)) AND fo.state = 'accepted'
+		  AND a.domain IS NOT NULL AND a.deleted_at IS NULL AND a.suspended_at IS NULL AND a.inbox_url IS NOT NULL)`,
+		c.ActorID, threadID).Scan(&heard)
+	if err != nil {
+		return false, fmt.Errorf("followers of category %d or thread %d: %w", c.ID, threadID, err)
+	}
+	return heard, nil
 }
 
 // remoteTitle is a remote thread's title: its name, else its first line of text with mentions

@@ -21,17 +21,24 @@ func searchText(html string) string {
 	return strings.NewReplacer(markStart, "", markStop, "", standInLT, "", standInAmp, "").Replace(plainText(html))
 }
 
-// indexPost writes a new post's search row. Only the opener (position 1) carries the title.
+// indexPost writes a post's search row. Only the opener (position 1) carries the title.
 func indexPost(ctx context.Context, tx pgx.Tx, postID int64, position int, title, html string) error {
+	b := &pgx.Batch{}
+	queueIndexPost(b, postID, position, title, html)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("index post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// queueIndexPost adds the write of a post's search row to a batch (insertPost sends it with the
+// post's other bookkeeping, in one round trip).
+func queueIndexPost(b *pgx.Batch, postID int64, position int, title, html string) {
 	var titleArg *string
 	if position == 1 {
 		titleArg = &title
 	}
-	body := searchText(html)
-	if _, err := tx.Exec(ctx, `INSERT INTO post_search (post_id, body, document) VALUES ($1, $2, stoa_search_document($3, $2))
+	b.Queue(`INSERT INTO post_search (post_id, body, document) VALUES ($1, $2, stoa_search_document($3, $2))
 		ON CONFLICT (post_id) DO UPDATE SET body = excluded.body, document = excluded.document`,
-		postID, body, titleArg); err != nil {
-		return fmt.Errorf("index post %d: %w", postID, err)
-	}
-	return nil
+		postID, searchText(html), titleArg)
 }

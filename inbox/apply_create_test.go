@@ -46,3 +46,21 @@ func TestMastodonReplyLandsInItsThread(t *testing.T) {
 		t.Fatalf("%d relays of the reply by the category, want 1", n)
 	}
 }
+
+// A reply to a local post that does not exist (a stale or forged IRI) stores nothing, and its
+// outcome says the post was not found; the activity is not retried. (Only its sender is stored.)
+func TestReplyToAMissingLocalPostIsRecordedAsNotFound(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ada := h.peers.host("masto.test").actor("Person", "ada", testKey(0))
+	body := fixture(t, "mastodon-create-reply.json", map[string]string{"NOW": now(), "ALICE": h.iri("/u/alice"),
+		"OPENER": h.postIRI(h.opener.ID + 1000)})
+	before := h.snapshot()
+	h.deliver(ada, body)
+	h.settle()
+	out := h.outcome("http://masto.test/users/ada/statuses/113500000000000001/activity")
+	if !strings.Contains(out, "not found") || strings.HasPrefix(out, "failed") {
+		t.Fatalf("outcome %q, want a final not found", out)
+	}
+	h.unchangedExcept(before, "inbound_activities", "actors")
+}

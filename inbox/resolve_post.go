@@ -62,16 +62,14 @@ func (a *apply) author(ctx context.Context, obj federation.Object) (forum.Actor,
 // activity that carried it (0 for a parent fetched on the way). depth counts the parents fetched
 // so far.
 func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID int64, depth int) (int64, bool, error) {
-	if dead, err := a.ib.forum.Tombstoned(ctx, obj.ID); err != nil || dead {
-		if err == nil {
-			err = ignore("%s was deleted by its origin", obj.ID)
-		}
+	stored, dead, err := a.ib.forum.RemotePostKnown(ctx, obj.ID)
+	switch {
+	case err != nil:
 		return 0, false, err
-	}
-	if p, err := a.ib.forum.PostPlaceByAPID(ctx, obj.ID); err == nil {
-		return p.PostID, false, nil
-	} else if !errors.Is(err, forum.ErrNotFound) {
-		return 0, false, err
+	case dead:
+		return 0, false, ignore("%s was deleted by its origin", obj.ID)
+	case stored != 0:
+		return stored, false, nil
 	}
 	if !public(obj.To, obj.CC, obj.Audience) {
 		return 0, false, ignore("%s is not public: forum threads are", obj.ID)
@@ -109,6 +107,11 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 // shows a reply without what it answers.
 func (a *apply) parentID(ctx context.Context, iri string, depth int) (int64, error) {
 	if a.ib.iris.IsLocal(iri) {
+		if ref, ok := a.ib.iris.Parse(iri); ok && ref.Kind == federation.RefPost {
+			// The post's id is in its IRI, and CreateRemotePost reads the post under the
+			// thread's lock anyway (ErrNotFound when there is none): no lookup before it.
+			return ref.ID, nil
+		}
 		p, err := a.knownPost(ctx, iri)
 		if err != nil {
 			return 0, ignore("it answers %s, which is not a post here", iri)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -68,7 +69,8 @@ func TestInboxBenchmark(t *testing.T) {
 		threadIDs, openers = append(threadIDs, th.ID), append(openers, op.ID)
 	}
 	sc.hostMap = append(sc.hostMap, bp.hostMap()...)
-	cmd, logs := sc.serve()
+	metricsAddr := freePort(t)
+	cmd, logs := sc.serve("STOA_METRICS_LISTEN="+metricsAddr, "STOA_PPROF=1")
 	var parents []string
 	for _, id := range openers {
 		parents = append(parents, fmt.Sprintf("%s/p/%d", sc.base, id))
@@ -86,17 +88,21 @@ func TestInboxBenchmark(t *testing.T) {
 	verifyCPU, rawRate := rawHarness(t, sc, raw)
 	load := bp.signReplies(t, sc.base, "load", n, parents)
 
-	idleCPU0 := pidCPU(t, cmd.Process.Pid)
+	idleCPU0, idleTx0 := pidCPU(t, cmd.Process.Pid), commits(t, sc)
 	idle := startProbe(t, pages...)
 	time.Sleep(4 * time.Second)
 	idleLat := idle.finish()
 	// What one page costs stoa, so that the probe's pages can be taken out of the CPU per activity.
 	pageCPU := (pidCPU(t, cmd.Process.Pid) - idleCPU0) / (idleLat[pages[0]][2] + idleLat[pages[1]][2])
+	// And the transactions one page commits (its reads, each its own transaction), likewise.
+	pageTx := float64(commits(t, sc)-idleTx0) / (idleLat[pages[0]][2] + idleLat[pages[1]][2])
 
 	// PostgreSQL's CPU is not reported: the cluster is shared, and its backends come and go
 	// (the delivery benchmark's postgresCPU sums live processes only, and went negative here).
 	cpu0, tx0 := pidCPU(t, cmd.Process.Pid), commits(t, sc)
 	busy := startProbe(t, pages...)
+	// The profile starts with the load: apply jobs run from the first accepted activity on.
+	profile := startCPUProfile(metricsAddr, filepath.Join(benchOutDir(t, "bench-inbox"), "serve-cpu.pprof"), profileSeconds(t))
 	start := time.Now()
 	accepted, others, last := sendAll(t, sc.base, load, conns)
 	acceptSecs := last.Sub(start).Seconds()
@@ -129,12 +135,15 @@ func TestInboxBenchmark(t *testing.T) {
 	t.Logf("CPU per activity: stoa %.3f ms accepting and applying (%.3f ms by the end of accepting; the probe's %.0f pages, %.3f ms each, taken out); verification %.3f ms = %.1f%% of stoa's",
 		cpuPer*1000, cpuAtAccept/float64(n)*1000, busyLat[pages[0]][2]+busyLat[pages[1]][2], pageCPU*1000,
 		verifyCPU*1000, 100*verifyCPU/cpuPer)
-	t.Logf("transactions committed in the test database: %.1f per activity (accepting, applying, notifying, page probes)", float64(txs)/float64(n))
+	probePages := busyLat[pages[0]][2] + busyLat[pages[1]][2]
+	t.Logf("transactions committed in the test database: %.1f per activity (accepting, applying, notifying, relaying; the probe's pages, %.1f each, taken out; %.1f with them)",
+		(float64(txs)-pageTx*probePages)/float64(n), pageTx, float64(txs)/float64(n))
 	for _, u := range pages {
 		i, b := idleLat[u], busyLat[u]
 		t.Logf("%s: idle p50 %.2f ms p99 %.2f ms (%d samples); under load p50 %.2f ms p99 %.2f ms (%d samples); p99 ratio %.2f",
 			strings.TrimPrefix(u, sc.base), i[0], i[1], int(i[2]), b[0], b[1], int(b[2]), b[1]/i[1])
 	}
+	profile.wait(t)
 	fmt.Printf("| %d | %.0f | %.0f | %.2f | %.0f | %.3f | %.3f | %.1f%% | %.2f / %.2f | %.2f / %.2f |\n", n, rawRate, acceptRate,
 		acceptRate/rawRate, appliedRate, cpuPer*1000, verifyCPU*1000, 100*verifyCPU/cpuPer,
 		idleLat[pages[0]][1], busyLat[pages[0]][1], idleLat[pages[1]][1], busyLat[pages[1]][1])

@@ -24,6 +24,7 @@ type Config struct {
 	PublicURL             *url.URL
 	Listen                string
 	MetricsListen         string
+	Pprof                 bool // net/http/pprof on the metrics listener (never on the public one)
 	LogFormat             string
 	LogLevel              slog.Level
 	UnsafeLocalFederation bool
@@ -113,6 +114,11 @@ var settings = []setting{
 		}
 		c.MetricsListen = v
 		return nil
+	}},
+	{"pprof", "STOA_PPROF", "0", "serve net/http/pprof under /debug/pprof/ on the metrics listener only", func(c *Config, v string) error {
+		b, err := parseBool(v)
+		c.Pprof = b
+		return err
 	}},
 	{"log-format", "STOA_LOG_FORMAT", "text", "text or json", func(c *Config, v string) error {
 		if v != "text" && v != "json" {
@@ -260,6 +266,9 @@ func registerConfigFlags(fs *flag.FlagSet, getenv func(string) string) func() (*
 		}
 		if len(c.UnsafeHostMap) > 0 && !c.UnsafeLocalFederation {
 			errs = append(errs, errors.New("STOA_UNSAFE_HOST_MAP / --unsafe-host-map needs STOA_UNSAFE_LOCAL_FEDERATION=1"))
+		}
+		if c.Pprof && c.MetricsListen == "off" {
+			errs = append(errs, errors.New("STOA_PPROF / --pprof needs the metrics listener (STOA_METRICS_LISTEN is off)"))
 		}
 		if c.SMTP.From == "" && c.PublicURL != nil {
 			c.SMTP.From = "stoa@" + c.PublicURL.Hostname()

@@ -177,6 +177,7 @@ func TestBadConfigurationIsAClearErrorAtStartUp(t *testing.T) {
 		{map[string]string{"STOA_UNSAFE_HOST_MAP": "alpha.test=127.0.0.1:9"}, "needs STOA_UNSAFE_LOCAL_FEDERATION=1"},
 		{map[string]string{"STOA_UNSAFE_LOCAL_FEDERATION": "1", "STOA_UNSAFE_HOST_MAP": "alpha.test=localhost"}, "STOA_UNSAFE_HOST_MAP"},
 		{map[string]string{"STOA_DATABASE_URL": "mysql://x"}, "postgres://"},
+		{map[string]string{"STOA_PPROF": "1", "STOA_METRICS_LISTEN": "off"}, "needs the metrics listener"},
 		{map[string]string{"STOA_DATABASE_URL": "postgres://h/db", "STOA_SECRET_KEY": "short"}, "at least 32 bytes"},
 		{map[string]string{"STOA_SECRET_KEY": testSecret}, "STOA_DATABASE_URL (or --database-url) is required"},
 	}

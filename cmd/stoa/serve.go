@@ -163,7 +163,7 @@ func (a *app) serve(ctx context.Context) error {
 			ln.Close()
 			return fmt.Errorf("metrics listener on %s: %w", a.cfg.MetricsListen, err)
 		}
-		metricsSrv = &http.Server{Handler: observe.MetricsHandler(a.reg), ReadHeaderTimeout: 5 * time.Second}
+		metricsSrv = &http.Server{Handler: metricsMux(observe.MetricsHandler(a.reg), a.cfg.Pprof), ReadHeaderTimeout: 5 * time.Second}
 	}
 
 	if err := a.river.Start(context.WithoutCancel(ctx)); err != nil {
