@@ -247,7 +247,7 @@ func collectSummaries(rows pgx.Rows, err error) ([]ThreadSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[ThreadSummary])
+	return pgx.CollectRows(rows, scanSummary)
 }
 
 // cutPage keeps limit rows of the limit+1 fetched; the extra row only says whether a next page
@@ -294,7 +294,7 @@ func (f *Forum) CategoryFeed(ctx context.Context, v Viewer, c Category, limit in
 	if err != nil {
 		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
 	}
-	openers, err := pgx.CollectRows(rows, pgx.RowToStructByName[Post])
+	openers, err := pgx.CollectRows(rows, scanPost)
 	if err != nil {
 		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
 	}

@@ -1,0 +1,54 @@
+package forum
+
+import "github.com/jackc/pgx/v5"
+
+// Hand-written scanning for the rows read on every page: a list's thread summaries and a thread's
+// posts. pgx.RowToStructByName maps columns to fields by reflection on every row, which was the
+// larger part of a list page's Go time (51 rows x 26 columns; BENCHMARKS.md, "Read path"). These
+// functions name the targets in the order of the column lists they sit beside (threadColumns,
+// authorColumns, summaryBaseColumns + unread, postColumns); scan_test.go checks each against
+// RowToStructByName on real rows, so a column added to one list and not here fails a test.
+
+// threadTargets are the scan targets of threadColumns.
+func (t *Thread) threadTargets() []any {
+	return []any{&t.ID, &t.CategoryID, &t.AuthorID, &t.ActorID, &t.Title, &t.APID, &t.CreatedAt,
+		&t.LastPostAt, &t.LastPostID, &t.PostCount, &t.LockedAt, &t.PinnedAt, &t.HiddenAt, &t.DeletedAt,
+		(*int16)(&t.Suppressed)}
+}
+
+// authorTargets are the scan targets of authorColumns.
+func (a *Author) authorTargets() []any {
+	return []any{&a.AuthorUsername, &a.AuthorDomain, &a.AuthorDisplayName, &a.AuthorAPID, &a.AuthorURL, &a.AuthorAvatarURL}
+}
+
+// scanSummary is pgx.RowToFunc for summarySelect's columns.
+func scanSummary(row pgx.CollectableRow) (ThreadSummary, error) {
+	var s ThreadSummary
+	targets := make([]any, 0, 26)
+	targets = append(targets, s.threadTargets()...)
+	targets = append(targets, s.authorTargets()...)
+	targets = append(targets, &s.CategorySlug, &s.CategoryDomain, &s.CategoryTitle, &s.LastPosterName,
+		&s.LastPosterUsername, &s.Unread)
+	err := row.Scan(targets...)
+	return s, err
+}
+
+// scanPost is pgx.RowToFunc for postColumns.
+func scanPost(row pgx.CollectableRow) (Post, error) {
+	var p Post
+	targets := make([]any, 0, 26)
+	targets = append(targets, &p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.InReplyToID, &p.APID, &p.URL,
+		&p.Source, &p.SourceKind, &p.HTML, &p.HTMLMAC, &p.Summary, &p.Sensitive, &p.CreatedAt, &p.EditedAt,
+		&p.HiddenAt, &p.DeletedAt, &p.LikeCount, (*int16)(&p.Suppressed))
+	targets = append(targets, p.authorTargets()...)
+	targets = append(targets, &p.Liked)
+	err := row.Scan(targets...)
+	return p, err
+}
+
+// scanThreadView is pgx.RowToFunc for threadColumns then authorColumns.
+func scanThreadView(row pgx.CollectableRow) (ThreadView, error) {
+	var tv ThreadView
+	err := row.Scan(append(tv.threadTargets(), tv.authorTargets()...)...)
+	return tv, err
+}
