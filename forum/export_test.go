@@ -32,6 +32,9 @@ func ScanChecks(member int64) []ScanCheck {
 	return []ScanCheck{
 		{Name: "member summaries", SQL: "SELECT " + mcols + " FROM threads t" + mjoins + " ORDER BY t.id", Args: []any{member},
 			Reflect: collectAs(pgx.RowToStructByName[ThreadSummary]), Hand: collectAs(scanSummary)},
+		{Name: "member summaries, collected", SQL: "SELECT " + mcols + " FROM threads t" + mjoins + " ORDER BY t.id", Args: []any{member},
+			Reflect: collectAs(pgx.RowToStructByName[ThreadSummary]),
+			Hand:    func(rows pgx.Rows) (any, error) { return collectSummaries(rows, nil) }},
 		{Name: "guest summaries", SQL: "SELECT " + gcols + " FROM threads t" + gjoins + " ORDER BY t.id",
 			Reflect: collectAs(pgx.RowToStructByName[ThreadSummary]), Hand: collectAs(scanSummary)},
 		{Name: "posts", SQL: "SELECT " + postColumns(1) + " FROM posts p" + authorProbe("p.author_id") + " ORDER BY p.id LIMIT 2000",

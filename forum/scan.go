@@ -9,27 +9,33 @@ import "github.com/jackc/pgx/v5"
 // authorColumns, summaryBaseColumns + unread, postColumns); scan_test.go checks each against
 // RowToStructByName on real rows, so a column added to one list and not here fails a test.
 
-// threadTargets are the scan targets of threadColumns.
-func (t *Thread) threadTargets() []any {
-	return []any{&t.ID, &t.CategoryID, &t.AuthorID, &t.ActorID, &t.Title, &t.APID, &t.CreatedAt,
+// threadTargets appends the scan targets of threadColumns to dst.
+func (t *Thread) threadTargets(dst []any) []any {
+	return append(dst, &t.ID, &t.CategoryID, &t.AuthorID, &t.ActorID, &t.Title, &t.APID, &t.CreatedAt,
 		&t.LastPostAt, &t.LastPostID, &t.PostCount, &t.LockedAt, &t.PinnedAt, &t.HiddenAt, &t.DeletedAt,
-		(*int16)(&t.Suppressed)}
+		(*int16)(&t.Suppressed))
 }
 
-// authorTargets are the scan targets of authorColumns.
-func (a *Author) authorTargets() []any {
-	return []any{&a.AuthorUsername, &a.AuthorDomain, &a.AuthorDisplayName, &a.AuthorAPID, &a.AuthorURL, &a.AuthorAvatarURL}
+// authorTargets appends the scan targets of authorColumns to dst.
+func (a *Author) authorTargets(dst []any) []any {
+	return append(dst, &a.AuthorUsername, &a.AuthorDomain, &a.AuthorDisplayName, &a.AuthorAPID, &a.AuthorURL, &a.AuthorAvatarURL)
 }
 
-// scanSummary is pgx.RowToFunc for summarySelect's columns.
+// summaryTargetCount is the number of summarySelect's columns.
+const summaryTargetCount = 27
+
+// summaryTargets appends the scan targets of summarySelect's columns to targets.
+func (s *ThreadSummary) summaryTargets(targets []any) []any {
+	targets = s.authorTargets(s.threadTargets(targets))
+	return append(targets, &s.CategorySlug, &s.CategoryDomain, &s.CategoryTitle, &s.LastPosterName,
+		&s.LastPosterUsername, &s.Unread)
+}
+
+// scanSummary is pgx.RowToFunc for summarySelect's columns (collectSummaries does the same
+// without a copy per row).
 func scanSummary(row pgx.CollectableRow) (ThreadSummary, error) {
 	var s ThreadSummary
-	targets := make([]any, 0, 26)
-	targets = append(targets, s.threadTargets()...)
-	targets = append(targets, s.authorTargets()...)
-	targets = append(targets, &s.CategorySlug, &s.CategoryDomain, &s.CategoryTitle, &s.LastPosterName,
-		&s.LastPosterUsername, &s.Unread)
-	err := row.Scan(targets...)
+	err := row.Scan(s.summaryTargets(make([]any, 0, summaryTargetCount))...)
 	return s, err
 }
 
@@ -40,8 +46,7 @@ func scanPost(row pgx.CollectableRow) (Post, error) {
 	targets = append(targets, &p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.InReplyToID, &p.APID, &p.URL,
 		&p.Source, &p.SourceKind, &p.HTML, &p.HTMLMAC, &p.Summary, &p.Sensitive, &p.CreatedAt, &p.EditedAt,
 		&p.HiddenAt, &p.DeletedAt, &p.LikeCount, (*int16)(&p.Suppressed))
-	targets = append(targets, p.authorTargets()...)
-	targets = append(targets, &p.Liked)
+	targets = append(p.authorTargets(targets), &p.Liked)
 	err := row.Scan(targets...)
 	return p, err
 }
@@ -49,6 +54,6 @@ func scanPost(row pgx.CollectableRow) (Post, error) {
 // scanThreadView is pgx.RowToFunc for threadColumns then authorColumns.
 func scanThreadView(row pgx.CollectableRow) (ThreadView, error) {
 	var tv ThreadView
-	err := row.Scan(append(tv.threadTargets(), tv.authorTargets()...)...)
+	err := row.Scan(tv.authorTargets(tv.threadTargets(make([]any, 0, 21)))...)
 	return tv, err
 }
