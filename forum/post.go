@@ -158,7 +158,7 @@ func (f *Forum) postsInRange(ctx context.Context, v Viewer, tv ThreadView, first
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)
 	}
-	posts, err := pgx.CollectRows(rows, scanPost)
+	posts, err := collectPosts(rows)
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)
 	}

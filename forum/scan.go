@@ -39,16 +39,36 @@ func scanSummary(row pgx.CollectableRow) (ThreadSummary, error) {
 	return s, err
 }
 
-// scanPost is pgx.RowToFunc for postColumns.
+// scanPost is pgx.RowToFunc for postColumns (collectPosts does the same without a copy per row).
 func scanPost(row pgx.CollectableRow) (Post, error) {
 	var p Post
-	targets := make([]any, 0, 26)
+	err := row.Scan(p.postTargets(make([]any, 0, postTargetCount))...)
+	return p, err
+}
+
+// collectPosts reads postColumns rows straight into the slice it returns, sized for a page.
+func collectPosts(rows pgx.Rows) ([]Post, error) {
+	defer rows.Close()
+	posts := make([]Post, 0, PostsPerPage)
+	targets := make([]any, 0, postTargetCount)
+	for rows.Next() {
+		posts = append(posts, Post{})
+		if err := rows.Scan(posts[len(posts)-1].postTargets(targets[:0])...); err != nil {
+			return nil, err
+		}
+	}
+	return posts, rows.Err()
+}
+
+// postTargetCount is the number of postColumns.
+const postTargetCount = 26
+
+// postTargets appends the scan targets of postColumns to targets.
+func (p *Post) postTargets(targets []any) []any {
 	targets = append(targets, &p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.InReplyToID, &p.APID, &p.URL,
 		&p.Source, &p.SourceKind, &p.HTML, &p.HTMLMAC, &p.Summary, &p.Sensitive, &p.CreatedAt, &p.EditedAt,
 		&p.HiddenAt, &p.DeletedAt, &p.LikeCount, (*int16)(&p.Suppressed))
-	targets = append(p.authorTargets(targets), &p.Liked)
-	err := row.Scan(targets...)
-	return p, err
+	return append(p.authorTargets(targets), &p.Liked)
 }
 
 // scanThreadView is pgx.RowToFunc for threadColumns then authorColumns.
