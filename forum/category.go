@@ -315,12 +315,18 @@ func (f *Forum) ReorderCategory(ctx context.Context, by Viewer, id int64, delta 
 			return nil // already first or last
 		}
 		ids[i], ids[j] = ids[j], ids[i]
-		_, err = tx.Exec(ctx, `UPDATE categories c SET position = o.n FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, n)
-			WHERE c.id = o.id`, ids)
+		if _, err = tx.Exec(ctx, `UPDATE categories c SET position = o.n FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, n)
+			WHERE c.id = o.id`, ids); err != nil {
+			return err
+		}
+		// Positions are not a column migration 0020's trigger watches; other processes cache them
+		// (category_cache.go), so the transaction notifies them itself, at commit.
+		_, err = tx.Exec(ctx, `SELECT pg_notify('`+permissionsChannel+`', '')`)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("reorder category %d: %w", id, err)
 	}
+	f.perms.invalidate() // the cached definitions (category_cache.go) hold positions
 	return nil
 }

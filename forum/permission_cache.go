@@ -14,13 +14,15 @@ import (
 // Permissions are read on every page and change a few times a year, so each process compiles them
 // once per role set and keeps them in memory.
 //
-// Invalidation, and why this way: migration 0020's triggers NOTIFY stoa_categories_changed whenever
-// categories or their grids change, whoever changes them, and ListenForChanges drops the cache when
-// a notification arrives. That costs nothing per request, where checking a version number would
-// cost a query on every page. The process that makes a change also drops its own cache at once
-// (so an admin sees their change on the next page), a category the cache has not heard of triggers
-// a reload, and a snapshot never lives longer than permSnapshotTTL, which bounds staleness if a
-// notification is ever lost (the listener reconnecting, or a process that does not listen).
+// Invalidation, and why this way: migration 0020's triggers (and, for the columns they do not
+// watch, category_cache.go's explicit notifications) NOTIFY stoa_categories_changed whenever
+// categories or their grids change, whoever changes them, and ListenForChanges drops the cache
+// when a notification arrives. That costs nothing per request, where checking a version number
+// would cost a query on every page. The process that makes a change also drops its own cache at
+// once (so an admin sees their change on the next page), a category the cache has not heard of
+// triggers a reload, and a snapshot never lives longer than permSnapshotTTL, which bounds
+// staleness if a notification is ever lost (the listener reconnecting, or a process that does not
+// listen).
 const (
 	permissionsChannel = "stoa_categories_changed"
 	permSnapshotTTL    = 5 * time.Minute
@@ -41,6 +43,7 @@ type permCache struct {
 type permSnapshot struct {
 	loadedAt time.Time
 	rules    []categoryRules // parents before children
+	defs     categoryDefs
 	mu       sync.Mutex
 	compiled map[string]*compiledPerms
 }
@@ -145,22 +148,18 @@ func rolesKey(roles []Role) string {
 }
 
 func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
-	type catRow struct {
-		ID               int64  `db:"id"`
-		ParentID         *int64 `db:"parent_id"`
-		RestrictedToMods bool   `db:"posting_restricted_to_mods"`
-	}
 	type gridRow struct {
 		CategoryID int64 `db:"category_id"`
 		RolePermission
 	}
-	// Parents first, so compiling can look a parent up before its children.
-	rows, err := f.db.Query(ctx, `SELECT id, parent_id, posting_restricted_to_mods FROM categories
-		ORDER BY parent_id IS NOT NULL, id`)
+	// Parents first, so compiling can look a parent up before its children. The whole definition
+	// of each category is loaded, not just its rules: pages read categories from the snapshot too
+	// (category_cache.go).
+	rows, err := f.db.Query(ctx, `SELECT `+categoryColumns+` FROM categories c ORDER BY c.parent_id IS NOT NULL, c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("load category rules: %w", err)
 	}
-	cats, err := pgx.CollectRows(rows, pgx.RowToStructByName[catRow])
+	cats, err := pgx.CollectRows(rows, pgx.RowToStructByName[Category])
 	if err != nil {
 		return nil, fmt.Errorf("load category rules: %w", err)
 	}
@@ -179,9 +178,9 @@ func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
 		}
 		byCat[g.CategoryID][g.Role] = g.RolePermission
 	}
-	s := &permSnapshot{loadedAt: time.Now(), compiled: map[string]*compiledPerms{}}
+	s := &permSnapshot{loadedAt: time.Now(), compiled: map[string]*compiledPerms{}, defs: newCategoryDefs(cats)}
 	for _, c := range cats {
-		s.rules = append(s.rules, categoryRules{ID: c.ID, ParentID: c.ParentID, RestrictedToMods: c.RestrictedToMods, Grid: byCat[c.ID]})
+		s.rules = append(s.rules, categoryRules{ID: c.ID, ParentID: c.ParentID, RestrictedToMods: c.PostingRestrictedToMods, Grid: byCat[c.ID]})
 	}
 	return s, nil
 }

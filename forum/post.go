@@ -136,7 +136,7 @@ func (f *Forum) PostByID(ctx context.Context, v Viewer, id int64) (Post, error) 
 	if err != nil {
 		return Post{}, fmt.Errorf("post %d: %w", id, err)
 	}
-	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Post])
+	p, err := pgx.CollectExactlyOneRow(rows, scanPost)
 	if err != nil {
 		return Post{}, notFound(err, fmt.Sprintf("post %d", id))
 	}
@@ -158,7 +158,7 @@ func (f *Forum) postsInRange(ctx context.Context, v Viewer, tv ThreadView, first
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)
 	}
-	posts, err := pgx.CollectRows(rows, pgx.RowToStructByName[Post])
+	posts, err := collectPosts(rows)
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)
 	}

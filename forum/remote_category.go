@@ -70,10 +70,15 @@ func (f *Forum) SyncRemoteCategory(ctx context.Context, groupID int64) error {
 		return err
 	}
 	title, description := remoteCategoryText(g)
-	if _, err := f.db.Exec(ctx, `UPDATE categories SET title = $2, description = $3 WHERE actor_id = $1 AND domain IS NOT NULL`,
+	// Titles are not columns migration 0020's trigger watches; other processes cache them
+	// (category_cache.go), so the statement notifies them itself.
+	if _, err := f.db.Exec(ctx, `WITH u AS (
+			UPDATE categories SET title = $2, description = $3 WHERE actor_id = $1 AND domain IS NOT NULL RETURNING id)
+		SELECT pg_notify('`+permissionsChannel+`', '') FROM u LIMIT 1`,
 		groupID, title, description); err != nil {
 		return fmt.Errorf("sync mirror of group %d: %w", groupID, err)
 	}
+	f.perms.invalidate()
 	return nil
 }
 
@@ -90,8 +95,14 @@ func (f *Forum) RemoteCategoryByActor(ctx context.Context, groupID int64) (Categ
 }
 
 // CategoryByHandle loads a category by its handle: "slug" for a local one, "slug@domain" for a
-// remote one (the page /c/general@lemmy.example).
+// remote one (the page /c/general@lemmy.example). It is the category's definition, served from
+// this process's cache (category_cache.go): its counters are zero; CategoryByID reads them.
 func (f *Forum) CategoryByHandle(ctx context.Context, handle string) (Category, error) {
+	return f.cachedCategoryByHandle(ctx, handle)
+}
+
+// categoryByHandleFromDB is CategoryByHandle from the database, counters included.
+func (f *Forum) categoryByHandleFromDB(ctx context.Context, handle string) (Category, error) {
 	slug, domain, remote := strings.Cut(strings.TrimPrefix(strings.TrimSpace(handle), "@"), "@")
 	if !remote {
 		return f.CategoryBySlug(ctx, slug)

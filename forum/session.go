@@ -91,64 +91,54 @@ func (f *Forum) startSession(ctx context.Context, memberID int64, client ClientI
 	return ns, err
 }
 
-type resumedSession struct {
-	Session
-	Username            string `db:"username"`
-	Role                Role   `db:"role"`
-	Stale               bool   `db:"stale"`
-	UnreadNotifications int    `db:"unread_notifications"`
-	OpenReports         int    `db:"open_reports"`
-}
-
 // ResumeSession returns the session a browser's token names and the viewer it signs in. An unknown
 // or expired token, or one of a banned or suspended member, is ErrUnauthorized. It refreshes the
-// session's expiry and the member's last_seen_at at most every few minutes.
+// session's expiry and the member's last_seen_at at most every touchInterval.
+//
+// One statement does both: the read, and (when the session is stale) the touch, as
+// data-modifying CTEs, so a page view costs one round trip for its session whether or not it is
+// the one in touchInterval that writes. The columns are scanned by hand: this runs on every
+// signed-in request.
 func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewer, error) {
 	if !plausibleToken(token, "") {
 		return Session{}, Guest, fmt.Errorf("session: %w", ErrUnauthorized)
 	}
-	rows, err := f.db.Query(ctx, `SELECT `+sessionColumns+`, a.username, m.role,
-			s.last_used_at < now() - make_interval(secs => $2) AS stale, `+headerCountsColumns+`
-		FROM sessions s
-		JOIN members m ON m.actor_id = s.member_id
-		JOIN actors a ON a.id = s.member_id
-		WHERE s.token_hash = $1 AND s.expires_at > now()
-		  AND (m.banned_until IS NULL OR m.banned_until <= now())
-		  AND a.suspended_at IS NULL AND a.deleted_at IS NULL`, hashSecretToken(token), touchInterval.Seconds())
-	if err != nil {
-		return Session{}, Guest, fmt.Errorf("session: %w", err)
-	}
-	rs, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[resumedSession])
+	var (
+		sess Session
+		v    Viewer
+		hc   HeaderCounts
+	)
+	err := f.db.QueryRow(ctx, `WITH r AS (
+			SELECT `+sessionColumns+`, a.username, m.role,
+				s.last_used_at < now() - make_interval(secs => $2) AS stale, `+headerCountsColumns+`
+			FROM sessions s
+			JOIN members m ON m.actor_id = s.member_id
+			JOIN actors a ON a.id = s.member_id
+			WHERE s.token_hash = $1 AND s.expires_at > now()
+			  AND (m.banned_until IS NULL OR m.banned_until <= now())
+			  AND a.suspended_at IS NULL AND a.deleted_at IS NULL),
+		touched AS (
+			UPDATE sessions SET last_used_at = now(),
+				expires_at = least(now() + make_interval(secs => $3), created_at + make_interval(secs => $4))
+			WHERE id = (SELECT id FROM r WHERE stale) RETURNING member_id),
+		seen AS (
+			UPDATE members SET last_seen_at = now()
+			WHERE actor_id = (SELECT member_id FROM touched)
+			  AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $2)))
+		SELECT id, member_id, created_at, last_used_at, expires_at, user_agent, ip, username, role,
+			unread_notifications, open_reports FROM r`,
+		hashSecretToken(token), touchInterval.Seconds(), SessionIdleLifetime.Seconds(), SessionMaxLifetime.Seconds()).
+		Scan(&sess.ID, &sess.MemberID, &sess.CreatedAt, &sess.LastUsedAt, &sess.ExpiresAt, &sess.UserAgent, &sess.IP,
+			&v.Username, (*string)(&v.Role), &hc.UnreadNotifications, &hc.OpenReports)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, Guest, fmt.Errorf("session: %w", ErrUnauthorized)
 	}
 	if err != nil {
 		return Session{}, Guest, fmt.Errorf("session: %w", err)
 	}
-	if rs.Stale {
-		if err := f.touchSession(ctx, rs.ID); err != nil {
-			return Session{}, Guest, err
-		}
-	}
-	rs.Session.Counts = HeaderCounts{UnreadNotifications: rs.UnreadNotifications, OpenReports: rs.OpenReports}
-	return rs.Session, Viewer{ActorID: rs.MemberID, Username: rs.Username, Role: rs.Role}, nil
-}
-
-// touchSession slides the session's expiry (never past its maximum lifetime) and records that the
-// member was seen, each at most every touchInterval.
-func (f *Forum) touchSession(ctx context.Context, sessionID int64) error {
-	_, err := f.db.Exec(ctx, `WITH s AS (
-			UPDATE sessions SET last_used_at = now(),
-				expires_at = least(now() + make_interval(secs => $2), created_at + make_interval(secs => $3))
-			WHERE id = $1 RETURNING member_id)
-		UPDATE members SET last_seen_at = now()
-		WHERE actor_id = (SELECT member_id FROM s)
-		  AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $4))`,
-		sessionID, SessionIdleLifetime.Seconds(), SessionMaxLifetime.Seconds(), touchInterval.Seconds())
-	if err != nil {
-		return fmt.Errorf("touch session: %w", err)
-	}
-	return nil
+	sess.Counts = hc
+	v.ActorID = sess.MemberID
+	return sess, v, nil
 }
 
 // Logout ends the session the token names. An unknown token is not an error: the browser is

@@ -207,11 +207,12 @@ func (f *Forum) ThreadByID(ctx context.Context, v Viewer, id int64) (ThreadView,
 	if err != nil {
 		return ThreadView{}, fmt.Errorf("thread %d: %w", id, err)
 	}
-	tv, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[ThreadView])
+	tv, err := pgx.CollectExactlyOneRow(rows, scanThreadView)
 	if err != nil {
 		return ThreadView{}, notFound(err, fmt.Sprintf("thread %d", id))
 	}
-	if tv.Category, err = f.CategoryByID(ctx, tv.CategoryID); err != nil {
+	// The definition from the cache (category_cache.go): ThreadView.Category's counters are zero.
+	if tv.Category, err = f.categoryDefinition(ctx, tv.CategoryID); err != nil {
 		return ThreadView{}, err
 	}
 	if tv.Can, err = f.Permissions(ctx, v, tv.Category); err != nil {

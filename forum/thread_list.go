@@ -243,11 +243,22 @@ func listLimit(limit int) int {
 	return limit
 }
 
+// collectSummaries reads a list query's rows straight into the slice it returns (scanSummaryInto),
+// sized for a page with its pinned threads: no copy of a summary per row, no regrowth.
 func collectSummaries(rows pgx.Rows, err error) ([]ThreadSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[ThreadSummary])
+	defer rows.Close()
+	threads := make([]ThreadSummary, 0, ThreadsPerPage+1+maxPinned)
+	targets := make([]any, 0, summaryTargetCount)
+	for rows.Next() {
+		threads = append(threads, ThreadSummary{})
+		if err := rows.Scan(threads[len(threads)-1].summaryTargets(targets[:0])...); err != nil {
+			return nil, err
+		}
+	}
+	return threads, rows.Err()
 }
 
 // cutPage keeps limit rows of the limit+1 fetched; the extra row only says whether a next page
@@ -294,7 +305,7 @@ func (f *Forum) CategoryFeed(ctx context.Context, v Viewer, c Category, limit in
 	if err != nil {
 		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
 	}
-	openers, err := pgx.CollectRows(rows, pgx.RowToStructByName[Post])
+	openers, err := pgx.CollectRows(rows, scanPost)
 	if err != nil {
 		return nil, fmt.Errorf("feed of %s: %w", c.Slug, err)
 	}

@@ -40,15 +40,9 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		view.More = withCursor(categoryPath(c.Handle()), list.Next)
 	}
 	if c.ParentID == nil && r.URL.Query().Get("cursor") == "" {
-		all, err := s.forum.VisibleCategories(ctx, v)
-		if err != nil {
+		if view.Subs, err = s.forum.VisibleSubCategories(ctx, v, c.ID); err != nil {
 			s.fail(w, r, err)
 			return
-		}
-		for _, sub := range all {
-			if sub.ParentID != nil && *sub.ParentID == c.ID {
-				view.Subs = append(view.Subs, sub)
-			}
 		}
 	}
 	p := s.page(r, c.Title)

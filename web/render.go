@@ -4,17 +4,32 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/a-h/templ"
 
 	"github.com/stoa-forum/stoa/forum"
 )
 
+// renderBuffers are the buffers pages are rendered into, reused: a list page is tens of
+// kilobytes, and growing a fresh buffer to that size for every request was a quarter of the bytes
+// a page allocated.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer put back: one huge page should not pin its memory.
+const maxPooledBuffer = 1 << 20
+
 // render writes a component with a status. It renders into a buffer first so a failure half-way
 // through becomes a clean 500 instead of a truncated page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		if r.Context().Err() == nil {
 			s.log.ErrorContext(r.Context(), "render failed", "err", err, "path", r.URL.Path)
 			http.Error(w, "internal server error", http.StatusInternalServerError)

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -11,9 +12,9 @@ import (
 
 func plural(n int64, one, many string) string {
 	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return strconv.FormatInt(n, 10) + " " + many
 }
 
 func categoryPath(slug string) string { return "/c/" + url.PathEscape(slug) }

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/markup"
+	"github.com/stoa-forum/stoa/internal/testdb"
+	"github.com/stoa-forum/stoa/web"
+)
+
+// queryCounter counts the queries a pool runs.
+type queryCounter struct{ n atomic.Int64 }
+
+func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// BenchmarkPages serves the pages of make bench-read in process, through the same web handlers
+// and the same endpoint list, on a small seed (4,000 threads), so a change to the read path can be
+// measured in seconds rather than in a 16 GB seed and a server under load:
+//
+//	STOA_DATABASE_URL=... go test ./cmd/stoa-bench/ -run '^$' -bench Pages -benchmem -cpuprofile /tmp/cpu.out
+//
+// ns/op is the wall time of one request, the database's work included (on a 2-core machine
+// mostly CPU: loopback round trips, PostgreSQL and the handler); go-cpu-ns/op is this process's
+// CPU time per request (the server's share: handler, pgx, rendering, GC), allocs/op and
+// queries/op are the server's. The pages' costs relative to each other, and before and after a change, are what it
+// tells; make bench-read stays the measure of throughput against /livez.
+// selfCPU is this process's user and system CPU time so far, in nanoseconds.
+func selfCPU(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+func BenchmarkPages(b *testing.B) {
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(testdb.NewURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	counter := &queryCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	base, _ := url.Parse("http://stoa.bench")
+	f, err := forum.New(pool, forum.Options{Secret: []byte("bench-pages-secret-0123456789abcdef0123"),
+		Markup: markup.New(markup.Options{BaseURL: base})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := f.Seed(ctx, forum.SeedOptions{Threads: 4000, PostsPerThread: 10, Members: 200,
+		Password: forum.SeedDefaultPassword}, nil); err != nil {
+		b.Fatal(err)
+	}
+	targets, err := f.SeedBenchTargets(ctx, 4, 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cookies, _, err := signIn(ctx, f, targets.Members, forum.SeedDefaultPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	handler := web.New(web.Options{Forum: f, PublicURL: base, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for i, e := range endpoints(base.String(), targets, cookies) {
+		if e.kind == "baseline" {
+			continue // /livez is cmd/stoa's, not the web package's
+		}
+		b.Run(e.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(11, uint64(i)))
+			serve := func() {
+				rec := httptest.NewRecorder()
+				req := e.request(r, 0)
+				handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s answered %d", req.URL.RequestURI(), rec.Code)
+				}
+			}
+			serve() // warm the caches, as every request but the first finds them
+			start, cpu := counter.n.Load(), selfCPU(b)
+			for b.Loop() {
+				serve()
+			}
+			b.ReportMetric(float64(counter.n.Load()-start)/float64(b.N), "queries/op")
+			b.ReportMetric(float64(selfCPU(b)-cpu)/float64(b.N), "go-cpu-ns/op")
+		})
+	}
+}
