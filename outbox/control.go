@@ -22,9 +22,17 @@ func (ob *Outbox) CancelDomain(ctx context.Context, domain string) (int, error) 
 		return 0, err
 	}
 	host = federation.Origin("https://" + host).Hostname()
-	return ob.cancelJobs(ctx, func(ctx context.Context) ([]int64, error) {
+	n, err := ob.cancelJobs(ctx, func(ctx context.Context) ([]int64, error) {
 		return ob.forum.PendingDeliveryJobsOnHost(ctx, host)
 	})
+	if err != nil {
+		return n, err
+	}
+	// Deliveries a batch carries are cancelled in their rows: the batch skips them (and its
+	// worker asks the policy before each request anyway).
+	batched, err := ob.forum.CancelBatchedOnHost(ctx, host)
+	ob.metrics.deliveries.WithLabelValues(resultCancelled).Add(float64(batched))
+	return n + int(batched), err
 }
 
 // cancelJobs cancels the delivery jobs list returns and marks their deliveries cancelled.

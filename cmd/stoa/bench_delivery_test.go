@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -203,13 +204,27 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 		}
 		sc.follower(host, "fan", true)
 	}
-	cmd, logs := sc.serve()
+	// STOA_BENCH_PROFILE=1 profiles the sender during the all-healthy run (pprof on its metrics
+	// listener), for STOA_BENCH_PROFILE_SECONDS from the POST: set it to about the run's length.
+	profiling := os.Getenv("STOA_BENCH_PROFILE") == "1" && holes == 0
+	var extra []string
+	metricsAddr := ""
+	if profiling {
+		metricsAddr = freePort(t)
+		extra = []string{"STOA_METRICS_LISTEN=" + metricsAddr, "STOA_PPROF=1"}
+	}
+	cmd, logs := sc.serve(extra...)
 	// The one key every sink needs is fetched once before the clock starts, as peers cache keys.
 	if _, err := sc.keys(sc.base + "/c/general#main-key"); err != nil {
 		t.Fatal(err)
 	}
 	want := int64(2 * (n - holes))
 	cpu0, sink0, db0 := pidCPU(t, cmd.Process.Pid), processCPU(), postgresCPU(t)
+	var profile *cpuProfile
+	if profiling {
+		profile = startCPUProfile(metricsAddr, filepath.Join(benchOutDir(t, "bench-delivery"), "serve-cpu.pprof"), profileSeconds(t))
+		defer profile.wait(t)
+	}
 	start := time.Now()
 	sc.postThread("Benchmark", "Delivered to every follower.")
 	deadline := start.Add(5 * time.Minute)
