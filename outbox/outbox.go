@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -85,6 +86,8 @@ type Outbox struct {
 	// sending bounds the requests of batches in flight in this process, as the delivery queue's
 	// MaxWorkers bounds those of delivery jobs.
 	sending chan struct{}
+	// signing bounds the signatures made at once to the CPUs.
+	signing chan struct{}
 	rand    func(n int64) int64
 	// retryIn is the delay before a failed delivery's next attempt (retryDelay; tests shorten it).
 	retryIn func(attempt int) time.Duration
@@ -131,6 +134,7 @@ func New(o Options) (*Outbox, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ob.rec = newRecorder(o.Forum, o.Now, 256, 5*time.Millisecond)
 	ob.sending = make(chan struct{}, o.DeliveryWorkers)
+	ob.signing = make(chan struct{}, runtime.GOMAXPROCS(0))
 	ob.metrics = newMetrics(o.Registerer, o.Forum)
 	return ob, nil
 }
