@@ -122,8 +122,12 @@ type DeliveryRow struct {
 	Inbox      string
 	Domain     string
 	JobID      int64
-	// Batched marks a delivery carried by a batch job (JobID names the batch: migration 0097).
-	Batched bool
+	// Batched marks a delivery carried by a batch job (JobID names the batch: migration 0097),
+	// which reads from the row who signs it, the digest sent with it, and its place in the batch.
+	Batched  bool
+	SignerID int64
+	Sync     string
+	Position int
 }
 
 // InsertDeliveriesTx records the delivery jobs a fan-out inserted, in the fan-out's transaction.
@@ -137,13 +141,18 @@ func (f *Forum) InsertDeliveriesTx(ctx context.Context, tx pgx.Tx, rows []Delive
 	inboxes := make([]string, len(rows))
 	domains := make([]string, len(rows))
 	jobs := make([]int64, len(rows))
-	batched := make([]bool, len(rows))
+	batched, signers, syncs, positions := make([]bool, len(rows)), make([]*int64, len(rows)), make([]string, len(rows)), make([]int32, len(rows))
 	for i, r := range rows {
-		acts[i], docs[i], inboxes[i], domains[i], jobs[i], batched[i] = r.ActivityID, r.Document, r.Inbox, r.Domain, r.JobID, r.Batched
+		acts[i], docs[i], inboxes[i], domains[i], jobs[i] = r.ActivityID, r.Document, r.Inbox, r.Domain, r.JobID
+		batched[i], syncs[i], positions[i] = r.Batched, r.Sync, int32(r.Position)
+		if r.SignerID != 0 {
+			signers[i] = &rows[i].SignerID
+		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO deliveries (activity_id, document, inbox, domain, job_id, batched)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bool[])
-		ON CONFLICT (activity_id, document, inbox) DO NOTHING`, acts, docs, inboxes, domains, jobs, batched)
+	_, err := tx.Exec(ctx, `INSERT INTO deliveries (activity_id, document, inbox, domain, job_id, batched, signer_id, sync, position)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bool[], $7::bigint[],
+			$8::text[], $9::int[])
+		ON CONFLICT (activity_id, document, inbox) DO NOTHING`, acts, docs, inboxes, domains, jobs, batched, signers, syncs, positions)
 	if err != nil {
 		return fmt.Errorf("record deliveries: %w", err)
 	}

@@ -18,20 +18,23 @@ import (
 type BatchItem struct {
 	Document string
 	Inbox    string
+	Domain   string
+	SignerID int64
+	Sync     string
 	Attempts int
 }
 
-// PendingBatchItems lists the deliveries of activityID carried by batch job jobID that are still
-// pending: what a (re-)run of the batch has left to do.
+// PendingBatchItems lists, in their order, the deliveries of activityID carried by batch job jobID
+// that are still pending: what a (re-)run of the batch has left to do.
 func (f *Forum) PendingBatchItems(ctx context.Context, activityID, jobID int64) ([]BatchItem, error) {
-	rows, err := f.db.Query(ctx, `SELECT document, inbox, attempts FROM deliveries
-		WHERE activity_id = $1 AND job_id = $2 AND batched AND state = 'pending'`, activityID, jobID)
+	rows, err := f.db.Query(ctx, `SELECT document, inbox, domain, coalesce(signer_id, 0), sync, attempts FROM deliveries
+		WHERE activity_id = $1 AND job_id = $2 AND batched AND state = 'pending' ORDER BY position`, activityID, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("batch %d of activity %d: %w", jobID, activityID, err)
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BatchItem, error) {
 		var it BatchItem
-		err := r.Scan(&it.Document, &it.Inbox, &it.Attempts)
+		err := r.Scan(&it.Document, &it.Inbox, &it.Domain, &it.SignerID, &it.Sync, &it.Attempts)
 		return it, err
 	})
 	if err != nil {

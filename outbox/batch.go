@@ -44,27 +44,23 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[DeliverBatchArgs]
 		return err
 	}
 	tried := make(map[[2]string]int, len(pending))
-	for _, it := range pending {
-		tried[[2]string{it.Document, it.Inbox}] = it.Attempts
-	}
 	var inboxes []string
 	var groups [][]DeliverArgs
 	index := map[string]int{}
-	for _, d := range job.Args.Items {
-		if _, ok := tried[[2]string{d.Document, d.Inbox}]; !ok {
-			continue // delivered, given up or cancelled already, or handed over to a job
-		}
-		i, ok := index[d.Inbox]
+	for _, it := range pending {
+		tried[[2]string{it.Document, it.Inbox}] = it.Attempts
+		i, ok := index[it.Inbox]
 		if !ok {
 			i = len(groups)
-			index[d.Inbox] = i
-			inboxes = append(inboxes, d.Inbox)
+			index[it.Inbox] = i
+			inboxes = append(inboxes, it.Inbox)
 			groups = append(groups, nil)
 		}
-		groups[i] = append(groups[i], d)
+		groups[i] = append(groups[i], DeliverArgs{ActivityID: job.Args.ActivityID, Document: it.Document, Inbox: it.Inbox,
+			Domain: it.Domain, Signer: it.SignerID, Sync: it.Sync})
 	}
 	if len(groups) == 0 {
-		return nil
+		return nil // delivered, given up, cancelled or handed over to jobs already
 	}
 	backlogs, err := ob.forum.DeliveryBacklogs(ctx, inboxes, job.Args.ActivityID)
 	if err != nil {

@@ -42,12 +42,13 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) err
 	}
 	if a.Verb == forum.VerbDelete && a.PostID != nil {
 		// The post's Create and Update deliveries still queued will never be sent.
+		// Batched ones first, as for a domain block (Outbox.CancelDomain).
+		if _, err := ob.forum.CancelBatchedPostDeliveries(ctx, *a.PostID); err != nil {
+			return err
+		}
 		if _, err := ob.cancelJobs(ctx, func(ctx context.Context) ([]int64, error) {
 			return ob.forum.PendingPostDeliveryJobs(ctx, *a.PostID)
 		}); err != nil {
-			return err
-		}
-		if _, err := ob.forum.CancelBatchedPostDeliveries(ctx, *a.PostID); err != nil {
 			return err
 		}
 		ob.live.forget(*a.PostID)
@@ -118,9 +119,12 @@ func (ob *Outbox) insertChunk(ctx context.Context, client *river.Client[pgx.Tx],
 	}
 	var rows []forum.DeliveryRow
 	for i, r := range res {
-		for _, d := range c.carried[i] {
-			rows = append(rows, forum.DeliveryRow{ActivityID: d.ActivityID, Document: d.Document, Inbox: d.Inbox,
-				Domain: d.Domain, JobID: r.Job.ID, Batched: c.batched})
+		for k, d := range c.carried[i] {
+			row := forum.DeliveryRow{ActivityID: d.ActivityID, Document: d.Document, Inbox: d.Inbox, Domain: d.Domain, JobID: r.Job.ID}
+			if c.batched {
+				row.Batched, row.SignerID, row.Sync, row.Position = true, d.Signer, d.Sync, k
+			}
+			rows = append(rows, row)
 		}
 	}
 	return ob.forum.InsertDeliveriesTx(ctx, tx, rows)
@@ -167,7 +171,7 @@ func batchChunks(activityID int64, run int, items []DeliverArgs) []fanOutChunk {
 	var out []fanOutChunk
 	c, n := fanOutChunk{batched: true}, 0
 	for part, b := range batches {
-		args := DeliverBatchArgs{ActivityID: activityID, Run: run, Part: part, Items: b}
+		args := DeliverBatchArgs{ActivityID: activityID, Run: run, Part: part}
 		c.params = append(c.params, river.InsertManyParams{Args: args})
 		c.carried = append(c.carried, b)
 		if n += len(b); n >= fanOutDeliveries {

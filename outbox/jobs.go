@@ -62,18 +62,18 @@ func (a DeliverArgs) insertOpts() *river.InsertOpts {
 		UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// DeliverBatchArgs carries the first attempts of up to BatchSize deliveries of one activity (a
-// large fan-out's), so that a thousand inboxes cost a few dozen job rows rather than a thousand:
-// on two cores River's per-job writes cost as much as a signature. Items are in order, an inbox's
-// documents together. The deliveries rows are the batch's state: a re-run (after a crash) sends
-// only what is still pending there, and a delivery to try again becomes a DeliverArgs job.
+// DeliverBatchArgs is the first attempts of up to BatchSize deliveries of one activity (a large
+// fan-out's), so that a thousand inboxes cost a few dozen job rows rather than a thousand: on two
+// cores River's per-job writes cost about as much as a signature. The deliveries are the rows that
+// name this job in deliveries (migration 0097), in order, an inbox's documents together: a re-run
+// (after a crash) sends only what is still pending there, and a delivery to try again becomes a
+// DeliverArgs job.
 type DeliverBatchArgs struct {
 	ActivityID int64 `json:"a" river:"unique"`
 	// Run is the fan-out's attempt that queued the batch, Part its number in that run: a fan-out
 	// re-run queues only deliveries without a row, in batches of its own.
-	Run   int           `json:"r" river:"unique"`
-	Part  int           `json:"p" river:"unique"`
-	Items []DeliverArgs `json:"items"`
+	Run  int `json:"r" river:"unique"`
+	Part int `json:"p" river:"unique"`
 }
 
 // Kind implements river.JobArgs.
