@@ -215,13 +215,16 @@ func (f *Forum) RecordDeliveryOutcomes(ctx context.Context, outcomes []DeliveryO
 	return nil
 }
 
+// onHostOrSubdomain is true for a delivery whose domain is the host name $1 or one of its
+// subdomains, whatever the port (blocks cover subdomains).
+const onHostOrSubdomain = `(regexp_replace(domain, ':[0-9]+$', '') = $1
+	OR right(regexp_replace(domain, ':[0-9]+$', ''), length($1) + 1) = '.' || $1)`
+
 // PendingDeliveryJobsOnHost lists the River job ids of pending deliveries to a host name or any of
 // its subdomains, whatever the port: what a domain block must cancel (blocks cover subdomains).
 func (f *Forum) PendingDeliveryJobsOnHost(ctx context.Context, host string) ([]int64, error) {
 	rows, err := f.db.Query(ctx, `SELECT job_id FROM deliveries
-		WHERE state = 'pending' AND job_id IS NOT NULL AND NOT batched
-		  AND (regexp_replace(domain, ':[0-9]+$', '') = $1
-		       OR right(regexp_replace(domain, ':[0-9]+$', ''), length($1) + 1) = '.' || $1)
+		WHERE state = 'pending' AND job_id IS NOT NULL AND NOT batched AND `+onHostOrSubdomain+`
 		ORDER BY job_id`, host)
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries to %s: %w", host, err)

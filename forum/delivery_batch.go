@@ -86,9 +86,7 @@ func (f *Forum) DeliveryKeys(ctx context.Context, activityID int64) (map[[2]stri
 // subdomains (whatever the port) cancelled, as a domain block must, and returns how many.
 func (f *Forum) CancelBatchedOnHost(ctx context.Context, host string) (int64, error) {
 	tag, err := f.db.Exec(ctx, `UPDATE deliveries SET state = 'cancelled', updated_at = now()
-		WHERE state = 'pending' AND batched
-		  AND (regexp_replace(domain, ':[0-9]+$', '') = $1
-		       OR right(regexp_replace(domain, ':[0-9]+$', ''), length($1) + 1) = '.' || $1)`, host)
+		WHERE state = 'pending' AND batched AND `+onHostOrSubdomain, host)
 	if err != nil {
 		return 0, fmt.Errorf("cancel batched deliveries to %s: %w", host, err)
 	}
