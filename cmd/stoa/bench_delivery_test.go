@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -229,6 +230,7 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	if _, err := sc.keys(sc.base + "/c/general#main-key"); err != nil {
 		t.Fatal(err)
 	}
+	writes0 := tableWrites(t, sc)
 	cpu0, sink0, db0 := pidCPU(t, cmd.Process.Pid), processCPU(), postgresCPU(t)
 	var profile *cpuProfile
 	if profiling {
@@ -247,7 +249,49 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 		t.Fatalf("%d of %d deliveries verified, %d bad signatures\n%s", verified.Load(), want, bad.Load(), logs.String())
 	}
 	t.Logf("first delivery verified %.3f s after the POST", time.Unix(0, first.Load()).Sub(start).Seconds())
+	logTableWrites(t, writes0, tableWrites(t, sc), int(want))
 	return runResult{inboxes: n - holes, deliveries: int(want), seconds: elapsed, cpu: cpu, sinkCPU: sinkCPU, dbCPU: dbCPU}
+}
+
+// tableWrites reads PostgreSQL's counters of the rows written per table and of the transactions
+// committed in the test database (its backends flush them within a second or so of the writes,
+// hence the pause): taken before and after a run, where PostgreSQL's share of the CPU goes.
+func tableWrites(t *testing.T, sc *fedScene) map[string][3]int64 {
+	time.Sleep(1500 * time.Millisecond)
+	out := map[string][3]int64{}
+	rows, err := sc.pool.Query(sc.ctx, `SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables
+		UNION ALL SELECT 'transactions', xact_commit, 0, 0 FROM pg_stat_database WHERE datname = current_database()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var v [3]int64
+		if err := rows.Scan(&name, &v[0], &v[1], &v[2]); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = v
+	}
+	return out
+}
+
+// logTableWrites logs the writes between two tableWrites, per delivery.
+func logTableWrites(t *testing.T, before, after map[string][3]int64, deliveries int) {
+	var lines []string
+	d := float64(deliveries)
+	for name, a := range after {
+		b := before[name]
+		ins, upd, del := float64(a[0]-b[0])/d, float64(a[1]-b[1])/d, float64(a[2]-b[2])/d
+		switch {
+		case name == "transactions":
+			lines = append(lines, fmt.Sprintf("%.3f transactions", ins))
+		case ins+upd+del >= 0.005:
+			lines = append(lines, fmt.Sprintf("%s %.3f inserted %.3f updated %.3f deleted", name, ins, upd, del))
+		}
+	}
+	slices.Sort(lines)
+	t.Logf("rows written per delivery during the run: %s", strings.Join(lines, "; "))
 }
 
 // leanSink is a remote inbox for the benchmark: it verifies every POST by Mastodon's rules
