@@ -122,6 +122,12 @@ type DeliveryRow struct {
 	Inbox      string
 	Domain     string
 	JobID      int64
+	// Batched marks a delivery carried by a batch job (JobID names the batch: migration 0097),
+	// which reads from the row who signs it, the digest sent with it, and its place in the batch.
+	Batched  bool
+	SignerID int64
+	Sync     string
+	Position int
 }
 
 // InsertDeliveriesTx records the delivery jobs a fan-out inserted, in the fan-out's transaction.
@@ -135,12 +141,18 @@ func (f *Forum) InsertDeliveriesTx(ctx context.Context, tx pgx.Tx, rows []Delive
 	inboxes := make([]string, len(rows))
 	domains := make([]string, len(rows))
 	jobs := make([]int64, len(rows))
+	batched, signers, syncs, positions := make([]bool, len(rows)), make([]*int64, len(rows)), make([]string, len(rows)), make([]int32, len(rows))
 	for i, r := range rows {
 		acts[i], docs[i], inboxes[i], domains[i], jobs[i] = r.ActivityID, r.Document, r.Inbox, r.Domain, r.JobID
+		batched[i], syncs[i], positions[i] = r.Batched, r.Sync, int32(r.Position)
+		if r.SignerID != 0 {
+			signers[i] = &rows[i].SignerID
+		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO deliveries (activity_id, document, inbox, domain, job_id)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-		ON CONFLICT (activity_id, document, inbox) DO NOTHING`, acts, docs, inboxes, domains, jobs)
+	_, err := tx.Exec(ctx, `INSERT INTO deliveries (activity_id, document, inbox, domain, job_id, batched, signer_id, sync, position)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bool[], $7::bigint[],
+			$8::text[], $9::int[])
+		ON CONFLICT (activity_id, document, inbox) DO NOTHING`, acts, docs, inboxes, domains, jobs, batched, signers, syncs, positions)
 	if err != nil {
 		return fmt.Errorf("record deliveries: %w", err)
 	}
@@ -203,13 +215,16 @@ func (f *Forum) RecordDeliveryOutcomes(ctx context.Context, outcomes []DeliveryO
 	return nil
 }
 
+// onHostOrSubdomain is true for a delivery whose domain is the host name $1 or one of its
+// subdomains, whatever the port (blocks cover subdomains).
+const onHostOrSubdomain = `(regexp_replace(domain, ':[0-9]+$', '') = $1
+	OR right(regexp_replace(domain, ':[0-9]+$', ''), length($1) + 1) = '.' || $1)`
+
 // PendingDeliveryJobsOnHost lists the River job ids of pending deliveries to a host name or any of
 // its subdomains, whatever the port: what a domain block must cancel (blocks cover subdomains).
 func (f *Forum) PendingDeliveryJobsOnHost(ctx context.Context, host string) ([]int64, error) {
 	rows, err := f.db.Query(ctx, `SELECT job_id FROM deliveries
-		WHERE state = 'pending' AND job_id IS NOT NULL
-		  AND (regexp_replace(domain, ':[0-9]+$', '') = $1
-		       OR right(regexp_replace(domain, ':[0-9]+$', ''), length($1) + 1) = '.' || $1)
+		WHERE state = 'pending' AND job_id IS NOT NULL AND NOT batched AND `+onHostOrSubdomain+`
 		ORDER BY job_id`, host)
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries to %s: %w", host, err)
@@ -226,7 +241,7 @@ func (f *Forum) PendingDeliveryJobsOnHost(ctx context.Context, host string) ([]i
 func (f *Forum) PendingPostDeliveryJobs(ctx context.Context, postID int64) ([]int64, error) {
 	rows, err := f.db.Query(ctx, `SELECT dl.job_id FROM activities ac JOIN deliveries dl ON dl.activity_id = ac.id
 		WHERE ac.post_id = $1 AND ac.verb IN ('create', 'update', 'announce')
-		  AND dl.state = 'pending' AND dl.job_id IS NOT NULL
+		  AND dl.state = 'pending' AND dl.job_id IS NOT NULL AND NOT dl.batched
 		ORDER BY dl.job_id`, postID)
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries of post %d: %w", postID, err)
@@ -242,7 +257,7 @@ func (f *Forum) PendingPostDeliveryJobs(ctx context.Context, postID int64) ([]in
 // host[:port]), for the admin's "retry now".
 func (f *Forum) PendingDomainDeliveryJobs(ctx context.Context, domain string, limit int) ([]int64, error) {
 	rows, err := f.db.Query(ctx, `SELECT job_id FROM deliveries WHERE state = 'pending' AND domain = $1 AND job_id IS NOT NULL
-		ORDER BY job_id LIMIT $2`, domain, limit)
+		  AND NOT batched ORDER BY job_id LIMIT $2`, domain, limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries to %s: %w", domain, err)
 	}

@@ -13,16 +13,43 @@ import (
 // before each request, holds a delivery back (HoldDelivery) while an earlier one is still waiting,
 // and when a delivery from a backlog gets through it wakes the next held ones (HeldDeliveryJobs).
 
-// DeliveryBacklog reports, for a delivery of activityID to inbox, whether it must wait (an earlier
-// activity's delivery there is pending after a failed attempt, or held back itself) and whether
-// the inbox has a backlog at all (such deliveries before or after it).
-func (f *Forum) DeliveryBacklog(ctx context.Context, inbox string, activityID int64) (waits, backlog bool, err error) {
-	err = f.db.QueryRow(ctx, `SELECT coalesce(bool_or(activity_id < $2), false), count(*) > 0 FROM deliveries
-		WHERE inbox = $1 AND state = 'pending' AND (attempts > 0 OR held_back)`, inbox, activityID).Scan(&waits, &backlog)
+// Backlog is where an inbox stands for one delivery: Waits when an earlier activity's delivery
+// there is pending after a failed attempt or held back itself, Backlog when the inbox has such
+// deliveries at all (before or after this one).
+type Backlog struct {
+	Waits, Backlog bool
+}
+
+// DeliveryBacklog reports the backlog of an inbox for a delivery of activityID.
+func (f *Forum) DeliveryBacklog(ctx context.Context, inbox string, activityID int64) (Backlog, error) {
+	var b Backlog
+	err := f.db.QueryRow(ctx, `SELECT coalesce(bool_or(activity_id < $2), false), count(*) > 0 FROM deliveries
+		WHERE inbox = $1 AND state = 'pending' AND (attempts > 0 OR held_back)`, inbox, activityID).Scan(&b.Waits, &b.Backlog)
 	if err != nil {
-		return false, false, fmt.Errorf("delivery backlog of %s: %w", inbox, err)
+		return Backlog{}, fmt.Errorf("delivery backlog of %s: %w", inbox, err)
 	}
-	return waits, backlog, nil
+	return b, nil
+}
+
+// DeliveryBacklogs is DeliveryBacklog for many inboxes at once (a batch of deliveries of one
+// activity asks once). Inboxes without a backlog are absent from the map.
+func (f *Forum) DeliveryBacklogs(ctx context.Context, inboxes []string, activityID int64) (map[string]Backlog, error) {
+	rows, err := f.db.Query(ctx, `SELECT inbox, bool_or(activity_id < $2) FROM deliveries
+		WHERE inbox = ANY($1) AND state = 'pending' AND (attempts > 0 OR held_back) GROUP BY inbox`, inboxes, activityID)
+	if err != nil {
+		return nil, fmt.Errorf("delivery backlogs: %w", err)
+	}
+	out := map[string]Backlog{}
+	var inbox string
+	var waits bool
+	_, err = pgx.ForEachRow(rows, []any{&inbox, &waits}, func() error {
+		out[inbox] = Backlog{Waits: waits, Backlog: true}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delivery backlogs: %w", err)
+	}
+	return out, nil
 }
 
 // HoldDelivery marks a pending delivery as held back behind an earlier one, so that later
@@ -41,7 +68,7 @@ func (f *Forum) HoldDelivery(ctx context.Context, activityID int64, document, in
 // in an inbox's backlog: the ones to wake when the delivery before them got through.
 func (f *Forum) HeldDeliveryJobs(ctx context.Context, inbox string) ([]int64, error) {
 	rows, err := f.db.Query(ctx, `SELECT job_id FROM deliveries
-		WHERE inbox = $1 AND state = 'pending' AND (attempts > 0 OR held_back) AND job_id IS NOT NULL
+		WHERE inbox = $1 AND state = 'pending' AND (attempts > 0 OR held_back) AND job_id IS NOT NULL AND NOT batched
 		  AND activity_id = (SELECT min(activity_id) FROM deliveries
 			WHERE inbox = $1 AND state = 'pending' AND (attempts > 0 OR held_back))
 		ORDER BY job_id LIMIT 16`, inbox)

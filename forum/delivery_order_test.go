@@ -42,11 +42,18 @@ func TestDeliveryBacklogKeepsAnInboxInOrder(t *testing.T) {
 	}
 	state := func(inbox string, a int64) (waits, backlog bool) {
 		t.Helper()
-		w, b, err := fx.f.DeliveryBacklog(fx.ctx, inbox, a)
+		b, err := fx.f.DeliveryBacklog(fx.ctx, inbox, a)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return w, b
+		many, err := fx.f.DeliveryBacklogs(fx.ctx, []string{inbox, "http://nobody.example/inbox"}, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if many[inbox] != b || len(many) > 1 {
+			t.Fatalf("backlogs of %s for activity %d: %+v, one by one %+v", inbox, a, many, b)
+		}
+		return b.Waits, b.Backlog
 	}
 	record := func(o forum.DeliveryOutcome) {
 		t.Helper()

@@ -22,9 +22,19 @@ func (ob *Outbox) CancelDomain(ctx context.Context, domain string) (int, error) 
 		return 0, err
 	}
 	host = federation.Origin("https://" + host).Hostname()
-	return ob.cancelJobs(ctx, func(ctx context.Context) ([]int64, error) {
+	// Deliveries a batch carries are cancelled in their rows: the batch skips them (and its worker
+	// asks the policy before each request anyway). They go first: a batch that hands deliveries
+	// over to jobs of their own in the meantime hands over cancelled rows, and one that did so
+	// before has made them pending jobs, which the second step cancels.
+	batched, err := ob.forum.CancelBatchedOnHost(ctx, host)
+	if err != nil {
+		return 0, err
+	}
+	ob.metrics.deliveries.WithLabelValues(resultCancelled).Add(float64(batched))
+	n, err := ob.cancelJobs(ctx, func(ctx context.Context) ([]int64, error) {
 		return ob.forum.PendingDeliveryJobsOnHost(ctx, host)
 	})
+	return n + int(batched), err
 }
 
 // cancelJobs cancels the delivery jobs list returns and marks their deliveries cancelled.

@@ -41,6 +41,9 @@ type DeliverArgs struct {
 	Signer int64  `json:"k"`
 	// Sync is the FEP-8fcf digest of the signer's followers on Domain, when it has some there.
 	Sync string `json:"s,omitempty"`
+	// Tried counts the attempts a batch made before handing the delivery to this job: they count
+	// towards DeliveryMaxAttempts and the retry schedule.
+	Tried int `json:"t,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -55,8 +58,31 @@ const DeliveryMaxAttempts = 17
 const MaxDeliveryAge = 4 * 24 * time.Hour
 
 func (a DeliverArgs) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{Queue: QueueDelivery, MaxAttempts: DeliveryMaxAttempts, Tags: []string{tagFor(a.Domain)},
+	return &river.InsertOpts{Queue: QueueDelivery, MaxAttempts: max(DeliveryMaxAttempts-a.Tried, 1), Tags: []string{tagFor(a.Domain)},
 		UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// DeliverBatchArgs is the first attempts of up to BatchSize deliveries of one activity (a large
+// fan-out's), so that a thousand inboxes cost a few dozen job rows rather than a thousand: on two
+// cores River's per-job writes cost about as much as a signature. The deliveries are the rows that
+// name this job in deliveries (migration 0097), in order, an inbox's documents together: a re-run
+// (after a crash) sends only what is still pending there, and a delivery to try again becomes a
+// DeliverArgs job.
+type DeliverBatchArgs struct {
+	ActivityID int64 `json:"a" river:"unique"`
+	// Run is the fan-out's attempt that queued the batch, Part its number in that run: a fan-out
+	// re-run queues only deliveries without a row, in batches of its own.
+	Run  int `json:"r" river:"unique"`
+	Part int `json:"p" river:"unique"`
+}
+
+// Kind implements river.JobArgs.
+func (DeliverBatchArgs) Kind() string { return "federation_deliver_batch" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts. A batch's own retries are for errors that
+// stopped it as a whole (the database, a shutdown); its deliveries' retries are their own jobs.
+func (DeliverBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueDelivery, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
 // tagFor is a River tag naming a delivery's domain (tags allow [a-zA-Z0-9_-] and 255 characters),

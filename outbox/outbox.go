@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,11 @@ type Options struct {
 	// CPUs anyway. PerHost bounds concurrent requests to one host (default 8).
 	DeliveryWorkers int
 	PerHost         int
+	// BatchThreshold is the size from which a fan-out sends its first attempts in batch jobs
+	// (DeliverBatchArgs) instead of one job per delivery (default 64; negative: never). The
+	// requests are the same; what changes is River's work per delivery: a batch of 32 is one job
+	// row inserted, fetched and completed instead of 32.
+	BatchThreshold int
 	// FetchCooldown and FetchPollInterval tune how often the outbox's queues ask for jobs (River's
 	// defaults, 100 ms and 1 s, cap a queue near MaxWorkers/cooldown jobs a second and can leave a
 	// new fan-out waiting a second; see PERFORMANCE.md). Zero: 5 ms and 250 ms.
@@ -77,6 +83,11 @@ type Outbox struct {
 	live    *liveness
 	rec     *recorder
 	metrics *metrics
+	// sending bounds the requests of batches in flight in this process, as the delivery queue's
+	// MaxWorkers bounds those of delivery jobs.
+	sending chan struct{}
+	// signing bounds the signatures made at once to the CPUs.
+	signing chan struct{}
 	rand    func(n int64) int64
 	// retryIn is the delay before a failed delivery's next attempt (retryDelay; tests shorten it).
 	retryIn func(attempt int) time.Duration
@@ -101,6 +112,7 @@ func New(o Options) (*Outbox, error) {
 	}
 	setDefault(&o.DeliveryWorkers, 400)
 	setDefault(&o.PerHost, 8)
+	setDefault(&o.BatchThreshold, 64)
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
 	setDefault(&o.FetchPollInterval, 250*time.Millisecond)
 	setDefault(&o.ConnectTimeout, 5*time.Second)
@@ -121,6 +133,8 @@ func New(o Options) (*Outbox, error) {
 	ob.http = &http.Client{Transport: deliveryTransport(o), Timeout: o.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ob.rec = newRecorder(o.Forum, o.Now, 256, 5*time.Millisecond)
+	ob.sending = make(chan struct{}, o.DeliveryWorkers)
+	ob.signing = make(chan struct{}, runtime.GOMAXPROCS(0))
 	ob.metrics = newMetrics(o.Registerer, o.Forum)
 	return ob, nil
 }
@@ -153,6 +167,7 @@ func deliveryTransport(o Options) *http.Transport {
 func (ob *Outbox) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &fanOutWorker{ob: ob})
 	river.AddWorker(w, &deliverWorker{ob: ob})
+	river.AddWorker(w, &batchWorker{ob: ob})
 	river.AddWorker(w, &pruneWorker{ob: ob})
 	river.AddWorker(w, &federation.ProbeDomainWorker{Fetcher: ob.fed.Fetcher, Forum: ob.forum, Log: ob.log})
 }

@@ -374,14 +374,14 @@ func TestRelayedInboundThreadAndActorUpdate(t *testing.T) {
 func TestAFanOutRunTwiceQueuesNothingTwice(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, []string{"gts.example"})
-	for i := 0; i < 2*fanOutChunk+10; i++ {
+	for i := 0; i < 2*fanOutDeliveries+10; i++ {
 		h.follow(h.remote(forum.ActorPerson, "gts.example", fmt.Sprintf("u%d", i), false), h.alice.ID)
 	}
 	if _, _, err := h.f.CreateThread(h.ctx, h.alice.Viewer(), forum.NewThread{CategoryID: h.cat.ID, Title: "Hi", Body: "text"}); err != nil {
 		t.Fatal(err)
 	}
 	h.idle()
-	want := 2*fanOutChunk + 10
+	want := 2*fanOutDeliveries + 10
 	if got := len(h.peers["gts.example"].Received()); got != want {
 		t.Fatalf("%d deliveries, want %d", got, want)
 	}

@@ -216,6 +216,15 @@ func TestBlockCancelsAThousandQueuedDeliveries(t *testing.T) {
 		t.Fatalf("%d deliveries reached the blocked domain after the block (%d before)", after-atBlock, atBlock)
 	}
 	if n := queryInt(t, sc.pool, `SELECT count(*) FROM deliveries WHERE domain = 'sub.bad.test' AND state = 'pending'`); n != 0 {
+		rows, _ := sc.pool.Query(sc.ctx, `SELECT dl.batched, dl.attempts, coalesce(j.state::text, '-'), coalesce(j.kind, '-'), count(*) FROM deliveries dl LEFT JOIN river_job j ON j.id = dl.job_id
+			WHERE dl.domain = 'sub.bad.test' AND dl.state = 'pending' GROUP BY 1, 2, 3, 4`)
+		for rows.Next() {
+			var b bool
+			var a, c int
+			var st, k string
+			_ = rows.Scan(&b, &a, &st, &k, &c)
+			t.Logf("still pending: %d (batched %v, %d attempts, job %s %s)", c, b, a, k, st)
+		}
 		t.Fatalf("%d deliveries to the blocked domain still pending", n)
 	}
 	cancelled := queryInt(t, sc.pool, `SELECT count(*) FROM deliveries WHERE domain = 'sub.bad.test' AND state = 'cancelled'`)

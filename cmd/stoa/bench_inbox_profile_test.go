@@ -1,4 +1,4 @@
-//go:build inboxbench
+//go:build inboxbench || deliverybench
 
 package main
 
@@ -89,4 +89,12 @@ func profileSeconds(t *testing.T) int {
 		t.Fatalf("STOA_BENCH_PROFILE_SECONDS: %q", os.Getenv("STOA_BENCH_PROFILE_SECONDS"))
 	}
 	return s
+}
+
+// envOr is the environment variable's value, or fallback when it is unset or empty.
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
 }

@@ -149,13 +149,6 @@ func TestInboxBenchmark(t *testing.T) {
 		idleLat[pages[0]][1], busyLat[pages[0]][1], idleLat[pages[1]][1], busyLat[pages[1]][1])
 }
 
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
-}
-
 // rawHarness measures, in this process, what the inbox's accepting costs without HTTP: the CPU of
 // one verification (the same Verifier, the key cached in the database, one goroutine), and the
 // rate of verify + record + enqueue in one transaction with as many goroutines as the inbox
