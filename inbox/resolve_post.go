@@ -99,7 +99,12 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 			}
 		}
 	}
-	return a.ib.forum.CreateRemotePost(ctx, in)
+	if depth == 0 && a.finishes {
+		in.Finishes = a.rec.ID
+	}
+	id, created, err := a.ib.forum.CreateRemotePost(ctx, in)
+	a.finished = a.finished || (created && in.Finishes != 0)
+	return id, created, err
 }
 
 // parentID finds the stored post a reply answers: a local post, a stored remote one, or one

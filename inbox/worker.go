@@ -44,7 +44,7 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	if rec.AppliedAt != nil {
 		return nil // a re-run after the activity was applied (River is at least once)
 	}
-	err = ib.applyRecorded(ctx, rec)
+	finished, err := ib.applyRecorded(ctx, rec)
 	outcome, final := classify(err)
 	log := ib.log.With("inbound", rec.ID, "activity", rec.APID, "type", rec.Type, "actor", rec.ActorAPID)
 	switch {
@@ -63,14 +63,18 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 		log.InfoContext(ctx, "inbox: will retry", "attempt", job.Attempt, "err", err)
 		return err
 	}
+	if finished {
+		return nil // marked applied in the transaction that applied it
+	}
 	return ib.forum.FinishInbound(ctx, rec.ID, outcome)
 }
 
-// applyRecorded decodes a recorded activity and runs its applier as its verified actor.
-func (ib *Inbox) applyRecorded(ctx context.Context, rec forum.InboundActivity) error {
+// applyRecorded decodes a recorded activity and runs its applier as its verified actor. finished
+// reports that the applier's own transaction marked the activity applied (apply.finished).
+func (ib *Inbox) applyRecorded(ctx context.Context, rec forum.InboundActivity) (finished bool, err error) {
 	act, err := federation.DecodeActivity(rec.Payload)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var actor forum.Actor
 	if rec.ActorID != nil {
@@ -79,19 +83,20 @@ func (ib *Inbox) applyRecorded(ctx context.Context, rec forum.InboundActivity) e
 		actor, err = ib.forum.ActorByAPID(ctx, rec.ActorAPID)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if actor.APID != act.Actor {
-		return fmt.Errorf("recorded actor %s is not the activity's %s: %w", actor.APID, act.Actor, forum.ErrForbidden)
+		return false, fmt.Errorf("recorded actor %s is not the activity's %s: %w", actor.APID, act.Actor, forum.ErrForbidden)
 	}
 	if ib.blockedActor(ctx, actor) {
 		// Blocked since it was received: what it asks for (an Accept, a post, a relay) would
 		// reach a server Stoa no longer talks to.
-		return ignore("%s is blocked", actor.Domain)
+		return false, ignore("%s is blocked", actor.Domain)
 	}
 	ctx = federation.WithFetchBudget(ctx, federation.DefaultFetchBudget)
 	a := &apply{ib: ib, rec: rec, act: act, actor: actor, trusted: origin(act.Actor)}
-	return a.run(ctx)
+	err = a.run(ctx)
+	return err == nil && a.finished, err
 }
 
 // blockedActor asks the domain policy about an actor's host, as it stands now.
