@@ -63,10 +63,14 @@ type lockedThread struct {
 	LastCreated *time.Time `db:"last_created"`
 }
 
-// lockThreadRowSQL locks a thread's row and reads it: the lock that serialises every change to a
-// thread's posts.
+// lockThreadRowSQL locks a thread's row and reads it: the lock that serialises every insert into
+// a thread (FOR NO KEY UPDATE conflicts with itself, with FOR UPDATE of threadForWrite and with
+// every UPDATE of the row). It is not FOR UPDATE because nothing here changes the thread's key, and
+// FOR UPDATE also blocks the KEY SHARE lock of every foreign key check on the thread: measured,
+// the notification jobs' inserts (notifications.thread_id) waited on the apply jobs' thread
+// locks.
 const lockThreadRowSQL = "SELECT " + threadColumns + `, (SELECT p.created_at FROM posts p WHERE p.id = t.last_post_id) AS last_created
-	FROM threads t WHERE t.id = $1 FOR UPDATE`
+	FROM threads t WHERE t.id = $1 FOR NO KEY UPDATE`
 
 // lockThreadRow locks a thread's row for the rest of tx and reads it.
 func lockThreadRow(ctx context.Context, tx pgx.Tx, id int64) (lockedThread, error) {
@@ -113,7 +117,7 @@ type postExtras struct {
 	// NewThread counts a new thread in the category, with the post (a remote opener's thread).
 	NewThread bool
 	// Also queues statements that need the post's row (a relay's record, the received
-	// activity marked applied), sent after the post's insert and before the counters.
+	// activity marked applied), sent last, in the same round trip.
 	Also func(b *pgx.Batch)
 }
 
@@ -128,8 +132,8 @@ type postExtras struct {
 // position 1 is what makes it the opener. Posts published at the same instant keep arrival order.
 //
 // The insert and everything else a new post changes go in one round trip (pgx.Batch): the post,
-// the caller's extras, the thread's counters and last post, its author's read state, the search
-// index and, last, the category's counters. The thread's row is locked from the caller's lock to
+// the thread's counters and last post, its author's read state, the search index, the category's
+// counters, then the caller's extras. The thread's row is locked from the caller's lock to
 // the commit, the category's (which every post in the category updates) only from the last
 // statement here to the commit: measured, concurrent apply jobs queued on both rows, each held
 // for as many round trips as the transaction made after taking it.
@@ -172,9 +176,6 @@ func (f *Forum) insertPostLocked(ctx context.Context, tx pgx.Tx, lt lockedThread
 		id, in.ThreadID, in.AuthorID, position, in.InReplyToID, in.APID, in.URL, in.Source,
 		in.SourceKind, in.HTML, f.secrets.macHTML("post", id, in.HTML), in.Summary, in.Sensitive,
 		createdAt, lt.LastCreated)
-	if ex.Also != nil {
-		ex.Also(b)
-	}
 	// The newest post (by published time) is the thread's last post; ties go to the later arrival,
 	// which is also the one with the higher position. Every SET expression reads the row as it was.
 	b.Queue(`UPDATE threads t SET post_count = t.post_count + 1,
@@ -191,6 +192,13 @@ func (f *Forum) insertPostLocked(ctx context.Context, tx pgx.Tx, lt lockedThread
 		b.Queue(`UPDATE categories c SET post_count = c.post_count + 1, thread_count = c.thread_count + $3,
 				last_post_at = greatest(c.last_post_at, p.created_at)
 			FROM posts p WHERE c.id = $1 AND p.id = $2`, lt.CategoryID, id, newThreads)
+	}
+	if ex.Also != nil {
+		// After the category's update: a relay's foreign keys take KEY SHARE locks on the
+		// category's row, which this transaction then already holds more strongly. Taken before
+		// it, concurrent transactions' key-share locks and the update made a MultiXact of the
+		// row, and every update and read of it waited on MultiXact lookups (measured).
+		ex.Also(b)
 	}
 	br := tx.SendBatch(ctx, b)
 	var placed placedPost
