@@ -2,6 +2,7 @@ package forum
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -156,5 +157,58 @@ func TestRemoteReplyIsStoredCountedRelayedAndFinishedInOneTransaction(t *testing
 	}
 	if c := count(); posts != 1 || position != 1 || c.catPosts != open.catPosts+1 || c.catThreads != open.catThreads+1 {
 		t.Fatalf("opener: thread of %d posts at position %d, category %+v (was %+v)", posts, position, c, open)
+	}
+}
+
+// Replies stored at once into one thread, by remote authors and a local member, still get the
+// positions 1..n and the counts right: the thread's FOR NO KEY UPDATE lock (lockThreadRowSQL)
+// serialises every insert into it, whichever path it comes by.
+func TestConcurrentRepliesIntoOneThreadKeepPositionsAndCounts(t *testing.T) {
+	t.Parallel()
+	fx := newInsertFixture(t)
+	db := fx.f.db
+	opener := fx.insert(t, time.Now().Add(-time.Hour), "opener")
+	// One reply first: CreateRemotePost reads the permissions on the pool inside its transaction,
+	// and loading them cold with every one of the test pool's connections in a transaction would
+	// wait for a connection forever.
+	if _, _, err := fx.f.CreateRemotePost(fx.ctx, RemotePost{APID: "https://remote.example/p/first", AuthorID: fx.authorID,
+		InReplyToID: opener.ID, HTML: "<p>first</p>", Published: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var catBefore int
+	if err := db.QueryRow(fx.ctx, `SELECT post_count FROM categories WHERE id = $1`, fx.catID).Scan(&catBefore); err != nil {
+		t.Fatal(err)
+	}
+	const remote, local = 12, 4
+	errs := make(chan error, remote+local)
+	for i := 0; i < remote; i++ {
+		go func() {
+			_, _, err := fx.f.CreateRemotePost(fx.ctx, RemotePost{APID: fmt.Sprintf("https://remote.example/p/c%d", i),
+				AuthorID: fx.authorID, InReplyToID: opener.ID, HTML: fmt.Sprintf("<p>c%d</p>", i), Published: time.Now()})
+			errs <- err
+		}()
+	}
+	for i := 0; i < local; i++ {
+		go func() {
+			errs <- fx.f.inTx(fx.ctx, func(tx pgx.Tx) error {
+				_, err := fx.f.insertPost(fx.ctx, tx, postInsert{ThreadID: fx.threadID, AuthorID: fx.authorID,
+					Source: fmt.Sprintf("<p>l%d</p>", i), SourceKind: "html", HTML: fmt.Sprintf("<p>l%d</p>", i)})
+				return err
+			})
+		}()
+	}
+	for i := 0; i < remote+local; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	labels := fx.order(t) // fails unless the positions are 1..n
+	var threadPosts, catPosts int
+	if err := db.QueryRow(fx.ctx, `SELECT t.post_count, c.post_count FROM threads t JOIN categories c ON c.id = t.category_id
+		WHERE t.id = $1`, fx.threadID).Scan(&threadPosts, &catPosts); err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 + remote + local; len(labels) != want || threadPosts != want || catPosts != catBefore+remote+local {
+		t.Fatalf("%d posts, thread counts %d, category %d (was %d); want %d posts", len(labels), threadPosts, catPosts, catBefore, want)
 	}
 }
