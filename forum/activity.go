@@ -82,6 +82,24 @@ func (f *Forum) recordActivity(ctx context.Context, tx pgx.Tx, a NewActivity) (i
 // insertActivity writes an activity without publishing it: for one its caller knows has nobody
 // to reach (relayUnheard), which still belongs in the thread's history.
 func insertActivity(ctx context.Context, tx pgx.Tx, a NewActivity) (int64, error) {
+	var id int64
+	if err := tx.QueryRow(ctx, insertActivitySQL, a.args()...).Scan(&id); err != nil {
+		return 0, fmt.Errorf("record %s activity: %w", a.Verb, err)
+	}
+	return id, nil
+}
+
+// queueInsertActivity is insertActivity in a caller's batch, for one whose id nobody needs.
+func queueInsertActivity(b *pgx.Batch, a NewActivity) {
+	b.Queue(insertActivitySQL, a.args()...)
+}
+
+const insertActivitySQL = `INSERT INTO activities
+	(verb, actor_id, thread_id, post_id, category_id, target_actor_id, follow_id, object_ap_id, details)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
+
+// args are insertActivitySQL's arguments.
+func (a NewActivity) args() []any {
 	details := a.Details
 	if details == nil {
 		details = map[string]any{}
@@ -90,15 +108,7 @@ func insertActivity(ctx context.Context, tx pgx.Tx, a NewActivity) (int64, error
 	if a.ObjectAPID != "" {
 		objectAPID = &a.ObjectAPID
 	}
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO activities
-		(verb, actor_id, thread_id, post_id, category_id, target_actor_id, follow_id, object_ap_id, details)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		a.Verb, a.ActorID, a.ThreadID, a.PostID, a.CategoryID, a.TargetActorID, a.FollowID, objectAPID, details).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("record %s activity: %w", a.Verb, err)
-	}
-	return id, nil
+	return []any{a.Verb, a.ActorID, a.ThreadID, a.PostID, a.CategoryID, a.TargetActorID, a.FollowID, objectAPID, details}
 }
 
 const activityColumns = `id, verb, actor_id, thread_id, post_id, category_id, target_actor_id, follow_id,

@@ -90,8 +90,7 @@ const maxOutcome = 500
 // that the apply job's deferred commit (WithDeferredCommit) covers it too.
 func (f *Forum) FinishInbound(ctx context.Context, id int64, outcome string) error {
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE inbound_activities SET applied_at = now(), outcome = $2 WHERE id = $1`,
-			id, clipText(outcome, maxOutcome))
+		_, err := tx.Exec(ctx, finishInboundSQL, id, clipText(outcome, maxOutcome))
 		return err
 	})
 	if err != nil {
@@ -99,6 +98,14 @@ func (f *Forum) FinishInbound(ctx context.Context, id int64, outcome string) err
 	}
 	return nil
 }
+
+// queueFinishInbound marks a received activity applied as it should be, in the batch of the
+// transaction that applied it (CreateRemotePost with RemotePost.Finishes).
+func queueFinishInbound(b *pgx.Batch, id int64) {
+	b.Queue(finishInboundSQL, id, "")
+}
+
+const finishInboundSQL = `UPDATE inbound_activities SET applied_at = now(), outcome = $2 WHERE id = $1`
 
 // InboundBacklog counts the recorded activities not applied yet.
 func (f *Forum) InboundBacklog(ctx context.Context) (int64, error) {

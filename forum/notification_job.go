@@ -59,12 +59,14 @@ func localMentions(ms []Mention) []string {
 	return out
 }
 
-// queuePostNotifications inserts the notifications job of a post insertPost just placed.
-func (f *Forum) queuePostNotifications(ctx context.Context, tx pgx.Tx, placed placedPost, in postInsert) error {
-	if time.Since(placed.CreatedAt) > notifyMaxAge {
+// queuePostNotifications inserts the notifications job of post id, which is being inserted in tx
+// (the job runs after the commit, and finds the post). at is notifyTime's judgement of its
+// published time.
+func (f *Forum) queuePostNotifications(ctx context.Context, tx pgx.Tx, id int64, at time.Time, in postInsert) error {
+	if time.Since(at) > notifyMaxAge {
 		return nil
 	}
-	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyPost, PostID: placed.ID, ActorID: in.AuthorID, Mentions: localMentions(in.Mentions)})
+	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyPost, PostID: id, ActorID: in.AuthorID, Mentions: localMentions(in.Mentions)})
 }
 
 // queueEditMentions notifies the members an edit mentions for the first time.

@@ -94,8 +94,7 @@ type postRow struct {
 // postForWrite loads a post for a change. Callers then lock its thread with threadForWrite: the
 // thread lock is what serialises changes to a thread's posts.
 func postForWrite(ctx context.Context, tx pgx.Tx, id int64) (postRow, error) {
-	rows, err := tx.Query(ctx, `SELECT id, thread_id, author_id, position, coalesce(ap_id, '') AS ap_id, source, source_kind,
-		hidden_at, deleted_at, like_count FROM posts WHERE id = $1`, id)
+	rows, err := tx.Query(ctx, postForWriteSQL, id)
 	if err != nil {
 		return postRow{}, err
 	}
@@ -105,6 +104,9 @@ func postForWrite(ctx context.Context, tx pgx.Tx, id int64) (postRow, error) {
 	}
 	return p, nil
 }
+
+const postForWriteSQL = `SELECT id, thread_id, author_id, position, coalesce(ap_id, '') AS ap_id, source, source_kind,
+	hidden_at, deleted_at, like_count FROM posts WHERE id = $1`
 
 // applyEdit stores a new version of a post (and maybe its thread's title), keeping the previous one
 // in post_edits. It is shared by local edits and remote Updates. An edit that changes nothing is

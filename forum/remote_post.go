@@ -36,6 +36,11 @@ type RemotePost struct {
 	// InboundID is the received activity that carried the post: a local category relays it to its
 	// followers. 0 for posts fetched while filling in a thread, which are not news.
 	InboundID int64
+	// Finishes is the received activity that storing this post completes (its Create): it is
+	// marked applied in the post's own transaction, so applying it needs no transaction of its
+	// own for that. 0 when the post is not the whole of an activity (a parent fetched on the
+	// way, a post of a relayed activity).
+	Finishes int64
 }
 
 // RemoteThread says where a remote opening post starts its thread.
@@ -91,96 +96,87 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 	}
 	html := f.markup.SanitizeHTML(in.HTML)
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
-		// Concurrent deliveries of one post (straight from its author and relayed by its
-		// category) wait for each other here, so the second finds the first's row.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, in.APID); err != nil {
-			return err
-		}
-		var stored int64
-		var dead bool
-		err := tx.QueryRow(ctx, `SELECT coalesce((SELECT id FROM posts WHERE ap_id = $1), 0),
-			EXISTS (SELECT 1 FROM remote_tombstones WHERE ap_id = $1)`, in.APID).Scan(&stored, &dead)
+		start, err := remotePostFirst(ctx, tx, in)
 		switch {
 		case err != nil:
 			return err
-		case dead:
+		case start.dead:
 			return fmt.Errorf("post %s was deleted by its origin: %w", in.APID, ErrGone)
-		case stored != 0:
-			id = stored
+		case start.stored != 0:
+			id = start.stored
 			return nil
 		}
-		author, err := f.queryActor(ctx, tx, "a.id = $1", in.AuthorID)
-		if err != nil {
-			return notFound(err, "author")
-		}
-		if err := remoteAuthorMayPost(author); err != nil {
+		if err := remoteAuthorMayPost(start.author); err != nil {
 			return err
 		}
-		var threadID int64
+		pi := postInsert{AuthorID: start.author.ID, APID: in.APID, URL: in.URL, Source: in.HTML, SourceKind: "html",
+			HTML: html, Summary: in.Summary, Sensitive: in.Sensitive, CreatedAt: in.Published}
+		for _, u := range in.Mentions {
+			pi.Mentions = append(pi.Mentions, Mention{Username: u})
+		}
+		if in.Thread == nil {
+			pi.InReplyToID = &start.parent.ID
+		}
+		// Queued before any lock is taken (the job runs after the commit, and finds the post).
+		if err := f.queuePostNotifications(ctx, tx, start.id, notifyTime(in.Published), pi); err != nil {
+			return err
+		}
+		var lt lockedThread
 		var cat Category
-		var replyTo *int64
+		var heard bool
 		if in.Thread != nil {
-			cat, err = categoryInTx(ctx, tx, in.Thread.CategoryID)
-			if err != nil {
-				return err
-			}
+			cat = start.cat
 			if err := f.remoteMay(ctx, cat, true); err != nil {
 				return err
 			}
 			title := remoteTitle(in.Thread.Title, in.HTML)
+			var threadID int64
 			if err := tx.QueryRow(ctx, `INSERT INTO threads (category_id, author_id, title, ap_id) VALUES ($1, $2, $3, nullif($4, ''))
-				RETURNING id`, cat.ID, author.ID, title, in.Thread.APID).Scan(&threadID); err != nil {
+				RETURNING id`, cat.ID, start.author.ID, title, in.Thread.APID).Scan(&threadID); err != nil {
 				if isUniqueViolation(err, "threads_ap_id_key") {
 					return fmt.Errorf("thread %s exists: %w", in.Thread.APID, ErrConflict)
 				}
 				return err
 			}
-		} else {
-			parent, err := postForWrite(ctx, tx, in.InReplyToID)
-			if err != nil {
+			// A new thread: no posts, nobody else can see it yet, and this transaction holds it.
+			lt = lockedThread{Thread: Thread{ID: threadID, CategoryID: cat.ID, Title: title}}
+			if heard, err = relayHeard(ctx, tx, cat, threadID, in.InboundID); err != nil {
 				return err
 			}
-			t, c, err := lockThread(ctx, f, tx, parent.ThreadID)
-			if err != nil {
+		} else {
+			if lt, cat, heard, err = lockReplyThread(ctx, tx, start.parent.ThreadID, in.InboundID); err != nil {
 				return err
 			}
 			switch {
-			case t.DeletedAt != nil:
-				return fmt.Errorf("thread %d: %w", t.ID, ErrGone)
-			case t.Locked():
-				return fmt.Errorf("thread %d: %w", t.ID, ErrLocked)
+			case lt.DeletedAt != nil:
+				return fmt.Errorf("thread %d: %w", lt.ID, ErrGone)
+			case lt.Locked():
+				return fmt.Errorf("thread %d: %w", lt.ID, ErrLocked)
 			}
-			if err := f.remoteMay(ctx, c, false); err != nil {
+			if err := f.remoteMay(ctx, cat, false); err != nil {
 				return err
 			}
-			threadID, cat, replyTo = t.ID, c, &parent.ID
 		}
-		// Asked before the post is inserted, so that after insertPost's last statement (the
-		// category's counters, a row every post in the category updates) only the relay's own
-		// insert runs before the commit.
-		heard, err := relayHeard(ctx, tx, cat, threadID, in.InboundID)
-		if err != nil {
-			return err
-		}
-		mentions := make([]Mention, 0, len(in.Mentions))
-		for _, u := range in.Mentions {
-			mentions = append(mentions, Mention{Username: u})
-		}
-		placed, err := f.insertPost(ctx, tx, postInsert{ThreadID: threadID, AuthorID: author.ID, InReplyToID: replyTo,
-			APID: in.APID, URL: in.URL, Source: in.HTML, SourceKind: "html", HTML: html, Summary: in.Summary,
-			Sensitive: in.Sensitive, Mentions: mentions, CreatedAt: in.Published})
+		pi.ThreadID = lt.ID
+		relay, relayed := relayActivity(cat, lt.ID, &start.id, in.InboundID)
+		placed, err := f.insertPostLocked(ctx, tx, lt, start.id, pi, postExtras{NewThread: in.Thread != nil,
+			Also: func(b *pgx.Batch) {
+				if relayed && !heard {
+					// Recorded for the thread's history; nobody to send it to.
+					queueInsertActivity(b, relay)
+				}
+				if in.Finishes != 0 {
+					queueFinishInbound(b, in.Finishes)
+				}
+			}})
 		if err != nil {
 			return err
 		}
 		id, created = placed.ID, true
-		if in.Thread != nil {
-			// After insertPost, whose last statement locked the category's row: held from here
-			// to the commit only.
-			if _, err := tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + 1 WHERE id = $1`, cat.ID); err != nil {
-				return err
-			}
+		if relayed && heard {
+			_, err = f.recordActivity(ctx, tx, relay)
 		}
-		return f.recordRelay(ctx, tx, cat, threadID, &placed.ID, in.InboundID, heard)
+		return err
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("remote post %s: %w", in.APID, err)
@@ -278,11 +274,10 @@ func (f *Forum) relayInbound(ctx context.Context, tx pgx.Tx, c Category, threadI
 
 // recordRelay records the relay relayHeard asked about, publishing it when heard.
 func (f *Forum) recordRelay(ctx context.Context, tx pgx.Tx, c Category, threadID int64, postID *int64, inboundID int64, heard bool) error {
-	if !c.Local() || inboundID == 0 {
+	a, ok := relayActivity(c, threadID, postID, inboundID)
+	if !ok {
 		return nil
 	}
-	a := NewActivity{Verb: VerbAnnounce, ActorID: c.ActorID, ThreadID: &threadID, PostID: postID,
-		CategoryID: &c.ID, Details: map[string]any{"inbound": inboundID}}
 	if !heard {
 		_, err := insertActivity(ctx, tx, a)
 		return err

@@ -26,6 +26,10 @@ type apply struct {
 	// signer's, for a direct activity; for a relayed one, the Group's, or the origin the inner
 	// activity was fetched from.
 	trusted federation.Origin
+	// finishes says that storing the activity's post completes it (a Create received directly):
+	// the post's transaction then marks the activity applied (forum.RemotePost.Finishes), and
+	// finished records that it did, so the worker makes no transaction of its own for that.
+	finishes, finished bool
 }
 
 // appliers map each activity type to its file's function.

@@ -33,6 +33,9 @@ func applyCreate(ctx context.Context, a *apply) error {
 	if obj.AttributedTo != a.actor.APID {
 		return fmt.Errorf("%s creates a post attributed to %s: %w", a.actor.APID, obj.AttributedTo, forum.ErrForbidden)
 	}
+	// Storing the post is the last thing this activity does: its transaction may mark the
+	// activity applied, unless the activity was relayed (the Announce is what was recorded).
+	a.finishes = a.via == nil && a.rec.ID != 0
 	_, created, err := a.storePost(ctx, obj, a.relayID(), 0)
 	if err != nil {
 		return err

@@ -32,7 +32,9 @@
 // the one that relayed it. Every forum call is idempotent, so a job run twice, or an activity
 // delivered both directly and through its Group, has one effect. What cannot succeed (forbidden,
 // malformed, deleted, unknown) is recorded as the activity's outcome at once; what may (a fetch
-// that timed out) is retried, then recorded.
+// that timed out) is retried, then recorded. A Create received directly is marked applied by the
+// transaction that stores its post (forum.RemotePost.Finishes), so the commonest activity is
+// applied in one transaction; the others' outcomes are recorded after them (forum.FinishInbound).
 //
 // Imports: forum, federation, internal/httperr and River. Never outbox or web: a Follow that needs
 // an Accept goes through forum, which records the Accept for the outbox (forum.Federator), and a

@@ -62,14 +62,19 @@ func (a *apply) author(ctx context.Context, obj federation.Object) (forum.Actor,
 // activity that carried it (0 for a parent fetched on the way). depth counts the parents fetched
 // so far.
 func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID int64, depth int) (int64, bool, error) {
-	stored, dead, err := a.ib.forum.RemotePostKnown(ctx, obj.ID)
-	switch {
-	case err != nil:
-		return 0, false, err
-	case dead:
-		return 0, false, ignore("%s was deleted by its origin", obj.ID)
-	case stored != 0:
-		return stored, false, nil
+	// Asked first to spare the fetches a stored post does not need. A reply by the signer to a
+	// post of this instance needs none, and CreateRemotePost asks the same under the post's
+	// lock: the commonest activity skips this round trip.
+	if !a.fetchFree(obj) {
+		stored, dead, err := a.ib.forum.RemotePostKnown(ctx, obj.ID)
+		switch {
+		case err != nil:
+			return 0, false, err
+		case dead:
+			return 0, false, ignore("%s was deleted by its origin", obj.ID)
+		case stored != 0:
+			return stored, false, nil
+		}
 	}
 	if !public(obj.To, obj.CC, obj.Audience) {
 		return 0, false, ignore("%s is not public: forum threads are", obj.ID)
@@ -99,7 +104,22 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 			}
 		}
 	}
-	return a.ib.forum.CreateRemotePost(ctx, in)
+	if depth == 0 && a.finishes {
+		in.Finishes = a.rec.ID
+	}
+	id, created, err := a.ib.forum.CreateRemotePost(ctx, in)
+	a.finished = a.finished || (created && in.Finishes != 0)
+	return id, created, err
+}
+
+// fetchFree reports whether storing a post needs nothing fetched nor looked up first: its author
+// is the signer, and it answers a post of this instance (parentID takes the id from the IRI).
+func (a *apply) fetchFree(obj federation.Object) bool {
+	if obj.AttributedTo != a.actor.APID || obj.InReplyTo == "" {
+		return false
+	}
+	ref, ok := a.localRef(obj.InReplyTo)
+	return ok && ref.Kind == federation.RefPost
 }
 
 // parentID finds the stored post a reply answers: a local post, a stored remote one, or one

@@ -34,7 +34,7 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	// Applying is idempotent and River completes the job afterwards with a synchronous commit,
 	// so the job's own transactions need not wait for the WAL flush (forum/commit_mode.go).
 	ctx = forum.WithDeferredCommit(ctx)
-	rec, err := ib.forum.InboundActivityByID(ctx, job.Args.InboundID)
+	rec, signer, err := ib.forum.InboundToApply(ctx, job.Args.InboundID)
 	if errors.Is(err, forum.ErrNotFound) {
 		return nil // pruned: nothing left to apply
 	}
@@ -44,7 +44,7 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	if rec.AppliedAt != nil {
 		return nil // a re-run after the activity was applied (River is at least once)
 	}
-	err = ib.applyRecorded(ctx, rec)
+	finished, err := ib.applyRecorded(ctx, rec, signer)
 	outcome, final := classify(err)
 	log := ib.log.With("inbound", rec.ID, "activity", rec.APID, "type", rec.Type, "actor", rec.ActorAPID)
 	switch {
@@ -63,35 +63,44 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 		log.InfoContext(ctx, "inbox: will retry", "attempt", job.Attempt, "err", err)
 		return err
 	}
+	if finished {
+		return nil // marked applied in the transaction that applied it
+	}
 	return ib.forum.FinishInbound(ctx, rec.ID, outcome)
 }
 
-// applyRecorded decodes a recorded activity and runs its applier as its verified actor.
-func (ib *Inbox) applyRecorded(ctx context.Context, rec forum.InboundActivity) error {
+// applyRecorded decodes a recorded activity and runs its applier as its verified actor (signer,
+// when the caller loaded it with the activity). finished reports that the applier's own
+// transaction marked the activity applied (apply.finished).
+func (ib *Inbox) applyRecorded(ctx context.Context, rec forum.InboundActivity, signer *forum.Actor) (finished bool, err error) {
 	act, err := federation.DecodeActivity(rec.Payload)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var actor forum.Actor
-	if rec.ActorID != nil {
+	switch {
+	case signer != nil:
+		actor = *signer
+	case rec.ActorID != nil:
 		actor, err = ib.forum.ActorByID(ctx, *rec.ActorID)
-	} else {
+	default:
 		actor, err = ib.forum.ActorByAPID(ctx, rec.ActorAPID)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if actor.APID != act.Actor {
-		return fmt.Errorf("recorded actor %s is not the activity's %s: %w", actor.APID, act.Actor, forum.ErrForbidden)
+		return false, fmt.Errorf("recorded actor %s is not the activity's %s: %w", actor.APID, act.Actor, forum.ErrForbidden)
 	}
 	if ib.blockedActor(ctx, actor) {
 		// Blocked since it was received: what it asks for (an Accept, a post, a relay) would
 		// reach a server Stoa no longer talks to.
-		return ignore("%s is blocked", actor.Domain)
+		return false, ignore("%s is blocked", actor.Domain)
 	}
 	ctx = federation.WithFetchBudget(ctx, federation.DefaultFetchBudget)
 	a := &apply{ib: ib, rec: rec, act: act, actor: actor, trusted: origin(act.Actor)}
-	return a.run(ctx)
+	err = a.run(ctx)
+	return err == nil && a.finished, err
 }
 
 // blockedActor asks the domain policy about an actor's host, as it stands now.
