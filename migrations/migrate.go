@@ -106,15 +106,18 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (Result, error) {
 	)`); err != nil {
 		return res, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	current, err := currentVersion(ctx, conn.Conn())
+	applied, err := appliedVersions(ctx, conn.Conn())
 	if err != nil {
 		return res, err
 	}
-	if latest := lastVersion(ms); current > latest {
+	if current, latest := maxVersion(applied), lastVersion(ms); current > latest {
 		return res, fmt.Errorf("%w: database at %d, binary knows up to %d", ErrSchemaTooNew, current, latest)
 	}
+	// Every migration not yet applied runs, in order, including one numbered below the newest
+	// applied: branches merged in another order than their numbers (0081 after 0095) must not be
+	// skipped on databases that already had the higher ones.
 	for _, m := range ms {
-		if m.Version <= current {
+		if applied[m.Version] {
 			continue
 		}
 		if err := pgx.BeginFunc(ctx, conn.Conn(), func(tx pgx.Tx) error {
@@ -143,13 +146,14 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (Result, error) {
 
 // Status is what Check found.
 type Status struct {
-	Current int  // newest applied version of Stoa's own migrations
-	Latest  int  // newest version this binary embeds
-	River   bool // River's schema is current
+	Current int   // newest applied version of Stoa's own migrations
+	Latest  int   // newest version this binary embeds
+	Missing []int // versions this binary embeds that the database has not applied
+	River   bool  // River's schema is current
 }
 
 // UpToDate reports whether the database is exactly at this binary's schema.
-func (s Status) UpToDate() bool { return s.Current == s.Latest && s.River }
+func (s Status) UpToDate() bool { return s.Current == s.Latest && len(s.Missing) == 0 && s.River }
 
 // Check reads the schema state without changing anything; /readyz and `stoa serve` use it.
 func Check(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
@@ -163,9 +167,20 @@ func Check(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	if err := conn.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists); err != nil {
 		return st, fmt.Errorf("look for schema_migrations: %w", err)
 	}
+	applied := map[int]bool{}
 	if exists {
-		if st.Current, err = currentVersion(ctx, conn.Conn()); err != nil {
+		if applied, err = appliedVersions(ctx, conn.Conn()); err != nil {
 			return st, err
+		}
+		st.Current = maxVersion(applied)
+	}
+	ms, err := All()
+	if err != nil {
+		return st, err
+	}
+	for _, m := range ms {
+		if !applied[m.Version] {
+			st.Missing = append(st.Missing, m.Version)
 		}
 	}
 	if st.Current > st.Latest {
@@ -183,12 +198,29 @@ func Check(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
 	return st, nil
 }
 
-func currentVersion(ctx context.Context, conn *pgx.Conn) (int, error) {
-	var v int
-	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v); err != nil {
-		return 0, fmt.Errorf("read schema version: %w", err)
+// appliedVersions reads the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, conn *pgx.Conn) (map[int]bool, error) {
+	rows, err := conn.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
 	}
-	return v, nil
+	vs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	applied := make(map[int]bool, len(vs))
+	for _, v := range vs {
+		applied[v] = true
+	}
+	return applied, nil
+}
+
+func maxVersion(applied map[int]bool) int {
+	v := 0
+	for a := range applied {
+		v = max(v, a)
+	}
+	return v
 }
 
 func lastVersion(ms []Migration) int {

@@ -26,7 +26,7 @@ func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 		a.log.WarnContext(ctx, "not ready", "err", err)
 		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "database unavailable"})
 	case !st.UpToDate():
-		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "schema": st.Current, "binary": st.Latest, "river_current": st.River})
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "schema": st.Current, "binary": st.Latest, "missing": st.Missing, "river_current": st.River})
 	default:
 		writeHealth(w, http.StatusOK, map[string]any{"status": "ok", "schema": st.Current})
 	}
