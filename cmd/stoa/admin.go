@@ -26,7 +26,7 @@ func adminCommand() *command {
 		{name: "category", summary: "manage categories", subs: []*command{
 			{name: "create", summary: "create a category", run: adminCategoryCreate},
 		}},
-		{name: "demo", summary: "on an empty database, create a demo admin and two categories", run: adminDemo},
+		{name: "demo", summary: "on an empty database, create a demo admin, two categories and a welcome thread", run: adminDemo},
 	}}
 }
 
@@ -139,9 +139,9 @@ func adminCategoryCreate(ctx context.Context, env *runEnv, args []string) error 
 }
 
 // adminDemo is what `make run` calls: on a database with no members it creates an admin with a
-// generated password (printed once, never stored in the clear) and two categories.
+// generated password (printed once, never stored in the clear), two categories and a welcome thread.
 func adminDemo(ctx context.Context, env *runEnv, args []string) error {
-	fs := newFlagSet("stoa admin demo", "", "on an empty database, create a demo admin and two categories", env)
+	fs := newFlagSet("stoa admin demo", "", "on an empty database, create a demo admin, two categories and a welcome thread", env)
 	f, pool, err := adminForum(ctx, env, fs, args)
 	if err != nil {
 		return err
@@ -160,18 +160,35 @@ func adminDemo(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	var general forum.Category
 	for _, c := range []forum.NewCategory{
 		{Slug: "general", Title: "General", Description: "Anything that does not fit elsewhere.", Position: 1},
 		{Slug: "meta", Title: "Meta", Description: "About this forum: feedback, questions, announcements.", Position: 2},
 	} {
-		if _, err := f.CreateCategory(ctx, admin.Viewer(), c); err != nil {
+		created, err := f.CreateCategory(ctx, admin.Viewer(), c)
+		if err != nil {
 			return err
 		}
+		if created.Slug == "general" {
+			general = created
+		}
+	}
+	// A first thread, so the demo's pages show a list, a thread and an unread marker at once.
+	if _, _, err := f.CreateThread(ctx, admin.Viewer(), forum.NewThread{CategoryID: general.ID, Title: "Welcome to Stoa",
+		Body: demoWelcome}); err != nil {
+		return err
 	}
 	fmt.Fprintf(env.stdout, "demo: created admin %q with password %s (shown once; change it after signing in)\n", admin.Username, password)
-	fmt.Fprintln(env.stdout, "demo: created categories general and meta")
+	fmt.Fprintln(env.stdout, "demo: created categories general and meta, and a welcome thread in general")
 	return nil
 }
+
+// demoWelcome is the demo's first post: what to try first.
+const demoWelcome = `This is a demo forum. Sign in as **demo_admin** with the password the console printed, then:
+
+- register a second account in another browser and reply here, quote a post, like one;
+- open the admin area (categories, members, site settings, federation);
+- from a fediverse account, search for ` + "`@general@`" + ` followed by this server's host name, and follow the category.`
 
 func randomPassword() string {
 	b := make([]byte, 15)

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/stoa-forum/stoa/internal/testdb"
 	"github.com/stoa-forum/stoa/migrations"
 )
@@ -215,8 +217,17 @@ func TestAdminDemoSeedsOnlyAnEmptyDatabase(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"STOA_DATABASE_URL": testdb.NewURL(t), "STOA_SECRET_KEY": testSecret}
 	code, out, stderr := run(t, env, "admin", "demo")
-	if code != 0 || !strings.Contains(out, `created admin "demo_admin" with password `) {
+	if code != 0 || !strings.Contains(out, `created admin "demo_admin" with password `) || !strings.Contains(out, "welcome thread") {
 		t.Fatalf("first demo: %d %q %q", code, out, stderr)
+	}
+	pool, err := pgxpool.New(context.Background(), env["STOA_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var threads, posts int
+	if err := pool.QueryRow(context.Background(), `SELECT thread_count, post_count FROM categories WHERE slug = 'general'`).Scan(&threads, &posts); err != nil || threads != 1 || posts != 1 {
+		t.Fatalf("demo's general category: %d threads, %d posts (%v), want its welcome thread", threads, posts, err)
 	}
 	code, out, _ = run(t, env, "admin", "demo")
 	if code != 0 || !strings.Contains(out, "nothing created") {
