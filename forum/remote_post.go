@@ -95,6 +95,12 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 		return 0, false, fmt.Errorf("remote post %s: %w", in.APID, err)
 	}
 	html := f.markup.SanitizeHTML(in.HTML)
+	// remoteMay reads the permission sets inside the transaction below. Loading them there takes a
+	// second connection from the pool while the transaction holds one: with as many appliers as
+	// connections, each would wait for the others for ever. Loaded first, they are a cache hit there.
+	if err := f.warmRemotePermissions(ctx); err != nil {
+		return 0, false, fmt.Errorf("remote post %s: %w", in.APID, err)
+	}
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
 		start, err := remotePostFirst(ctx, tx, in)
 		switch {
@@ -217,6 +223,17 @@ func (f *Forum) remoteMay(ctx context.Context, c Category, start bool) error {
 	}
 	if !guest.See || (start && !member.Start) || (!start && !member.Reply) {
 		return fmt.Errorf("remote posts in %s: %w", c.Slug, ErrForbidden)
+	}
+	return nil
+}
+
+// warmRemotePermissions loads the permission sets remoteMay reads (a guest's and a member's) into
+// the cache, outside any transaction.
+func (f *Forum) warmRemotePermissions(ctx context.Context) error {
+	for _, v := range []Viewer{Guest, {Role: RoleMember}} {
+		if _, err := f.perms.compiledFor(ctx, f, v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

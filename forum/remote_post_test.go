@@ -1,13 +1,42 @@
 package forum
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// Applying a remote reply never needs a second pool connection while its transaction holds one:
+// on a pool of one connection, with the permission cache cold, it still goes through (it waited
+// for ever, until its deadline, when the permission sets were first loaded inside the transaction).
+func TestRemoteReplyNeedsOneConnection(t *testing.T) {
+	t.Parallel()
+	fx := newInsertFixture(t)
+	opener := fx.insert(t, time.Now().Add(-time.Hour), "opener")
+	cfg := fx.f.db.Config().Copy()
+	cfg.MaxConns = 1
+	single, err := pgxpool.NewWithConfig(fx.ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer single.Close()
+	f, err := New(single, Options{Secret: []byte("insert-test-secret-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(fx.ctx, 15*time.Second)
+	defer cancel()
+	_, created, err := f.CreateRemotePost(ctx, RemotePost{APID: "https://remote.example/p/single", AuthorID: fx.authorID,
+		InReplyToID: opener.ID, HTML: "<p>one connection</p>", Published: time.Now().Add(-time.Minute)})
+	if err != nil || !created {
+		t.Fatalf("a reply on a pool of one connection: created %v, %v", created, err)
+	}
+}
 
 // CreateRemotePost stores a reply in a few round trips (remote_post_steps.go): this checks that
 // what it sends together still does all a reply does, in one transaction: the post, the thread's
