@@ -28,6 +28,12 @@ import (
 // link turns a site path into the absolute URL the mails carry.
 func (f *Forum) DeliverNotifications(ctx context.Context, a NotifyArgs, link func(path string) string) (int, error) {
 	var made int
+	// The category and the permission sets come from the process's snapshot, loaded here if it is
+	// cold or stale: inside the transaction a load would take a second pool connection while the
+	// transaction holds one (each notification job waiting on the pool with a row lock held).
+	if _, err := f.perms.snapshot(ctx, f); err != nil {
+		return 0, fmt.Errorf("notifications for %s of post %d: %w", a.Event, a.PostID, err)
+	}
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
 		ev, err := loadNotifyEvent(ctx, tx, a.PostID)
 		if errors.Is(err, ErrNotFound) {
@@ -39,7 +45,7 @@ func (f *Forum) DeliverNotifications(ctx context.Context, a NotifyArgs, link fun
 		if ev.gone() {
 			return nil
 		}
-		c, err := f.CategoryByID(ctx, ev.CategoryID)
+		c, err := f.categoryDefinition(ctx, ev.CategoryID)
 		if err != nil {
 			return err
 		}
