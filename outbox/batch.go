@@ -85,8 +85,10 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[DeliverBatchArgs]
 }
 
 // sendGroup sends one inbox's documents in order and returns those to hand over to jobs: the one
-// to try again and, behind it, the documents not yet tried (they keep their order by waiting as
-// long as it does).
+// to try again and, behind it, the documents not yet tried, due a moment after it. That keeps their
+// order as a rule, not always: as with delivery jobs, nothing orders the documents of one activity
+// once they are jobs of their own (what must come in order, an activity before a later one to the
+// same inbox, is kept by the backlog rule).
 func (ob *Outbox) sendGroup(ctx context.Context, created time.Time, group []DeliverArgs, tried map[[2]string]int,
 	backlog *forum.Backlog) []spilled {
 	var out []spilled
@@ -104,9 +106,9 @@ func (ob *Outbox) sendGroup(ctx context.Context, created time.Time, group []Deli
 			continue
 		}
 		out = append(out, s)
-		for _, rest := range group[k+1:] {
+		for i, rest := range group[k+1:] {
 			rest.Tried = tried[[2]string{rest.Document, rest.Inbox}]
-			out = append(out, spilled{args: rest, at: s.at})
+			out = append(out, spilled{args: rest, at: s.at.Add(time.Duration(i+1) * time.Millisecond)})
 		}
 		return out
 	}
