@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -189,8 +190,11 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	if _, err := sc.pool.Exec(sc.ctx, fmt.Sprintf(`ALTER DATABASE %q SET synchronous_commit = on`, db)); err != nil {
 		t.Fatal(err)
 	}
-	var verified, bad, first atomic.Int64
+	var verified, bad atomic.Int64
 	want := int64(2 * (n - holes))
+	// at[k] is when the k+1-th delivery was verified: the run's shape (how long before the first,
+	// how long the tail) says where time went that the CPU figures do not.
+	at := make([]atomic.Int64, want)
 	// all is closed by the last verified delivery: waiting on it costs nothing, where polling
 	// would wake this process (which shares the CPUs) a thousand times a second.
 	all := make(chan struct{})
@@ -200,8 +204,8 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 			return
 		}
 		v := verified.Add(1)
-		if v == 1 {
-			first.Store(time.Now().UnixNano())
+		if v <= want {
+			at[v-1].Store(time.Now().UnixNano())
 		}
 		if v == want {
 			close(all)
@@ -236,7 +240,17 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	if profiling {
 		profile = startCPUProfile(metricsAddr, filepath.Join(benchOutDir(t, "bench-delivery"), "serve-cpu.pprof"), profileSeconds(t))
 		defer profile.wait(t)
+		// The sinks' side too: what the receivers spend is on the same two CPUs.
+		f, err := os.Create(filepath.Join(benchOutDir(t, "bench-delivery"), "sinks-cpu.pprof"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
+	stopBusy := sampleBusy()
 	start := time.Now()
 	sc.postThread("Benchmark", "Delivered to every follower.")
 	select {
@@ -244,12 +258,16 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	case <-time.After(5 * time.Minute):
 	}
 	elapsed := time.Since(start).Seconds()
+	t.Logf("machine busy per 250 ms from the POST: %s", stopBusy())
 	cpu, sinkCPU, dbCPU := pidCPU(t, cmd.Process.Pid)-cpu0, processCPU()-sink0, postgresCPU(t)-db0
 	if verified.Load() < want || bad.Load() > 0 {
 		t.Fatalf("%d of %d deliveries verified, %d bad signatures\n%s", verified.Load(), want, bad.Load(), logs.String())
 	}
-	t.Logf("first delivery verified %.3f s after the POST", time.Unix(0, first.Load()).Sub(start).Seconds())
+	since := func(k int64) float64 { return time.Unix(0, at[k].Load()).Sub(start).Seconds() }
+	t.Logf("deliveries verified after the POST: first %.3f s, 10%% %.3f s, 50%% %.3f s, 90%% %.3f s, 99%% %.3f s, last %.3f s",
+		since(0), since(want/10), since(want/2), since(want*9/10), since(want*99/100), since(want-1))
 	logTableWrites(t, writes0, tableWrites(t, sc), int(want))
+	logJobTimes(t, sc, start)
 	return runResult{inboxes: n - holes, deliveries: int(want), seconds: elapsed, cpu: cpu, sinkCPU: sinkCPU, dbCPU: dbCPU}
 }
 
@@ -338,4 +356,73 @@ func blackHole(t *testing.T) string {
 		mu.Unlock()
 	})
 	return ln.Addr().String()
+}
+
+// logJobTimes logs when the run's River jobs were inserted, first worked and finished, by kind,
+// in seconds after the POST: where the time before the first delivery goes.
+func logJobTimes(t *testing.T, sc *fedScene, start time.Time) {
+	rows, err := sc.pool.Query(sc.ctx, `SELECT kind, count(*), min(created_at), min(attempted_at), max(finalized_at)
+		FROM river_job WHERE created_at >= $1 GROUP BY kind ORDER BY min(created_at)`, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	at := func(ts *time.Time) float64 {
+		if ts == nil {
+			return -1
+		}
+		return ts.Sub(start).Seconds()
+	}
+	for rows.Next() {
+		var kind string
+		var n int
+		var created, attempted, finalized *time.Time
+		if err := rows.Scan(&kind, &n, &created, &attempted, &finalized); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("jobs %s: %d, first inserted %.3f s, first started %.3f s, last finished %.3f s after the POST",
+			kind, n, at(created), at(attempted), at(finalized))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sampleBusy samples the machine's busy share (/proc/stat) every 250 ms until stopped, and
+// returns them as text: where a run leaves the CPUs idle.
+func sampleBusy() func() string {
+	read := func() (busy, total float64) {
+		b, _ := os.ReadFile("/proc/stat")
+		f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
+		for i, v := range f[1:] {
+			x, _ := strconv.ParseFloat(v, 64)
+			total += x
+			if i != 3 && i != 4 { // idle, iowait
+				busy += x
+			}
+		}
+		return
+	}
+	done := make(chan struct{})
+	var out []string
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		b0, t0 := read()
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				b1, t1 := read()
+				out = append(out, fmt.Sprintf("%.0f%%", 100*(b1-b0)/max(t1-t0, 1)))
+				return
+			case <-tick.C:
+				b1, t1 := read()
+				out = append(out, fmt.Sprintf("%.0f%%", 100*(b1-b0)/max(t1-t0, 1)))
+				b0, t0 = b1, t1
+			}
+		}
+	}()
+	return func() string { close(done); <-finished; return strings.Join(out, " ") }
 }
