@@ -54,6 +54,17 @@ func positional(fs *flag.FlagSet, env *runEnv, args []string, what string) (stri
 	return "", nil, errUsage
 }
 
+// adminDomainArg takes a command's positional argument (positional) and opens the forum for it
+// (adminDomainForum): the opening of every domain command that names one thing.
+func adminDomainArg(ctx context.Context, env *runEnv, fs *flag.FlagSet, args []string, what string) (string, *forum.Forum, *pgxpool.Pool, error) {
+	arg, rest, err := positional(fs, env, args, what)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	return arg, f, pool, err
+}
+
 // adminDomainForum is adminForum with what domain moderation needs besides: jobs (a subscription
 // queues its first fetch) and the outbox's cancellation of a newly blocked domain's deliveries.
 func adminDomainForum(ctx context.Context, env *runEnv, fs *flag.FlagSet, args []string) (*forum.Forum, *pgxpool.Pool, error) {
@@ -113,11 +124,7 @@ func adminDomainBlock(ctx context.Context, env *runEnv, args []string) error {
 	private := fs.String("private-comment", "", "comment for admins only (and the moderation log)")
 	obfuscate := fs.Bool("obfuscate", false, "star part of the domain on the public list")
 	dryRun := fs.Bool("dry-run", false, "only print what the block would touch")
-	domain, rest, err := positional(fs, env, args, "DOMAIN")
-	if err != nil {
-		return err
-	}
-	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	domain, f, pool, err := adminDomainArg(ctx, env, fs, args, "DOMAIN")
 	if err != nil {
 		return err
 	}
@@ -148,11 +155,7 @@ func adminDomainBlock(ctx context.Context, env *runEnv, args []string) error {
 func adminDomainUnblock(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("stoa admin domain unblock", "DOMAIN", "lift your block of a domain", env)
 	reason := fs.String("reason", "", "why (for the moderation log)")
-	domain, rest, err := positional(fs, env, args, "DOMAIN")
-	if err != nil {
-		return err
-	}
-	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	domain, f, pool, err := adminDomainArg(ctx, env, fs, args, "DOMAIN")
 	if err != nil {
 		return err
 	}
@@ -229,11 +232,7 @@ func dash(s string) string {
 func adminDomainImport(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("stoa admin domain import", "FILE", "import a Mastodon CSV blocklist as your own blocks", env)
 	dryRun := fs.Bool("dry-run", false, "only print what the import would do, and what it touches")
-	file, rest, err := positional(fs, env, args, "FILE")
-	if err != nil {
-		return err
-	}
-	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	file, f, pool, err := adminDomainArg(ctx, env, fs, args, "FILE")
 	if err != nil {
 		return err
 	}
@@ -320,11 +319,7 @@ func adminDomainExport(ctx context.Context, env *runEnv, args []string) error {
 func adminDomainSubscribe(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("stoa admin domain subscribe", "URL", "subscribe to a CSV blocklist, fetched on a schedule", env)
 	priority := fs.Int("priority", forum.DefaultBlocklistPriority, "0-255: the higher list wins where lists disagree about a domain")
-	url, rest, err := positional(fs, env, args, "URL")
-	if err != nil {
-		return err
-	}
-	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	url, f, pool, err := adminDomainArg(ctx, env, fs, args, "URL")
 	if err != nil {
 		return err
 	}
@@ -368,11 +363,7 @@ func printPolicyResult(env *runEnv, res forum.DomainPolicyResult) {
 func adminDomainAllow(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("stoa admin domain allow", "DOMAIN", "allow a domain and its subdomains", env)
 	comment := fs.String("comment", "", "why (shown to admins and in the moderation log)")
-	domain, rest, err := positional(fs, env, args, "DOMAIN")
-	if err != nil {
-		return err
-	}
-	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	domain, f, pool, err := adminDomainArg(ctx, env, fs, args, "DOMAIN")
 	if err != nil {
 		return err
 	}
@@ -387,11 +378,7 @@ func adminDomainAllow(ctx context.Context, env *runEnv, args []string) error {
 
 func adminDomainDisallow(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("stoa admin domain disallow", "DOMAIN", "remove the allow of a domain", env)
-	domain, rest, err := positional(fs, env, args, "DOMAIN")
-	if err != nil {
-		return err
-	}
-	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	domain, f, pool, err := adminDomainArg(ctx, env, fs, args, "DOMAIN")
 	if err != nil {
 		return err
 	}
@@ -409,11 +396,7 @@ func adminDomainDisallow(ctx context.Context, env *runEnv, args []string) error 
 func adminDomainMode(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("stoa admin domain mode", "blocklist|allowlist", "choose whom Stoa federates with", env)
 	dryRun := fs.Bool("dry-run", false, "only print what switching to allowlist mode would cut off")
-	name, rest, err := positional(fs, env, args, "mode (blocklist or allowlist)")
-	if err != nil {
-		return err
-	}
-	f, pool, err := adminDomainForum(ctx, env, fs, rest)
+	name, f, pool, err := adminDomainArg(ctx, env, fs, args, "mode (blocklist or allowlist)")
 	if err != nil {
 		return err
 	}

@@ -253,6 +253,7 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	stopBusy := sampleBusy()
 	start := time.Now()
 	sc.postThread("Benchmark", "Delivered to every follower.")
+	t.Logf("POST answered %.3f s after it was sent", time.Since(start).Seconds())
 	select {
 	case <-all:
 	case <-time.After(5 * time.Minute):
