@@ -108,29 +108,19 @@ func (e envelope) document() (map[string]any, error) {
 		op.AppendIRI(u)
 		t.SetActivityStreamsObject(op)
 	}
-	for _, p := range []struct {
-		iri string
-		set func(*url.URL)
-	}{
-		{e.Target, func(u *url.URL) {
+	if err := setOptionalIRIs(
+		optionalIRI{e.Target, func(u *url.URL) {
 			p := streams.NewActivityStreamsTargetProperty()
 			p.AppendIRI(u)
 			t.SetActivityStreamsTarget(p)
 		}},
-		{e.Origin, func(u *url.URL) {
+		optionalIRI{e.Origin, func(u *url.URL) {
 			p := streams.NewActivityStreamsOriginProperty()
 			p.AppendIRI(u)
 			t.SetActivityStreamsOrigin(p)
 		}},
-	} {
-		if p.iri == "" {
-			continue
-		}
-		u, err := parseIRI(p.iri)
-		if err != nil {
-			return nil, err
-		}
-		p.set(u)
+	); err != nil {
+		return nil, err
 	}
 	if !e.Published.IsZero() {
 		pub := streams.NewActivityStreamsPublishedProperty()

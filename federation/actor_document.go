@@ -246,3 +246,24 @@ func parseIRI(s string) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// optionalIRI is a document property holding one IRI, set only when the IRI is not empty.
+type optionalIRI struct {
+	iri string
+	set func(*url.URL)
+}
+
+// setOptionalIRIs parses and sets each non-empty IRI, stopping at the first that does not parse.
+func setOptionalIRIs(props ...optionalIRI) error {
+	for _, p := range props {
+		if p.iri == "" {
+			continue
+		}
+		u, err := parseIRI(p.iri)
+		if err != nil {
+			return err
+		}
+		p.set(u)
+	}
+	return nil
+}

@@ -98,39 +98,29 @@ func objectDocument(in objectInput) (map[string]any, error) {
 		up.AppendIRI(u)
 		t.SetActivityStreamsUrl(up)
 	}
-	for _, p := range []struct {
-		iri string
-		set func(*url.URL)
-	}{
-		{in.AttributedTo, func(u *url.URL) {
+	if err := setOptionalIRIs(
+		optionalIRI{in.AttributedTo, func(u *url.URL) {
 			p := streams.NewActivityStreamsAttributedToProperty()
 			p.AppendIRI(u)
 			t.SetActivityStreamsAttributedTo(p)
 		}},
-		{in.Audience, func(u *url.URL) {
+		optionalIRI{in.Audience, func(u *url.URL) {
 			p := streams.NewActivityStreamsAudienceProperty()
 			p.AppendIRI(u)
 			t.SetActivityStreamsAudience(p)
 		}},
-		{in.Context, func(u *url.URL) {
+		optionalIRI{in.Context, func(u *url.URL) {
 			p := streams.NewActivityStreamsContextProperty()
 			p.AppendIRI(u)
 			t.SetActivityStreamsContext(p)
 		}},
-		{in.InReplyTo, func(u *url.URL) {
+		optionalIRI{in.InReplyTo, func(u *url.URL) {
 			p := streams.NewActivityStreamsInReplyToProperty()
 			p.AppendIRI(u)
 			t.SetActivityStreamsInReplyTo(p)
 		}},
-	} {
-		if p.iri == "" {
-			continue
-		}
-		u, err := parseIRI(p.iri)
-		if err != nil {
-			return nil, err
-		}
-		p.set(u)
+	); err != nil {
+		return nil, err
 	}
 	pub := streams.NewActivityStreamsPublishedProperty()
 	pub.Set(in.Published.UTC().Truncate(time.Second))
