@@ -24,11 +24,15 @@ type BatchItem struct {
 	Attempts int
 }
 
+// pendingBatchItemsSQL reads a batch's pending rows through deliveries_pending_job (migration
+// 0102): the rows of its job, not every row of its activity.
+const pendingBatchItemsSQL = `SELECT document, inbox, domain, coalesce(signer_id, 0), sync, attempts FROM deliveries
+	WHERE activity_id = $1 AND job_id = $2 AND batched AND state = 'pending' ORDER BY position`
+
 // PendingBatchItems lists, in their order, the deliveries of activityID carried by batch job jobID
 // that are still pending: what a (re-)run of the batch has left to do.
 func (f *Forum) PendingBatchItems(ctx context.Context, activityID, jobID int64) ([]BatchItem, error) {
-	rows, err := f.db.Query(ctx, `SELECT document, inbox, domain, coalesce(signer_id, 0), sync, attempts FROM deliveries
-		WHERE activity_id = $1 AND job_id = $2 AND batched AND state = 'pending' ORDER BY position`, activityID, jobID)
+	rows, err := f.db.Query(ctx, pendingBatchItemsSQL, activityID, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("batch %d of activity %d: %w", jobID, activityID, err)
 	}
