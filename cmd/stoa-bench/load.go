@@ -20,10 +20,14 @@ type result struct {
 	firstErr  string
 	elapsed   time.Duration
 	latencies []time.Duration
-	queries   []int     // per response, from Server-Timing
-	dbMillis  []float64 // per response, from Server-Timing
-	cpu       cpuUse
-	offered   float64 // open loop: requests per second asked for
+	// lags (open loop only): how late the load generator itself sent each request, from when it
+	// was due to when its goroutine began it. A latency includes its lag (it is timed from the due
+	// time); a large lag is the generator's machine, not the server.
+	lags     []time.Duration
+	queries  []int     // per response, from Server-Timing
+	dbMillis []float64 // per response, from Server-Timing
+	cpu      cpuUse
+	offered  float64 // open loop: requests per second asked for
 }
 
 func (r *result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -110,8 +114,12 @@ func openLoop(ctx context.Context, client *http.Client, e endpoint, perSecond fl
 		inflight <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-inflight }()
+			lag := time.Since(at)
 			resp, err := do(client, req)
 			c.add(time.Since(at), resp, err)
+			c.mu.Lock()
+			c.r.lags = append(c.r.lags, lag)
+			c.mu.Unlock()
 		})
 	}
 	wg.Wait()

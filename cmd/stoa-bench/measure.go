@@ -44,8 +44,9 @@ func measure(ctx context.Context, c config, client *http.Client, srv *server, ep
 				return nil, ctx.Err()
 			}
 			runs[round][i] = phase{saturated: sat, paced: paced}
-			log("round %d %-30s %7.0f req/s saturated, p99 %6.2f ms at %5.0f req/s (load %.2f)", round+1, e.name, sat.rate(),
-				ms(percentile(append([]time.Duration(nil), paced.latencies...), 0.99)), paced.rate(), d.load1)
+			log("round %d %-30s %7.0f req/s saturated, p99 %6.2f ms at %5.0f req/s (generator lag p99 %.2f ms; load %.2f)", round+1, e.name, sat.rate(),
+				ms(percentile(append([]time.Duration(nil), paced.latencies...), 0.99)), paced.rate(),
+				ms(percentile(append([]time.Duration(nil), paced.lags...), 0.99)), d.load1)
 		}
 	}
 	return runs, nil

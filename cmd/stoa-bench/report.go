@@ -29,6 +29,7 @@ type summary struct {
 	rate, ratio, ratioMin, ratioMax float64
 	pacedRate                       float64
 	p50, p99, satP50, satP99        time.Duration
+	lag99                           time.Duration // the load generator's own lateness, paced phase
 	minQueries, maxQueries          int
 	db50, db99                      float64
 	serverCPU, restCPU              time.Duration // per request, at saturation
@@ -38,7 +39,7 @@ type summary struct {
 func (r *report) summarize(i int) summary {
 	var s summary
 	var rates, ratios, paced []float64
-	var lat, satLat []time.Duration
+	var lat, satLat, lags []time.Duration
 	var queries []int
 	var db []float64
 	var serverCPU, restCPU float64
@@ -49,6 +50,7 @@ func (r *report) summarize(i int) summary {
 		ratios = append(ratios, p.saturated.rate()/round[0].saturated.rate())
 		paced = append(paced, p.paced.rate())
 		lat = append(lat, p.paced.latencies...)
+		lags = append(lags, p.paced.lags...)
 		satLat = append(satLat, p.saturated.latencies...)
 		queries = append(queries, p.saturated.queries...)
 		queries = append(queries, p.paced.queries...)
@@ -62,6 +64,7 @@ func (r *report) summarize(i int) summary {
 	s.ratioMin, s.ratioMax = slices.Min(ratios), slices.Max(ratios)
 	s.p50, s.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	s.satP50, s.satP99 = percentile(satLat, 0.50), percentile(satLat, 0.99)
+	s.lag99 = percentile(lags, 0.99)
 	if len(queries) > 0 {
 		s.minQueries, s.maxQueries = slices.Min(queries), slices.Max(queries)
 	}
@@ -98,8 +101,8 @@ func (r *report) markdown() string {
 		"threads of at least a page; deep pages over %d cursors from 10%% to 99%% down the list.\n\n",
 		c.warmup, c.rounds, c.duration, c.concurrency, c.duration, 100*c.pacedShare, len(r.targets.Members),
 		len(r.targets.Threads), r.deepCursors())
-	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | p50 / p99 saturated | queries | DB time p50 / p99 | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
-	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | generator lag p99 | p50 / p99 saturated | queries | DB time p50 / p99 | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	sums := make([]summary, len(r.eps))
 	for i, e := range r.eps {
 		s := r.summarize(i)
@@ -112,8 +115,8 @@ func (r *report) markdown() string {
 			}
 			db = fmt.Sprintf("%.2f / %.2f ms", s.db50, s.db99)
 		}
-		w("| %s | %.0f | %.2f (%.2f–%.2f) | %.2f / %.2f ms | %.2f / %.2f ms | %s | %s | %d µs | %d µs |\n", e.name, s.rate, s.ratio,
-			s.ratioMin, s.ratioMax, ms(s.p50), ms(s.p99), ms(s.satP50), ms(s.satP99), q, db,
+		w("| %s | %.0f | %.2f (%.2f–%.2f) | %.2f / %.2f ms | %.2f ms | %.2f / %.2f ms | %s | %s | %d µs | %d µs |\n", e.name, s.rate, s.ratio,
+			s.ratioMin, s.ratioMax, ms(s.p50), ms(s.p99), ms(s.lag99), ms(s.satP50), ms(s.satP99), q, db,
 			s.serverCPU.Microseconds(), s.restCPU.Microseconds())
 		if s.errors > 0 {
 			w("\n**%s: %d failed requests.**\n\n", e.name, s.errors)

@@ -111,6 +111,36 @@ func signVerifyPairs(t *testing.T, key *rsa.PrivateKey, d time.Duration) float64
 	return float64(count.Load()) / time.Since(start).Seconds()
 }
 
+// postgresCPUByRole is postgresCPU by what each process does: "ours" (backends of database db),
+// "other databases" (backends of the shared cluster's other databases) or the background
+// process's title (walwriter, autovacuum worker, ...). Processes that exit are not counted.
+func postgresCPUByRole(db string) map[string]float64 {
+	out := map[string]float64{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || !strings.HasPrefix(string(comm), "postgres") {
+			continue
+		}
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		title := strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+		role := strings.TrimPrefix(title, "postgres: ")
+		if f := strings.Fields(role); len(f) >= 3 && strings.Contains(f[2], "(") { // user database host(port) state
+			if f[1] == db {
+				role = "ours"
+			} else {
+				role = "other databases"
+			}
+		}
+		out[role] += pidCPUOrZero(pid)
+	}
+	return out
+}
+
 // postgresCPU is the CPU time of every process named postgres on this machine, in seconds.
 func postgresCPU(t *testing.T) float64 {
 	entries, err := os.ReadDir("/proc")
@@ -236,6 +266,7 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	}
 	writes0 := tableWrites(t, sc)
 	cpu0, sink0, db0 := pidCPU(t, cmd.Process.Pid), processCPU(), postgresCPU(t)
+	roles0 := postgresCPUByRole(db)
 	var profile *cpuProfile
 	if profiling {
 		profile = startCPUProfile(metricsAddr, filepath.Join(benchOutDir(t, "bench-delivery"), "serve-cpu.pprof"), profileSeconds(t))
@@ -261,6 +292,14 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	elapsed := time.Since(start).Seconds()
 	t.Logf("machine busy per 250 ms from the POST: %s", stopBusy())
 	cpu, sinkCPU, dbCPU := pidCPU(t, cmd.Process.Pid)-cpu0, processCPU()-sink0, postgresCPU(t)-db0
+	var byRole []string
+	for role, c := range postgresCPUByRole(db) {
+		if d := c - roles0[role]; d > 0.0005 {
+			byRole = append(byRole, fmt.Sprintf("%s %.3f ms", role, 1000*d/float64(want)))
+		}
+	}
+	slices.Sort(byRole)
+	t.Logf("PostgreSQL CPU per delivery by process: %s", strings.Join(byRole, "; "))
 	if verified.Load() < want || bad.Load() > 0 {
 		t.Fatalf("%d of %d deliveries verified, %d bad signatures\n%s", verified.Load(), want, bad.Load(), logs.String())
 	}
