@@ -174,7 +174,9 @@ func batchChunks(activityID int64, run int, items []DeliverArgs) []fanOutChunk {
 		args := DeliverBatchArgs{ActivityID: activityID, Run: run, Part: part}
 		c.params = append(c.params, river.InsertManyParams{Args: args})
 		c.carried = append(c.carried, b)
-		if n += len(b); n >= fanOutDeliveries {
+		// The first chunk is one batch: it commits, and its inboxes are being sent to, while the
+		// fan-out inserts the rest.
+		if n += len(b); n >= fanOutDeliveries || len(out) == 0 {
 			out, c, n = append(out, c), fanOutChunk{batched: true}, 0
 		}
 	}
