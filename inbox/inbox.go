@@ -58,6 +58,11 @@ type Options struct {
 	// ThreadSyncEvery is the least time between two syncs of one mirrored thread with its home
 	// (sync_thread.go; default 10 min): reading a thread asks for one, at most this often.
 	ThreadSyncEvery time.Duration
+	// Recorder tunes the group commit of accepted activities (recorder.go).
+	Recorder RecorderOptions
+	// BatchParallel bounds the actors whose activities one batch apply job applies side by side
+	// (default 4; batch.go).
+	BatchParallel int
 	// Retention is how long applied activities are kept (default 14 days).
 	Retention time.Duration
 	// Now is the clock; nil is time.Now.
@@ -79,9 +84,12 @@ type Inbox struct {
 	seen    *seenHosts
 	slots   chan struct{}
 	metrics *metrics
+	// recorder records verified activities by group commit.
+	recorder *Recorder
 }
 
-// New returns the inbox. Call AddWorkers before building the River client, then Use it.
+// New returns the inbox. Call AddWorkers before building the River client, then Use it, and Close
+// the inbox when the HTTP server has drained.
 func New(o Options) (*Inbox, error) {
 	if o.Forum == nil || o.Federation == nil {
 		return nil, errors.New("inbox: Forum and Federation are required")
@@ -108,15 +116,17 @@ func New(o Options) (*Inbox, error) {
 	setDefault(&o.Workers, 8)
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
 	setDefault(&o.JobTimeout, 75*time.Second)
+	setDefault(&o.BatchParallel, 4)
 	setDefault(&o.ThreadSyncEvery, 10*time.Minute)
 	setDefault(&o.Retention, 14*24*time.Hour)
-	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 {
+	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 || o.BatchParallel < 1 {
 		return nil, errors.New("inbox: rates, bursts and concurrencies must be positive")
 	}
 	ib := &Inbox{o: o, forum: o.Forum, fed: o.Federation, iris: o.Federation.IRIs, policy: o.Policy, log: o.Log, now: o.Now,
 		limits: newLimiter(o.Rate, o.Burst, o.PerHost, o.FailureRate, o.FailureBurst, o.Now),
 		seen:   newSeenHosts(time.Minute, o.Now), slots: make(chan struct{}, o.Concurrency)}
 	ib.metrics = newMetrics(o.Registerer, o.Forum)
+	ib.recorder = newRecorder(o.Forum, ib.client.Load, o.Recorder)
 	return ib, nil
 }
 
@@ -139,6 +149,7 @@ func peerAddress(r *http.Request) string {
 // AddWorkers registers the apply and prune workers.
 func (ib *Inbox) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &applyWorker{ib: ib})
+	river.AddWorker(w, &applyBatchWorker{ib: ib})
 	river.AddWorker(w, &pruneWorker{ib: ib})
 	river.AddWorker(w, &syncThreadWorker{ib: ib})
 	river.AddWorker(w, &syncGroupWorker{ib: ib})
