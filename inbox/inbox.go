@@ -61,7 +61,8 @@ type Options struct {
 	// Recorder tunes the group commit of accepted activities (recorder.go).
 	Recorder RecorderOptions
 	// BatchParallel bounds the actors whose activities one batch apply job applies side by side
-	// (default 4; batch.go).
+	// (default 2; batch.go): with Workers batch jobs that is at most 2 x Workers activities applied at
+	// once, twice the single jobs' bound, on CPUs the pages share.
 	BatchParallel int
 	// Retention is how long applied activities are kept (default 14 days).
 	Retention time.Duration
@@ -116,7 +117,7 @@ func New(o Options) (*Inbox, error) {
 	setDefault(&o.Workers, 8)
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
 	setDefault(&o.JobTimeout, 75*time.Second)
-	setDefault(&o.BatchParallel, 4)
+	setDefault(&o.BatchParallel, 2)
 	setDefault(&o.ThreadSyncEvery, 10*time.Minute)
 	setDefault(&o.Retention, 14*24*time.Hour)
 	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 || o.BatchParallel < 1 {
