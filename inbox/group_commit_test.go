@@ -335,3 +335,39 @@ func TestGroupCommitSurvivesACancelledSender(t *testing.T) {
 		t.Fatalf("a record after Close: %v, want errBusy (503)", err)
 	}
 }
+
+// A request waiting for its group's commit holds no concurrency slot: with one slot, a second
+// request is verified while the first waits, joins its group, and both are answered 202 (were
+// the slot held, the second would wait for it, the group for the second, and the second would be
+// answered 503 after QueueWait).
+func TestGroupCommitWaitHoldsNoConcurrencySlot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withRecorder(RecorderOptions{MaxGroup: 2, Linger: 10 * time.Second, Committers: 1}),
+		withInbox(func(o *Options) { o.Concurrency, o.QueueWait = 1, time.Second }))
+	ada := h.peers.host("masto.test").actor("Person", "ada", testKey(0))
+	bea := h.peers.host("gts.test").actor("Person", "bea", testKey(1))
+	h.firstContact(ada, bea) // already two requests through the one slot into one group
+	start := time.Now()
+	statuses := make(chan int, 2)
+	for _, a := range []*remoteActor{ada, bea} {
+		go func() {
+			sig := a.signature()
+			status, _ := h.send("/inbox", h.reply(a, 1, "one of two in a group"), &sig)
+			statuses <- status
+		}()
+	}
+	for range 2 {
+		if status := <-statuses; status != http.StatusAccepted {
+			t.Fatalf("answered %d, want 202", status)
+		}
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("the two requests took %v: the group waited out its Linger", waited)
+	}
+	h.settle()
+	for _, a := range []*remoteActor{ada, bea} {
+		if out := h.outcome(a.id + "/statuses/1/activity"); out != "" {
+			t.Fatalf("%s: outcome %q", a.id, out)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stoa-forum/stoa/federation"
@@ -54,12 +55,15 @@ func (ib *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	verified := false
 	defer func() { ib.limits.done(signerHost, client, verified) }()
 
-	release, err := ib.acquire(r.Context())
+	acquired, err := ib.acquire(r.Context())
 	if err != nil {
 		w.Header().Set("Retry-After", "5")
 		ib.refuse(w, r, "busy", err)
 		return
 	}
+	// Freed on return, or earlier, once the recorder has the activity (record).
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(acquired) }
 	defer release()
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -133,7 +137,7 @@ func (ib *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fresh, err := ib.record(r.Context(), forum.InboundRecord{APID: act.ID, Type: act.Type, ActorAPID: act.Actor,
-		ActorID: v.Actor.ID, Inbox: inbox, Payload: body})
+		ActorID: v.Actor.ID, Inbox: inbox, Payload: body}, release)
 	if err != nil {
 		if errors.Is(err, errNotRecorded) || errors.Is(err, errBusy) {
 			// The group's transaction failed (or the inbox is shutting down): nothing of it

@@ -43,9 +43,10 @@ type Options struct {
 	// domain they name.
 	FailureRate  float64
 	FailureBurst int
-	// Concurrency bounds the requests verified and recorded at once in this process (default
-	// 4 x GOMAXPROCS); more wait their turn for up to QueueWait (default 2 s), then get 503. Pages
+	// Concurrency bounds the requests verified at once in this process (default 4 x
+	// GOMAXPROCS); more wait their turn for up to QueueWait (default 2 s), then get 503. Pages
 	// and the inbox share the CPUs and the database pool, and this keeps the inbox's share bounded.
+	// A request waiting for its group's commit holds no slot (the recorder bounds those).
 	Concurrency int
 	QueueWait   time.Duration
 	// Workers is the apply queue's concurrency (default 8), FetchCooldown its poll spacing

@@ -47,7 +47,9 @@ type Recorder struct {
 	o      RecorderOptions
 	forum  *forum.Forum
 	client func() *river.Client[pgx.Tx]
-	in     chan *pendingRecord
+	// in holds up to MaxGroup activities waiting for a committer; a sender finding it full waits
+	// in submit, still holding its handler's concurrency slot, so the waiters stay bounded.
+	in chan *pendingRecord
 
 	mu     sync.RWMutex // guards closed, and in against sends after Close
 	closed bool
@@ -95,20 +97,33 @@ func newRecorder(f *forum.Forum, client func() *river.Client[pgx.Tx], o Recorder
 // and the group goes on without this caller: the activity may be recorded all the same, and the
 // sender's retry is then a replay.
 func (r *Recorder) Record(ctx context.Context, in forum.InboundRecord) (fresh bool, err error) {
+	wait, err := r.handOver(ctx, in)
+	if err != nil {
+		return false, err
+	}
+	return wait(ctx)
+}
+
+// handOver is Record's first half: it gives the activity to the committers and returns the
+// second, which waits for the answer. The handler frees its concurrency slot in between: waiting
+// for a commit takes no CPU and no connection, and the recorder's queue bounds the waiters.
+func (r *Recorder) handOver(ctx context.Context, in forum.InboundRecord) (wait func(context.Context) (bool, error), err error) {
 	// An invalid record fails alone, before it can fail a group of other senders' activities.
 	if err := in.Validate(); err != nil {
-		return false, fmt.Errorf("record inbound activity: %w", err)
+		return nil, fmt.Errorf("record inbound activity: %w", err)
 	}
 	p := &pendingRecord{rec: in, done: make(chan recordResult, 1)}
 	if err := r.submit(ctx, p); err != nil {
-		return false, err
+		return nil, err
 	}
-	select {
-	case res := <-p.done:
-		return res.fresh, res.err
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
+	return func(ctx context.Context) (bool, error) {
+		select {
+		case res := <-p.done:
+			return res.fresh, res.err
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}, nil
 }
 
 // submit hands p to the committers, unless the recorder is closed or ctx ends first.
