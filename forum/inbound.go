@@ -29,7 +29,8 @@ type InboundRecord struct {
 // maxInboundType bounds the type column: a type name longer than this is not one anybody uses.
 const maxInboundType = 64
 
-func (in InboundRecord) validate() error {
+// Validate checks a record's fields against the columns' bounds before it is recorded.
+func (in InboundRecord) Validate() error {
 	v := &ValidationError{}
 	if in.APID == "" || len(in.APID) > maxRemoteURL {
 		v.Add("id", "is required and at most %d characters", maxRemoteURL)
@@ -50,7 +51,7 @@ func (in InboundRecord) validate() error {
 // apply job when fresh is true. An id already recorded records nothing and returns fresh false with
 // the existing row's id: the replay has no second effect.
 func (f *Forum) RecordInboundTx(ctx context.Context, tx pgx.Tx, in InboundRecord) (id int64, fresh bool, err error) {
-	if err := in.validate(); err != nil {
+	if err := in.Validate(); err != nil {
 		return 0, false, fmt.Errorf("record inbound activity: %w", err)
 	}
 	var actorID *int64

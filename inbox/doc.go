@@ -3,7 +3,7 @@
 // read like any other, a remote Like counts, a Flag reaches the moderation queue, and a follow from
 // elsewhere is answered.
 //
-// Receiving (handler*.go, ratelimit.go, record.go). Inbox.ServeHTTP is every inbox's handler (the
+// Receiving (handler*.go, ratelimit.go, record.go, recorder.go). Inbox.ServeHTTP is every inbox's handler (the
 // shared /inbox and each actor's own). It does the cheap checks first and no forum work at all:
 //
 //  1. the inbox must exist and the request must carry a draft-cavage signature;
@@ -18,11 +18,24 @@
 //  6. the signature is verified (federation.Verifier: headers, digest, date, key fetched from the
 //     key's origin), the key's owner must be the activity's actor and the activity's id on the
 //     actor's origin;
-//  7. in one transaction the activity is recorded in inbound_activities (its unique id makes a
-//     replay a no-op) and its apply job inserted; the answer is 202.
+//  7. the activity is handed to the Recorder, which gathers the activities verified at about the
+//     same time (up to 64, for at most a millisecond after the first) and records them together:
+//     one transaction, one multi-row insert into inbound_activities (the unique id makes a replay,
+//     or a second copy in the same group, a no-op) and one apply job for the group's new
+//     activities, so one synchronous commit (one WAL flush) serves them all. Each handler waits
+//     for that commit and answers 202 (fresh or replay) only after it; a failed commit answers
+//     every handler of the group 503, keeps nothing, and the peers retry. A handler whose request
+//     ends early does not stop its group. Inbox.Close commits what was handed over and stops.
 //
-// Applying (worker.go, apply*.go, resolve_post.go, authority.go). The apply job runs on its own River
-// queue with bounded workers, within a budget of fetches per activity. There is one file per
+// Applying (worker.go, batch.go, apply*.go, resolve_post.go, authority.go). The apply jobs run on
+// their own River queue with bounded workers, within a budget of fetches per activity. A group of
+// one gets an ApplyArgs job; a larger group one ApplyBatchArgs job, whose worker applies each
+// activity through the same path as the single job (each in its own transactions: never several
+// activities in one, which would hold their threads' and category's rows together), skips those
+// already applied (a re-run), keeps one actor's activities in arrival order and runs different
+// actors' side by side, a few at a time. An activity whose failure may pass is handed on to an
+// ApplyArgs job of its own (with the actor's later ones in the batch, so they do not overtake it),
+// which River retries with backoff; the batch job fails only when the database does. There is one file per
 // activity type, and each checks its own authority (SECURITY.md rule 4): only the follower undoes
 // a follow, only the followed actor answers one, only the author (or a moderator of the thread's
 // remote Group, authority.go) edits or deletes a post, only an actor deletes or moves itself. An

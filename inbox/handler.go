@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stoa-forum/stoa/federation"
@@ -54,12 +55,15 @@ func (ib *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	verified := false
 	defer func() { ib.limits.done(signerHost, client, verified) }()
 
-	release, err := ib.acquire(r.Context())
+	acquired, err := ib.acquire(r.Context())
 	if err != nil {
 		w.Header().Set("Retry-After", "5")
 		ib.refuse(w, r, "busy", err)
 		return
 	}
+	// Freed on return, or earlier, once the recorder has the activity (record).
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(acquired) }
 	defer release()
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -133,8 +137,13 @@ func (ib *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fresh, err := ib.record(r.Context(), forum.InboundRecord{APID: act.ID, Type: act.Type, ActorAPID: act.Actor,
-		ActorID: v.Actor.ID, Inbox: inbox, Payload: body})
+		ActorID: v.Actor.ID, Inbox: inbox, Payload: body}, release)
 	if err != nil {
+		if errors.Is(err, errNotRecorded) || errors.Is(err, errBusy) {
+			// The group's transaction failed (or the inbox is shutting down): nothing of it
+			// was kept, and the sender's retry will record it.
+			w.Header().Set("Retry-After", "5")
+		}
 		ib.refuse(w, r, "error", err)
 		return
 	}
@@ -150,6 +159,9 @@ var (
 	errMethod    = errors.New("inboxes take POST only")
 	errMalformed = errors.New("not a usable ActivityStreams activity")
 	errBusy      = errors.New("the inbox is busy; try again shortly")
+	// errNotRecorded is a group commit that failed (recorder.go): every activity of the group
+	// is answered 503, and none of them is kept.
+	errNotRecorded = errors.New("the activity could not be recorded; try again shortly")
 )
 
 // target checks that the request is for one of this instance's inboxes and returns its path.
@@ -234,6 +246,10 @@ func (ib *Inbox) refuse(w http.ResponseWriter, r *http.Request, result string, e
 		p.Status, msg = http.StatusBadRequest, err.Error()
 	case errors.Is(err, errBusy):
 		p.Status, msg = http.StatusServiceUnavailable, err.Error()
+	case errors.Is(err, errNotRecorded):
+		// The database's reason stays in the log; the sender only needs to retry.
+		ib.log.WarnContext(r.Context(), "inbox: activity not recorded", "err", err)
+		p.Status, msg = http.StatusServiceUnavailable, errNotRecorded.Error()
 	case p.Status == http.StatusInternalServerError:
 		ib.log.ErrorContext(r.Context(), "inbox: request failed", "err", err)
 	case p.Status < 500:

@@ -118,6 +118,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	jobs.Client = h.queue.Client
 	h.ib.Use(h.queue.Client)
+	t.Cleanup(h.ib.Close) // before the River client stops (cleanups run last first)
 	h.srv = httptest.NewServer(h.ib)
 	t.Cleanup(h.srv.Close)
 

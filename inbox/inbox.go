@@ -43,9 +43,10 @@ type Options struct {
 	// domain they name.
 	FailureRate  float64
 	FailureBurst int
-	// Concurrency bounds the requests verified and recorded at once in this process (default
-	// 4 x GOMAXPROCS); more wait their turn for up to QueueWait (default 2 s), then get 503. Pages
+	// Concurrency bounds the requests verified at once in this process (default 4 x
+	// GOMAXPROCS); more wait their turn for up to QueueWait (default 2 s), then get 503. Pages
 	// and the inbox share the CPUs and the database pool, and this keeps the inbox's share bounded.
+	// A request waiting for its group's commit holds no slot (the recorder bounds those).
 	Concurrency int
 	QueueWait   time.Duration
 	// Workers is the apply queue's concurrency (default 8), FetchCooldown its poll spacing
@@ -58,6 +59,12 @@ type Options struct {
 	// ThreadSyncEvery is the least time between two syncs of one mirrored thread with its home
 	// (sync_thread.go; default 10 min): reading a thread asks for one, at most this often.
 	ThreadSyncEvery time.Duration
+	// Recorder tunes the group commit of accepted activities (recorder.go).
+	Recorder RecorderOptions
+	// BatchParallel bounds the actors whose activities one batch apply job applies side by side
+	// (default 2; batch.go): with Workers batch jobs that is at most 2 x Workers activities applied at
+	// once, twice the single jobs' bound, on CPUs the pages share.
+	BatchParallel int
 	// Retention is how long applied activities are kept (default 14 days).
 	Retention time.Duration
 	// Now is the clock; nil is time.Now.
@@ -79,9 +86,12 @@ type Inbox struct {
 	seen    *seenHosts
 	slots   chan struct{}
 	metrics *metrics
+	// recorder records verified activities by group commit.
+	recorder *Recorder
 }
 
-// New returns the inbox. Call AddWorkers before building the River client, then Use it.
+// New returns the inbox. Call AddWorkers before building the River client, then Use it, and Close
+// the inbox when the HTTP server has drained.
 func New(o Options) (*Inbox, error) {
 	if o.Forum == nil || o.Federation == nil {
 		return nil, errors.New("inbox: Forum and Federation are required")
@@ -108,15 +118,17 @@ func New(o Options) (*Inbox, error) {
 	setDefault(&o.Workers, 8)
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
 	setDefault(&o.JobTimeout, 75*time.Second)
+	setDefault(&o.BatchParallel, 2)
 	setDefault(&o.ThreadSyncEvery, 10*time.Minute)
 	setDefault(&o.Retention, 14*24*time.Hour)
-	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 {
+	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 || o.BatchParallel < 1 {
 		return nil, errors.New("inbox: rates, bursts and concurrencies must be positive")
 	}
 	ib := &Inbox{o: o, forum: o.Forum, fed: o.Federation, iris: o.Federation.IRIs, policy: o.Policy, log: o.Log, now: o.Now,
 		limits: newLimiter(o.Rate, o.Burst, o.PerHost, o.FailureRate, o.FailureBurst, o.Now),
 		seen:   newSeenHosts(time.Minute, o.Now), slots: make(chan struct{}, o.Concurrency)}
 	ib.metrics = newMetrics(o.Registerer, o.Forum)
+	ib.recorder = newRecorder(o.Forum, ib.client.Load, o.Recorder)
 	return ib, nil
 }
 
@@ -139,6 +151,7 @@ func peerAddress(r *http.Request) string {
 // AddWorkers registers the apply and prune workers.
 func (ib *Inbox) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &applyWorker{ib: ib})
+	river.AddWorker(w, &applyBatchWorker{ib: ib})
 	river.AddWorker(w, &pruneWorker{ib: ib})
 	river.AddWorker(w, &syncThreadWorker{ib: ib})
 	river.AddWorker(w, &syncGroupWorker{ib: ib})

@@ -30,6 +30,23 @@ func (ApplyArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueApply, MaxAttempts: applyMaxAttempts}
 }
 
+// ApplyBatchArgs is the job that applies the activities one group commit recorded (recorder.go),
+// in arrival order per actor (batch.go). It is inserted in the group's transaction when more than
+// one of them is new; a single one gets an ApplyArgs job.
+type ApplyBatchArgs struct {
+	InboundIDs []int64 `json:"inbound_ids"`
+}
+
+// Kind implements river.JobArgs.
+func (ApplyBatchArgs) Kind() string { return "inbox_apply_batch" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the inbox's own queue. A batch job fails
+// only when the database does (an activity that fails alone gets its own ApplyArgs job), and a
+// re-run skips what was applied.
+func (ApplyBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueApply, MaxAttempts: applyMaxAttempts}
+}
+
 // PruneArgs is the daily job that deletes applied activities older than the retention.
 type PruneArgs struct{}
 

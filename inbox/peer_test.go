@@ -39,7 +39,9 @@ type peer struct {
 	types map[string]string
 	// redirects answer a path with a 302 to another URL.
 	redirects map[string]string
-	gets      []string
+	// down answers a path 503, as a server does while restarting, until it is served again.
+	down map[string]bool
+	gets []string
 }
 
 func newPeers(t *testing.T) *peers {
@@ -58,7 +60,8 @@ func (ps *peers) host(name string) *peer {
 	defer ps.mu.Unlock()
 	p := ps.hosts[name]
 	if p == nil {
-		p = &peer{host: name, docs: map[string][]byte{}, types: map[string]string{}, redirects: map[string]string{}}
+		p = &peer{host: name, docs: map[string][]byte{}, types: map[string]string{}, redirects: map[string]string{},
+			down: map[string]bool{}}
 		ps.hosts[name] = p
 	}
 	return p
@@ -75,8 +78,11 @@ func (ps *peers) serve(w http.ResponseWriter, r *http.Request) {
 	doc, ok := p.docs[r.URL.Path]
 	typ := p.types[r.URL.Path]
 	to, redirect := p.redirects[r.URL.Path]
+	down := p.down[r.URL.Path]
 	p.mu.Unlock()
 	switch {
+	case down:
+		http.Error(w, "restarting", http.StatusServiceUnavailable)
 	case redirect:
 		http.Redirect(w, r, to, http.StatusFound)
 	case !ok:
@@ -101,6 +107,14 @@ func (p *peer) put(path string, doc any) {
 	}
 	p.mu.Lock()
 	p.docs[path] = b
+	delete(p.down, path)
+	p.mu.Unlock()
+}
+
+// unavailable answers a path 503 until put serves it.
+func (p *peer) unavailable(path string) {
+	p.mu.Lock()
+	p.down[path] = true
 	p.mu.Unlock()
 }
 

@@ -2,31 +2,25 @@ package inbox
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/stoa-forum/stoa/forum"
 )
 
-// record stores a verified activity and queues its apply job in one transaction (the job exists
-// if and only if the activity was recorded, and a replay records and queues nothing). fresh is
-// false for an activity already recorded.
-func (ib *Inbox) record(ctx context.Context, in forum.InboundRecord) (fresh bool, err error) {
-	client := ib.client.Load()
-	if client == nil {
-		return false, errNoQueue
+// record stores a verified activity and queues its application: by group commit (recorder.go),
+// with the activities verified at about the same time, in one transaction whose commit it waits
+// for (the job exists if and only if the activity was recorded, and a replay records and queues
+// nothing). fresh is false for an activity already recorded. handedOver runs once the recorder
+// has the activity, before the wait: the handler frees its concurrency slot there, so that the
+// requests waiting for a commit do not keep others from being verified (and joining the group).
+func (ib *Inbox) record(ctx context.Context, in forum.InboundRecord, handedOver func()) (fresh bool, err error) {
+	wait, err := ib.recorder.handOver(ctx, in)
+	if err != nil {
+		return false, err
 	}
-	err = pgx.BeginFunc(ctx, ib.forum.DB(), func(tx pgx.Tx) error {
-		id, isNew, err := ib.forum.RecordInboundTx(ctx, tx, in)
-		if err != nil || !isNew {
-			return err
-		}
-		fresh = true
-		if _, err := client.InsertTx(ctx, tx, ApplyArgs{InboundID: id}, nil); err != nil {
-			return fmt.Errorf("queue apply of inbound activity %d: %w", id, err)
-		}
-		return nil
-	})
-	return fresh, err
+	handedOver()
+	return wait(ctx)
 }
+
+// Close commits the activities already handed to the recorder and stops it; later requests are
+// answered 503. Call it once the HTTP server has drained, before stopping River.
+func (ib *Inbox) Close() { ib.recorder.Close() }

@@ -44,6 +44,19 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	if rec.AppliedAt != nil {
 		return nil // a re-run after the activity was applied (River is at least once)
 	}
+	err = ib.applyAndFinish(ctx, rec, signer, job.Attempt >= job.MaxAttempts)
+	if err != nil {
+		ib.log.InfoContext(ctx, "inbox: will retry", "inbound", rec.ID, "activity", rec.APID, "type", rec.Type,
+			"actor", rec.ActorAPID, "attempt", job.Attempt, "err", err)
+	}
+	return err
+}
+
+// applyAndFinish applies a loaded activity, counts and logs what came of it, and records its
+// outcome when it is final (or, on the last try, the failure). It returns the error worth
+// retrying: the applier's when it may pass, or the database's when the outcome could not be
+// recorded; nil when the activity is done. Shared by the single and the batch apply jobs.
+func (ib *Inbox) applyAndFinish(ctx context.Context, rec forum.InboundActivity, signer *forum.Actor, lastTry bool) error {
 	finished, err := ib.applyRecorded(ctx, rec, signer)
 	outcome, final := classify(err)
 	log := ib.log.With("inbound", rec.ID, "activity", rec.APID, "type", rec.Type, "actor", rec.ActorAPID)
@@ -54,13 +67,12 @@ func (w *applyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	case final:
 		ib.metrics.apply(rec.Type, "ignored")
 		log.InfoContext(ctx, "inbox: not applied", "why", outcome)
-	case job.Attempt >= job.MaxAttempts:
+	case lastTry:
 		ib.metrics.apply(rec.Type, "failed")
 		log.WarnContext(ctx, "inbox: giving up", "err", err)
 		outcome = "failed: " + outcome
 	default:
 		ib.metrics.apply(rec.Type, "retry")
-		log.InfoContext(ctx, "inbox: will retry", "attempt", job.Attempt, "err", err)
 		return err
 	}
 	if finished {

@@ -203,6 +203,9 @@ func (a *app) serve(ctx context.Context) error {
 	if metricsSrv != nil {
 		metricsSrv.Close()
 	}
+	// The inbox's recorder commits what the drained handlers handed it, then stops (its apply
+	// jobs need River, stopped next).
+	a.inbox.Close()
 	// Soft stop lets running jobs finish; whatever is still running at the deadline is cancelled and
 	// will be retried by the next process (jobs are at-least-once).
 	softCtx, softCancel := context.WithTimeout(shutdownCtx, a.cfg.ShutdownTimeout*3/4)
