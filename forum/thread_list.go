@@ -47,6 +47,10 @@ type ThreadList struct {
 	Pinned  []ThreadSummary
 	Threads []ThreadSummary
 	Next    string
+	// Level is, in a category's list (CategoryThreads), the viewer's watch level for the category
+	// (CategoryLevel's answer), read by the list statement itself so a member's category page does
+	// not spend a round trip on it; empty in other lists.
+	Level WatchLevel
 }
 
 // ThreadCursor is a position in a list: the last row of the previous page.
@@ -124,9 +128,16 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		return ThreadList{}, err
 	}
 	limit = listLimit(limit)
+	// A member's rows carry their level for the category (categoryLevelColumn), the same in every row.
+	var level *string
+	var extra []any
+	if v.SignedIn() {
+		extra = []any{&level}
+	}
+	var list ThreadList
 	if cur == nil {
 		rows, err := f.db.Query(ctx, categoryFirstPageSQL(v.SignedIn(), limit+1), listArgs(v, nil, c.ID)...)
-		threads, err := collectSummaries(rows, err)
+		threads, err := collectSummaries(rows, err, extra...)
 		if err != nil {
 			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
 		}
@@ -135,17 +146,27 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		for n < len(threads) && threads[n].PinnedAt != nil {
 			n++
 		}
-		list := ThreadList{Pinned: threads[:n:n]}
+		list.Pinned = threads[:n:n]
 		list.Threads, list.Next = cutPage(threads[n:], limit)
-		return list, nil
+	} else {
+		rows, err := f.db.Query(ctx, categoryThreadsSQL(true, v.SignedIn(), limit+1), listArgs(v, cur, c.ID)...)
+		threads, err := collectSummaries(rows, err, extra...)
+		if err != nil {
+			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
+		}
+		list.Threads, list.Next = cutPage(threads, limit)
 	}
-	rows, err := f.db.Query(ctx, categoryThreadsSQL(true, v.SignedIn(), limit+1), listArgs(v, cur, c.ID)...)
-	threads, err := collectSummaries(rows, err)
-	if err != nil {
-		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
+	switch {
+	case level != nil:
+		list.Level = WatchLevel(*level)
+	case v.SignedIn() && len(list.Pinned)+len(list.Threads) == 0:
+		// No row came back to carry the level: an empty category, or a page past its end.
+		if list.Level, err = f.CategoryLevel(ctx, v, c.ID); err != nil {
+			return ThreadList{}, err
+		}
+	default:
+		list.Level = Tracking // a guest, or a member without a row in member_categories
 	}
-	var list ThreadList
-	list.Threads, list.Next = cutPage(threads, limit)
 	return list, nil
 }
 
@@ -173,16 +194,25 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	return list, nil
 }
 
+// categoryLevelColumn is a member's level for the category of a category list ($1 category, $2 the
+// member's actor id; NULL when they have none, which means Tracking). It does not depend on the
+// row, so PostgreSQL runs it once per statement (an InitPlan), one primary-key probe.
+const categoryLevelColumn = `,
+	(SELECT mc.level FROM member_categories mc WHERE mc.category_id = $1 AND mc.member_id = $2) AS category_level`
+
 // maxPinned is how many pinned threads the first page of a category shows at most.
 const maxPinned = 20
 
 // categoryFirstPageSQL is a category's first page in one statement: its pinned threads (pinned
 // first) and the first limit unpinned ones, each half limit-first on its own index, joined after
-// ($1 category, then a member's actor id). One statement instead of two keeps a member's category
-// page, which also resumes the session, reads the category, the member's watch level and the
-// sub-categories, within five queries.
+// ($1 category, then a member's actor id, whose rows also carry categoryLevelColumn). One statement
+// instead of two, and the level read with them, make a member's category page two queries: the
+// session and this.
 func categoryFirstPageSQL(member bool, limit int) string {
 	columns, joins, _ := listParts(false, member)
+	if member {
+		columns += categoryLevelColumn
+	}
 	return "SELECT " + columns + ` FROM (
 		(SELECT * FROM threads
 		 WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0
@@ -194,8 +224,8 @@ func categoryFirstPageSQL(member bool, limit int) string {
 	ORDER BY t.pinned_at DESC NULLS LAST, t.last_post_at DESC, t.id DESC`
 }
 
-// categoryThreadsSQL lists a category's unpinned threads: $1 category, then a member's actor id,
-// then with a cursor the last row seen (listArgs). Separate texts rather than "$3 IS NULL OR ...":
+// categoryThreadsSQL lists a category's unpinned threads: $1 category, then a member's actor id
+// (whose rows also carry categoryLevelColumn), then with a cursor the last row seen (listArgs). Separate texts rather than "$3 IS NULL OR ...":
 // a cached generic plan could not use the row comparison as an index condition.
 //
 // The limit is written into the text, not passed as a parameter: a prepared statement's generic
@@ -205,6 +235,9 @@ func categoryFirstPageSQL(member bool, limit int) string {
 // values, usually ThreadsPerPage+1), the cached generic plan is as good and is used.
 func categoryThreadsSQL(withCursor, member bool, limit int) string {
 	columns, joins, cond := listParts(withCursor, member)
+	if member {
+		columns += categoryLevelColumn
+	}
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0 AND pinned_at IS NULL` + cond + `
@@ -244,17 +277,18 @@ func listLimit(limit int) int {
 }
 
 // collectSummaries reads a list query's rows straight into the slice it returns (scanSummaryInto),
-// sized for a page with its pinned threads: no copy of a summary per row, no regrowth.
-func collectSummaries(rows pgx.Rows, err error) ([]ThreadSummary, error) {
+// sized for a page with its pinned threads: no copy of a summary per row, no regrowth. Columns after
+// the summary's are scanned into extra, the same targets for every row.
+func collectSummaries(rows pgx.Rows, err error, extra ...any) ([]ThreadSummary, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	threads := make([]ThreadSummary, 0, ThreadsPerPage+1+maxPinned)
-	targets := make([]any, 0, summaryTargetCount)
+	targets := make([]any, 0, summaryTargetCount+len(extra))
 	for rows.Next() {
 		threads = append(threads, ThreadSummary{})
-		if err := rows.Scan(threads[len(threads)-1].summaryTargets(targets[:0])...); err != nil {
+		if err := rows.Scan(append(threads[len(threads)-1].summaryTargets(targets[:0]), extra...)...); err != nil {
 			return nil, err
 		}
 	}

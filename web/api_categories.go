@@ -37,11 +37,11 @@ func (s *Server) apiCategoryThreads(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := apiThreadList{Threads: []apiThread{}, NextCursor: nextCursor(list.Next)}
+	out := apiThreadList{Threads: make([]apiThread, 0, len(list.Pinned)+len(list.Threads)), NextCursor: nextCursor(list.Next)}
 	for _, t := range append(list.Pinned, list.Threads...) {
 		out.Threads = append(out.Threads, s.apiThreadOf(t.Thread, t.Author, t.CategoryHandle()))
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeJSONAppended(w, r, http.StatusOK, out.appendJSON)
 }
 
 type apiNewThread struct {

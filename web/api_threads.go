@@ -29,14 +29,14 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.askSync(r, tv.Thread)
-	out := apiThreadWithPosts{apiThread: s.apiThreadOf(tv.Thread, tv.Author, tv.Category.Handle()), Posts: []apiPost{}}
+	out := apiThreadWithPosts{apiThread: s.apiThreadOf(tv.Thread, tv.Author, tv.Category.Handle()), Posts: make([]apiPost, 0, len(posts))}
 	for _, p := range posts {
 		out.Posts = append(out.Posts, s.apiPostOf(p))
 	}
 	if next > 0 {
 		out.NextCursor = nextCursor(strconv.Itoa(next))
 	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeJSONAppended(w, r, http.StatusOK, out.appendJSON)
 }
 
 type apiNewPost struct {

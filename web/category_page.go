@@ -32,10 +32,7 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if view.Level, err = s.forum.CategoryLevel(ctx, v, c.ID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	view.Level = list.Level // read with the list
 	if list.Next != "" {
 		view.More = withCursor(categoryPath(c.Handle()), list.Next)
 	}

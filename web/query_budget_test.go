@@ -61,23 +61,32 @@ func TestPagesStayWithinTheQueryBudget(t *testing.T) {
 	pages := []struct {
 		path   string
 		viewer forum.Viewer
+		budget int // 0: the general budget of 5
 	}{
-		{"/", forum.Guest},
-		{"/latest", alice.Viewer()},
-		{"/c/general", alice.Viewer()},
-		{"/t/" + itoa(th.ID), alice.Viewer()},
-		{"/t/" + itoa(th.ID) + "?page=2", mod.Viewer()},
-		{"/c/general/feed", forum.Guest},
-		{"/notifications", alice.Viewer()},
-		{"/search?q=reply", alice.Viewer()},
-		{"/admin/reports", mod.Viewer()},
+		{"/", forum.Guest, 0},
+		{"/latest", alice.Viewer(), 0},
+		// The list alone, with the member's watch level for the category in it (fx.get signs in
+		// without a session query; the category and its sub-categories come from the permission
+		// snapshot).
+		{"/c/general", alice.Viewer(), 1},
+		{"/c/general", forum.Guest, 1},
+		{"/t/" + itoa(th.ID), alice.Viewer(), 0},
+		{"/t/" + itoa(th.ID) + "?page=2", mod.Viewer(), 0},
+		{"/c/general/feed", forum.Guest, 0},
+		{"/notifications", alice.Viewer(), 0},
+		{"/search?q=reply", alice.Viewer(), 0},
+		{"/admin/reports", mod.Viewer(), 0},
 	}
 	for _, p := range pages {
 		wantCode(t, fx.get(t, p.viewer, p.path), http.StatusOK) // warm the permission cache
 		before := counter.n.Load()
 		wantCode(t, fx.get(t, p.viewer, p.path), http.StatusOK)
-		if n := counter.n.Load() - before; n > 5 {
-			t.Errorf("%s took %d queries, budget 5", p.path, n)
+		budget := int64(p.budget)
+		if budget == 0 {
+			budget = 5
+		}
+		if n := counter.n.Load() - before; n > budget {
+			t.Errorf("%s took %d queries, budget %d", p.path, n, budget)
 		}
 	}
 }

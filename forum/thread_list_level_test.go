@@ -1,0 +1,62 @@
+package forum_test
+
+import (
+	"testing"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+)
+
+// A category's list carries the viewer's watch level for it, read by the list statement: on the
+// first page and on a page reached by cursor, for the member who chose it and not for another, and
+// on a page with no rows to carry it (an empty category).
+func TestCategoryListCarriesTheWatchLevel(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	empty := fx.category(t, "empty")
+	for i := 0; i < 3; i++ {
+		fx.thread(t, fx.alice, fx.cat, "thread "+itoa(int64(i)), "b")
+	}
+	check := func(who string, v forum.Viewer, c forum.Category, want forum.WatchLevel) {
+		t.Helper()
+		first, err := fx.f.CategoryThreads(fx.ctx, v, c, "", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Level != want {
+			t.Errorf("%s, first page of %s: level %q, want %q", who, c.Slug, first.Level, want)
+		}
+		if first.Next == "" {
+			return
+		}
+		next, err := fx.f.CategoryThreads(fx.ctx, v, c, first.Next, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(next.Threads) == 0 || next.Level != want {
+			t.Errorf("%s, second page of %s: %d threads, level %q, want %q", who, c.Slug, len(next.Threads), next.Level, want)
+		}
+		if l, err := fx.f.CategoryLevel(fx.ctx, v, c.ID); err != nil || l != want {
+			t.Errorf("%s: CategoryLevel says %q, %v; the list %q", who, l, err, want)
+		}
+	}
+	check("a guest", forum.Guest, fx.cat, forum.Tracking)
+	check("carol by default", carol.Viewer(), fx.cat, forum.Tracking)
+	for _, level := range []forum.WatchLevel{forum.Watching, forum.Muted} {
+		if err := fx.f.SetCategoryLevel(fx.ctx, carol.Viewer(), fx.cat.ID, level); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.f.SetCategoryLevel(fx.ctx, carol.Viewer(), empty.ID, level); err != nil {
+			t.Fatal(err)
+		}
+		check("carol", carol.Viewer(), fx.cat, level)
+		check("carol, empty category", carol.Viewer(), empty, level)
+		check("bob, who chose nothing", fx.bob.Viewer(), fx.cat, forum.Tracking)
+		check("a guest", forum.Guest, fx.cat, forum.Tracking)
+	}
+	if err := fx.f.SetCategoryLevel(fx.ctx, carol.Viewer(), fx.cat.ID, forum.Tracking); err != nil {
+		t.Fatal(err)
+	}
+	check("carol, back to tracking", carol.Viewer(), fx.cat, forum.Tracking)
+}

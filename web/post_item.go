@@ -1,0 +1,193 @@
+package web
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// postItems are a thread page's posts (thread_page.templ), written by hand rather than by templ,
+// as thread rows are (thread_row.go): a page has up to 30 posts, and templ's generated code passed
+// every expression of each through fmt.Sprint and wrote it in some thirty pieces, which made the
+// posts the largest part of a thread page's rendering time. Each post is appended to one scratch
+// buffer and written once. The markup is exactly what the templ components postItem, likeControl
+// and postOriginLink produced; post_item_test.go renders posts of every kind, for viewers of every
+// kind, both ways and compares them byte for byte, so any change belongs in both places.
+func postItems(v threadView) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		bp := postScratch.Get().(*[]byte)
+		defer postScratch.Put(bp)
+		for _, post := range v.Posts {
+			*bp = appendPostItem((*bp)[:0], v, post)
+			if _, err := w.Write(*bp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// postItem is one post as a component (the form post_item_test.go compares with templ's).
+func postItem(v threadView, post forum.Post) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := w.Write(appendPostItem(make([]byte, 0, 4096), v, post))
+		return err
+	})
+}
+
+// postScratch holds the buffers posts are appended to, reused across pages: a post with its
+// markup is a few kilobytes, and a buffer grown to that for every post of every page was garbage.
+var postScratch = sync.Pool{New: func() any { b := make([]byte, 0, 8192); return &b }}
+
+func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
+	deleted, hidden := post.Deleted(), post.Hidden()
+	b = append(b, `<li class="post`...)
+	if deleted {
+		b = append(b, ` deleted`...)
+	}
+	if hidden {
+		b = append(b, ` hidden`...)
+	}
+	if post.Unread {
+		b = append(b, ` unread`...)
+	}
+	b = append(b, `" id="p`...)
+	b = strconv.AppendInt(b, post.ID, 10)
+	b = append(b, `" data-testid="post" data-post-id="`...)
+	b = strconv.AppendInt(b, post.ID, 10)
+	b = append(b, `"><header class="post-head">`...)
+	if post.Unread {
+		b = append(b, `<span class="new-marker" data-testid="unread-marker">new</span>`...)
+	}
+	b = appendAuthorByline(b, post.Author, "post-author")
+	b = append(b, `<a class="permalink" href="/p/`...)
+	b = strconv.AppendInt(b, post.ID, 10)
+	b = append(b, `" title="Link to this post"><time datetime="`...)
+	created := post.CreatedAt.UTC()
+	b = created.AppendFormat(b, time.RFC3339) // isoTime; no character of it needs escaping
+	b = append(b, `">`...)
+	b = created.AppendFormat(b, "2 Jan 2006, 15:04 UTC") // formatDateTime
+	b = append(b, `</time></a> `...)
+	if post.EditedAt != nil && !post.Redacted {
+		b = append(b, `<a class="edited" href="/p/`...)
+		b = strconv.AppendInt(b, post.ID, 10)
+		b = append(b, `/history" data-testid="edited">edited</a> `...)
+	}
+	if post.InReplyToID != nil {
+		b = append(b, `<a class="in-reply-to" href="/p/`...)
+		b = strconv.AppendInt(b, *post.InReplyToID, 10)
+		b = append(b, `">in reply</a>`...)
+	}
+	if origin := postOrigin(post); origin != "" {
+		b = append(b, `<a class="origin" href="`...)
+		b = appendEscaped(b, origin)
+		b = append(b, `" rel="nofollow noopener noreferrer ugc" data-testid="post-origin">on `...)
+		b = appendEscaped(b, hostOf(origin))
+		b = append(b, `</a>`...)
+	}
+	b = append(b, `</header>`...)
+	switch {
+	case post.Redacted && deleted:
+		b = append(b, `<p class="placeholder" data-testid="post-deleted">This post was deleted.</p>`...)
+	case post.Redacted:
+		b = append(b, `<p class="placeholder" data-testid="post-hidden">This post was hidden by a moderator.</p>`...)
+	default:
+		if deleted {
+			b = append(b, `<p class="notice" data-testid="post-deleted">Deleted; only staff see this.</p>`...)
+		} else if hidden {
+			b = append(b, `<p class="notice" data-testid="post-hidden">Hidden by a moderator.</p>`...)
+		}
+		b = append(b, ` <div class="post-body" data-testid="post-body">`...)
+		b = append(b, post.HTML...) // sanitised when rendered (templ.Raw in the component)
+		b = append(b, `</div>`...)
+	}
+	b = append(b, `<footer class="post-actions">`...)
+	b = appendLikeControl(b, v, post)
+	if !post.Redacted && !deleted && v.Thread.CanReply() {
+		b = append(b, `<a href="/t/`...)
+		b = strconv.AppendInt(b, v.Thread.ID, 10)
+		b = append(b, `/reply?quote=`...)
+		b = strconv.AppendInt(b, post.ID, 10)
+		b = append(b, `" data-quote="`...)
+		b = strconv.AppendInt(b, post.ID, 10)
+		b = append(b, `" data-testid="quote">Quote</a> <a href="/t/`...)
+		b = strconv.AppendInt(b, v.Thread.ID, 10)
+		b = append(b, `/reply?to=`...)
+		b = strconv.AppendInt(b, post.ID, 10)
+		b = append(b, `" data-reply-to="`...)
+		b = strconv.AppendInt(b, post.ID, 10)
+		b = append(b, `" data-testid="reply-to">Reply</a> `...)
+	}
+	// Members change their own posts while the thread is open; staff change any post at any time.
+	mayChange := !deleted && (v.own(post) || v.Thread.Can.Moderate) && (!v.Thread.Locked() || v.Thread.Can.Moderate)
+	if mayChange && post.APID == "" {
+		b = appendPostAction(b, post.ID, `/edit`)
+		b = append(b, `" data-testid="edit">Edit</a> `...)
+	}
+	if v.canReport(post) {
+		b = appendPostAction(b, post.ID, `/report`)
+		b = append(b, `" rel="nofollow" data-testid="report">Report</a> `...)
+	}
+	if mayChange {
+		b = appendPostForm(b, post.ID, `/delete`)
+		b = append(b, `" class="inline" data-confirm="Delete this post?"><button type="submit" class="link" data-testid="delete">Delete</button></form>`...)
+	}
+	if v.Thread.Can.Moderate && !deleted {
+		if hidden {
+			b = appendPostForm(b, post.ID, `/unhide`)
+			b = append(b, `" class="inline"><button type="submit" class="link" data-testid="unhide-post">Unhide</button></form>`...)
+		} else {
+			b = appendPostForm(b, post.ID, `/hide`)
+			b = append(b, `" class="inline"><button type="submit" class="link" data-testid="hide-post">Hide</button></form>`...)
+		}
+	}
+	return append(b, `</footer></li>`...)
+}
+
+// appendLikeControl is likeControl: a form (a button that works without JavaScript; app.js
+// submits it in place) for members who may like the post, and a plain count for everyone else.
+func appendLikeControl(b []byte, v threadView, post forum.Post) []byte {
+	if post.Redacted || post.Deleted() {
+		return b
+	}
+	if !v.Viewer.SignedIn() || v.own(post) {
+		b = append(b, `<span class="likes" data-testid="like-count">`...)
+		b = strconv.AppendInt(b, int64(post.LikeCount), 10)
+		if post.LikeCount == 1 {
+			b = append(b, ` like</span>`...)
+		} else {
+			b = append(b, ` likes</span>`...)
+		}
+		return b
+	}
+	if post.Liked {
+		b = appendPostForm(b, post.ID, `/unlike`)
+		b = append(b, `" class="inline like-form" data-like><button type="submit" aria-pressed="true" data-testid="like-button">♥ <span data-testid="like-count" data-like-count>`...)
+		b = strconv.AppendInt(b, int64(post.LikeCount), 10)
+		return append(b, `</span> <span class="visually-hidden">likes; you like this, press to unlike</span></button></form>`...)
+	}
+	b = appendPostForm(b, post.ID, `/like`)
+	b = append(b, `" class="inline like-form" data-like><button type="submit" aria-pressed="false" data-testid="like-button">♡ <span data-testid="like-count" data-like-count>`...)
+	b = strconv.AppendInt(b, int64(post.LikeCount), 10)
+	return append(b, `</span> <span class="visually-hidden">likes; press to like</span></button></form>`...)
+}
+
+// appendPostAction opens a link to one of a post's pages, up to the end of its href.
+func appendPostAction(b []byte, id int64, action string) []byte {
+	b = append(b, `<a href="/p/`...)
+	b = strconv.AppendInt(b, id, 10)
+	return append(b, action...)
+}
+
+// appendPostForm opens a form posting to one of a post's actions, up to the end of its action.
+func appendPostForm(b []byte, id int64, action string) []byte {
+	b = append(b, `<form method="post" action="/p/`...)
+	b = strconv.AppendInt(b, id, 10)
+	return append(b, action...)
+}
