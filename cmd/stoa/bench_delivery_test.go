@@ -129,6 +129,9 @@ func postgresCPUByRole(db string) map[string]float64 {
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 		title := strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
 		role := strings.TrimPrefix(title, "postgres: ")
+		if !strings.HasPrefix(title, "postgres: ") {
+			role = "postmaster"
+		}
 		if f := strings.Fields(role); len(f) >= 3 && strings.Contains(f[2], "(") { // user database host(port) state
 			if f[1] == db {
 				role = "ours"
@@ -143,23 +146,9 @@ func postgresCPUByRole(db string) map[string]float64 {
 
 // postgresCPU is the CPU time of every process named postgres on this machine, in seconds.
 func postgresCPU(t *testing.T) float64 {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
 	total := 0.0
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if err != nil || !strings.HasPrefix(string(comm), "postgres") {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-			total += pidCPUOrZero(pid)
-		}
+	for _, c := range postgresCPUByRole("") {
+		total += c
 	}
 	return total
 }
