@@ -47,30 +47,22 @@ func (in InboundRecord) Validate() error {
 	return v.Err()
 }
 
-// RecordInboundTx records a verified activity in the caller's transaction, which also queues its
-// apply job when fresh is true. An id already recorded records nothing and returns fresh false with
-// the existing row's id: the replay has no second effect.
+// RecordInboundTx records one verified activity in the caller's transaction (RecordInboundGroupTx
+// for a group of one); the caller queues its apply job there when fresh is true. An id already
+// recorded records nothing and returns fresh false with the existing row's id: the replay has no
+// second effect.
 func (f *Forum) RecordInboundTx(ctx context.Context, tx pgx.Tx, in InboundRecord) (id int64, fresh bool, err error) {
-	if err := in.Validate(); err != nil {
-		return 0, false, fmt.Errorf("record inbound activity: %w", err)
-	}
-	var actorID *int64
-	if in.ActorID != 0 {
-		actorID = &in.ActorID
-	}
-	err = tx.QueryRow(ctx, `INSERT INTO inbound_activities (ap_id, type, actor_ap_id, actor_id, inbox, payload)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ap_id) DO NOTHING RETURNING id`,
-		in.APID, in.Type, in.ActorAPID, actorID, in.Inbox, in.Payload).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		if err := tx.QueryRow(ctx, `SELECT id FROM inbound_activities WHERE ap_id = $1`, in.APID).Scan(&id); err != nil {
-			return 0, false, fmt.Errorf("recorded inbound activity %s: %w", in.APID, err)
-		}
-		return id, false, nil
-	}
+	ids, err := f.RecordInboundGroupTx(ctx, tx, []InboundRecord{in})
 	if err != nil {
-		return 0, false, fmt.Errorf("record inbound activity %s: %w", in.APID, err)
+		return 0, false, err
 	}
-	return id, true, nil
+	if ids[0] != 0 {
+		return ids[0], true, nil
+	}
+	if err := tx.QueryRow(ctx, `SELECT id FROM inbound_activities WHERE ap_id = $1`, in.APID).Scan(&id); err != nil {
+		return 0, false, fmt.Errorf("recorded inbound activity %s: %w", in.APID, err)
+	}
+	return id, false, nil
 }
 
 // InboundKnown reports whether an activity id was already recorded: the inbox answers a replay

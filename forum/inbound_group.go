@@ -12,7 +12,7 @@ import (
 // flush) answers all their senders instead of one each.
 
 // RecordInboundGroupTx records verified activities in the caller's transaction with one
-// statement, which also queues their application when any is fresh. ids[i] is the new row of
+// statement; the caller queues the application of the fresh ones in the same transaction. ids[i] is the new row of
 // ins[i], or 0 when ins[i] records nothing: its id was recorded before, or it repeats an earlier
 // element of the same group (the first of two copies is the fresh one, the second a replay). The
 // caller validates each record first (InboundRecord.Validate) so that one sender's bad activity

@@ -51,29 +51,15 @@ func (f *Forum) InboundActivityPayload(ctx context.Context, id int64) ([]byte, e
 // actor row (actor is nil when the activity has no signer row, or the row is gone: the caller then
 // looks the actor up by id or address itself). The apply job starts with both.
 func (f *Forum) InboundToApply(ctx context.Context, id int64) (rec InboundActivity, actor *Actor, err error) {
-	b := &pgx.Batch{}
-	b.Queue(`SELECT id, ap_id, type, actor_ap_id, actor_id, inbox, payload, received_at, applied_at, outcome
-		FROM inbound_activities WHERE id = $1`, id)
-	b.Queue("SELECT "+actorColumns+" FROM actors a WHERE a.id = (SELECT actor_id FROM inbound_activities WHERE id = $1)", id)
-	br := f.db.SendBatch(ctx, b)
-	defer br.Close()
-	rows, err := br.Query()
+	recs, signers, err := f.InboundGroupToApply(ctx, []int64{id})
 	if err != nil {
-		return InboundActivity{}, nil, fmt.Errorf("inbound activity %d: %w", id, err)
+		return InboundActivity{}, nil, err
 	}
-	if rec, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[InboundActivity]); err != nil {
-		return InboundActivity{}, nil, notFound(err, fmt.Sprintf("inbound activity %d", id))
+	if len(recs) == 0 {
+		return InboundActivity{}, nil, fmt.Errorf("inbound activity %d: %w", id, ErrNotFound)
 	}
-	if rows, err = br.Query(); err != nil {
-		return InboundActivity{}, nil, fmt.Errorf("actor of inbound activity %d: %w", id, err)
+	if recs[0].ActorID != nil {
+		actor = signers[*recs[0].ActorID]
 	}
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Actor])
-	switch {
-	case isNoRows(err):
-	case err != nil:
-		return InboundActivity{}, nil, fmt.Errorf("actor of inbound activity %d: %w", id, err)
-	default:
-		actor = &a
-	}
-	return rec, actor, br.Close()
+	return recs[0], actor, nil
 }
