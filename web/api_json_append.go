@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -17,19 +16,12 @@ import (
 // final newline. api_json_append_test.go compares the two byte for byte, so a field added to a
 // struct without its appender fails there.
 
-// jsonBuffers hold the bytes of API responses, reused: a page of posts is tens of kilobytes.
-var jsonBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
 // writeJSONAppended answers with the JSON appendJSON writes, as writeJSON would with the value. A
 // value encoding/json would refuse (a time outside years 0-9999) is a 500 rather than the empty
 // body writeJSON's encoder would leave after the status was sent.
 func (s *Server) writeJSONAppended(w http.ResponseWriter, r *http.Request, status int, appendJSON func([]byte) ([]byte, error)) {
-	bp := jsonBuffers.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxPooledBuffer {
-			jsonBuffers.Put(bp)
-		}
-	}()
+	bp := getBytes()
+	defer putBytes(bp)
 	b, err := appendJSON((*bp)[:0])
 	*bp = b
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -21,8 +20,8 @@ import (
 // kind, both ways and compares them byte for byte, so any change belongs in both places.
 func postItems(v threadView) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		bp := postScratch.Get().(*[]byte)
-		defer postScratch.Put(bp)
+		bp := getBytes()
+		defer putBytes(bp)
 		for _, post := range v.Posts {
 			*bp = appendPostItem((*bp)[:0], v, post)
 			if _, err := w.Write(*bp); err != nil {
@@ -40,10 +39,6 @@ func postItem(v threadView, post forum.Post) templ.Component {
 		return err
 	})
 }
-
-// postScratch holds the buffers posts are appended to, reused across pages: a post with its
-// markup is a few kilobytes, and a buffer grown to that for every post of every page was garbage.
-var postScratch = sync.Pool{New: func() any { b := make([]byte, 0, 8192); return &b }}
 
 func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 	deleted, hidden := post.Deleted(), post.Hidden()

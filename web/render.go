@@ -19,6 +19,21 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // maxPooledBuffer is the largest buffer put back: one huge page should not pin its memory.
 const maxPooledBuffer = 1 << 20
 
+// byteBuffers are the buffers hand-written output (a thread's posts, API JSON) is appended to,
+// reused: a page of posts is tens of kilobytes, and growing a fresh buffer to that for every
+// request was garbage.
+var byteBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+func getBytes() *[]byte { return byteBuffers.Get().(*[]byte) }
+
+// putBytes returns a buffer from getBytes, unless it grew past maxPooledBuffer.
+func putBytes(bp *[]byte) {
+	if cap(*bp) <= maxPooledBuffer {
+		*bp = (*bp)[:0]
+		byteBuffers.Put(bp)
+	}
+}
+
 // render writes a component with a status. It renders into a buffer first so a failure half-way
 // through becomes a clean 500 instead of a truncated page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
