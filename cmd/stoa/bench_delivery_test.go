@@ -295,6 +295,7 @@ func deliveryRun(t *testing.T, n, holes int) runResult {
 	since := func(k int64) float64 { return time.Unix(0, at[k].Load()).Sub(start).Seconds() }
 	t.Logf("deliveries verified after the POST: first %.3f s, 10%% %.3f s, 50%% %.3f s, 90%% %.3f s, 99%% %.3f s, last %.3f s",
 		since(0), since(want/10), since(want/2), since(want*9/10), since(want*99/100), since(want-1))
+	t.Logf("deliveries verified per 250 ms from the POST: %s", perQuarterSecond(at, start))
 	logTableWrites(t, writes0, tableWrites(t, sc), int(want))
 	logJobTimes(t, sc, start)
 	return runResult{inboxes: n - holes, deliveries: int(want), seconds: elapsed, cpu: cpu, sinkCPU: sinkCPU, dbCPU: dbCPU}
@@ -307,7 +308,8 @@ func tableWrites(t *testing.T, sc *fedScene) map[string][3]int64 {
 	time.Sleep(1500 * time.Millisecond)
 	out := map[string][3]int64{}
 	rows, err := sc.pool.Query(sc.ctx, `SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables
-		UNION ALL SELECT 'transactions', xact_commit, 0, 0 FROM pg_stat_database WHERE datname = current_database()`)
+		UNION ALL SELECT 'transactions', xact_commit, 0, 0 FROM pg_stat_database WHERE datname = current_database()
+		UNION ALL SELECT 'sessions', sessions, 0, 0 FROM pg_stat_database WHERE datname = current_database()`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,6 +335,9 @@ func logTableWrites(t *testing.T, before, after map[string][3]int64, deliveries 
 		switch {
 		case name == "transactions":
 			lines = append(lines, fmt.Sprintf("%.3f transactions", ins))
+		case name == "sessions":
+			// A new session costs both sides a SCRAM exchange and PostgreSQL a backend to warm.
+			lines = append(lines, fmt.Sprintf("%d new sessions in all", a[0]-b[0]))
 		case ins+upd+del >= 0.005:
 			lines = append(lines, fmt.Sprintf("%s %.3f inserted %.3f updated %.3f deleted", name, ins, upd, del))
 		}
@@ -454,4 +459,22 @@ func sampleBusy() func() string {
 		}
 	}()
 	return func() string { close(done); <-finished; return strings.Join(out, " ") }
+}
+
+// perQuarterSecond counts the deliveries verified in each 250 ms from start: beside the machine's
+// busy share, it shows whether a slow start, a steady rate or a long tail made a run's time.
+func perQuarterSecond(at []atomic.Int64, start time.Time) string {
+	var counts []int
+	for i := range at {
+		k := int(time.Unix(0, at[i].Load()).Sub(start) / (250 * time.Millisecond))
+		for len(counts) <= k {
+			counts = append(counts, 0)
+		}
+		counts[k]++
+	}
+	parts := make([]string, len(counts))
+	for i, c := range counts {
+		parts[i] = strconv.Itoa(c)
+	}
+	return strings.Join(parts, " ")
 }

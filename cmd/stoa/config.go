@@ -192,7 +192,7 @@ var settings = []setting{
 		c.Delivery.Timeout = d
 		return err
 	}},
-	{"queue-fetch-cooldown", "STOA_QUEUE_FETCH_COOLDOWN", "5ms", "least time between two fetches of the delivery queue (River's FetchCooldown; the default 100ms caps throughput)", func(c *Config, v string) error {
+	{"queue-fetch-cooldown", "STOA_QUEUE_FETCH_COOLDOWN", "5ms", "least time between two fetches of a busy queue, and between two wake-ups of its workers by new jobs (River's FetchCooldown; the default 100ms caps throughput)", func(c *Config, v string) error {
 		d, err := boundedDuration(v, time.Millisecond, time.Second)
 		c.Delivery.FetchCooldown = d
 		return err

@@ -60,10 +60,16 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 		queues[name] = q
 	}
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:       log,
-		Workers:      workers,
-		PeriodicJobs: append([]*river.PeriodicJob{prunePeriodicJob()}, setup.periodic...),
-		Queues:       queues,
+		// River spaces its insert notifications, per queue, by the client's FetchCooldown (100 ms
+		// by default), whatever a queue's own cooldown: jobs committed within that time after a
+		// notified insert waited for the queue's next poll (250 ms), so a large fan-out's chunks
+		// after the first stood still while the CPUs idled. Notifying as often as the busiest
+		// queue may fetch lets each commit wake its workers.
+		FetchCooldown: cfg.Delivery.FetchCooldown,
+		Logger:        log,
+		Workers:       workers,
+		PeriodicJobs:  append([]*river.PeriodicJob{prunePeriodicJob()}, setup.periodic...),
+		Queues:        queues,
 		// Every job's own timeout stays below the rescue delay, or a slow job would be run twice.
 		JobTimeout:           min(time.Minute, cfg.Delivery.RescueAfter),
 		RescueStuckJobsAfter: cfg.Delivery.RescueAfter,

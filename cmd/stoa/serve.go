@@ -64,7 +64,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 
 // buildApp connects, migrates and wires every package. It does not start anything.
 func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
-	pool, err := openDatabase(ctx, cfg, log)
+	pool, err := openDatabase(ctx, cfg, log, keepPoolOpen)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/testdb"
+)
+
+// wakeArgs is a job of the test queue below.
+type wakeArgs struct {
+	N int `json:"n"`
+}
+
+func (wakeArgs) Kind() string                 { return "test_wake" }
+func (wakeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "test_wake"} }
+
+type wakeWorker struct {
+	river.WorkerDefaults[wakeArgs]
+	started chan<- int
+}
+
+func (w *wakeWorker) Work(_ context.Context, job *river.Job[wakeArgs]) error {
+	w.started <- job.Args.N
+	return nil
+}
+
+// Two jobs committed 20 ms apart must both start without waiting for their queue's poll: River
+// spaces insert notifications by the client's FetchCooldown, which was left at its 100 ms default,
+// so the second of two quick commits (a fan-out's chunks, the inbox's groups) waited for the poll.
+func TestJobsCommittedInQuickSuccessionWakeTheirWorkers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	f, err := forum.New(pool, forum.Options{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &Config{Delivery: DeliveryConfig{FetchCooldown: 5 * time.Millisecond, RescueAfter: 5 * time.Minute}}
+	started := make(chan int, 4)
+	// The poll is far away, so only a notification can start a job within the bound below.
+	const poll = 10 * time.Second
+	client, err := newRiverClient(pool, cfg, slog.New(slog.DiscardHandler), f, riverSetup{
+		register: func(w *river.Workers) { river.AddWorker(w, &wakeWorker{started: started}) },
+		queues: map[string]river.QueueConfig{"test_wake": {MaxWorkers: 2, FetchCooldown: 5 * time.Millisecond,
+			FetchPollInterval: poll}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_ = client.Stop(stopCtx)
+	})
+	waitStart := func(n int, within time.Duration) {
+		t.Helper()
+		select {
+		case got := <-started:
+			if got != n {
+				t.Fatalf("job %d started, want %d", got, n)
+			}
+		case <-time.After(within):
+			t.Fatalf("job %d did not start within %s of its commit", n, within)
+		}
+	}
+	// The first job is found by the producer's first fetch or by its notification; the pause after
+	// it lets the client's listener settle and any earlier notification's spacing pass.
+	if _, err := client.Insert(ctx, wakeArgs{N: 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitStart(0, poll)
+	time.Sleep(300 * time.Millisecond)
+	for n := 1; n <= 2; n++ {
+		if _, err := client.Insert(ctx, wakeArgs{N: n}, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitStart(n, 2*time.Second)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
