@@ -96,9 +96,9 @@ func TestInboxBenchmark(t *testing.T) {
 	// And the transactions one page commits (its reads, each its own transaction), likewise.
 	pageTx := float64(commits(t, sc)-idleTx0) / (idleLat[pages[0]][2] + idleLat[pages[1]][2])
 
-	// PostgreSQL's CPU is not reported: the cluster is shared, and its backends come and go
-	// (the delivery benchmark's postgresCPU sums live processes only, and went negative here).
-	cpu0, tx0 := pidCPU(t, cmd.Process.Pid), commits(t, sc)
+	// PostgreSQL's CPU is that of this database's backends, which live as long as their pools:
+	// stoa serve keeps its pool open (keepPoolOpen), so none comes or goes during the run.
+	cpu0, tx0, pg0 := pidCPU(t, cmd.Process.Pid), commits(t, sc), postgresCPUByRole(db)["ours"]
 	busy := startProbe(t, pages...)
 	// The profile starts with the load: apply jobs run from the first accepted activity on.
 	profile := startCPUProfile(metricsAddr, filepath.Join(benchOutDir(t, "bench-inbox"), "serve-cpu.pprof"), profileSeconds(t))
@@ -110,7 +110,7 @@ func TestInboxBenchmark(t *testing.T) {
 	waitApplied(t, sc, logs)
 	appliedSecs := time.Since(start).Seconds()
 	busyLat := busy.finish()
-	cpu, txs := pidCPU(t, cmd.Process.Pid)-cpu0, commits(t, sc)-tx0
+	cpu, txs, pg := pidCPU(t, cmd.Process.Pid)-cpu0, commits(t, sc)-tx0, postgresCPUByRole(db)["ours"]-pg0
 
 	if accepted != n {
 		t.Errorf("%d of %d accepted; other answers %v", accepted, n, others)
@@ -135,6 +135,8 @@ func TestInboxBenchmark(t *testing.T) {
 		cpuPer*1000, cpuAtAccept/float64(n)*1000, busyLat[pages[0]][2]+busyLat[pages[1]][2], pageCPU*1000,
 		verifyCPU*1000, 100*verifyCPU/cpuPer)
 	probePages := busyLat[pages[0]][2] + busyLat[pages[1]][2]
+	t.Logf("PostgreSQL CPU per activity: %.3f ms (this database's backends over the load, the probe's pages and waitApplied's polls included)",
+		pg/float64(n)*1000)
 	t.Logf("transactions committed in the test database: %.1f per activity (accepting, applying, notifying, relaying; the probe's pages, %.1f each, taken out; %.1f with them)",
 		(float64(txs)-pageTx*probePages)/float64(n), pageTx, float64(txs)/float64(n))
 	for _, u := range pages {
