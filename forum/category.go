@@ -51,8 +51,7 @@ type NewCategory struct {
 }
 
 const categoryColumns = `c.id, c.actor_id, c.parent_id, c.slug, coalesce(c.domain, '') AS domain, c.title,
-	c.description, c.position, c.note_mode, c.posting_restricted_to_mods, c.thread_count, c.post_count,
-	c.last_post_at, c.created_at`
+	c.description, c.position, c.note_mode, c.posting_restricted_to_mods, ` + categoryTotals + `, c.created_at`
 
 // CreateCategory makes a local category and its Group actor. Only admins may. A zero Position puts
 // it after its siblings.

@@ -141,7 +141,8 @@ func (f *Forum) CountOutbox(ctx context.Context, a Actor) (int, error) {
 	case ActorPerson:
 		sql = `SELECT count(*) FROM posts WHERE author_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL`
 	case ActorGroup:
-		sql = `SELECT coalesce((SELECT thread_count FROM categories WHERE actor_id = $1), 0)`
+		sql = `SELECT coalesce((SELECT ct.thread_count FROM categories c JOIN category_totals ct ON ct.id = c.id
+			WHERE c.actor_id = $1), 0)`
 	case ActorThread:
 		sql = `SELECT coalesce((SELECT post_count FROM threads WHERE actor_id = $1), 0)`
 	default:

@@ -210,7 +210,8 @@ func deleteThreadRow(ctx context.Context, tx pgx.Tx, t Thread) error {
 	return refreshCategoryActivity(ctx, tx, t.CategoryID)
 }
 
-// refreshCategoryActivity recomputes a category's last activity from the threads it lists.
+// refreshCategoryActivity recomputes a category's last activity from the threads it lists (which
+// clears its stripes' maxima: migration 0103's trigger).
 func refreshCategoryActivity(ctx context.Context, tx pgx.Tx, categoryID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE categories SET last_post_at = (SELECT t.last_post_at FROM threads t
 			WHERE t.category_id = $1 AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.suppressed = 0

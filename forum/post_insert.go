@@ -133,10 +133,10 @@ type postExtras struct {
 //
 // The insert and everything else a new post changes go in one round trip (pgx.Batch): the post,
 // the thread's counters and last post, its author's read state, the search index, the category's
-// counters, then the caller's extras. The thread's row is locked from the caller's lock to
-// the commit, the category's (which every post in the category updates) only from the last
-// statement here to the commit: measured, concurrent apply jobs queued on both rows, each held
-// for as many round trips as the transaction made after taking it.
+// counters, then the caller's extras. The thread's row is locked from the caller's lock to the
+// commit. The category's row is not written at all: a post adds to its thread's stripe of the
+// category's counters (category_counters.go), since with one row every posting transaction in the
+// category queued behind the one before it (measured: 10.9 ms a wait under the inbox benchmark).
 func (f *Forum) insertPostLocked(ctx context.Context, tx pgx.Tx, lt lockedThread, id int64, in postInsert, ex postExtras) (placedPost, error) {
 	// A published time in the future (a peer's clock running fast) counts as now: it would
 	// otherwise stamp every later local post with that future time too.
@@ -189,15 +189,9 @@ func (f *Forum) insertPostLocked(ctx context.Context, tx pgx.Tx, lt lockedThread
 		if ex.NewThread {
 			newThreads = 1
 		}
-		b.Queue(`UPDATE categories c SET post_count = c.post_count + 1, thread_count = c.thread_count + $3,
-				last_post_at = greatest(c.last_post_at, p.created_at)
-			FROM posts p WHERE c.id = $1 AND p.id = $2`, lt.CategoryID, id, newThreads)
+		b.Queue(countPost, lt.CategoryID, counterStripe(lt.ID), newThreads, id)
 	}
 	if ex.Also != nil {
-		// After the category's update: a relay's foreign keys take KEY SHARE locks on the
-		// category's row, which this transaction then already holds more strongly. Taken before
-		// it, concurrent transactions' key-share locks and the update made a MultiXact of the
-		// row, and every update and read of it waited on MultiXact lookups (measured).
 		ex.Also(b)
 	}
 	br := tx.SendBatch(ctx, b)

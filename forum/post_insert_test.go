@@ -122,7 +122,7 @@ func TestLatePostsAreInsertedAtTheirPlace(t *testing.T) {
 	}
 	var catPosts int64
 	var catLast time.Time
-	if err := fx.f.db.QueryRow(fx.ctx, `SELECT post_count, last_post_at FROM categories WHERE id = $1`, fx.catID).Scan(&catPosts, &catLast); err != nil {
+	if err := fx.f.db.QueryRow(fx.ctx, `SELECT post_count, last_post_at FROM category_totals WHERE id = $1`, fx.catID).Scan(&catPosts, &catLast); err != nil {
 		t.Fatal(err)
 	}
 	if catPosts != 6 || !catLast.Equal(last.CreatedAt) {

@@ -78,7 +78,7 @@ func TestRemoteReplyIsStoredCountedRelayedAndFinishedInOneTransaction(t *testing
 		t.Helper()
 		var c counts
 		if err := db.QueryRow(fx.ctx, `SELECT t.post_count, t.last_post_id, t.last_post_at, c.post_count, c.thread_count, c.last_post_at
-			FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id = $1`, fx.threadID).Scan(
+			FROM threads t JOIN category_totals c ON c.id = t.category_id WHERE t.id = $1`, fx.threadID).Scan(
 			&c.threadPosts, &c.lastPost, &c.threadLast, &c.catPosts, &c.catThreads, &c.catLast); err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func TestConcurrentRepliesIntoOneThreadKeepPositionsAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var catBefore int
-	if err := db.QueryRow(fx.ctx, `SELECT post_count FROM categories WHERE id = $1`, fx.catID).Scan(&catBefore); err != nil {
+	if err := db.QueryRow(fx.ctx, `SELECT post_count FROM category_totals WHERE id = $1`, fx.catID).Scan(&catBefore); err != nil {
 		t.Fatal(err)
 	}
 	const remote, local = 12, 4
@@ -233,7 +233,7 @@ func TestConcurrentRepliesIntoOneThreadKeepPositionsAndCounts(t *testing.T) {
 	}
 	labels := fx.order(t) // fails unless the positions are 1..n
 	var threadPosts, catPosts int
-	if err := db.QueryRow(fx.ctx, `SELECT t.post_count, c.post_count FROM threads t JOIN categories c ON c.id = t.category_id
+	if err := db.QueryRow(fx.ctx, `SELECT t.post_count, c.post_count FROM threads t JOIN category_totals c ON c.id = t.category_id
 		WHERE t.id = $1`, fx.threadID).Scan(&threadPosts, &catPosts); err != nil {
 		t.Fatal(err)
 	}

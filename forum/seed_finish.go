@@ -65,6 +65,10 @@ func (f *Forum) seedExec(ctx context.Context, sql string) error {
 // visible threads (migration 0017's definition).
 func (f *Forum) seedCounters(ctx context.Context) error {
 	return f.inTx(ctx, func(tx pgx.Tx) error {
+		// The counts below are the whole truth: the stripes (what posts added) start again from zero.
+		if _, err := tx.Exec(ctx, `DELETE FROM category_counters`); err != nil {
+			return fmt.Errorf("category counters: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `UPDATE categories c SET thread_count = s.threads, post_count = s.posts, last_post_at = s.last
 			FROM (SELECT cc.id,
 					count(t.id) FILTER (WHERE t.deleted_at IS NULL)::integer AS threads,

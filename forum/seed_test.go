@@ -58,11 +58,11 @@ func TestSeedMakesAConsistentForum(t *testing.T) {
 			WHERE b.created_at < a.created_at`,
 		"last post": `SELECT t.id FROM threads t JOIN posts p ON p.id = t.last_post_id
 			WHERE p.thread_id <> t.id OR p.position <> t.post_count OR p.created_at <> t.last_post_at`,
-		"category counters": `SELECT c.slug FROM categories c LEFT JOIN LATERAL (
+		"category counters": `SELECT c.slug FROM categories c JOIN category_totals ct ON ct.id = c.id LEFT JOIN LATERAL (
 				SELECT count(*) FILTER (WHERE deleted_at IS NULL) AS n, coalesce(sum(post_count) FILTER (WHERE deleted_at IS NULL), 0) AS posts,
 					max(last_post_at) FILTER (WHERE deleted_at IS NULL AND hidden_at IS NULL) AS last
 				FROM threads WHERE category_id = c.id) s ON true
-			WHERE c.thread_count <> s.n OR c.post_count <> s.posts OR c.last_post_at IS DISTINCT FROM s.last`,
+			WHERE ct.thread_count <> s.n OR ct.post_count <> s.posts OR ct.last_post_at IS DISTINCT FROM s.last`,
 		"member post counts": `SELECT m.actor_id FROM members m WHERE m.post_count <> (SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id
 			WHERE p.author_id = m.actor_id AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL)`,
 		"like counts": `SELECT p.id FROM posts p WHERE p.like_count <> (SELECT count(*) FROM likes l WHERE l.post_id = p.id)`,
@@ -350,7 +350,7 @@ func seedDigest(t *testing.T, pool *pgxpool.Pool) []string {
 		UNION ALL SELECT 'likes ' || md5(string_agg(post_id || ':' || actor_id, ',' ORDER BY post_id, actor_id)) FROM likes
 		UNION ALL SELECT 'reads ' || md5(string_agg(concat_ws('|', thread_id, member_id, read_positions, level), ',' ORDER BY thread_id, member_id)) FROM member_threads
 		UNION ALL SELECT 'search ' || md5(string_agg(concat_ws('|', post_id, body, document), ',' ORDER BY post_id)) FROM post_search
-		UNION ALL SELECT 'categories ' || md5(string_agg(concat_ws('|', id, slug, parent_id, thread_count, post_count), ',' ORDER BY id)) FROM categories
+		UNION ALL SELECT 'categories ' || md5(string_agg(concat_ws('|', c.id, slug, parent_id, ct.thread_count, ct.post_count), ',' ORDER BY c.id)) FROM categories c JOIN category_totals ct ON ct.id = c.id
 		UNION ALL SELECT 'notifications ' || md5(string_agg(concat_ws('|', member_id, kind, actor_id, post_id, read_at IS NULL), ',' ORDER BY post_id, member_id)) FROM notifications
 		UNION ALL SELECT 'members ' || md5(string_agg(concat_ws('|', actor_id, email, role, post_count), ',' ORDER BY actor_id)) FROM members`)
 	if err != nil {

@@ -174,7 +174,7 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 			c.ID, actor.ActorID, in.Title).Scan(&threadID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + 1 WHERE id = $1`, c.ID); err != nil {
+		if err := countNewThread(ctx, tx, c.ID, threadID); err != nil {
 			return err
 		}
 		placed, err := f.insertPost(ctx, tx, postInsert{

@@ -226,7 +226,7 @@ func TestAdminDemoSeedsOnlyAnEmptyDatabase(t *testing.T) {
 	}
 	defer pool.Close()
 	var threads, posts int
-	if err := pool.QueryRow(context.Background(), `SELECT thread_count, post_count FROM categories WHERE slug = 'general'`).Scan(&threads, &posts); err != nil || threads != 1 || posts != 1 {
+	if err := pool.QueryRow(context.Background(), `SELECT ct.thread_count, ct.post_count FROM categories c JOIN category_totals ct ON ct.id = c.id WHERE c.slug = 'general'`).Scan(&threads, &posts); err != nil || threads != 1 || posts != 1 {
 		t.Fatalf("demo's general category: %d threads, %d posts (%v), want its welcome thread", threads, posts, err)
 	}
 	code, out, _ = run(t, env, "admin", "demo")
