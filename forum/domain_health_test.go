@@ -93,3 +93,47 @@ func TestDomainSoftwareAndForumPeers(t *testing.T) {
 		t.Fatal("an unknown domain was found")
 	}
 }
+
+// A healthy domain's row is written by a success only when that changes something: failures to
+// clear, or a last success older than a minute. Each batch of deliveries to a busy peer used to
+// rewrite it.
+func TestASuccessRewritesAHealthyDomainOnlyWhenItChangesSomething(t *testing.T) {
+	t.Parallel()
+	f, pool := forumtest.New(t, forum.Options{})
+	ctx := context.Background()
+	succeed := func() {
+		t.Helper()
+		if err := f.RecordDeliveryResults(ctx, []string{"busy.example"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	version := func() (xmin string, last time.Time) {
+		t.Helper()
+		if err := pool.QueryRow(ctx, `SELECT xmin::text, last_success_at FROM domains WHERE domain = 'busy.example'`).Scan(&xmin, &last); err != nil {
+			t.Fatal(err)
+		}
+		return xmin, last
+	}
+	succeed()
+	first, at := version()
+	succeed()
+	if again, _ := version(); again != first {
+		t.Fatalf("a second success within a minute rewrote the row (xmin %s, then %s)", first, again)
+	}
+	// A failure since is cleared by the next success, however recent the last one.
+	if err := f.RecordDeliveryResults(ctx, nil, []forum.DeliveryFailure{{Domain: "busy.example", At: time.Now(), Error: "timeout"}}); err != nil {
+		t.Fatal(err)
+	}
+	succeed()
+	if d, _ := f.DomainByName(ctx, "busy.example"); len(d.FailureDays) != 0 || d.Unavailable() {
+		t.Fatalf("a success after a failure left %+v", d)
+	}
+	// A last success older than a minute is brought up to date.
+	if _, err := pool.Exec(ctx, `UPDATE domains SET last_success_at = now() - interval '2 minutes' WHERE domain = 'busy.example'`); err != nil {
+		t.Fatal(err)
+	}
+	succeed()
+	if _, last := version(); !last.After(at) || time.Since(last) > time.Minute {
+		t.Fatalf("last success %v after a stale one was refreshed (first %v)", last, at)
+	}
+}
