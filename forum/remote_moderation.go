@@ -57,12 +57,19 @@ func (f *Forum) EditRemotePost(ctx context.Context, in RemoteEdit) (changed bool
 		if p.DeletedAt != nil {
 			return fmt.Errorf("post %d: %w", p.ID, ErrGone)
 		}
-		var editedAt *time.Time
-		if err := tx.QueryRow(ctx, `SELECT edited_at FROM posts WHERE id = $1`, p.ID).Scan(&editedAt); err != nil {
+		// Stale is older than the version stored, by the peer's own clock (migration 0104): when
+		// this server applied it says nothing about when the author made it.
+		var storedVersion *time.Time
+		if err := tx.QueryRow(ctx, `SELECT remote_updated_at FROM posts WHERE id = $1`, p.ID).Scan(&storedVersion); err != nil {
 			return err
 		}
-		if editedAt != nil && !in.Updated.IsZero() && in.Updated.Before(*editedAt) {
+		if storedVersion != nil && !in.Updated.IsZero() && in.Updated.Before(*storedVersion) {
 			return nil
+		}
+		if !in.Updated.IsZero() {
+			if _, err := tx.Exec(ctx, `UPDATE posts SET remote_updated_at = $2 WHERE id = $1`, p.ID, in.Updated); err != nil {
+				return err
+			}
 		}
 		var title *string
 		if in.Title != "" && p.Position == 1 {
