@@ -27,6 +27,9 @@ type postInsert struct {
 	// CreatedAt is the published time of a remote post. Zero for a local post, which is stamped
 	// now (and never earlier than the thread's last post, so local posts always append).
 	CreatedAt time.Time
+	// RemoteUpdatedAt is the updated time of a remote post's stored version, if it was edited
+	// before it got here (migration 0104). Zero otherwise.
+	RemoteUpdatedAt time.Time
 }
 
 // placedPost says where insertPost put a post.
@@ -163,19 +166,22 @@ func (f *Forum) insertPostLocked(ctx context.Context, tx pgx.Tx, lt lockedThread
 		}
 	}
 
-	var createdAt *time.Time
+	var createdAt, remoteUpdatedAt *time.Time
 	if !in.CreatedAt.IsZero() {
 		createdAt = &in.CreatedAt
 	}
+	if !in.RemoteUpdatedAt.IsZero() {
+		remoteUpdatedAt = &in.RemoteUpdatedAt
+	}
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO posts (id, thread_id, author_id, position, in_reply_to_id, ap_id, url, source,
-			source_kind, html, html_mac, summary, sensitive, created_at)
+			source_kind, html, html_mac, summary, sensitive, created_at, remote_updated_at)
 		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), $8, $9, $10, $11, $12, $13,
-			coalesce($14, greatest(clock_timestamp(), $15)))
+			coalesce($14, greatest(clock_timestamp(), $15)), $16)
 		RETURNING id, position, created_at`,
 		id, in.ThreadID, in.AuthorID, position, in.InReplyToID, in.APID, in.URL, in.Source,
 		in.SourceKind, in.HTML, f.secrets.macHTML("post", id, in.HTML), in.Summary, in.Sensitive,
-		createdAt, lt.LastCreated)
+		createdAt, lt.LastCreated, remoteUpdatedAt)
 	// The newest post (by published time) is the thread's last post; ties go to the later arrival,
 	// which is also the one with the higher position. Every SET expression reads the row as it was.
 	b.Queue(`UPDATE threads t SET post_count = t.post_count + 1,

@@ -43,3 +43,22 @@ func TestRemoteEditsAreOrderedByTheirUpdatedTime(t *testing.T) {
 		t.Fatalf("an older edit replaced a newer one: %s", stored())
 	}
 }
+
+// A post edited before it got here is stored at its updated time: an older Update delivered after
+// it changes nothing.
+func TestAnUpdateOlderThanAnEditedPostsCreateChangesNothing(t *testing.T) {
+	t.Parallel()
+	fx := newInsertFixture(t)
+	opener := fx.insert(t, time.Now().Add(-time.Hour), "opener")
+	now := time.Now()
+	id, created, err := fx.f.CreateRemotePost(fx.ctx, RemotePost{APID: "https://remote.example/p/edited", AuthorID: fx.authorID,
+		InReplyToID: opener.ID, HTML: "<p>second version</p>", Published: now.Add(-30 * time.Minute), Updated: now.Add(-2 * time.Minute)})
+	if err != nil || !created {
+		t.Fatalf("create: %v (created %v)", err, created)
+	}
+	changed, err := fx.f.EditRemotePost(fx.ctx, RemoteEdit{PostID: id, EditorID: fx.authorID, HTML: "<p>first version</p>",
+		Updated: now.Add(-5 * time.Minute)})
+	if err != nil || changed {
+		t.Fatalf("a stale Update after the Create: changed %v, %v", changed, err)
+	}
+}

@@ -31,6 +31,9 @@ type RemotePost struct {
 	Summary   string
 	Sensitive bool
 	Published time.Time
+	// Updated is the object's updated time when it was edited before it reached this server:
+	// the version stored, which an older Update delivered later must not replace (EditRemotePost).
+	Updated time.Time
 	// Mentions are the usernames of the local members the post mentions: they are notified.
 	Mentions []string
 	// InboundID is the received activity that carried the post: a local category relays it to its
@@ -116,7 +119,7 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 			return err
 		}
 		pi := postInsert{AuthorID: start.author.ID, APID: in.APID, URL: in.URL, Source: in.HTML, SourceKind: "html",
-			HTML: html, Summary: in.Summary, Sensitive: in.Sensitive, CreatedAt: in.Published}
+			HTML: html, Summary: in.Summary, Sensitive: in.Sensitive, CreatedAt: in.Published, RemoteUpdatedAt: in.Updated}
 		for _, u := range in.Mentions {
 			pi.Mentions = append(pi.Mentions, Mention{Username: u})
 		}

@@ -84,7 +84,7 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 		return 0, false, fmt.Errorf("author of %s: %w", obj.ID, err)
 	}
 	in := forum.RemotePost{APID: obj.ID, URL: obj.URL, AuthorID: author.ID, HTML: postHTML(obj), Summary: obj.Summary,
-		Sensitive: obj.Sensitive, Published: obj.Published, Mentions: a.localMentions(obj), InboundID: inboundID}
+		Sensitive: obj.Sensitive, Published: obj.Published, Updated: obj.Updated, Mentions: a.localMentions(obj), InboundID: inboundID}
 	if obj.InReplyTo != "" {
 		parent, err := a.parentID(ctx, obj.InReplyTo, depth+1)
 		if err != nil {
