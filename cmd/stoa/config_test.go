@@ -1,0 +1,76 @@
+package main
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestTrustedProxiesSetting(t *testing.T) {
+	t.Parallel()
+	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})
+	build := registerConfigFlags(fs, func(k string) string {
+		if k == "STOA_TRUSTED_PROXIES" {
+			return "10.0.0.0/8, 192.0.2.1 ,2001:db8::/32"
+		}
+		return ""
+	})
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.0.2.1/32 2001:db8::/32" {
+		t.Fatalf("parsed %v", got)
+	}
+	if code, _, stderr := run(t, map[string]string{"STOA_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "serve"); code != 1 || !strings.Contains(stderr, "STOA_TRUSTED_PROXIES") {
+		t.Fatalf("bad proxy list: %d %q", code, stderr)
+	}
+	if cfg, err := buildDefault(); err != nil || len(cfg.TrustedProxies) != 0 {
+		t.Fatalf("default trusts %v (%v), want nobody", cfg.TrustedProxies, err)
+	}
+}
+
+func buildDefault() (*Config, error) {
+	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})
+	build := registerConfigFlags(fs, func(string) string { return "" })
+	if err := fs.Parse(nil); err != nil {
+		return nil, err
+	}
+	return build()
+}
+
+// The inbox's apply jobs default to one per CPU (at least 2); a number sets them, and anything
+// else is refused by name.
+func TestInboxWorkersSetting(t *testing.T) {
+	t.Parallel()
+	cfg, err := buildDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := max(2, runtime.GOMAXPROCS(0)); cfg.Inbox.Workers != want {
+		t.Fatalf("default apply jobs %d, want %d", cfg.Inbox.Workers, want)
+	}
+	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})
+	build := registerConfigFlags(fs, func(k string) string {
+		if k == "STOA_INBOX_WORKERS" {
+			return "12"
+		}
+		return ""
+	})
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := build(); err != nil || cfg.Inbox.Workers != 12 {
+		t.Fatalf("STOA_INBOX_WORKERS=12 gave %d (%v)", cfg.Inbox.Workers, err)
+	}
+	if code, _, stderr := run(t, map[string]string{"STOA_INBOX_WORKERS": "many"}, "serve"); code != 1 || !strings.Contains(stderr, "STOA_INBOX_WORKERS") {
+		t.Fatalf("STOA_INBOX_WORKERS=many: %d %q", code, stderr)
+	}
+}
