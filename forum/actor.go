@@ -101,7 +101,7 @@ func (f *Forum) queryActor(ctx context.Context, q pgx.Tx, where string, args ...
 	if err != nil {
 		return Actor{}, err
 	}
-	return pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Actor])
+	return pgx.CollectExactlyOneRow(rows, scanActor)
 }
 
 // ActorByID loads any actor.

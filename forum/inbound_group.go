@@ -83,7 +83,7 @@ func (f *Forum) InboundGroupToApply(ctx context.Context, ids []int64) (recs []In
 	if rows, err = br.Query(); err != nil {
 		return nil, nil, fmt.Errorf("signers of inbound activities %v: %w", ids, err)
 	}
-	actors, err := pgx.CollectRows(rows, pgx.RowToStructByName[Actor])
+	actors, err := pgx.CollectRows(rows, scanActor)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signers of inbound activities %v: %w", ids, err)
 	}

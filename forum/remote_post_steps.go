@@ -56,7 +56,7 @@ func remotePostFirst(ctx context.Context, tx pgx.Tx, in RemotePost) (remotePostS
 	if err != nil {
 		return s, err
 	}
-	if s.author, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Actor]); err != nil {
+	if s.author, err = pgx.CollectExactlyOneRow(rows, scanActor); err != nil {
 		return s, notFound(err, "author")
 	}
 	if rows, err = br.Query(); err != nil {

@@ -2,11 +2,11 @@ package forum
 
 import "github.com/jackc/pgx/v5"
 
-// Hand-written scanning for the rows read on every page: a list's thread summaries and a thread's
-// posts. pgx.RowToStructByName maps columns to fields by reflection on every row, which was the
+// Hand-written scanning for the rows read on every page (a list's thread summaries, a thread's
+// posts) and on every inbound activity (its signer's actor: the key lookup, the apply). pgx.RowToStructByName maps columns to fields by reflection on every row, which was the
 // larger part of a list page's Go time (51 rows x 26 columns; BENCHMARKS.md, "Read path"). These
 // functions name the targets in the order of the column lists they sit beside (threadColumns,
-// authorColumns, summaryBaseColumns + unread, postColumns); scan_test.go checks each against
+// authorColumns, summaryBaseColumns + unread, postColumns, actorColumns); scan_test.go checks each against
 // RowToStructByName on real rows, so a column added to one list and not here fails a test.
 
 // threadTargets appends the scan targets of threadColumns to dst.
@@ -76,4 +76,23 @@ func scanThreadView(row pgx.CollectableRow) (ThreadView, error) {
 	var tv ThreadView
 	err := row.Scan(tv.authorTargets(tv.threadTargets(make([]any, 0, 21)))...)
 	return tv, err
+}
+
+// actorTargetCount is the number of actorColumns.
+const actorTargetCount = 30
+
+// actorTargets appends the scan targets of actorColumns to dst.
+func (a *Actor) actorTargets(dst []any) []any {
+	return append(dst, &a.ID, &a.Kind, &a.Username, &a.Domain, &a.APID, &a.DisplayName, &a.SummaryHTML, &a.URL,
+		&a.AvatarURL, &a.InboxURL, &a.SharedInboxURL, &a.OutboxURL, &a.FollowersURL, &a.FollowingURL, &a.FeaturedURL,
+		&a.PublicKeyID, &a.PublicKeyPEM, &a.ManuallyApprovesFollowers, &a.Discoverable, &a.AlsoKnownAs, &a.MovedToAPID,
+		&a.FetchedAt, &a.CreatedAt, &a.UpdatedAt, &a.SilencedAt, &a.SuspendedAt, &a.DeletedAt,
+		(*int16)(&a.DomainLimit), &a.PostsRemovedAt, (*int16)(&a.Suppression))
+}
+
+// scanActor is pgx.RowToFunc for actorColumns.
+func scanActor(row pgx.CollectableRow) (Actor, error) {
+	var a Actor
+	err := row.Scan(a.actorTargets(make([]any, 0, actorTargetCount))...)
+	return a, err
 }

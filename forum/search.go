@@ -347,7 +347,7 @@ func (f *Forum) AccountByHandle(ctx context.Context, handle string) (Actor, erro
 	if err != nil {
 		return Actor{}, fmt.Errorf("account %s: %w", handle, err)
 	}
-	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Actor])
+	a, err := pgx.CollectExactlyOneRow(rows, scanActor)
 	if err != nil {
 		return Actor{}, notFound(err, "account "+handle)
 	}
