@@ -8,17 +8,7 @@ import (
 
 func TestTrustedProxiesSetting(t *testing.T) {
 	t.Parallel()
-	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})
-	build := registerConfigFlags(fs, func(k string) string {
-		if k == "STOA_TRUSTED_PROXIES" {
-			return "10.0.0.0/8, 192.0.2.1 ,2001:db8::/32"
-		}
-		return ""
-	})
-	if err := fs.Parse(nil); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := build()
+	cfg, err := buildConfig(map[string]string{"STOA_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1 ,2001:db8::/32"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,15 +27,6 @@ func TestTrustedProxiesSetting(t *testing.T) {
 	}
 }
 
-func buildDefault() (*Config, error) {
-	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})
-	build := registerConfigFlags(fs, func(string) string { return "" })
-	if err := fs.Parse(nil); err != nil {
-		return nil, err
-	}
-	return build()
-}
-
 // The inbox's apply jobs default to one per CPU (at least 2); a number sets them, and anything
 // else is refused by name.
 func TestInboxWorkersSetting(t *testing.T) {
@@ -57,20 +38,22 @@ func TestInboxWorkersSetting(t *testing.T) {
 	if want := max(2, runtime.GOMAXPROCS(0)); cfg.Inbox.Workers != want {
 		t.Fatalf("default apply jobs %d, want %d", cfg.Inbox.Workers, want)
 	}
-	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})
-	build := registerConfigFlags(fs, func(k string) string {
-		if k == "STOA_INBOX_WORKERS" {
-			return "12"
-		}
-		return ""
-	})
-	if err := fs.Parse(nil); err != nil {
-		t.Fatal(err)
-	}
-	if cfg, err := build(); err != nil || cfg.Inbox.Workers != 12 {
-		t.Fatalf("STOA_INBOX_WORKERS=12 gave %d (%v)", cfg.Inbox.Workers, err)
+	if cfg, err := buildConfig(map[string]string{"STOA_INBOX_WORKERS": "12"}); err != nil || cfg.Inbox.Workers != 12 {
+		t.Fatalf("STOA_INBOX_WORKERS=12 gave %+v (%v)", cfg, err)
 	}
 	if code, _, stderr := run(t, map[string]string{"STOA_INBOX_WORKERS": "many"}, "serve"); code != 1 || !strings.Contains(stderr, "STOA_INBOX_WORKERS") {
 		t.Fatalf("STOA_INBOX_WORKERS=many: %d %q", code, stderr)
 	}
 }
+
+// buildConfig is the configuration serve would build from env and no flags.
+func buildConfig(env map[string]string) (*Config, error) {
+	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})
+	build := registerConfigFlags(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(nil); err != nil {
+		return nil, err
+	}
+	return build()
+}
+
+func buildDefault() (*Config, error) { return buildConfig(nil) }
