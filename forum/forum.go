@@ -31,6 +31,8 @@ type Forum struct {
 	domains       *domainPolicyCache
 	canonicalHost func(string) (string, error)
 	cancels       atomic.Pointer[deliveryCancellerBox]
+	// link makes a site path absolute (Options.Link).
+	link func(path string) string
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -50,6 +52,11 @@ type Options struct {
 	// CanonicalHost: lower case, punycode, no trailing dot; refusing anything that is not a plain
 	// host). Domain rules need it; nil refuses every domain rule.
 	CanonicalHost func(host string) (string, error)
+	// Link makes the absolute URL of a site path, for the mails a notification queues. With it, a
+	// remote post's notifications are made in the transaction that stores the post (the inbox's
+	// apply job, already off any request); without it, they go through a NotifyArgs job, whose
+	// worker knows the site's address.
+	Link func(path string) string
 }
 
 // New returns a Forum over db.
@@ -63,7 +70,7 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
 		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: &permCache{}, site: &siteCache{},
-		domains: &domainPolicyCache{}, canonicalHost: opts.CanonicalHost}
+		domains: &domainPolicyCache{}, canonicalHost: opts.CanonicalHost, link: opts.Link}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

@@ -49,36 +49,42 @@ func (f *Forum) DeliverNotifications(ctx context.Context, a NotifyArgs, link fun
 		if err != nil {
 			return err
 		}
-		roles, err := f.rolesThatSee(ctx, c)
-		if err != nil {
-			return err
-		}
-		var rows pgx.Rows
-		switch a.Event {
-		case NotifyPost, NotifyMention:
-			mentionsOnly := a.Event == NotifyMention
-			rows, err = tx.Query(ctx, notifyPostSQL, a.PostID, a.ActorID, ev.ThreadID, c.ID, roles,
-				a.Mentions, ev.InReplyToID, !mentionsOnly && ev.InReplyToID == nil && ev.Position > 1, ev.ThreadAuthorID,
-				!mentionsOnly && ev.Position > 1, !mentionsOnly && ev.Position == 1)
-		case NotifyLike:
-			rows, err = tx.Query(ctx, notifyLikeSQL, a.PostID, a.ActorID, ev.ThreadID, c.ID, roles)
-		default:
-			return fmt.Errorf("unknown notification event %q", a.Event)
-		}
-		if err != nil {
-			return err
-		}
-		notes, err := pgx.CollectRows(rows, pgx.RowToStructByName[madeNotification])
-		if err != nil {
-			return err
-		}
-		made = len(notes)
-		return f.mailNotifications(ctx, tx, ev, c, notes, link)
+		made, err = f.notifyInTx(ctx, tx, a, ev, c, link)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("notifications for %s of post %d: %w", a.Event, a.PostID, err)
 	}
 	return made, nil
+}
+
+// notifyInTx makes event a's notifications about post ev in category c, and queues their mails,
+// in tx. The permission snapshot must be loaded before tx began (see DeliverNotifications).
+func (f *Forum) notifyInTx(ctx context.Context, tx pgx.Tx, a NotifyArgs, ev notifyEvent, c Category, link func(string) string) (int, error) {
+	roles, err := f.rolesThatSee(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	var rows pgx.Rows
+	switch a.Event {
+	case NotifyPost, NotifyMention:
+		mentionsOnly := a.Event == NotifyMention
+		rows, err = tx.Query(ctx, notifyPostSQL, a.PostID, a.ActorID, ev.ThreadID, c.ID, roles,
+			a.Mentions, ev.InReplyToID, !mentionsOnly && ev.InReplyToID == nil && ev.Position > 1, ev.ThreadAuthorID,
+			!mentionsOnly && ev.Position > 1, !mentionsOnly && ev.Position == 1)
+	case NotifyLike:
+		rows, err = tx.Query(ctx, notifyLikeSQL, a.PostID, a.ActorID, ev.ThreadID, c.ID, roles)
+	default:
+		return 0, fmt.Errorf("unknown notification event %q", a.Event)
+	}
+	if err != nil {
+		return 0, err
+	}
+	notes, err := pgx.CollectRows(rows, pgx.RowToStructByName[madeNotification])
+	if err != nil {
+		return 0, err
+	}
+	return len(notes), f.mailNotifications(ctx, tx, ev, c, notes, link)
 }
 
 // notifyEvent is the post an event is about, as the job reads it.

@@ -10,7 +10,9 @@ import (
 // Notifications are made off the request path: the transaction that inserts a post or a like also
 // inserts a NotifyArgs job, and the job (internal/notify runs it) works out who is told
 // (DeliverNotifications). A watched category can have thousands of watchers; a reply should not
-// wait for them, and a crash between the commit and the work must not lose it.
+// wait for them, and a crash between the commit and the work must not lose it. A remote post,
+// stored by a background job already, makes its notifications in its own transaction instead
+// (notifyRemotePost).
 
 // NotifyEvent is what happened.
 type NotifyEvent string

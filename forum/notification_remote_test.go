@@ -2,6 +2,9 @@ package forum
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,5 +121,104 @@ func TestRemotePostsNotifyLocalMembers(t *testing.T) {
 	jobs.mu.Unlock()
 	if queued != 0 {
 		t.Fatalf("a backfilled post queued %d jobs", queued)
+	}
+}
+
+// With Options.Link, a remote post's notifications are made in the transaction that stores it
+// (the inbox's apply job): they are there when CreateRemotePost returns, no notification job is
+// queued, and the mails carry the site's links. A new remote thread tells the category's
+// watchers, a remote reply tells the member it answers, and a backfilled post tells no one.
+func TestRemotePostsNotifyInTheTransactionThatStoresThem(t *testing.T) {
+	t.Parallel()
+	fx := newInsertFixture(t)
+	jobs := &jobRecorder{}
+	fx.f.jobs = jobs
+	fx.f.link = func(p string) string { return "https://here.example" + p }
+	hash, err := HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := func(name string) Member {
+		t.Helper()
+		m, err := fx.f.CreateMember(fx.ctx, NewMember{Username: name, Email: name + "@example.test", PasswordHash: hash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	watcher, replied := member("watcher"), member("replied")
+	if err := fx.f.SetCategoryLevel(fx.ctx, watcher.Viewer(), fx.catID, Watching); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetEmailNotifications(fx.ctx, replied.Viewer(), true); err != nil {
+		t.Fatal(err)
+	}
+	taken := func() (notify, mails []JobArgs) {
+		jobs.mu.Lock()
+		defer jobs.mu.Unlock()
+		for _, j := range jobs.jobs {
+			switch j.(type) {
+			case NotifyArgs:
+				notify = append(notify, j)
+			case MailArgs:
+				mails = append(mails, j)
+			}
+		}
+		jobs.jobs = nil
+		return notify, mails
+	}
+	notified := func(m Member) []string {
+		t.Helper()
+		list, _, err := fx.f.Notifications(fx.ctx, m.Viewer(), 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range list {
+			out = append(out, fmt.Sprintf("%s %d", n.Kind, n.PostID))
+		}
+		return out
+	}
+
+	opener, _, err := fx.f.CreateRemotePost(fx.ctx, RemotePost{APID: "https://remote.example/p/topic", AuthorID: fx.authorID,
+		Thread: &RemoteThread{CategoryID: fx.catID}, HTML: "<p>A new topic</p>", Published: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := notified(watcher), []string{fmt.Sprintf("new_thread %d", opener)}; !slices.Equal(got, want) {
+		t.Fatalf("the category's watcher has %v, want %v", got, want)
+	}
+	if notify, _ := taken(); len(notify) != 0 {
+		t.Fatalf("%d notification jobs queued for a remote opener, want none", len(notify))
+	}
+
+	answered, err := fx.f.CreatePost(fx.ctx, replied.Viewer(), NewPost{ThreadID: fx.threadID, Body: "a member's post"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken() // the member's own post queues its job, as local posts do
+	reply, _, err := fx.f.CreateRemotePost(fx.ctx, RemotePost{APID: "https://remote.example/p/answer", AuthorID: fx.authorID,
+		InReplyToID: answered.ID, HTML: "<p>an answer</p>", Published: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := notified(replied), []string{fmt.Sprintf("reply %d", reply)}; !slices.Equal(got, want) {
+		t.Fatalf("the member answered has %v, want %v", got, want)
+	}
+	notify, mails := taken()
+	if len(notify) != 0 || len(mails) != 1 {
+		t.Fatalf("%d notification jobs and %d mails queued for a remote reply, want 0 and 1", len(notify), len(mails))
+	}
+	if m := mails[0].(MailArgs); m.To != "replied@example.test" || !strings.Contains(m.Text, fmt.Sprintf("https://here.example/p/%d", reply)) {
+		t.Fatalf("the mail goes to %s and says %q", m.To, m.Text)
+	}
+
+	// Backfill: published weeks ago, it tells no one.
+	if _, _, err := fx.f.CreateRemotePost(fx.ctx, RemotePost{APID: "https://remote.example/p/old", AuthorID: fx.authorID,
+		InReplyToID: answered.ID, HTML: "<p>old</p>", Published: time.Now().Add(-30 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := notified(replied); len(got) != 1 {
+		t.Fatalf("after a backfilled reply the member has %v, want only the first reply's", got)
 	}
 }

@@ -98,9 +98,10 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 		return 0, false, fmt.Errorf("remote post %s: %w", in.APID, err)
 	}
 	html := f.markup.SanitizeHTML(in.HTML)
-	// remoteMay reads the permission sets inside the transaction below. Loading them there takes a
-	// second connection from the pool while the transaction holds one: with as many appliers as
-	// connections, each would wait for the others for ever. Loaded first, they are a cache hit there.
+	// remoteMay and the notifications read the permission sets inside the transaction below.
+	// Loading them there takes a second connection from the pool while the transaction holds one:
+	// with as many appliers as connections, each would wait for the others for ever. Loaded first,
+	// they are a cache hit there.
 	if err := f.warmRemotePermissions(ctx); err != nil {
 		return 0, false, fmt.Errorf("remote post %s: %w", in.APID, err)
 	}
@@ -126,10 +127,6 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 		if in.Thread == nil {
 			pi.InReplyToID = &start.parent.ID
 		}
-		// Queued before any lock is taken (the job runs after the commit, and finds the post).
-		if err := f.queuePostNotifications(ctx, tx, start.id, notifyTime(in.Published), pi); err != nil {
-			return err
-		}
 		var lt lockedThread
 		var cat Category
 		var heard bool
@@ -148,7 +145,7 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 				return err
 			}
 			// A new thread: no posts, nobody else can see it yet, and this transaction holds it.
-			lt = lockedThread{Thread: Thread{ID: threadID, CategoryID: cat.ID, Title: title}}
+			lt = lockedThread{Thread: Thread{ID: threadID, CategoryID: cat.ID, AuthorID: start.author.ID, Title: title}}
 			if heard, err = relayHeard(ctx, tx, cat, threadID, in.InboundID); err != nil {
 				return err
 			}
@@ -182,6 +179,9 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 			return err
 		}
 		id, created = placed.ID, true
+		if err := f.notifyRemotePost(ctx, tx, placed, lt, cat, pi, in.Published); err != nil {
+			return err
+		}
 		if relayed && heard {
 			_, err = f.recordActivity(ctx, tx, relay)
 		}

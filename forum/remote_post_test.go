@@ -25,7 +25,8 @@ func TestRemoteReplyNeedsOneConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer single.Close()
-	f, err := New(single, Options{Secret: []byte("insert-test-secret-0123456789abcdef")})
+	// With Link, the reply's notifications are made in its transaction too (notifyRemotePost).
+	f, err := New(single, Options{Secret: []byte("insert-test-secret-0123456789abcdef"), Link: func(p string) string { return "https://here.example" + p }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/markup"
+	"github.com/stoa-forum/stoa/internal/notify"
 )
 
 // newForum builds the domain with the collaborators every command shares, so `stoa serve` and the
@@ -18,5 +19,7 @@ func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.
 		Markup:    markup.New(markup.Options{BaseURL: cfg.PublicURL}),
 		// Domain rules store and compare hosts exactly as federation spells them (SECURITY.md rule 9).
 		CanonicalHost: federation.CanonicalHost,
+		// Remote posts' notifications are made as they are stored, their mails linking here.
+		Link: notify.SiteLink(cfg.PublicURL),
 	})
 }

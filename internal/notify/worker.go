@@ -37,5 +37,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[forum.NotifyArgs]) err
 
 // link makes a site path absolute.
 func (w *Worker) link(path string) string {
-	return w.PublicURL.JoinPath(path).String()
+	return SiteLink(w.PublicURL)(path)
+}
+
+// SiteLink returns the function that makes a site path absolute under base: the links of every
+// notification mail, whether the job writes it or the forum does (forum.Options.Link).
+func SiteLink(base *url.URL) func(path string) string {
+	return func(path string) string { return base.JoinPath(path).String() }
 }
