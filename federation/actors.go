@@ -22,6 +22,9 @@ const (
 	DefaultRefreshInterval = time.Hour
 	// DefaultKeyRefetchInterval bounds refetches of a key after failed verifications (rule 11).
 	DefaultKeyRefetchInterval = 5 * time.Minute
+	// DefaultKeyCacheTTL is how long ResolveKey serves a remote key from memory without reading
+	// its owner's row again (see Actors.keys).
+	DefaultKeyCacheTTL = 30 * time.Second
 )
 
 // ActorsOptions configure Actors. Forum, Fetcher and IRIs are required.
@@ -32,8 +35,9 @@ type ActorsOptions struct {
 	Policy  DomainPolicy
 	Log     *slog.Logger
 	Now     func() time.Time
-	// Zero durations take the defaults above.
-	Freshness, RefreshInterval, KeyRefetchInterval time.Duration
+	// Zero durations take the defaults above. A negative KeyCacheTTL turns the in-process key
+	// cache off (every ResolveKey reads the database, as benchmarks compare).
+	Freshness, RefreshInterval, KeyRefetchInterval, KeyCacheTTL time.Duration
 }
 
 // Actors resolves actor and key ids to stored actors: local ids from the forum, remote ones from the
@@ -47,7 +51,35 @@ type Actors struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	freshness, refreshInterval, keyRefetchInterval time.Duration
+	freshness, refreshInterval, keyRefetchInterval, keyCacheTTL time.Duration
+
+	// keys caches remote keys as ResolveKey read them from their owners' rows, by key id. A CPU
+	// profile of the inbox benchmark put that row lookup (forum.ActorByKeyID, a round trip to
+	// PostgreSQL) at about 35% of signature verification's CPU, the RSA verification being most of
+	// the rest; a peer delivering a burst signs every request with the same few keys.
+	//
+	// The trade-off is staleness, bounded by keyCacheTTL (30 seconds by default): what this process
+	// learns itself drops the entries at once (a fetch of the owner, RefreshKey after a failed
+	// verification, ForgetKeysOf when the inbox applies a Delete or Update of the actor), but a
+	// change made by another process (its fetch of a rotated key, its Delete of the actor) is seen
+	// here only once the entry expires. Until then a deleted actor's signature still verifies here,
+	// which is as far as it goes: the inbox records the activity, and the apply job reads the
+	// signer's row again (forum.InboundToApply), and posts, likes and follows check the author's
+	// state in their own transaction (remoteAuthorMayPost, AddRemoteFollower). A rotated key is not
+	// delayed at all: verification with the cached old key fails, and RefreshKey, which reads the
+	// row, finds the new one (see RefreshKey).
+	//
+	// Only keys read from a row that resolved (not deleted, key parsed) are cached. Local keys are
+	// not (they are this instance's own, looked up by name, and rarely sign inbound requests), nor
+	// errors (an unknown key is fetched, and a failure must not stick), nor keys fetched during the
+	// call (a first contact or a refresh: the next request reads the row just written, once, so
+	// every entry is exactly what ActorByKeyID returned). Entries carry the owner's row, so the size
+	// is bounded more tightly than parsed keys, and cleared when full like them. Callers share an
+	// entry's Actor (its slices too) and must not modify it. keysGen counts drops: a row read
+	// before one is not cached after it.
+	keysMu  sync.RWMutex
+	keys    map[string]cachedKey
+	keysGen uint64
 
 	// parsed caches parsed public keys by PEM text: verification parses the same few keys over and
 	// over, and a PEM never changes meaning.
@@ -62,6 +94,16 @@ type Actors struct {
 
 const maxParsedKeys = 4096
 
+// maxCachedKeys bounds Actors.keys: more distinct signers than this within the TTL is not a burst
+// the cache helps with, and each entry holds an actor row (a summary of up to 64 KiB).
+const maxCachedKeys = 1024
+
+// cachedKey is an entry of Actors.keys.
+type cachedKey struct {
+	key PublicKey
+	at  time.Time
+}
+
 // NewActors returns the actor resolver.
 func NewActors(o ActorsOptions) (*Actors, error) {
 	if o.Forum == nil || o.Fetcher == nil || o.IRIs.Base() == "" {
@@ -69,7 +111,8 @@ func NewActors(o ActorsOptions) (*Actors, error) {
 	}
 	a := &Actors{forum: o.Forum, fetcher: o.Fetcher, iris: o.IRIs, policy: o.Policy, log: o.Log, now: o.Now,
 		freshness: o.Freshness, refreshInterval: o.RefreshInterval, keyRefetchInterval: o.KeyRefetchInterval,
-		parsed: map[string]crypto.PublicKey{}, requested: map[int64]time.Time{}}
+		keyCacheTTL: o.KeyCacheTTL, keys: map[string]cachedKey{}, parsed: map[string]crypto.PublicKey{},
+		requested: map[int64]time.Time{}}
 	if a.policy == nil {
 		a.policy = AllowAll{}
 	}
@@ -87,6 +130,9 @@ func NewActors(o ActorsOptions) (*Actors, error) {
 	}
 	if a.keyRefetchInterval == 0 {
 		a.keyRefetchInterval = DefaultKeyRefetchInterval
+	}
+	if a.keyCacheTTL == 0 {
+		a.keyCacheTTL = DefaultKeyCacheTTL
 	}
 	return a, nil
 }
@@ -130,6 +176,7 @@ func (a *Actors) Fetch(ctx context.Context, iri string) (forum.Actor, error) {
 			if merr := a.forum.MarkRemoteActorGone(ctx, iri); merr != nil {
 				return forum.Actor{}, errors.Join(err, merr)
 			}
+			a.ForgetKeysOf(iri)
 		}
 		return forum.Actor{}, fmt.Errorf("fetch actor: %w", err)
 	}
@@ -141,6 +188,9 @@ func (a *Actors) Fetch(ctx context.Context, iri string) (forum.Actor, error) {
 	if err != nil {
 		return forum.Actor{}, err
 	}
+	// The actor's key may have changed, and its key id may have been taken from another actor
+	// (forum's takeKeyID): neither may be served from memory any longer.
+	a.forgetKeys(func(keyID string, k PublicKey) bool { return k.Owner == stored.APID || keyID == in.PublicKeyID })
 	return stored, nil
 }
 
@@ -181,11 +231,20 @@ func (a *Actors) refreshIfStale(ctx context.Context, stored forum.Actor) {
 	}
 }
 
-// ResolveKey implements KeyResolver.
+// ResolveKey implements KeyResolver. A remote key is served from memory when this process read
+// its owner's row less than the key cache TTL ago (see Actors.keys), from the row otherwise, and
+// fetched from its origin when unknown. Either way a stale owner is queued for refresh.
 func (a *Actors) ResolveKey(ctx context.Context, keyID string) (PublicKey, error) {
 	if a.iris.IsLocal(keyID) {
 		return a.localKey(ctx, keyID)
 	}
+	if k, ok := a.cachedKey(keyID); ok {
+		// The copy's fetched_at is as old as the row it was read from, so a stale actor is
+		// still found stale here; refreshIfStale asks at most once per refresh interval.
+		a.refreshIfStale(ctx, k.Actor)
+		return k, nil
+	}
+	gen := a.keysGeneration()
 	stored, err := a.forum.ActorByKeyID(ctx, keyID)
 	switch {
 	case errors.Is(err, forum.ErrNotFound):
@@ -196,18 +255,34 @@ func (a *Actors) ResolveKey(ctx context.Context, keyID string) (PublicKey, error
 		return PublicKey{}, fmt.Errorf("owner of key %s: %w", keyID, forum.ErrGone)
 	}
 	a.refreshIfStale(ctx, stored)
-	return a.storedKey(stored, false)
+	k, err := a.storedKey(stored, false)
+	if err == nil {
+		a.cacheKey(keyID, k, gen)
+	}
+	return k, err
 }
 
 // RefreshKey implements KeyResolver: refetch the key's owner from its origin, unless that was
-// done (by any process) within the key refetch interval.
+// done (by any process) within the key refetch interval. It drops the key from memory first, and
+// reads the owner's row, as ResolveKey did before the key cache: if another process refetched the
+// key since this one cached it, the row's key is returned (refreshed, not fresh) without a fetch,
+// and a deleted owner's key is refused.
 func (a *Actors) RefreshKey(ctx context.Context, keyID string) (PublicKey, bool, error) {
 	if a.iris.IsLocal(keyID) {
 		return PublicKey{}, false, nil
 	}
+	served, wasServed := a.dropKey(keyID)
 	stored, err := a.forum.ActorByKeyID(ctx, keyID)
 	if err != nil {
 		return PublicKey{}, false, err
+	}
+	if stored.DeletedAt != nil {
+		return PublicKey{}, false, fmt.Errorf("owner of key %s: %w", keyID, forum.ErrGone)
+	}
+	if wasServed && stored.PublicKeyPEM != served.Actor.PublicKeyPEM {
+		// Without the cache the caller would have verified with this key in the first place.
+		k, err := a.storedKey(stored, false)
+		return k, err == nil, err
 	}
 	claimed, err := a.forum.ClaimActorFetch(ctx, stored.APID, a.keyRefetchInterval)
 	if err != nil || !claimed {
@@ -222,6 +297,76 @@ func (a *Actors) RefreshKey(ctx context.Context, keyID string) (PublicKey, bool,
 	}
 	k, err := a.storedKey(fresh, true)
 	return k, err == nil, err
+}
+
+// ForgetKeysOf drops the keys of the actor apID from this process's key cache, so the next
+// ResolveKey reads the actor's row: the inbox calls it once it has applied a Delete or an Update
+// of the actor. Other processes see the change within the key cache TTL (see Actors.keys).
+func (a *Actors) ForgetKeysOf(apID string) {
+	a.forgetKeys(func(_ string, k PublicKey) bool { return k.Owner == apID })
+}
+
+// cachedKey returns the key cached for keyID, if it was cached less than the TTL ago.
+func (a *Actors) cachedKey(keyID string) (PublicKey, bool) {
+	if a.keyCacheTTL < 0 {
+		return PublicKey{}, false
+	}
+	a.keysMu.RLock()
+	e, ok := a.keys[keyID]
+	a.keysMu.RUnlock()
+	if !ok || a.now().Sub(e.at) >= a.keyCacheTTL {
+		return PublicKey{}, false
+	}
+	return e.key, true
+}
+
+// keysGeneration is read before a row is: cacheKey stores what was read only if nothing was
+// forgotten meanwhile.
+func (a *Actors) keysGeneration() uint64 {
+	a.keysMu.RLock()
+	defer a.keysMu.RUnlock()
+	return a.keysGen
+}
+
+func (a *Actors) cacheKey(keyID string, k PublicKey, gen uint64) {
+	if a.keyCacheTTL < 0 {
+		return
+	}
+	a.keysMu.Lock()
+	defer a.keysMu.Unlock()
+	if gen != a.keysGen {
+		return
+	}
+	if _, ok := a.keys[keyID]; !ok && len(a.keys) >= maxCachedKeys {
+		clear(a.keys)
+	}
+	a.keys[keyID] = cachedKey{key: k, at: a.now()}
+}
+
+// dropKey removes keyID's entry, returning it if it had not expired (ResolveKey served it).
+func (a *Actors) dropKey(keyID string) (PublicKey, bool) {
+	a.keysMu.Lock()
+	defer a.keysMu.Unlock()
+	a.keysGen++
+	e, ok := a.keys[keyID]
+	delete(a.keys, keyID)
+	if !ok || a.now().Sub(e.at) >= a.keyCacheTTL {
+		return PublicKey{}, false
+	}
+	return e.key, true
+}
+
+// forgetKeys drops the entries drop selects. It scans the cache (at most maxCachedKeys entries):
+// it runs when an actor is fetched, deleted or updated, not per request.
+func (a *Actors) forgetKeys(drop func(keyID string, k PublicKey) bool) {
+	a.keysMu.Lock()
+	defer a.keysMu.Unlock()
+	a.keysGen++
+	for id, e := range a.keys {
+		if drop(id, e.key) {
+			delete(a.keys, id)
+		}
+	}
 }
 
 func (a *Actors) storedKey(owner forum.Actor, fresh bool) (PublicKey, error) {

@@ -43,13 +43,17 @@ type actorsFixture struct {
 	clock  *fixedClock
 }
 
-func newActorsFixture(t *testing.T) *actorsFixture {
+func newActorsFixture(t *testing.T, edits ...func(*ActorsOptions)) *actorsFixture {
 	t.Helper()
 	jobs := &countingJobs{}
 	f, pool := forumtest.New(t, forum.Options{Jobs: jobs})
 	rs := newRemoteServer(t)
 	clock := &fixedClock{t: time.Now()}
-	a, err := NewActors(ActorsOptions{Forum: f, Fetcher: newTestFetcher(t, rs, nil), IRIs: MustIRIs("https://forum.example"), Now: clock.Now})
+	o := ActorsOptions{Forum: f, Fetcher: newTestFetcher(t, rs, nil), IRIs: MustIRIs("https://forum.example"), Now: clock.Now}
+	for _, edit := range edits {
+		edit(&o)
+	}
+	a, err := NewActors(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,9 @@ type KeyResolver interface {
 	// ResolveKey returns the key, from the cache or fetched from the key's origin.
 	ResolveKey(ctx context.Context, keyID string) (PublicKey, error)
 	// RefreshKey fetches the key again from its origin after a failed verification, at most once
-	// per key per few minutes (SECURITY.md rule 11); refreshed is false when that limit held.
+	// per key per few minutes (SECURITY.md rule 11); refreshed is false when that limit held. An
+	// implementation that caches keys may also answer refreshed with a newer key it holds (Actors:
+	// one another process stored since), without a fetch.
 	RefreshKey(ctx context.Context, keyID string) (key PublicKey, refreshed bool, err error)
 }
 

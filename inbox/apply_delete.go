@@ -26,6 +26,9 @@ func applyDelete(ctx context.Context, a *apply) error {
 		if err != nil {
 			return err
 		}
+		// Its key no longer verifies anything in this process; other processes see the
+		// deletion within the key cache TTL (federation.Actors.ForgetKeysOf).
+		a.ib.fed.Actors.ForgetKeysOf(a.actor.APID)
 		a.ib.log.InfoContext(ctx, "inbox: remote actor deleted itself", "actor", a.actor.APID, "posts", n)
 		return nil
 	}

@@ -36,7 +36,8 @@ func updateActor(ctx context.Context, a *apply, ref federation.ObjectRef) error 
 		return fmt.Errorf("%s updates another actor, %s: %w", a.actor.APID, ref.ID, forum.ErrForbidden)
 	}
 	if !ref.Embedded() {
-		// Only an id: the new profile is on the origin.
+		// Only an id: the new profile is on the origin (the fetch also drops the actor's
+		// cached key, which it may have changed).
 		if _, err := a.ib.fed.Actors.Fetch(ctx, ref.ID); err != nil {
 			return err
 		}
@@ -48,6 +49,9 @@ func updateActor(ctx context.Context, a *apply, ref federation.ObjectRef) error 
 		if _, err := a.ib.forum.UpdateRemoteActorProfile(ctx, in); err != nil {
 			return err
 		}
+		// The key is unchanged, but the cached key carries the actor's row: the next
+		// verification reads the updated one.
+		a.ib.fed.Actors.ForgetKeysOf(a.actor.APID)
 	}
 	if a.actor.Kind == forum.ActorGroup {
 		return a.ib.forum.SyncRemoteCategory(ctx, a.actor.ID)
