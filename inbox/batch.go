@@ -96,6 +96,9 @@ func (w *applyBatchWorker) applyActor(ctx, applyCtx context.Context, list []foru
 		if err := applyCtx.Err(); err != nil {
 			return w.handOn(ctx, list[i:], fmt.Errorf("the batch ran out of time: %w", err))
 		}
+		if w.ib.o.GiveWay != nil && w.ib.o.GiveWay.Yield(applyCtx) {
+			w.ib.metrics.gaveWay.Inc()
+		}
 		var signer *forum.Actor
 		if rec.ActorID != nil {
 			signer = signers[*rec.ActorID]

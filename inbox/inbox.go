@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -65,10 +66,20 @@ type Options struct {
 	// (default 2; batch.go): with Workers batch jobs that is at most 2 x Workers activities applied at
 	// once, twice the single jobs' bound, on CPUs the pages share.
 	BatchParallel int
+	// GiveWay, when set, is asked before each activity a batch job applies, and waits (a bounded
+	// time) while the server answers requests: pages and peers wait for those, nobody for
+	// applying. cmd passes internal/giveway's Gate over the HTTP server.
+	GiveWay Yielder
 	// Retention is how long applied activities are kept (default 14 days).
 	Retention time.Duration
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+}
+
+// Yielder lets applying give way: Yield returns when it is applying's turn (at once, when nothing
+// is waiting), and says whether it waited.
+type Yielder interface {
+	Yield(ctx context.Context) bool
 }
 
 // Inbox receives and applies other servers' activities. ServeHTTP is every inbox's handler; the

@@ -11,6 +11,7 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	applied  *prometheus.CounterVec
+	gaveWay  prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, _ *forum.Forum) *metrics {
@@ -19,9 +20,11 @@ func newMetrics(reg prometheus.Registerer, _ *forum.Forum) *metrics {
 			Help: "Requests to the inboxes by result (accepted, duplicate, bad_signature, rate_limited, ...)."}, []string{"result"}),
 		applied: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoa_inbox_applied_total",
 			Help: "Recorded activities applied, by type and result (applied, ignored, failed, retry)."}, []string{"type", "result"}),
+		gaveWay: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoa_inbox_apply_gave_way_total",
+			Help: "Times an apply job waited for the HTTP requests in flight before applying an activity (Options.GiveWay)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.applied)
+		reg.MustRegister(m.requests, m.applied, m.gaveWay)
 	}
 	return m
 }

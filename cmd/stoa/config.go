@@ -51,6 +51,9 @@ type InboxConfig struct {
 	Workers int     // concurrent apply jobs in this process
 	// ThreadSyncEvery is the least time between two syncs of a mirrored thread with its home.
 	ThreadSyncEvery time.Duration
+	// GiveWay is the longest an apply job waits, before each received activity, for a moment
+	// with no HTTP request in flight (internal/giveway); 0 never waits.
+	GiveWay time.Duration
 }
 
 // DeliveryConfig tunes outgoing federation (package outbox) and River.
@@ -226,6 +229,11 @@ var settings = []setting{
 		}
 		n, err := boundedInt(v, 1, 1000)
 		c.Inbox.Workers = n
+		return err
+	}},
+	{"inbox-give-way", "STOA_INBOX_GIVE_WAY", "2ms", "longest wait of the apply jobs, before each received activity, for a moment when no HTTP request is being served (0: never wait)", func(c *Config, v string) error {
+		d, err := boundedDuration(v, 0, time.Second)
+		c.Inbox.GiveWay = d
 		return err
 	}},
 	{"query-timing", "STOA_QUERY_TIMING", "0", "report each request's query count and time in a Server-Timing header (benchmarks; reveals internals)", func(c *Config, v string) error {

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTrustedProxiesSetting(t *testing.T) {
@@ -43,6 +44,22 @@ func TestInboxWorkersSetting(t *testing.T) {
 	}
 	if code, _, stderr := run(t, map[string]string{"STOA_INBOX_WORKERS": "many"}, "serve"); code != 1 || !strings.Contains(stderr, "STOA_INBOX_WORKERS") {
 		t.Fatalf("STOA_INBOX_WORKERS=many: %d %q", code, stderr)
+	}
+}
+
+// The apply jobs give way to requests for at most 2 ms by default; 0 turns it off, and a wait
+// longer than a second is refused.
+func TestInboxGiveWaySetting(t *testing.T) {
+	t.Parallel()
+	cfg, err := buildDefault()
+	if err != nil || cfg.Inbox.GiveWay != 2*time.Millisecond {
+		t.Fatalf("default give-way %v (%v), want 2ms", cfg.Inbox.GiveWay, err)
+	}
+	if cfg, err := buildConfig(map[string]string{"STOA_INBOX_GIVE_WAY": "0"}); err != nil || cfg.Inbox.GiveWay != 0 {
+		t.Fatalf("STOA_INBOX_GIVE_WAY=0 gave %v (%v)", cfg.Inbox.GiveWay, err)
+	}
+	if _, err := buildConfig(map[string]string{"STOA_INBOX_GIVE_WAY": "5s"}); err == nil {
+		t.Fatal("STOA_INBOX_GIVE_WAY=5s was accepted")
 	}
 }
 

@@ -11,12 +11,13 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/inbox"
 	"github.com/stoa-forum/stoa/internal/clientip"
+	"github.com/stoa-forum/stoa/internal/giveway"
 )
 
 // newInbox builds the federation inboxes from the configuration. The apply job's timeout stays
 // below River's rescue delay, so a slow job is never presumed lost and run twice.
 func newInbox(cfg *Config, log *slog.Logger, f *forum.Forum, fed *federation.Federation, policy federation.DomainPolicy,
-	reg prometheus.Registerer) (*inbox.Inbox, error) {
+	reg prometheus.Registerer, gate *giveway.Gate) (*inbox.Inbox, error) {
 	return inbox.New(inbox.Options{
 		Forum:      f,
 		Federation: fed,
@@ -34,5 +35,7 @@ func newInbox(cfg *Config, log *slog.Logger, f *forum.Forum, fed *federation.Fed
 		JobTimeout:    min(75*time.Second, cfg.Delivery.RescueAfter-15*time.Second),
 		// Reading a mirrored thread catches it up with its home at most this often.
 		ThreadSyncEvery: cfg.Inbox.ThreadSyncEvery,
+		// Applying, which nobody waits for, lets the requests being served go first.
+		GiveWay: gate,
 	})
 }

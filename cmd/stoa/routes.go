@@ -22,6 +22,8 @@ func (a *app) routes() (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(observe.Middleware(a.log, observe.NewHTTPMetrics(a.reg)))
 	r.Use(func(next http.Handler) http.Handler { return http.MaxBytesHandler(next, maxBodyBytes) })
+	// Every request counts as in flight for the inbox's apply jobs, which give way to it.
+	r.Use(a.gate.Track)
 	if a.cfg.QueryTiming {
 		r.Use(querytrace.Middleware)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/inbox"
+	"github.com/stoa-forum/stoa/internal/giveway"
 	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/migrations"
 	"github.com/stoa-forum/stoa/outbox"
@@ -39,6 +40,8 @@ type app struct {
 	inbox   *inbox.Inbox
 	reg     *prometheus.Registry
 	handler http.Handler
+	// gate counts the requests being served; the inbox's apply jobs give way to them.
+	gate *giveway.Gate
 }
 
 func runServe(ctx context.Context, env *runEnv, args []string) error {
@@ -76,7 +79,7 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	if len(res.Applied) > 0 || res.RiverApplied > 0 {
 		log.Info("applied migrations", "stoa", len(res.Applied), "river", res.RiverApplied, "version", migrations.Latest())
 	}
-	a := &app{cfg: cfg, log: log, pool: pool, reg: observe.NewRegistry()}
+	a := &app{cfg: cfg, log: log, pool: pool, reg: observe.NewRegistry(), gate: giveway.New(cfg.Inbox.GiveWay)}
 	jobs := &riverJobs{}
 	// The forum records activities and the outbox publishes them, but the outbox needs the forum:
 	// the Federator inserts fan-out jobs and gets its River client once that exists.
@@ -100,7 +103,7 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 		pool.Close()
 		return nil, err
 	}
-	if a.inbox, err = newInbox(cfg, log, a.forum, a.fed, policy, a.reg); err != nil {
+	if a.inbox, err = newInbox(cfg, log, a.forum, a.fed, policy, a.reg, a.gate); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
