@@ -137,11 +137,7 @@ func TestRefreshKeyReplacesTheCachedKey(t *testing.T) {
 	t.Parallel()
 	fx := newActorsFixture(t)
 	ctx := context.Background()
-	keyID := "http://remote.example/users/rot#main-key"
-	peer := &rotatingPeer{pem: publicPEM(t, "remote-a")}
-	peer.serve(fx, "rot", keyID)
-	warmKey(t, fx, keyID)
-	peer.set(publicPEM(t, "remote-b"))
+	keyID, peer := cacheThenRotate(t, fx)
 	if _, err := fx.pool.Exec(ctx, `UPDATE actors SET fetch_attempted_at = now() - interval '6 minutes'`); err != nil {
 		t.Fatal(err)
 	}
@@ -180,11 +176,7 @@ func TestKeyRotatedByAnotherProcessVerifiesDespiteTheCache(t *testing.T) {
 	t.Parallel()
 	fx := newActorsFixture(t)
 	ctx := context.Background()
-	keyID := "http://remote.example/users/rot#main-key"
-	peer := &rotatingPeer{pem: publicPEM(t, "remote-a")}
-	peer.serve(fx, "rot", keyID)
-	warmKey(t, fx, keyID)
-	peer.set(publicPEM(t, "remote-b"))
+	keyID, _ := cacheThenRotate(t, fx)
 	setStoredPEM(t, fx, keyID, publicPEM(t, "remote-b"))
 	if _, err := fx.pool.Exec(ctx, `UPDATE actors SET fetch_attempted_at = now()`); err != nil {
 		t.Fatal(err)
@@ -282,4 +274,16 @@ func TestKeyCacheConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// cacheThenRotate serves an actor whose key is "remote-a", has Actors cache it, then has the peer
+// publish "remote-b" instead (the row still holds "remote-a").
+func cacheThenRotate(t *testing.T, fx *actorsFixture) (string, *rotatingPeer) {
+	t.Helper()
+	keyID := "http://remote.example/users/rot#main-key"
+	peer := &rotatingPeer{pem: publicPEM(t, "remote-a")}
+	peer.serve(fx, "rot", keyID)
+	warmKey(t, fx, keyID)
+	peer.set(publicPEM(t, "remote-b"))
+	return keyID, peer
 }

@@ -71,11 +71,7 @@ func BenchmarkVerifyPost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := httptest.NewRequest(http.MethodPost, "https://forum.example/inbox", bytes.NewReader(benchBody))
-	r.Host = "forum.example"
-	if err := carolSigner(b).SignPost(r, DigestBody(benchBody), signedDate); err != nil {
-		b.Fatal(err)
-	}
+	r := signedBenchPost(b)
 	ctx := context.Background()
 	for b.Loop() {
 		if _, err := v.Verify(ctx, r, benchBody); err != nil {
@@ -104,11 +100,7 @@ func BenchmarkVerifyPostStoredKey(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := httptest.NewRequest(http.MethodPost, "https://forum.example/inbox", bytes.NewReader(benchBody))
-	r.Host = "forum.example"
-	if err := carolSigner(b).SignPost(r, DigestBody(benchBody), signedDate); err != nil {
-		b.Fatal(err)
-	}
+	r := signedBenchPost(b)
 	for _, bc := range []struct {
 		name string
 		ttl  time.Duration
@@ -132,4 +124,15 @@ func BenchmarkVerifyPostStoredKey(b *testing.B) {
 			}
 		})
 	}
+}
+
+// signedBenchPost is carol's signed POST of benchBody to the shared inbox.
+func signedBenchPost(b *testing.B) *http.Request {
+	b.Helper()
+	r := httptest.NewRequest(http.MethodPost, "https://forum.example/inbox", bytes.NewReader(benchBody))
+	r.Host = "forum.example"
+	if err := carolSigner(b).SignPost(r, DigestBody(benchBody), signedDate); err != nil {
+		b.Fatal(err)
+	}
+	return r
 }
