@@ -183,7 +183,10 @@ type DeliveryOutcome struct {
 }
 
 // RecordDeliveryOutcomes stores a batch of outcomes in one statement. Outcomes are idempotent (a
-// job re-run after a crash reports its delivery again), and a finished delivery stays finished.
+// job re-run after a crash reports its delivery again), and a finished delivery stays finished,
+// with one exception: a delivery cancelled (a domain block, a deleted post) while its request was
+// already sent, or its outcome on its way here (the recorder's group commit), is recorded as
+// delivered when it was: the inbox has it, and the status pages should say so.
 func (f *Forum) RecordDeliveryOutcomes(ctx context.Context, outcomes []DeliveryOutcome) error {
 	if len(outcomes) == 0 {
 		return nil
@@ -207,7 +210,8 @@ func (f *Forum) RecordDeliveryOutcomes(ctx context.Context, outcomes []DeliveryO
 			last_error = CASE WHEN b.state = 'delivered' THEN '' WHEN b.err <> '' THEN b.err ELSE dl.last_error END,
 			updated_at = now()
 		FROM batch b
-		WHERE dl.activity_id = b.act AND dl.document = b.doc AND dl.inbox = b.inbox AND dl.state = 'pending'`,
+		WHERE dl.activity_id = b.act AND dl.document = b.doc AND dl.inbox = b.inbox
+			AND (dl.state = 'pending' OR (dl.state = 'cancelled' AND b.state = 'delivered'))`,
 		acts, docs, inboxes, states, attempted, statuses, errs)
 	if err != nil {
 		return fmt.Errorf("record delivery outcomes: %w", err)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/forumtest"
 )
@@ -50,6 +52,42 @@ func TestFollowerRecipientsPreferSharedInboxesAndKnowForumPeers(t *testing.T) {
 	ids, err := fx.f.DomainFollowers(fx.ctx, fx.cat.ActorID, "social.example", 100)
 	if err != nil || !slices.Equal(ids, []string{zoe.APID}) {
 		t.Fatalf("followers on social.example: %v, %v", ids, err)
+	}
+}
+
+// A delivery cancelled by a block while its request was already on its way (sent, or its outcome
+// waiting for the recorder's group commit) is recorded as delivered once that outcome comes: the
+// inbox has it. A late failure does not undo a cancellation.
+func TestADeliveryCancelledWhileSentIsRecordedDelivered(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	_, opener := fx.thread(t, fx.alice, fx.cat, "Hello", "text")
+	var createID int64
+	if err := fx.pool.QueryRow(fx.ctx, `SELECT id FROM activities WHERE post_id = $1 AND verb = 'create'`, opener.ID).Scan(&createID); err != nil {
+		t.Fatal(err)
+	}
+	rows := []forum.DeliveryRow{
+		{ActivityID: createID, Inbox: "https://b.example/inbox", Domain: "b.example", JobID: 21},
+		{ActivityID: createID, Inbox: "https://b.example/users/x/inbox", Domain: "b.example", JobID: 22},
+	}
+	if err := pgx.BeginFunc(fx.ctx, fx.pool, func(tx pgx.Tx) error { return fx.f.InsertDeliveriesTx(fx.ctx, tx, rows) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.CancelDeliveriesByJob(fx.ctx, []int64{21, 22}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.RecordDeliveryOutcomes(fx.ctx, []forum.DeliveryOutcome{
+		{ActivityID: createID, Inbox: rows[0].Inbox, State: forum.DeliveryDelivered, Attempted: true, Status: 202},
+		{ActivityID: createID, Inbox: rows[1].Inbox, State: forum.DeliveryFailed, Attempted: true, Status: 500, Error: "late"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	status, err := fx.f.PostDeliveryStatus(fx.ctx, forumtest.Admin, opener.ID)
+	if err != nil || len(status) != 1 || len(status[0].Domains) != 1 {
+		t.Fatalf("status: %+v, %v", status, err)
+	}
+	if b := status[0].Domains[0]; b.Delivered != 1 || b.Cancelled != 1 || b.Failed != 0 {
+		t.Fatalf("b.example: %+v, want 1 delivered and 1 cancelled", b)
 	}
 }
 
