@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,32 +59,44 @@ const (
 const siteSettingsTTL = 30 * time.Second
 
 // siteCache keeps the settings row in memory: every page's layout needs the site name, and a
-// query per page view for a row that changes a few times a year is waste.
+// query per page view for a row that changes a few times a year is waste. Past siteSettingsTTL
+// the copy is still served while a reload runs in the background (SiteSettings), so no page pays
+// for the reload; past siteSettingsMaxAge (the reloads failing), a request loads it.
 type siteCache struct {
 	mu       sync.Mutex
 	settings SiteSettings
 	loaded   time.Time
+	// gen is bumped by invalidate: a load started before is not installed after it.
+	gen       uint64
+	reloading atomic.Bool
 }
 
-func (c *siteCache) get() (SiteSettings, bool) {
+// siteSettingsMaxAge is how long a copy past its TTL may be served while reloads fail.
+const siteSettingsMaxAge = 10 * siteSettingsTTL
+
+func (c *siteCache) get() (s SiteSettings, ok, stale bool, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.loaded.IsZero() || time.Since(c.loaded) > siteSettingsTTL {
-		return SiteSettings{}, false
+	age := time.Since(c.loaded)
+	if c.loaded.IsZero() || age > siteSettingsMaxAge {
+		return SiteSettings{}, false, false, c.gen
 	}
-	return c.settings, true
+	return c.settings, true, age > siteSettingsTTL, c.gen
 }
 
-func (c *siteCache) put(s SiteSettings) {
+func (c *siteCache) put(s SiteSettings, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.settings, c.loaded = s, time.Now()
+	if c.gen == gen {
+		c.settings, c.loaded = s, time.Now()
+	}
 }
 
 func (c *siteCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.loaded = time.Time{}
+	c.gen++
 }
 
 const siteSettingsColumns = `site_name, description, logo_url, custom_css, rules_source, rules_html,
@@ -92,11 +105,27 @@ const siteSettingsColumns = `site_name, description, logo_url, custom_css, rules
 // rulesMACKind binds the rules HTML's MAC to this use (the row id is always 1).
 const rulesMACKind = "site-rules"
 
-// SiteSettings returns the settings, from the in-process cache when fresh.
+// SiteSettings returns the settings from the in-process cache (see siteCache), loading them when
+// there is no copy to serve.
 func (f *Forum) SiteSettings(ctx context.Context) (SiteSettings, error) {
-	if s, ok := f.site.get(); ok {
-		return s, nil
+	s, ok, stale, gen := f.site.get()
+	switch {
+	case !ok:
+		return f.loadSiteSettings(ctx, gen)
+	case stale && f.site.reloading.CompareAndSwap(false, true):
+		go func() {
+			defer f.site.reloading.Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), backgroundReloadTimeout)
+			defer cancel()
+			_, _ = f.loadSiteSettings(ctx, gen) // a failure leaves the copy, until siteSettingsMaxAge
+		}()
 	}
+	return s, nil
+}
+
+// loadSiteSettings reads the settings row and caches it, unless the cache was invalidated since
+// generation gen.
+func (f *Forum) loadSiteSettings(ctx context.Context, gen uint64) (SiteSettings, error) {
 	rows, err := f.db.Query(ctx, `SELECT `+siteSettingsColumns+` FROM site_settings`)
 	if err != nil {
 		return SiteSettings{}, fmt.Errorf("site settings: %w", err)
@@ -113,7 +142,7 @@ func (f *Forum) SiteSettings(ctx context.Context) (SiteSettings, error) {
 			return SiteSettings{}, fmt.Errorf("site settings: store re-rendered rules: %w", err)
 		}
 	}
-	f.site.put(s)
+	f.site.put(s, gen)
 	return s, nil
 }
 
