@@ -3,7 +3,6 @@ package forum
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,8 +14,8 @@ import (
 // A block must bite at once, in every process: the process that changes the rules drops its copy
 // when the change commits, and every other process drops its copy when the change's NOTIFY
 // arrives (migration 0080's triggers notify stoa_domain_policy_changed; ListenForChanges listens).
-// A copy never lives longer than domainPolicyTTL, which bounds staleness if a notification is
-// ever lost. Between the commit and the notification (milliseconds), a delivery worker elsewhere
+// A copy older than domainPolicyTTL is reloaded (in the background, served meanwhile), which
+// bounds staleness if a notification is ever lost. Between the commit and the notification (milliseconds), a delivery worker elsewhere
 // may still pass its check; CancelDomain, called by the changing process after the commit,
 // cancels those jobs.
 const (
@@ -24,50 +23,19 @@ const (
 	domainPolicyTTL     = 5 * time.Minute
 )
 
+// domainPolicyCache holds the rules (reloadingCache: reloaded in the background once stale).
 type domainPolicyCache struct {
-	mu       sync.Mutex
-	set      *domainRuleSet
-	loadedAt time.Time
-	gen      uint64
-	loadMu   sync.Mutex
+	rules reloadingCache[*domainRuleSet]
 }
 
-func (c *domainPolicyCache) invalidate() {
-	c.mu.Lock()
-	c.set = nil
-	c.gen++
-	c.mu.Unlock()
+func newDomainPolicyCache() *domainPolicyCache {
+	return &domainPolicyCache{rules: reloadingCache[*domainRuleSet]{ttl: domainPolicyTTL, maxAge: 2 * domainPolicyTTL}}
 }
 
-func (c *domainPolicyCache) current() (*domainRuleSet, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.set != nil && time.Since(c.loadedAt) > domainPolicyTTL {
-		c.set = nil
-	}
-	return c.set, c.gen
-}
+func (c *domainPolicyCache) invalidate() { c.rules.invalidate() }
 
 func (c *domainPolicyCache) get(ctx context.Context, f *Forum) (*domainRuleSet, error) {
-	if s, _ := c.current(); s != nil {
-		return s, nil
-	}
-	c.loadMu.Lock()
-	defer c.loadMu.Unlock()
-	s, gen := c.current()
-	if s != nil {
-		return s, nil
-	}
-	s, err := loadDomainRules(ctx, f.db)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		c.set, c.loadedAt = s, time.Now()
-	}
-	c.mu.Unlock()
-	return s, nil
+	return c.rules.get(ctx, func(ctx context.Context) (*domainRuleSet, error) { return loadDomainRules(ctx, f.db) })
 }
 
 // querier is what both the pool and a transaction offer.

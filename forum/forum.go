@@ -69,8 +69,8 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 		return nil, err
 	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
-		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: &permCache{}, site: &siteCache{},
-		domains: &domainPolicyCache{}, canonicalHost: opts.CanonicalHost, link: opts.Link}
+		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: newPermCache(), site: newSiteCache(),
+		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,29 +26,25 @@ import (
 const (
 	permissionsChannel = "stoa_categories_changed"
 	permSnapshotTTL    = 5 * time.Minute
-	// permSnapshotMaxAge is how long a snapshot past its TTL may still be served while its
-	// background reload fails; older, a request loads it.
-	permSnapshotMaxAge = 2 * permSnapshotTTL
-	// backgroundReloadTimeout bounds a cache's reload that no request waits for.
-	backgroundReloadTimeout = 30 * time.Second
 	// missReloadEvery bounds reloads caused by unknown category ids.
 	missReloadEvery = time.Second
 )
 
+// permCache holds the snapshot (reloadingCache: reloaded in the background once stale).
 type permCache struct {
-	mu       sync.Mutex
-	snap     *permSnapshot
-	gen      uint64 // bumped by invalidate; a load started under an older gen is not installed
+	snaps reloadingCache[*permSnapshot]
+
+	missMu   sync.Mutex
 	lastMiss time.Time
-	loadMu   sync.Mutex // one load at a time; the others wait and use its result
-	// reloading is set while a background reload runs (at most one).
-	reloading atomic.Bool
+}
+
+func newPermCache() *permCache {
+	return &permCache{snaps: reloadingCache[*permSnapshot]{ttl: permSnapshotTTL, maxAge: 2 * permSnapshotTTL}}
 }
 
 // permSnapshot is the rules of every category at one moment, with the permissions compiled from
 // them per role set (lazily: most processes only ever see a few role sets).
 type permSnapshot struct {
-	loadedAt time.Time
 	rules    []categoryRules // parents before children
 	defs     categoryDefs
 	mu       sync.Mutex
@@ -61,77 +56,11 @@ type compiledPerms struct {
 	visible    []int64
 }
 
-func (c *permCache) invalidate() {
-	c.mu.Lock()
-	c.snap = nil
-	c.gen++
-	c.mu.Unlock()
-}
+func (c *permCache) invalidate() { c.snaps.invalidate() }
 
-// current returns the snapshot to use (nil: none, or one too old to use), its generation, and
-// whether it is past permSnapshotTTL: still served, while a reload runs in the background.
-func (c *permCache) current() (snap *permSnapshot, gen uint64, stale bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap == nil {
-		return nil, c.gen, false
-	}
-	age := time.Since(c.snap.loadedAt)
-	if age > permSnapshotMaxAge {
-		c.snap = nil
-		return nil, c.gen, false
-	}
-	return c.snap, c.gen, age > permSnapshotTTL
-}
-
-// snapshot returns the current snapshot, loading it first when there is none. A snapshot past its
-// TTL is served as it is while a reload runs in the background: the page that finds it stale
-// does not pay for the reload's queries (the read benchmark saw a member's thread page take 8
-// queries instead of 4 when it did).
+// snapshot returns the current snapshot, loading it first when there is none to serve.
 func (c *permCache) snapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
-	s, _, stale := c.current()
-	if s == nil {
-		return c.load(ctx, f)
-	}
-	if stale {
-		c.reloadInBackground(f)
-	}
-	return s, nil
-}
-
-// load reads a new snapshot and installs it, unless the cache was invalidated meanwhile. One load
-// runs at a time; a caller that waited for another's uses its result.
-func (c *permCache) load(ctx context.Context, f *Forum) (*permSnapshot, error) {
-	c.loadMu.Lock()
-	defer c.loadMu.Unlock()
-	s, gen, stale := c.current()
-	if s != nil && !stale {
-		return s, nil
-	}
-	s, err := loadPermSnapshot(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		c.snap = s
-	}
-	c.mu.Unlock()
-	return s, nil
-}
-
-// reloadInBackground starts a reload unless one is running. If it fails (the database is down),
-// the stale snapshot is served until permSnapshotMaxAge, and then loaded in the request.
-func (c *permCache) reloadInBackground(f *Forum) {
-	if !c.reloading.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		defer c.reloading.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), backgroundReloadTimeout)
-		defer cancel()
-		_, _ = c.load(ctx, f)
-	}()
+	return c.snaps.get(ctx, func(ctx context.Context) (*permSnapshot, error) { return loadPermSnapshot(ctx, f) })
 }
 
 func (c *permCache) compiledFor(ctx context.Context, f *Forum, v Viewer) (*compiledPerms, error) {
@@ -145,13 +74,12 @@ func (c *permCache) compiledFor(ctx context.Context, f *Forum, v Viewer) (*compi
 // reloadForMissing drops the snapshot (at most once per missReloadEvery) because a caller holds a
 // category the snapshot does not know, and returns the fresh compilation.
 func (c *permCache) reloadForMissing(ctx context.Context, f *Forum, v Viewer) (*compiledPerms, error) {
-	c.mu.Lock()
+	c.missMu.Lock()
 	if time.Since(c.lastMiss) >= missReloadEvery {
 		c.lastMiss = time.Now()
-		c.snap = nil
-		c.gen++
+		c.snaps.invalidate()
 	}
-	c.mu.Unlock()
+	c.missMu.Unlock()
 	return c.compiledFor(ctx, f, v)
 }
 
@@ -221,7 +149,7 @@ func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
 		}
 		byCat[g.CategoryID][g.Role] = g.RolePermission
 	}
-	s := &permSnapshot{loadedAt: time.Now(), compiled: map[string]*compiledPerms{}, defs: newCategoryDefs(cats)}
+	s := &permSnapshot{compiled: map[string]*compiledPerms{}, defs: newCategoryDefs(cats)}
 	for _, c := range cats {
 		s.rules = append(s.rules, categoryRules{ID: c.ID, ParentID: c.ParentID, RestrictedToMods: c.PostingRestrictedToMods, Grid: byCat[c.ID]})
 	}

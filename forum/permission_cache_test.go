@@ -83,19 +83,19 @@ func TestPermissionCacheLoadsOncePerSnapshot(t *testing.T) {
 	if _, err := f.Permissions(ctx, Guest, c); err != nil {
 		t.Fatal(err)
 	}
-	first, _, _ := f.perms.current()
+	first, _, _, _ := f.perms.snaps.current()
 	for _, v := range []Viewer{Guest, {ActorID: 5, Role: RoleMember}, admin} {
 		if _, err := f.Permissions(ctx, v, c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if second, _, _ := f.perms.current(); second != first || len(second.compiled) != 3 {
+	if second, _, _, _ := f.perms.snaps.current(); second != first || len(second.compiled) != 3 {
 		t.Fatalf("snapshot reloaded or role sets not compiled once each (%d)", len(second.compiled))
 	}
 	if err := f.SetPermissionGrid(ctx, admin, c.ID, []RolePermission{{Role: RoleGuest}}); err != nil {
 		t.Fatal(err)
 	}
-	if s, _, _ := f.perms.current(); s != nil {
+	if _, ok, _, _ := f.perms.snaps.current(); ok {
 		t.Fatal("a change in this process did not drop its own cache")
 	}
 	if p, err := f.Permissions(ctx, Guest, c); err != nil || p.See {
@@ -114,22 +114,17 @@ func TestAStalePermissionSnapshotIsReloadedInTheBackground(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	age := func(s *permSnapshot, by time.Duration) {
-		f.perms.mu.Lock()
-		s.loadedAt = time.Now().Add(-by)
-		f.perms.mu.Unlock()
-	}
 	first, err := f.perms.snapshot(ctx, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	age(first, permSnapshotTTL+time.Second)
+	f.perms.snaps.age(permSnapshotTTL + time.Second)
 	if served, err := f.perms.snapshot(ctx, f); err != nil || served != first {
 		t.Fatalf("a stale snapshot was not served as it is (%v)", err)
 	}
 	var fresh *permSnapshot
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if s, _, stale := f.perms.current(); s != first && s != nil && !stale && !f.perms.reloading.Load() {
+		if s, ok, stale, _ := f.perms.snaps.current(); ok && s != first && !stale && !f.perms.snaps.reloading.Load() {
 			fresh = s
 			break
 		}
@@ -137,7 +132,7 @@ func TestAStalePermissionSnapshotIsReloadedInTheBackground(t *testing.T) {
 	if fresh == nil {
 		t.Fatal("the stale snapshot was not reloaded in the background")
 	}
-	age(fresh, permSnapshotMaxAge+time.Second)
+	f.perms.snaps.age(f.perms.snaps.maxAge + time.Second)
 	if loaded, err := f.perms.snapshot(ctx, f); err != nil || loaded == fresh {
 		t.Fatalf("a snapshot older than its max age was served (%v)", err)
 	}

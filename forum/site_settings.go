@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,45 +56,12 @@ const (
 // instance that made the change drops its copy at once, the others reload after this long.
 const siteSettingsTTL = 30 * time.Second
 
-// siteCache keeps the settings row in memory: every page's layout needs the site name, and a
-// query per page view for a row that changes a few times a year is waste. Past siteSettingsTTL
-// the copy is still served while a reload runs in the background (SiteSettings), so no page pays
-// for the reload; past siteSettingsMaxAge (the reloads failing), a request loads it.
-type siteCache struct {
-	mu       sync.Mutex
-	settings SiteSettings
-	loaded   time.Time
-	// gen is bumped by invalidate: a load started before is not installed after it.
-	gen       uint64
-	reloading atomic.Bool
-}
+// siteCache keeps the settings row in memory (reloadingCache): every page's layout needs the site
+// name, and a query per page view for a row that changes a few times a year is waste.
+type siteCache = reloadingCache[SiteSettings]
 
-// siteSettingsMaxAge is how long a copy past its TTL may be served while reloads fail.
-const siteSettingsMaxAge = 10 * siteSettingsTTL
-
-func (c *siteCache) get() (s SiteSettings, ok, stale bool, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	age := time.Since(c.loaded)
-	if c.loaded.IsZero() || age > siteSettingsMaxAge {
-		return SiteSettings{}, false, false, c.gen
-	}
-	return c.settings, true, age > siteSettingsTTL, c.gen
-}
-
-func (c *siteCache) put(s SiteSettings, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
-		c.settings, c.loaded = s, time.Now()
-	}
-}
-
-func (c *siteCache) invalidate() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.loaded = time.Time{}
-	c.gen++
+func newSiteCache() *siteCache {
+	return &siteCache{ttl: siteSettingsTTL, maxAge: 10 * siteSettingsTTL}
 }
 
 const siteSettingsColumns = `site_name, description, logo_url, custom_css, rules_source, rules_html,
@@ -108,24 +73,11 @@ const rulesMACKind = "site-rules"
 // SiteSettings returns the settings from the in-process cache (see siteCache), loading them when
 // there is no copy to serve.
 func (f *Forum) SiteSettings(ctx context.Context) (SiteSettings, error) {
-	s, ok, stale, gen := f.site.get()
-	switch {
-	case !ok:
-		return f.loadSiteSettings(ctx, gen)
-	case stale && f.site.reloading.CompareAndSwap(false, true):
-		go func() {
-			defer f.site.reloading.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), backgroundReloadTimeout)
-			defer cancel()
-			_, _ = f.loadSiteSettings(ctx, gen) // a failure leaves the copy, until siteSettingsMaxAge
-		}()
-	}
-	return s, nil
+	return f.site.get(ctx, f.loadSiteSettings)
 }
 
-// loadSiteSettings reads the settings row and caches it, unless the cache was invalidated since
-// generation gen.
-func (f *Forum) loadSiteSettings(ctx context.Context, gen uint64) (SiteSettings, error) {
+// loadSiteSettings reads the settings row (re-rendering the rules if their MAC does not match).
+func (f *Forum) loadSiteSettings(ctx context.Context) (SiteSettings, error) {
 	rows, err := f.db.Query(ctx, `SELECT `+siteSettingsColumns+` FROM site_settings`)
 	if err != nil {
 		return SiteSettings{}, fmt.Errorf("site settings: %w", err)
@@ -142,7 +94,6 @@ func (f *Forum) loadSiteSettings(ctx context.Context, gen uint64) (SiteSettings,
 			return SiteSettings{}, fmt.Errorf("site settings: store re-rendered rules: %w", err)
 		}
 	}
-	f.site.put(s, gen)
 	return s, nil
 }
 

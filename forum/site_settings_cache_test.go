@@ -25,11 +25,6 @@ func TestStaleSiteSettingsAreReloadedInTheBackground(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	age := func(by time.Duration) {
-		f.site.mu.Lock()
-		f.site.loaded = time.Now().Add(-by)
-		f.site.mu.Unlock()
-	}
 	name := func() string {
 		t.Helper()
 		s, err := f.SiteSettings(ctx)
@@ -43,7 +38,7 @@ func TestStaleSiteSettingsAreReloadedInTheBackground(t *testing.T) {
 		t.Fatalf("site name %q", got)
 	}
 	rename("Second") // by another process: this one is not told
-	age(siteSettingsTTL + time.Second)
+	f.site.age(siteSettingsTTL + time.Second)
 	if got := name(); got != "First" {
 		t.Fatalf("a stale copy was not served as it is: %q", got)
 	}
@@ -58,7 +53,7 @@ func TestStaleSiteSettingsAreReloadedInTheBackground(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	rename("Third")
-	age(siteSettingsMaxAge + time.Second)
+	f.site.age(f.site.maxAge + time.Second)
 	if got := name(); got != "Third" {
 		t.Fatalf("a copy older than its max age was served: %q", got)
 	}
