@@ -61,11 +61,7 @@ func TestFollowerRecipientsPreferSharedInboxesAndKnowForumPeers(t *testing.T) {
 func TestADeliveryCancelledWhileSentIsRecordedDelivered(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	_, opener := fx.thread(t, fx.alice, fx.cat, "Hello", "text")
-	var createID int64
-	if err := fx.pool.QueryRow(fx.ctx, `SELECT id FROM activities WHERE post_id = $1 AND verb = 'create'`, opener.ID).Scan(&createID); err != nil {
-		t.Fatal(err)
-	}
+	opener, createID := fx.openerAndItsCreate(t)
 	rows := []forum.DeliveryRow{
 		{ActivityID: createID, Inbox: "https://b.example/inbox", Domain: "b.example", JobID: 21},
 		{ActivityID: createID, Inbox: "https://b.example/users/x/inbox", Domain: "b.example", JobID: 22},
@@ -94,11 +90,7 @@ func TestADeliveryCancelledWhileSentIsRecordedDelivered(t *testing.T) {
 func TestDeliveryBookkeeping(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	_, opener := fx.thread(t, fx.alice, fx.cat, "Hello", "text")
-	var createID int64
-	if err := fx.pool.QueryRow(fx.ctx, `SELECT id FROM activities WHERE post_id = $1 AND verb = 'create'`, opener.ID).Scan(&createID); err != nil {
-		t.Fatal(err)
-	}
+	opener, createID := fx.openerAndItsCreate(t)
 	rows := []forum.DeliveryRow{
 		{ActivityID: createID, Document: "", Inbox: "https://a.example/inbox", Domain: "a.example", JobID: 11},
 		{ActivityID: createID, Document: "announce", Inbox: "https://a.example/inbox", Domain: "a.example", JobID: 12},
@@ -239,4 +231,15 @@ func TestFederatedPostAndCollections(t *testing.T) {
 	if _, total, _ := fx.f.ActorOutbox(fx.ctx, fx.alice.Actor, 0, 10); total != 0 {
 		t.Fatalf("a deleted thread's posts are still in the outbox (%d)", total)
 	}
+}
+
+// openerAndItsCreate starts a thread and returns its opening post and the id of its Create.
+func (fx *contentFixture) openerAndItsCreate(t *testing.T) (forum.Post, int64) {
+	t.Helper()
+	_, opener := fx.thread(t, fx.alice, fx.cat, "Hello", "text")
+	var createID int64
+	if err := fx.pool.QueryRow(fx.ctx, `SELECT id FROM activities WHERE post_id = $1 AND verb = 'create'`, opener.ID).Scan(&createID); err != nil {
+		t.Fatal(err)
+	}
+	return opener, createID
 }

@@ -69,11 +69,7 @@ func TestPermissionChangesReachOtherProcesses(t *testing.T) {
 
 func TestPermissionCacheLoadsOncePerSnapshot(t *testing.T) {
 	t.Parallel()
-	pool := testdb.New(t)
-	f, err := New(pool, Options{Secret: []byte("cache-test-secret-0123456789abcdef")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newCacheTestForum(t)
 	ctx := context.Background()
 	admin := Viewer{ActorID: -1, Username: "root", Role: RoleAdmin}
 	c, err := f.CreateCategory(ctx, admin, NewCategory{Slug: "one", Title: "One"})
@@ -108,11 +104,7 @@ func TestPermissionCacheLoadsOncePerSnapshot(t *testing.T) {
 // background reloads failing) is loaded in the request.
 func TestAStalePermissionSnapshotIsReloadedInTheBackground(t *testing.T) {
 	t.Parallel()
-	pool := testdb.New(t)
-	f, err := New(pool, Options{Secret: []byte("cache-test-secret-0123456789abcdef")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newCacheTestForum(t)
 	ctx := context.Background()
 	first, err := f.perms.snapshot(ctx, f)
 	if err != nil {
@@ -136,4 +128,13 @@ func TestAStalePermissionSnapshotIsReloadedInTheBackground(t *testing.T) {
 	if loaded, err := f.perms.snapshot(ctx, f); err != nil || loaded == fresh {
 		t.Fatalf("a snapshot older than its max age was served (%v)", err)
 	}
+}
+
+func newCacheTestForum(t *testing.T) *Forum {
+	t.Helper()
+	f, err := New(testdb.New(t), Options{Secret: []byte("cache-test-secret-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
