@@ -15,9 +15,9 @@ import (
 // when the change commits, and every other process drops its copy when the change's NOTIFY
 // arrives (migration 0080's triggers notify stoa_domain_policy_changed; ListenForChanges listens).
 // A copy older than domainPolicyTTL is reloaded (in the background, served meanwhile), which
-// bounds staleness if a notification is ever lost. Between the commit and the notification (milliseconds), a delivery worker elsewhere
-// may still pass its check; CancelDomain, called by the changing process after the commit,
-// cancels those jobs.
+// bounds staleness if a notification is ever lost. Between the commit and the notification
+// (milliseconds), a delivery worker elsewhere may still pass its check; CancelDomain, called by
+// the changing process after the commit, cancels those jobs.
 const (
 	domainPolicyChannel = "stoa_domain_policy_changed"
 	domainPolicyTTL     = 5 * time.Minute
