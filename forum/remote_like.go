@@ -90,9 +90,12 @@ func (f *Forum) UnlikeRemote(ctx context.Context, in RemoteReaction) (removed bo
 
 // BoostRemote records an Announce of a stored post by a remote actor. created is false when it was
 // already counted. Boosting one's own post is allowed (Mastodon lets people do it), but a deleted
-// or hidden post takes no boosts.
+// or hidden post takes no boosts, and a deleted or suspended account gives none.
 func (f *Forum) BoostRemote(ctx context.Context, in RemoteReaction) (created bool, err error) {
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
+		if err := f.remoteActorMayAct(ctx, tx, in.ActorID, "booster"); err != nil {
+			return err
+		}
 		p, err := postForWrite(ctx, tx, in.PostID)
 		if err != nil {
 			return err
@@ -157,11 +160,7 @@ func (f *Forum) reactionTarget(ctx context.Context, tx pgx.Tx, in RemoteReaction
 	if in.APID == "" || len(in.APID) > maxRemoteURL {
 		return Thread{}, Category{}, postRow{}, Invalid("id", "a Like needs an id of at most %d characters", maxRemoteURL)
 	}
-	actor, err := f.queryActor(ctx, tx, "a.id = $1", in.ActorID)
-	if err != nil {
-		return Thread{}, Category{}, postRow{}, notFound(err, "liker")
-	}
-	if err := remoteAuthorMayPost(actor); err != nil {
+	if err := f.remoteActorMayAct(ctx, tx, in.ActorID, "liker"); err != nil {
 		return Thread{}, Category{}, postRow{}, err
 	}
 	p, err := postForWrite(ctx, tx, in.PostID)
@@ -181,4 +180,15 @@ func (f *Forum) reactionTarget(ctx context.Context, tx pgx.Tx, in RemoteReaction
 		return Thread{}, Category{}, postRow{}, fmt.Errorf("like of one's own post: %w", ErrForbidden)
 	}
 	return t, c, p, nil
+}
+
+// remoteActorMayAct checks, in the transaction that applies a remote actor's activity, that the
+// actor's activities still count here: a known remote account, neither deleted nor suspended. The
+// inbox verified who signed, not what this server has since decided about them.
+func (f *Forum) remoteActorMayAct(ctx context.Context, tx pgx.Tx, actorID int64, role string) error {
+	actor, err := f.queryActor(ctx, tx, "a.id = $1", actorID)
+	if err != nil {
+		return notFound(err, role)
+	}
+	return remoteAuthorMayPost(actor)
 }

@@ -154,7 +154,8 @@ type RemoteReport struct {
 
 // FileRemoteReport puts a Flag in the moderation queue. A Flag already filed (same APID) files
 // nothing and returns the existing report with created false. Only posts by the reported account
-// are attached: a Flag cannot drag someone else's post into a report.
+// are attached: a Flag cannot drag someone else's post into a report. A deleted or suspended
+// reporter files nothing (ErrGone, ErrForbidden): suspending an account also ends its reports.
 func (f *Forum) FileRemoteReport(ctx context.Context, in RemoteReport) (id int64, created bool, err error) {
 	if in.APID == "" {
 		return 0, false, Invalid("ap_id", "is required")
@@ -164,6 +165,9 @@ func (f *Forum) FileRemoteReport(ctx context.Context, in RemoteReport) (id int64
 		reason = reason[:MaxReportReasonLen]
 	}
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
+		if err := f.remoteActorMayAct(ctx, tx, in.ReporterID, "reporter"); err != nil {
+			return err
+		}
 		err := tx.QueryRow(ctx, `INSERT INTO reports (reporter_id, target_actor_id, reason, ap_id) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (ap_id) DO NOTHING RETURNING id`, in.ReporterID, in.TargetActorID, string(reason), in.APID).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
