@@ -3,6 +3,7 @@ package forum_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -49,5 +50,86 @@ func TestDeferredCommitOnlyWhereAsked(t *testing.T) {
 	}
 	if got := mode(ctx); got != "on" {
 		t.Fatalf("the next transaction on the connection runs with synchronous_commit %q, want on again", got)
+	}
+}
+
+// A member's page views write (read marks, a session's touch) without waiting for the WAL flush,
+// and everything else still waits. Counted by PostgreSQL itself: pg_stat_wal.wal_sync, the WAL
+// flushes, which a synchronous commit of a write makes and a lazy one leaves to the WAL writer.
+func TestPageViewsCommitTheirWritesLazily(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	ctx := fx.ctx
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Read me", "opener")
+	fx.reply(t, fx.bob, th.ID, "a reply")
+	ns, err := fx.f.Login(ctx, forum.LoginInput{Login: "bob", Password: forumtest.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One connection with synchronous commit on, as in production, so that the counts below are
+	// this connection's own statements.
+	cfg := fx.pool.Config().Copy()
+	cfg.MaxConns = 1
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f := forumtest.NewOn(t, pool, forum.Options{})
+	const views = 30
+	// flushes counts the WAL flushes of fn's views; pg_stat_force_next_flush makes the connection
+	// publish its statistics as soon as its statement ends, so the second read sees fn's.
+	flushes := func(fn func() error) int64 {
+		t.Helper()
+		read := func() int64 {
+			var n int64
+			if _, err := pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+				t.Fatal(err)
+			}
+			if err := pool.QueryRow(ctx, `SELECT wal_sync FROM pg_stat_wal`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := read()
+		for range views {
+			if err := fn(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return read() - before
+	}
+	plain := flushes(func() error {
+		_, err := pool.Exec(ctx, `UPDATE members SET last_seen_at = now() WHERE actor_id = $1`, fx.bob.ID)
+		return err
+	})
+	if plain < views/2 {
+		t.Fatalf("%d plain writes made %d WAL flushes: the count does not see synchronous commits", views, plain)
+	}
+	reads := flushes(func() error {
+		_, err := f.ReadThreadPage(ctx, fx.bob.Viewer(), th.ID, 1)
+		return err
+	})
+	touches := flushes(func() error {
+		// Every resume is made stale first, so each one touches the session (the stale-making
+		// write commits lazily too: it is part of what is measured, and must not flush either).
+		if _, err := pool.Exec(ctx, `WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true))
+			UPDATE sessions SET last_used_at = now() - interval '1 hour' FROM lazy WHERE id = $1`, ns.Session.ID); err != nil {
+			return err
+		}
+		_, _, err := f.ResumeSession(ctx, ns.Token)
+		return err
+	})
+	if reads > views/5 || touches > views/5 {
+		t.Fatalf("WAL flushes made by %d of each: thread page views %d, session touches %d, plain writes %d; want a few at most (the WAL writer's) for the first two",
+			views, reads, touches, plain)
+	}
+	var lastUsed time.Time
+	if err := pool.QueryRow(ctx, `SELECT last_used_at FROM sessions WHERE id = $1`, ns.Session.ID).Scan(&lastUsed); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(lastUsed) > time.Minute {
+		t.Fatalf("the session was not touched: last used %v", lastUsed)
 	}
 }

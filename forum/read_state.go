@@ -79,7 +79,7 @@ const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
 // ReadThreadPage is ThreadPageOf for the thread page itself. For a signed-in member it also marks
 // the posts the page shows as read and their notifications about those posts as read, in one
 // statement that returns what they had read before: posts new to them come back with Unread set.
-// It also returns their watch level for the thread.
+// It also returns their watch level for the thread. The marks commit lazily (commit_mode.go).
 func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n int) (ThreadPage, error) {
 	tp, err := f.ThreadPageOf(ctx, v, threadID, n)
 	if err != nil || !v.SignedIn() || len(tp.Posts) == 0 {
@@ -93,7 +93,8 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	var since *time.Time
 	var unread []int32
 	var threadLevel, categoryLevel *string
-	err = f.db.QueryRow(ctx, `WITH me AS (
+	err = f.db.QueryRow(ctx, `WITH `+lazyCommitCTE+`,
+		me AS (
 			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
 		before AS (
 			SELECT read_positions, level FROM member_threads WHERE thread_id = $2 AND member_id = $1),
@@ -109,7 +110,8 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 			ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
 				WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),
 			(SELECT level FROM before),
-			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1)`,
+			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1)
+		FROM lazy_commit`,
 		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel)
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)

@@ -97,8 +97,8 @@ func (f *Forum) startSession(ctx context.Context, memberID int64, client ClientI
 //
 // One statement does both: the read, and (when the session is stale) the touch, as
 // data-modifying CTEs, so a page view costs one round trip for its session whether or not it is
-// the one in touchInterval that writes. The columns are scanned by hand: this runs on every
-// signed-in request.
+// the one in touchInterval that writes; the touch commits lazily (commit_mode.go). The columns
+// are scanned by hand: this runs on every signed-in request.
 func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewer, error) {
 	if !plausibleToken(token, "") {
 		return Session{}, Guest, fmt.Errorf("session: %w", ErrUnauthorized)
@@ -108,7 +108,8 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 		v    Viewer
 		hc   HeaderCounts
 	)
-	err := f.db.QueryRow(ctx, `WITH r AS (
+	err := f.db.QueryRow(ctx, `WITH `+lazyCommitCTE+`,
+		r AS (
 			SELECT `+sessionColumns+`, a.username, m.role,
 				s.last_used_at < now() - make_interval(secs => $2) AS stale, `+headerCountsColumns+`
 			FROM sessions s
@@ -126,7 +127,7 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 			WHERE actor_id = (SELECT member_id FROM touched)
 			  AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $2)))
 		SELECT id, member_id, created_at, last_used_at, expires_at, user_agent, ip, username, role,
-			unread_notifications, open_reports FROM r`,
+			unread_notifications, open_reports FROM r CROSS JOIN lazy_commit`,
 		hashSecretToken(token), touchInterval.Seconds(), SessionIdleLifetime.Seconds(), SessionMaxLifetime.Seconds()).
 		Scan(&sess.ID, &sess.MemberID, &sess.CreatedAt, &sess.LastUsedAt, &sess.ExpiresAt, &sess.UserAgent, &sess.IP,
 			&v.Username, (*string)(&v.Role), &hc.UnreadNotifications, &hc.OpenReports)
