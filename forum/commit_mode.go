@@ -30,14 +30,14 @@ func deferredCommit(ctx context.Context) bool {
 
 // Lazy commits, for single statements whose loss in a crash nobody would notice: a member's read
 // marks (ReadThreadPage) and a session's touch (ResumeSession). Both run on page views, and with
-// synchronous commit each view that writes waits for its WAL flush, a disk's worst moments
-// included: that wait, not the work, set the tail of a member's thread page. A crash that loses
-// the last fraction of a second of them shows a few posts unread again, or a session's expiry a
-// few minutes earlier.
+// synchronous commit each view that writes would wait for its WAL flush, a disk's worst moments
+// included, for a write nobody needs to survive a crash: losing the last fraction of a second of
+// them shows a few posts unread again, or ends a session a few minutes earlier.
 //
 // The statement sets synchronous_commit for its own transaction: run outside a transaction block,
 // a statement is its transaction, and PostgreSQL reads the setting when it commits it, before it
-// resets local settings. Add lazyCommitCTE to the statement's WITH list and read from lazy_commit
-// in its final SELECT, so that the CTE is evaluated (PostgreSQL skips a SELECT CTE nobody reads).
-// Never inside a caller's transaction: the setting would last to that transaction's end.
+// resets local settings. Add lazyCommitCTE last to the statement's WITH list (so that logs and
+// reports still show what the statement does) and read from lazy_commit in its final SELECT, so
+// that the CTE is evaluated (PostgreSQL skips a SELECT CTE nobody reads). Never inside a
+// caller's transaction: the setting would last to that transaction's end.
 const lazyCommitCTE = `lazy_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)`

@@ -93,8 +93,7 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	var since *time.Time
 	var unread []int32
 	var threadLevel, categoryLevel *string
-	err = f.db.QueryRow(ctx, `WITH `+lazyCommitCTE+`,
-		me AS (
+	err = f.db.QueryRow(ctx, `WITH me AS (
 			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
 		before AS (
 			SELECT read_positions, level FROM member_threads WHERE thread_id = $2 AND member_id = $1),
@@ -105,7 +104,8 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 				SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL),
 		seen AS (
 			UPDATE notifications SET read_at = now()
-			WHERE member_id = $1 AND read_at IS NULL AND post_id = ANY($5))
+			WHERE member_id = $1 AND read_at IS NULL AND post_id = ANY($5)),
+		`+lazyCommitCTE+`
 		SELECT (SELECT since FROM me),
 			ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
 				WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),

@@ -108,8 +108,7 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 		v    Viewer
 		hc   HeaderCounts
 	)
-	err := f.db.QueryRow(ctx, `WITH `+lazyCommitCTE+`,
-		r AS (
+	err := f.db.QueryRow(ctx, `WITH r AS (
 			SELECT `+sessionColumns+`, a.username, m.role,
 				s.last_used_at < now() - make_interval(secs => $2) AS stale, `+headerCountsColumns+`
 			FROM sessions s
@@ -125,7 +124,8 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 		seen AS (
 			UPDATE members SET last_seen_at = now()
 			WHERE actor_id = (SELECT member_id FROM touched)
-			  AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $2)))
+			  AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $2))),
+		`+lazyCommitCTE+`
 		SELECT id, member_id, created_at, last_used_at, expires_at, user_agent, ip, username, role,
 			unread_notifications, open_reports FROM r CROSS JOIN lazy_commit`,
 		hashSecretToken(token), touchInterval.Seconds(), SessionIdleLifetime.Seconds(), SessionMaxLifetime.Seconds()).
