@@ -24,6 +24,8 @@ type Forum struct {
 	perms *permCache
 	// listening, when set (tests), is called each time ListenForChanges is subscribed.
 	listening func()
+	// pages is the generation of what pages show (page_changes.go).
+	pages pageChanges
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
 	// domains caches the domain rules (domain_policy_cache.go); canonicalHost spells hosts the one
@@ -97,6 +99,7 @@ func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if err := pgx.BeginTxFunc(ctx, f.db, opts, fn); err != nil {
 		return err
 	}
+	f.pages.changed() // whatever it wrote, a page made before it is not shown again (page_changes.go)
 	return nil
 }
 

@@ -52,9 +52,13 @@ const (
 	MaxReportRuleLen  = 200
 )
 
-// siteSettingsTTL bounds how long another instance keeps serving settings changed elsewhere: the
-// instance that made the change drops its copy at once, the others reload after this long.
+// siteSettingsTTL bounds how long another instance keeps serving settings changed elsewhere when
+// it does not hear of the change: the instance that made it drops its copy at once, and the others
+// when the notification on siteChannel arrives (migration 0106; ListenForChanges listens).
 const siteSettingsTTL = 30 * time.Second
+
+// siteChannel is notified by every change to the settings row.
+const siteChannel = "stoa_site_changed"
 
 // siteCache keeps the settings row in memory (reloadingCache): every page's layout needs the site
 // name, and a query per page view for a row that changes a few times a year is waste.
