@@ -48,13 +48,16 @@ type Server struct {
 	remote RemoteActors
 	// sync catches mirrored threads up with their home.
 	sync ThreadSyncer
+	// guests keeps the pages guests are shown (guest_cache.go).
+	guests *guestCache
 }
 
 // New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's
 // state-changing request from another origin is refused with 403 before any handler runs.
 func New(opts Options) http.Handler {
 	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
-		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote, sync: opts.ThreadSync}
+		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote, sync: opts.ThreadSync,
+		guests: newGuestCache()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -28,7 +28,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.askSync(r, tp.Thread.Thread)
+	onEveryView(w, r, func(r *http.Request) { s.askSync(r, tp.Thread.Thread) })
 	view := threadView{ThreadPage: tp, Viewer: v}
 	if handle, _, ok := s.threadFollow(tp.Thread.Thread); ok {
 		view.Follow = handle

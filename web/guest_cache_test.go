@@ -1,0 +1,169 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+)
+
+// listen runs fx's change listener (as stoa serve does) until the test ends or stop is called,
+// and waits until it is subscribed.
+func (fx *webFixture) listen(t *testing.T) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(fx.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fx.f.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
+	}()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	waitFor(t, "the change listener to subscribe", func() bool { _, live := fx.f.PageGeneration(); return live })
+	return stop
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func cacheState(rec *httptest.ResponseRecorder) string { return rec.Header().Get(cacheHeader) }
+
+func TestGuestPagesComeFromTheCacheUntilTheyChange(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	stop := fx.listen(t)
+	th, _ := fx.thread(t, fx.alice, "Cached", "the opener")
+	paths := []string{"/t/" + itoa(th.ID), "/c/general", "/api/v1/threads/" + itoa(th.ID), "/api/v1/categories/general/threads"}
+	// A write made here moves the generation at once, and again when its own notification comes
+	// back a moment later: pages are kept once that has arrived.
+	fill := func(why string) {
+		t.Helper()
+		for _, p := range paths {
+			var first *httptest.ResponseRecorder
+			waitFor(t, why+": "+p+" kept", func() bool {
+				rec := fx.get(t, forum.Guest, p)
+				wantCode(t, rec, http.StatusOK)
+				if cacheState(rec) == "hit" {
+					if first == nil || rec.Body.String() != first.Body.String() ||
+						rec.Header().Get("Content-Type") != first.Header().Get("Content-Type") {
+						t.Fatalf("%s: %s from the cache is not the page made for the cache", why, p)
+					}
+					return true
+				}
+				first = rec
+				return false
+			})
+		}
+	}
+	fill("at first")
+	// Members never get the guests' copy, nor add to it.
+	if rec := fx.get(t, fx.bob.Viewer(), paths[0]); cacheState(rec) != "" {
+		t.Fatalf("a member's page: cache %q", cacheState(rec))
+	}
+
+	// A change made by this process shows at once.
+	fx.reply(t, fx.bob, th.ID, "a reply made here")
+	for _, p := range paths {
+		rec := fx.get(t, forum.Guest, p)
+		if cacheState(rec) != "miss" {
+			t.Fatalf("after a reply, %s answered %q, want a miss", p, cacheState(rec))
+		}
+		if strings.HasPrefix(p, "/t/") || strings.HasPrefix(p, "/api/v1/threads/") {
+			if !strings.Contains(rec.Body.String(), "a reply made here") {
+				t.Fatalf("after a reply, %s does not show it", p)
+			}
+		}
+	}
+	wantHit := func(why string) {
+		t.Helper()
+		waitFor(t, why+": "+paths[0]+" from the cache", func() bool {
+			return cacheState(fx.get(t, forum.Guest, paths[0])) == "hit"
+		})
+	}
+	wantHit("after a reply")
+
+	// A change made by another process shows once its notification arrives.
+	cfg := fx.pool.Config().Copy()
+	other, err := pgxpool.NewWithConfig(fx.ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Close)
+	elsewhere := forumtest.NewOn(t, other, forum.Options{})
+	if _, err := elsewhere.CreatePost(fx.ctx, fx.alice.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "a reply made elsewhere"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the other process's reply on the guests' page", func() bool {
+		return strings.Contains(fx.get(t, forum.Guest, paths[0]).Body.String(), "a reply made elsewhere")
+	})
+	// So does a change no forum transaction made (an administrator's UPDATE in psql).
+	wantHit("after the other process's reply")
+	if _, err := other.Exec(fx.ctx, `UPDATE actors SET display_name = 'Alice From psql' WHERE id = $1`, fx.alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a display name changed in psql on the guests' page", func() bool {
+		return strings.Contains(fx.get(t, forum.Guest, paths[0]).Body.String(), "Alice From psql")
+	})
+
+	// Without the listener, nothing is cached: changes could go unheard.
+	stop()
+	for range 2 {
+		if rec := fx.get(t, forum.Guest, paths[0]); cacheState(rec) != "" {
+			t.Fatalf("with the listener stopped, a guest's page: cache %q", cacheState(rec))
+		}
+	}
+}
+
+// A page whose making overlapped a change is not kept: it may show what was there before.
+func TestAGuestPageMadeDuringAChangeIsNotKept(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	fx.listen(t)
+	s := &Server{forum: fx.f, guests: newGuestCache()}
+	changeWhileMaking := true
+	h := s.guestCached(func(w http.ResponseWriter, r *http.Request) {
+		if changeWhileMaking {
+			changeWhileMaking = false
+			s.guests.writes.Add(1) // as a writing request finishing meanwhile does (countWrites)
+		}
+		_, _ = w.Write([]byte("page"))
+	})
+	for i, want := range []string{"miss", "miss", "hit"} {
+		rec := httptest.NewRecorder()
+		h(rec, httptest.NewRequest(http.MethodGet, "/t/1", nil))
+		if cacheState(rec) != want {
+			t.Fatalf("request %d: %q, want %q", i+1, cacheState(rec), want)
+		}
+	}
+}
+
+// A writing request through the web counts as a change before its client can see its answer,
+// whatever it wrote with.
+func TestAWritingRequestDropsTheGuestsCopies(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	fx.listen(t)
+	th, _ := fx.thread(t, fx.alice, "Cached", "the opener")
+	path := "/t/" + itoa(th.ID)
+	waitFor(t, "the page kept", func() bool { return cacheState(fx.get(t, forum.Guest, path)) == "hit" })
+	// A POST that fails validation writes nothing through the forum, and still counts: the web
+	// layer cannot know what a handler wrote.
+	fx.post(t, fx.bob.Viewer(), path+"/reply", nil)
+	if rec := fx.get(t, forum.Guest, path); cacheState(rec) != "miss" {
+		t.Fatalf("after a POST: %q, want a miss", cacheState(rec))
+	}
+}
