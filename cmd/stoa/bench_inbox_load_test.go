@@ -188,7 +188,7 @@ type pageProbe struct {
 	lat  map[string][]time.Duration
 }
 
-func startProbe(t *testing.T, urls ...string) *pageProbe {
+func startProbe(t *testing.T, cookie string, urls ...string) *pageProbe {
 	p := &pageProbe{stop: make(chan struct{}), done: make(chan struct{}), lat: map[string][]time.Duration{}}
 	client := &http.Client{}
 	go func() {
@@ -200,8 +200,14 @@ func startProbe(t *testing.T, urls ...string) *pageProbe {
 					return
 				default:
 				}
+				req, err := http.NewRequest(http.MethodGet, u, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req.Header.Set("Cookie", cookie)
 				start := time.Now()
-				resp, err := client.Get(u)
+				resp, err := client.Do(req)
 				if err != nil {
 					t.Error(err)
 					return
