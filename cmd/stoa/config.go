@@ -383,10 +383,11 @@ func boundedDuration(v string, lo, hi time.Duration) (time.Duration, error) {
 }
 
 // defaultInboxWorkers is one apply job per CPU, at least 2. Applying is CPU work, in Stoa and,
-// above all, in PostgreSQL (about 3 ms of its CPU per reply against Stoa's 1.2); beyond a job per
-// CPU the appliers queue on each other's row locks and on the CPUs, and take them from accepting
-// (peers wait for their 202) and from the pages. Measured with the inbox benchmark on 2 CPUs, 3,000
-// replies: 8 jobs accepted 460/s and applied 384/s with pages' p99 10-15x their idle p99; 2 jobs
-// accepted 1,058-1,075/s and applied 388-403/s with 5-8x. A server whose PostgreSQL has CPUs of
-// its own sets more.
+// above all, in PostgreSQL (when this was chosen, about 3 ms of its CPU per reply against Stoa's
+// 1.2; since then 1.7-2.8 ms against 0.9-1.4, BENCHMARKS.md); beyond a job per CPU the appliers
+// queue on each other's row locks and on the CPUs, and take them from accepting (peers wait for
+// their 202) and from the pages. Measured with the inbox benchmark on 2 CPUs, 3,000 replies: 8
+// jobs accepted 460/s and applied 384/s with pages' p99 10-15x their idle p99; 2 jobs accepted
+// 1,058-1,075/s and applied 388-403/s with 5-8x. A server whose PostgreSQL has CPUs of its own
+// sets more.
 func defaultInboxWorkers() int { return max(2, runtime.GOMAXPROCS(0)) }
