@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/stoa-forum/stoa/internal/testdb"
 )
 
 // Cached category definitions (category_cache.go) follow changes made by another process: a
@@ -13,17 +11,7 @@ import (
 // itself) and a retitling reach a listening Forum long before the snapshot's TTL.
 func TestCategoryDefinitionChangesReachOtherProcesses(t *testing.T) {
 	t.Parallel()
-	pool := testdb.New(t)
-	secret := []byte("listen-test-secret-0123456789abcdef")
-	writer, err := New(pool, Options{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader, err := New(pool, Options{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := Viewer{ActorID: -1, Username: "root", Role: RoleAdmin}
+	writer, reader, admin := twoProcesses(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	parent, err := writer.CreateCategory(ctx, admin, NewCategory{Slug: "general", Title: "General"})
@@ -39,18 +27,7 @@ func TestCategoryDefinitionChangesReachOtherProcesses(t *testing.T) {
 		subs = append(subs, c.ID)
 	}
 
-	subscribed := make(chan struct{}, 1)
-	reader.listening = func() { subscribed <- struct{}{} }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		reader.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
-	}()
-	select {
-	case <-subscribed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("listener did not subscribe")
-	}
+	done := listen(t, ctx, reader)
 	slugs := func() string {
 		cs, err := reader.VisibleSubCategories(ctx, Guest, parent.ID)
 		if err != nil {

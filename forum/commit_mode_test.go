@@ -19,19 +19,11 @@ import (
 func TestDeferredCommitOnlyWhereAsked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	// One connection with synchronous commit on, as in production (test databases turn it off).
 	cfg, err := pgxpool.ParseConfig(testdb.NewURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.MaxConns = 1
-	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	f := forumtest.NewOn(t, pool, forum.Options{})
+	f, _ := syncCommitForum(t, cfg)
 	mode := func(ctx context.Context) string {
 		t.Helper()
 		var s string
@@ -66,17 +58,8 @@ func TestPageViewsCommitTheirWritesLazily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One connection with synchronous commit on, as in production, so that the counts below are
-	// this connection's own statements.
-	cfg := fx.pool.Config().Copy()
-	cfg.MaxConns = 1
-	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	f := forumtest.NewOn(t, pool, forum.Options{})
+	// The counts below are this one connection's own statements.
+	f, pool := syncCommitForum(t, fx.pool.Config())
 	const views = 30
 	// flushes counts the WAL flushes of fn's views; pg_stat_force_next_flush makes the connection
 	// publish its statistics as soon as its statement ends, so the second read sees fn's.
@@ -132,4 +115,19 @@ func TestPageViewsCommitTheirWritesLazily(t *testing.T) {
 	if time.Since(lastUsed) > time.Minute {
 		t.Fatalf("the session was not touched: last used %v", lastUsed)
 	}
+}
+
+// syncCommitForum is a Forum on one connection of cfg's database with synchronous commit on, as
+// in production (test databases turn it off).
+func syncCommitForum(t *testing.T, cfg *pgxpool.Config) (*forum.Forum, *pgxpool.Pool) {
+	t.Helper()
+	cfg = cfg.Copy()
+	cfg.MaxConns = 1
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return forumtest.NewOn(t, pool, forum.Options{}), pool
 }

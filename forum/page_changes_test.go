@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/stoa-forum/stoa/internal/testdb"
 )
 
 // The page generation: this process's own writes move it as they commit, with no listener at
@@ -13,17 +11,7 @@ import (
 // keeps); and it is live only while the listener is subscribed.
 func TestThePageGenerationMovesWithEveryChange(t *testing.T) {
 	t.Parallel()
-	pool := testdb.New(t)
-	secret := []byte("pages-test-secret-0123456789abcdef")
-	here, err := New(pool, Options{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	elsewhere, err := New(pool, Options{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := Viewer{ActorID: -1, Username: "root", Role: RoleAdmin}
+	elsewhere, here, admin := twoProcesses(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -38,18 +26,7 @@ func TestThePageGenerationMovesWithEveryChange(t *testing.T) {
 		t.Fatal("a write of this process did not move the generation by the time it returned")
 	}
 
-	subscribed := make(chan struct{}, 1)
-	here.listening = func() { subscribed <- struct{}{} }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		here.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
-	}()
-	select {
-	case <-subscribed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("listener did not subscribe")
-	}
+	done := listen(t, ctx, here)
 	if _, live := here.PageGeneration(); !live {
 		t.Fatal("not live with the listener subscribed")
 	}

@@ -12,17 +12,7 @@ import (
 // through NOTIFY, long before the snapshot's TTL.
 func TestPermissionChangesReachOtherProcesses(t *testing.T) {
 	t.Parallel()
-	pool := testdb.New(t)
-	secret := []byte("listen-test-secret-0123456789abcdef")
-	writer, err := New(pool, Options{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader, err := New(pool, Options{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := Viewer{ActorID: -1, Username: "root", Role: RoleAdmin}
+	writer, reader, admin := twoProcesses(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, err := writer.CreateCategory(ctx, admin, NewCategory{Slug: "secret", Title: "Secret"})
@@ -30,18 +20,7 @@ func TestPermissionChangesReachOtherProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	subscribed := make(chan struct{}, 1)
-	reader.listening = func() { subscribed <- struct{}{} }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		reader.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
-	}()
-	select {
-	case <-subscribed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("listener did not subscribe")
-	}
+	done := listen(t, ctx, reader)
 	// Warm the reader's cache after it subscribed: only a notification can refresh it now.
 	if p, err := reader.Permissions(ctx, Guest, c); err != nil || !p.See {
 		t.Fatalf("guest cannot see a new category: %+v %v", p, err)
