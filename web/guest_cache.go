@@ -20,9 +20,10 @@ import (
 // neither has moved since. While the forum's change listener is not subscribed nothing is cached.
 //
 // Only pages whose handler is wrapped in guestCached are kept, only for requests with no viewer,
-// only 200s, and only up to guestPageMaxBytes each and guestCacheMaxBytes in all.
+// only 200s, and only up to guestPageMaxBytes each and maxBytes in all (Options.GuestCacheBytes).
 type guestCache struct {
-	mu sync.Mutex
+	maxBytes int
+	mu       sync.Mutex
 	// gen is the generation the entries were made in.
 	gen     pageGen
 	entries map[string]*guestPage
@@ -45,14 +46,15 @@ type guestPage struct {
 
 const (
 	guestPageMaxBytes  = 1 << 20
-	guestCacheMaxBytes = 64 << 20
-	guestCacheMaxPages = 8192
+	guestCacheMaxPages = 16384
 	// cacheHeader tells the client (and the tests, and the read benchmark) whether the page came
 	// from the cache.
 	cacheHeader = "X-Stoa-Cache"
 )
 
-func newGuestCache() *guestCache { return &guestCache{entries: map[string]*guestPage{}} }
+func newGuestCache(maxBytes int) *guestCache {
+	return &guestCache{maxBytes: maxBytes, entries: map[string]*guestPage{}}
+}
 
 // pageGeneration reads the current generation; live is false when nothing may be cached.
 func (s *Server) pageGeneration() (pageGen, bool) {
@@ -63,7 +65,7 @@ func (s *Server) pageGeneration() (pageGen, bool) {
 // guestCached serves h's answers to guests from the cache, and fills it.
 func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || viewerOf(r).SignedIn() {
+		if r.Method != http.MethodGet || viewerOf(r).SignedIn() || s.guests.maxBytes == 0 {
 			h(w, r)
 			return
 		}
@@ -90,7 +92,7 @@ func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 		rec := &pageRecorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r)
 		header := rec.header(before)
-		if rec.status != http.StatusOK || rec.tooLarge || header == nil {
+		if rec.status != http.StatusOK || rec.tooLarge || header == nil || rec.body.Len() > s.guests.maxBytes {
 			return
 		}
 		if now, live := s.pageGeneration(); live && now == gen {
@@ -165,7 +167,7 @@ func (c *guestCache) store(key string, gen pageGen, p *guestPage) {
 	}
 	// Full: drop pages at random (map order) until this one fits.
 	for k, old := range c.entries {
-		if c.bytes+len(p.body) <= guestCacheMaxBytes && len(c.entries) < guestCacheMaxPages {
+		if c.bytes+len(p.body) <= c.maxBytes && len(c.entries) < guestCacheMaxPages {
 			break
 		}
 		c.bytes -= len(old.body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +15,13 @@ import (
 	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
-// listen runs fx's change listener (as stoa serve does) until the test ends or stop is called,
-// and waits until it is subscribed.
+// listen gives fx's handler a guest cache and runs the change listener it needs (as stoa serve
+// does) until the test ends or stop is called; it waits until the listener is subscribed.
 func (fx *webFixture) listen(t *testing.T) (stop func()) {
 	t.Helper()
+	base := "https://forum.example"
+	public, _ := url.Parse(base)
+	fx.h = New(Options{Forum: fx.f, PublicURL: public, Federation: testFederation{base: base}, GuestCacheBytes: 64 << 20})
 	ctx, cancel := context.WithCancel(fx.ctx)
 	done := make(chan struct{})
 	go func() {
@@ -133,7 +137,7 @@ func TestAGuestPageMadeDuringAChangeIsNotKept(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	fx.listen(t)
-	s := &Server{forum: fx.f, guests: newGuestCache()}
+	s := &Server{forum: fx.f, guests: newGuestCache(1 << 20)}
 	changeWhileMaking := true
 	h := s.guestCached(func(w http.ResponseWriter, r *http.Request) {
 		if changeWhileMaking {
@@ -165,5 +169,20 @@ func TestAWritingRequestDropsTheGuestsCopies(t *testing.T) {
 	fx.post(t, fx.bob.Viewer(), path+"/reply", nil)
 	if rec := fx.get(t, forum.Guest, path); cacheState(rec) != "miss" {
 		t.Fatalf("after a POST: %q, want a miss", cacheState(rec))
+	}
+}
+
+func TestNoGuestCacheWhenItsSizeIsZero(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t) // GuestCacheBytes unset
+	fx.listen(t)
+	base := "https://forum.example"
+	public, _ := url.Parse(base)
+	fx.h = New(Options{Forum: fx.f, PublicURL: public, Federation: testFederation{base: base}})
+	th, _ := fx.thread(t, fx.alice, "Not cached", "the opener")
+	for range 3 {
+		if rec := fx.get(t, forum.Guest, "/t/"+itoa(th.ID)); cacheState(rec) != "" {
+			t.Fatalf("with no cache configured: %q", cacheState(rec))
+		}
 	}
 }

@@ -32,6 +32,8 @@ type Options struct {
 	// ThreadSync catches mirrored threads up with their home when read (thread_sync.go). Nil:
 	// mirrored threads show only what was delivered.
 	ThreadSync ThreadSyncer
+	// GuestCacheBytes bounds the memory of the guests' page cache (guest_cache.go). 0: no cache.
+	GuestCacheBytes int
 }
 
 // Server holds the handlers' dependencies. Build it with New.
@@ -57,7 +59,7 @@ type Server struct {
 func New(opts Options) http.Handler {
 	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
 		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote, sync: opts.ThreadSync,
-		guests: newGuestCache()}
+		guests: newGuestCache(opts.GuestCacheBytes)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -39,6 +39,9 @@ type Config struct {
 	// QueryTiming counts and times each request's queries and reports them in a Server-Timing
 	// header (internal/querytrace), for benchmarks.
 	QueryTiming bool
+	// GuestCacheBytes bounds the memory of the guests' page cache (web/guest_cache.go); 0 turns
+	// it off.
+	GuestCacheBytes int
 	// Delivery tunes the federation outbox and the job queue it runs on.
 	Delivery DeliveryConfig
 	// Inbox tunes the federation inboxes.
@@ -234,6 +237,11 @@ var settings = []setting{
 	{"inbox-give-way", "STOA_INBOX_GIVE_WAY", "2ms", "longest wait of the apply jobs, before each received activity, for a moment when no HTTP request is being served (0: never wait)", func(c *Config, v string) error {
 		d, err := boundedDuration(v, 0, time.Second)
 		c.Inbox.GiveWay = d
+		return err
+	}},
+	{"guest-cache-mb", "STOA_GUEST_CACHE_MB", "64", "memory for the pages guests are shown, kept until what they show changes (0: no cache)", func(c *Config, v string) error {
+		n, err := boundedInt(v, 0, 1<<16)
+		c.GuestCacheBytes = n << 20
 		return err
 	}},
 	{"query-timing", "STOA_QUERY_TIMING", "0", "report each request's query count and time in a Server-Timing header (benchmarks; reveals internals)", func(c *Config, v string) error {

@@ -63,6 +63,20 @@ func TestInboxGiveWaySetting(t *testing.T) {
 	}
 }
 
+func TestGuestCacheSetting(t *testing.T) {
+	t.Parallel()
+	cfg, err := buildDefault()
+	if err != nil || cfg.GuestCacheBytes != 64<<20 {
+		t.Fatalf("default guest cache %d bytes (%v), want 64 MiB", cfg.GuestCacheBytes, err)
+	}
+	if cfg, err := buildConfig(map[string]string{"STOA_GUEST_CACHE_MB": "0"}); err != nil || cfg.GuestCacheBytes != 0 {
+		t.Fatalf("STOA_GUEST_CACHE_MB=0 gave %d (%v)", cfg.GuestCacheBytes, err)
+	}
+	if _, err := buildConfig(map[string]string{"STOA_GUEST_CACHE_MB": "-1"}); err == nil {
+		t.Fatal("STOA_GUEST_CACHE_MB=-1 was accepted")
+	}
+}
+
 // buildConfig is the configuration serve would build from env and no flags.
 func buildConfig(env map[string]string) (*Config, error) {
 	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})

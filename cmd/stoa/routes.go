@@ -42,6 +42,8 @@ func (a *app) routes() (http.Handler, error) {
 		Deliveries:     a.outbox,
 		Remote:         webRemote{actors: a.fed.Actors},
 		ThreadSync:     a.inbox,
+		// The guests' page cache keeps itself exact with ListenForChanges, which serve runs.
+		GuestCacheBytes: a.cfg.GuestCacheBytes,
 	})
 	fed, err := a.fed.Handler(pages)
 	if err != nil {
