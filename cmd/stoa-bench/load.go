@@ -26,8 +26,10 @@ type result struct {
 	lags     []time.Duration
 	queries  []int     // per response, from Server-Timing
 	dbMillis []float64 // per response, from Server-Timing
-	cpu      cpuUse
-	offered  float64 // open loop: requests per second asked for
+	// cached counts the responses served from the guests' page cache (X-Stoa-Cache: hit).
+	cached  int
+	cpu     cpuUse
+	offered float64 // open loop: requests per second asked for
 }
 
 func (r *result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -52,6 +54,9 @@ func (c *collector) add(lat time.Duration, resp *http.Response, err error) {
 	}
 	c.r.requests++
 	c.r.latencies = append(c.r.latencies, lat)
+	if resp.Header.Get("X-Stoa-Cache") == "hit" {
+		c.r.cached++
+	}
 	if n, ms, ok := querytrace.ParseServerTiming(resp.Header.Get("Server-Timing")); ok {
 		c.r.queries = append(c.r.queries, n)
 		c.r.dbMillis = append(c.r.dbMillis, ms)

@@ -31,6 +31,8 @@ type summary struct {
 	p50, p99, satP50, satP99        time.Duration
 	lag99                           time.Duration // the load generator's own lateness, paced phase
 	minQueries, maxQueries          int
+	timed                           bool // some response reported its queries
+	cachedShare                     float64
 	db50, db99                      float64
 	serverCPU, restCPU              time.Duration // per request, at saturation
 	errors                          int
@@ -43,7 +45,7 @@ func (r *report) summarize(i int) summary {
 	var queries []int
 	var db []float64
 	var serverCPU, restCPU float64
-	var satRequests int
+	var satRequests, cached, requests int
 	for _, round := range r.runs {
 		p := round[i]
 		rates = append(rates, p.saturated.rate())
@@ -54,6 +56,8 @@ func (r *report) summarize(i int) summary {
 		satLat = append(satLat, p.saturated.latencies...)
 		queries = append(queries, p.saturated.queries...)
 		queries = append(queries, p.paced.queries...)
+		cached += p.saturated.cached + p.paced.cached
+		requests += p.saturated.requests + p.paced.requests
 		db = append(db, p.paced.dbMillis...)
 		serverCPU += p.saturated.cpu.server
 		restCPU += p.saturated.cpu.rest
@@ -66,7 +70,11 @@ func (r *report) summarize(i int) summary {
 	s.satP50, s.satP99 = percentile(satLat, 0.50), percentile(satLat, 0.99)
 	s.lag99 = percentile(lags, 0.99)
 	if len(queries) > 0 {
+		s.timed = true
 		s.minQueries, s.maxQueries = slices.Min(queries), slices.Max(queries)
+	}
+	if requests > 0 {
+		s.cachedShare = float64(cached) / float64(requests)
 	}
 	s.db50, s.db99 = percentileF(db, 0.50), percentileF(db, 0.99)
 	if satRequests > 0 {
@@ -101,23 +109,23 @@ func (r *report) markdown() string {
 		"threads of at least a page; deep pages over %d cursors from 10%% to 99%% down the list.\n\n",
 		c.warmup, c.rounds, c.duration, c.concurrency, c.duration, 100*c.pacedShare, len(r.targets.Members),
 		len(r.targets.Threads), r.deepCursors())
-	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | generator lag p99 | p50 / p99 saturated | queries | DB time p50 / p99 | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
-	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | generator lag p99 | p50 / p99 saturated | queries | DB time p50 / p99 | from the guest cache | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	sums := make([]summary, len(r.eps))
 	for i, e := range r.eps {
 		s := r.summarize(i)
 		sums[i] = s
 		q, db := "–", "–"
-		if s.maxQueries > 0 {
+		if s.timed {
 			q = fmt.Sprint(s.maxQueries)
 			if s.minQueries != s.maxQueries {
 				q = fmt.Sprintf("%d–%d", s.minQueries, s.maxQueries)
 			}
 			db = fmt.Sprintf("%.2f / %.2f ms", s.db50, s.db99)
 		}
-		w("| %s | %.0f | %.2f (%.2f–%.2f) | %.2f / %.2f ms | %.2f ms | %.2f / %.2f ms | %s | %s | %d µs | %d µs |\n", e.name, s.rate, s.ratio,
+		w("| %s | %.0f | %.2f (%.2f–%.2f) | %.2f / %.2f ms | %.2f ms | %.2f / %.2f ms | %s | %s | %.0f%% | %d µs | %d µs |\n", e.name, s.rate, s.ratio,
 			s.ratioMin, s.ratioMax, ms(s.p50), ms(s.p99), ms(s.lag99), ms(s.satP50), ms(s.satP99), q, db,
-			s.serverCPU.Microseconds(), s.restCPU.Microseconds())
+			100*s.cachedShare, s.serverCPU.Microseconds(), s.restCPU.Microseconds())
 		if s.errors > 0 {
 			w("\n**%s: %d failed requests.**\n\n", e.name, s.errors)
 		}
