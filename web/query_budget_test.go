@@ -4,26 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/forumtest"
 	"github.com/stoa-forum/stoa/internal/markup"
+	"github.com/stoa-forum/stoa/internal/querytrace"
 	"github.com/stoa-forum/stoa/internal/testdb"
 )
-
-// queryCounter counts the queries a pool runs.
-type queryCounter struct{ n atomic.Int64 }
-
-func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // Every page is built from at most five queries, however long the list or the thread.
 func TestPagesStayWithinTheQueryBudget(t *testing.T) {
@@ -32,7 +22,7 @@ func TestPagesStayWithinTheQueryBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counter := &queryCounter{}
+	counter := &querytrace.Counter{}
 	cfg.ConnConfig.Tracer = counter
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
@@ -79,13 +69,13 @@ func TestPagesStayWithinTheQueryBudget(t *testing.T) {
 	}
 	for _, p := range pages {
 		wantCode(t, fx.get(t, p.viewer, p.path), http.StatusOK) // warm the permission cache
-		before := counter.n.Load()
+		before := counter.Queries()
 		wantCode(t, fx.get(t, p.viewer, p.path), http.StatusOK)
 		budget := int64(p.budget)
 		if budget == 0 {
 			budget = 5
 		}
-		if n := counter.n.Load() - before; n > budget {
+		if n := counter.Queries() - before; n > budget {
 			t.Errorf("%s took %d queries, budget %d", p.path, n, budget)
 		}
 	}

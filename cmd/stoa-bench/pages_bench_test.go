@@ -8,27 +8,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync/atomic"
 	"syscall"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/markup"
+	"github.com/stoa-forum/stoa/internal/querytrace"
 	"github.com/stoa-forum/stoa/internal/testdb"
 	"github.com/stoa-forum/stoa/web"
 )
-
-// queryCounter counts the queries a pool runs.
-type queryCounter struct{ n atomic.Int64 }
-
-func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // BenchmarkPages serves the pages of make bench-read in process, through the same web handlers
 // and the same endpoint list, on a small seed (4,000 threads), so a change to the read path can be
@@ -56,7 +46,7 @@ func BenchmarkPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	counter := &queryCounter{}
+	counter := &querytrace.Counter{}
 	cfg.ConnConfig.Tracer = counter
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -97,11 +87,11 @@ func BenchmarkPages(b *testing.B) {
 				}
 			}
 			serve() // warm the caches, as every request but the first finds them
-			start, cpu := counter.n.Load(), selfCPU(b)
+			start, cpu := counter.Queries(), selfCPU(b)
 			for b.Loop() {
 				serve()
 			}
-			b.ReportMetric(float64(counter.n.Load()-start)/float64(b.N), "queries/op")
+			b.ReportMetric(float64(counter.Queries()-start)/float64(b.N), "queries/op")
 			b.ReportMetric(float64(selfCPU(b)-cpu)/float64(b.N), "go-cpu-ns/op")
 		})
 	}

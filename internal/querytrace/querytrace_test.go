@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/internal/querytrace"
@@ -39,6 +40,13 @@ func TestMiddlewareReportsTheRequestsQueries(t *testing.T) {
 				t.Error(err)
 			}
 		}
+		// Two more sent together: a batch counts each of its queries.
+		b := &pgx.Batch{}
+		b.Queue(`SELECT 1`)
+		b.Queue(`SELECT 2`)
+		if err := pool.SendBatch(r.Context(), b).Close(); err != nil {
+			t.Error(err)
+		}
 		// Not the request's: no Stats in this context.
 		_ = pool.QueryRow(context.Background(), `SELECT 1`).Scan(&n)
 		_, _ = w.Write([]byte("ok"))
@@ -47,8 +55,8 @@ func TestMiddlewareReportsTheRequestsQueries(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	header := rec.Header().Get("Server-Timing")
 	n, ms, ok := querytrace.ParseServerTiming(header)
-	if !ok || n != 3 || ms <= 0 {
-		t.Errorf("Server-Timing %q read as %d queries, %.3f ms, ok %v; want 3 queries", header, n, ms, ok)
+	if !ok || n != 5 || ms <= 0 {
+		t.Errorf("Server-Timing %q read as %d queries, %.3f ms, ok %v; want 5 queries", header, n, ms, ok)
 	}
 }
 

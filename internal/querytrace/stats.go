@@ -95,3 +95,34 @@ func (Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEn
 	}
 	s.add(Statement{SQL: st.sql, Args: st.args, Duration: time.Since(st.at)})
 }
+
+// Queries sent together in a pgx.Batch count one by one, like any others: a batch saves round
+// trips, not queries. Each is timed from the batch's start or the previous one's result to its
+// own result, so their times add up to the batch's.
+var _ pgx.BatchTracer = Tracer{}
+
+type batchKey struct{}
+
+// TraceBatchStart implements pgx.BatchTracer.
+func (Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	if FromContext(ctx) == nil {
+		return ctx
+	}
+	last := time.Now()
+	return context.WithValue(ctx, batchKey{}, &last)
+}
+
+// TraceBatchQuery implements pgx.BatchTracer.
+func (Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
+	s := FromContext(ctx)
+	last, ok := ctx.Value(batchKey{}).(*time.Time)
+	if s == nil || !ok {
+		return
+	}
+	now := time.Now()
+	s.add(Statement{SQL: data.SQL, Args: data.Args, Duration: now.Sub(*last)})
+	*last = now
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (Tracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
