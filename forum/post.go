@@ -153,8 +153,7 @@ func (f *Forum) PostByID(ctx context.Context, v Viewer, id int64) (Post, error) 
 
 // postsInRange loads a thread's posts with positions first..last, in order, ready for v.
 func (f *Forum) postsInRange(ctx context.Context, v Viewer, tv ThreadView, first, last int) ([]Post, error) {
-	rows, err := f.db.Query(ctx, "SELECT "+postColumns(4)+` FROM posts p`+authorProbe("p.author_id")+`
-		WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position`, tv.ID, first, last, v.ActorID)
+	rows, err := f.db.Query(ctx, postsInRangeSQL, tv.ID, first, last, v.ActorID)
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)
 	}
@@ -167,6 +166,11 @@ func (f *Forum) postsInRange(ctx context.Context, v Viewer, tv ThreadView, first
 	}
 	return posts, nil
 }
+
+// postsInRangeSQL reads a thread's posts by position: $1 the thread, $2 to $3 the positions, $4
+// the viewer's actor id (for liked).
+var postsInRangeSQL = "SELECT " + postColumns(4) + ` FROM posts p` + authorProbe("p.author_id") + `
+	WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position`
 
 // prepareForViewer withholds what v may not read, then checks the stored HTML of the rest.
 func (f *Forum) prepareForViewer(ctx context.Context, v Viewer, perm Permission, posts []Post) error {

@@ -202,15 +202,33 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 // ThreadByID loads a thread as v sees it. A thread v may not see is ErrNotFound (its existence is
 // not revealed); a deleted one is ErrGone except to staff.
 func (f *Forum) ThreadByID(ctx context.Context, v Viewer, id int64) (ThreadView, error) {
-	rows, err := f.db.Query(ctx, "SELECT "+threadColumns+", "+authorColumns+`
-		FROM threads t JOIN actors au ON au.id = t.author_id WHERE t.id = $1`, id)
+	tv, err := scanThreadRow(f.db.Query(ctx, threadByIDSQL, id))
 	if err != nil {
 		return ThreadView{}, fmt.Errorf("thread %d: %w", id, err)
 	}
-	tv, err := pgx.CollectExactlyOneRow(rows, scanThreadView)
+	return f.viewThread(ctx, v, tv)
+}
+
+// threadByIDSQL reads a thread and its author ($1 the thread).
+const threadByIDSQL = "SELECT " + threadColumns + ", " + authorColumns + `
+	FROM threads t JOIN actors au ON au.id = t.author_id WHERE t.id = $1`
+
+// scanThreadRow reads threadByIDSQL's row; no row is ErrNotFound.
+func scanThreadRow(rows pgx.Rows, err error) (ThreadView, error) {
 	if err != nil {
-		return ThreadView{}, notFound(err, fmt.Sprintf("thread %d", id))
+		return ThreadView{}, err
 	}
+	tv, err := pgx.CollectExactlyOneRow(rows, scanThreadView)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ThreadView{}, ErrNotFound
+	}
+	return tv, err
+}
+
+// viewThread completes a thread read by threadByIDSQL for v: its category, what v may do there,
+// and whether v may read it at all.
+func (f *Forum) viewThread(ctx context.Context, v Viewer, tv ThreadView) (ThreadView, error) {
+	var err error
 	// The definition from the cache (category_cache.go): ThreadView.Category's counters are zero.
 	if tv.Category, err = f.categoryDefinition(ctx, tv.CategoryID); err != nil {
 		return ThreadView{}, err
@@ -289,20 +307,53 @@ type ThreadPage struct {
 // ThreadPageOf loads page n (from 1) of a thread for v. Pages are position ranges, so page 500 of a
 // long thread costs what page 1 does. A page past the end is ErrNotFound.
 func (f *Forum) ThreadPageOf(ctx context.Context, v Viewer, threadID int64, n int) (ThreadPage, error) {
-	tv, err := f.ThreadByID(ctx, v, threadID)
+	if n < 1 {
+		return ThreadPage{}, fmt.Errorf("thread %d page %d: %w", threadID, n, ErrNotFound)
+	}
+	first := (n-1)*PostsPerPage + 1
+	tv, posts, err := f.threadAndPosts(ctx, v, threadID, first, first+PostsPerPage-1)
 	if err != nil {
 		return ThreadPage{}, err
 	}
 	pages := max(PageOf(tv.PostCount), 1)
-	if n < 1 || n > pages {
+	if n > pages {
 		return ThreadPage{}, fmt.Errorf("thread %d page %d of %d: %w", threadID, n, pages, ErrNotFound)
 	}
-	first := (n-1)*PostsPerPage + 1
-	posts, err := f.postsInRange(ctx, v, tv, first, first+PostsPerPage-1)
-	if err != nil {
-		return ThreadPage{}, err
-	}
 	return ThreadPage{Thread: tv, Posts: posts, Page: n, Pages: pages}, nil
+}
+
+// threadAndPosts reads a thread for v with its posts at positions first to last. The two
+// statements go to PostgreSQL together (a pipelined batch): a thread page waits for one round
+// trip, not two. The posts are read before the thread's visibility is known, and dropped unread
+// when v may not see it.
+func (f *Forum) threadAndPosts(ctx context.Context, v Viewer, threadID int64, first, last int) (ThreadView, []Post, error) {
+	b := &pgx.Batch{}
+	b.Queue(threadByIDSQL, threadID)
+	b.Queue(postsInRangeSQL, threadID, first, last, v.ActorID)
+	br := f.db.SendBatch(ctx, b)
+	tv, err := scanThreadRow(br.Query())
+	if err != nil {
+		_ = br.Close()
+		return ThreadView{}, nil, fmt.Errorf("thread %d: %w", threadID, err)
+	}
+	var posts []Post
+	rows, err := br.Query()
+	if err == nil {
+		posts, err = collectPosts(rows)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return ThreadView{}, nil, fmt.Errorf("posts of thread %d: %w", threadID, err)
+	}
+	if tv, err = f.viewThread(ctx, v, tv); err != nil {
+		return ThreadView{}, nil, err
+	}
+	if err := f.prepareForViewer(ctx, v, tv.Can, posts); err != nil {
+		return ThreadView{}, nil, err
+	}
+	return tv, posts, nil
 }
 
 // ThreadPostsAfter lists up to limit posts after a position (0 for the start): the API's cursor
@@ -311,14 +362,10 @@ func (f *Forum) ThreadPostsAfter(ctx context.Context, v Viewer, threadID int64, 
 	if limit <= 0 || limit > 100 {
 		limit = PostsPerPage
 	}
-	tv, err := f.ThreadByID(ctx, v, threadID)
-	if err != nil {
-		return ThreadView{}, nil, 0, err
-	}
 	if after < 0 {
 		return ThreadView{}, nil, 0, Invalid("cursor", "is not valid")
 	}
-	posts, err := f.postsInRange(ctx, v, tv, after+1, after+limit)
+	tv, posts, err := f.threadAndPosts(ctx, v, threadID, after+1, after+limit)
 	if err != nil {
 		return ThreadView{}, nil, 0, err
 	}
