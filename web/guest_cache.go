@@ -80,7 +80,7 @@ func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 				fn(r)
 			}
 			for k, v := range p.header {
-				w.Header()[k] = v
+				w.Header()[k] = slices.Clone(v) // later middleware may append to it
 			}
 			w.Header().Set(cacheHeader, "hit")
 			w.WriteHeader(http.StatusOK)
