@@ -179,7 +179,7 @@ func (a *app) serve(ctx context.Context) error {
 	listening := make(chan struct{})
 	go func() {
 		defer close(listening)
-		a.forum.ListenForChanges(listenCtx, func(err error) { a.log.Warn("permission cache listener", "err", err) })
+		a.forum.ListenForChanges(listenCtx, func(err error) { a.log.Warn("change listener", "err", err) })
 	}()
 	defer func() { stopListening(); <-listening }()
 	errc := make(chan error, 2)

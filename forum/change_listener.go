@@ -1,0 +1,71 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ListenForChanges keeps this process's permission cache, domain rules, site settings and page
+// generation (page_changes.go) in step with changes made anywhere: it LISTENs on its own
+// connection (outside the pool) and drops the cache a notification is about, and all of them on
+// every (re)connection, since changes may have been missed while disconnected. It blocks until ctx
+// ends, reconnecting with backoff; onError (may be nil) hears of connection failures.
+func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := f.listenOnce(ctx)
+		f.pages.lost()
+		if ctx.Err() != nil {
+			return
+		}
+		if onError != nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+func (f *Forum) listenOnce(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, f.db.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("change listener: connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, channel := range []string{permissionsChannel, domainPolicyChannel, siteChannel, pagesChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+			return fmt.Errorf("change listener: listen: %w", err)
+		}
+	}
+	f.perms.invalidate()
+	f.domains.invalidate()
+	f.site.invalidate()
+	f.pages.subscribed()
+	if f.listening != nil {
+		f.listening()
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("change listener: %w", err)
+		}
+		// The same connection carries the domain rules' channel (domain_policy_cache.go), the site
+		// settings' and the pages' (page_changes.go); any of these changes pages too.
+		switch n.Channel {
+		case domainPolicyChannel:
+			f.domains.invalidate()
+		case permissionsChannel:
+			f.perms.invalidate()
+		case siteChannel:
+			f.site.invalidate()
+		}
+		f.pages.changed()
+	}
+}
