@@ -29,9 +29,17 @@ type contentFixture struct {
 
 func newContentFixture(t *testing.T) *contentFixture {
 	t.Helper()
+	return newContentFixtureWith(t, forum.Options{})
+}
+
+// newContentFixtureWith is newContentFixture with options of the test's own (the renderer and
+// the jobs are the fixture's).
+func newContentFixtureWith(t *testing.T, opts forum.Options) *contentFixture {
+	t.Helper()
 	base, _ := url.Parse("https://forum.example")
 	jobs := &queuedJobs{}
-	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base}), Jobs: jobs})
+	opts.Markup, opts.Jobs = markup.New(markup.Options{BaseURL: base}), jobs
+	f, pool := forumtest.New(t, opts)
 	fx := &contentFixture{f: f, pool: pool, ctx: context.Background(), jobs: jobs}
 	var err error
 	fx.cat, err = f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stoa-forum/stoa/internal/gencache"
 )
 
 // Forum is the entry point to the domain. It is safe for concurrent use.
@@ -26,6 +28,8 @@ type Forum struct {
 	listening func()
 	// pages is the generation of what pages show (page_changes.go).
 	pages pageChanges
+	// shared keeps what every viewer of a page reads alike (shared_reads.go).
+	shared *gencache.Cache[sharedKey, any]
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
 	// domains caches the domain rules (domain_policy_cache.go); canonicalHost spells hosts the one
@@ -59,6 +63,10 @@ type Options struct {
 	// apply job, already off any request); without it, they go through a NotifyArgs job, whose
 	// worker knows the site's address.
 	Link func(path string) string
+	// SharedCacheBytes bounds the memory of the shared reads (shared_reads.go): pages of posts
+	// and lists of threads read once for every viewer while nothing changes. 0 keeps nothing.
+	// They are kept only while ListenForChanges is subscribed.
+	SharedCacheBytes int
 }
 
 // New returns a Forum over db.
@@ -72,7 +80,8 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
 		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: newPermCache(), site: newSiteCache(),
-		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link}
+		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link,
+		shared: newSharedReads(opts.SharedCacheBytes)}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

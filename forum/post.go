@@ -172,8 +172,16 @@ func (f *Forum) postsInRange(ctx context.Context, v Viewer, tv ThreadView, first
 var postsInRangeSQL = "SELECT " + postColumns(4) + ` FROM posts p` + authorProbe("p.author_id") + `
 	WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position`
 
-// prepareForViewer withholds what v may not read, then checks the stored HTML of the rest.
+// prepareForViewer checks the stored HTML of posts, then withholds what v may not read.
 func (f *Forum) prepareForViewer(ctx context.Context, v Viewer, perm Permission, posts []Post) error {
+	if err := f.verifyHTML(ctx, posts); err != nil {
+		return err
+	}
+	return f.withholdFromViewer(ctx, v, perm, posts)
+}
+
+// withholdFromViewer redacts and withholds, in posts whose HTML is checked, what v may not read.
+func (f *Forum) withholdFromViewer(ctx context.Context, v Viewer, perm Permission, posts []Post) error {
 	for i := range posts {
 		p := &posts[i]
 		own := v.SignedIn() && p.AuthorID == v.ActorID
@@ -183,9 +191,6 @@ func (f *Forum) prepareForViewer(ctx context.Context, v Viewer, perm Permission,
 		}
 	}
 	if err := f.withholdSuppressed(ctx, v, perm, posts); err != nil {
-		return err
-	}
-	if err := f.verifyHTML(ctx, posts); err != nil {
 		return err
 	}
 	return f.rejectMedia(ctx, posts)

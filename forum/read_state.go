@@ -79,19 +79,18 @@ const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
 // ReadThreadPage is ThreadPageOf for the thread page itself. For a signed-in member it also marks
 // the posts the page shows as read and their notifications about those posts as read, in one
 // statement that returns what they had read before: posts new to them come back with Unread set.
-// It also returns their watch level for the thread. The marks commit lazily (commit_mode.go).
+// It also returns their watch level for the thread and which of its posts they like (the posts
+// themselves may be a shared read: shared_reads.go). The marks commit lazily (commit_mode.go).
 func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n int) (ThreadPage, error) {
-	tp, err := f.ThreadPageOf(ctx, v, threadID, n)
+	tp, err := f.threadPageOf(ctx, v, threadID, n, callerReadsLikes)
 	if err != nil || !v.SignedIn() || len(tp.Posts) == 0 {
 		return tp, err
 	}
 	first, last := tp.Posts[0].Position, tp.Posts[len(tp.Posts)-1].Position
-	ids := make([]int64, len(tp.Posts))
-	for i, p := range tp.Posts {
-		ids[i] = p.ID
-	}
+	ids := postIDs(tp.Posts)
 	var since *time.Time
 	var unread []int32
+	var liked []int64
 	var threadLevel, categoryLevel *string
 	err = f.db.QueryRow(ctx, `WITH me AS (
 			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
@@ -110,12 +109,14 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 			ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
 				WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),
 			(SELECT level FROM before),
-			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1)
+			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1),
+			ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND post_id = ANY($5))
 		FROM lazy_commit`,
-		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel)
+		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked)
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
 	}
+	markLiked(tp.Posts, liked)
 	if since == nil { // not a member row (the console's viewer): nothing is tracked
 		return tp, nil
 	}

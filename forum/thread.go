@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -307,11 +308,15 @@ type ThreadPage struct {
 // ThreadPageOf loads page n (from 1) of a thread for v. Pages are position ranges, so page 500 of a
 // long thread costs what page 1 does. A page past the end is ErrNotFound.
 func (f *Forum) ThreadPageOf(ctx context.Context, v Viewer, threadID int64, n int) (ThreadPage, error) {
+	return f.threadPageOf(ctx, v, threadID, n, threadReadsLikes)
+}
+
+func (f *Forum) threadPageOf(ctx context.Context, v Viewer, threadID int64, n int, likes likesReader) (ThreadPage, error) {
 	if n < 1 {
 		return ThreadPage{}, fmt.Errorf("thread %d page %d: %w", threadID, n, ErrNotFound)
 	}
 	first := (n-1)*PostsPerPage + 1
-	tv, posts, err := f.threadAndPosts(ctx, v, threadID, first, first+PostsPerPage-1)
+	tv, posts, err := f.threadAndPosts(ctx, v, threadID, first, first+PostsPerPage-1, likes)
 	if err != nil {
 		return ThreadPage{}, err
 	}
@@ -322,35 +327,43 @@ func (f *Forum) ThreadPageOf(ctx context.Context, v Viewer, threadID int64, n in
 	return ThreadPage{Thread: tv, Posts: posts, Page: n, Pages: pages}, nil
 }
 
-// threadAndPosts reads a thread for v with its posts at positions first to last. The two
-// statements go to PostgreSQL together (a pipelined batch): a thread page waits for one round
-// trip, not two. The posts are read before the thread's visibility is known, and dropped unread
-// when v may not see it.
-func (f *Forum) threadAndPosts(ctx context.Context, v Viewer, threadID int64, first, last int) (ThreadView, []Post, error) {
-	b := &pgx.Batch{}
-	b.Queue(threadByIDSQL, threadID)
-	b.Queue(postsInRangeSQL, threadID, first, last, v.ActorID)
-	br := f.db.SendBatch(ctx, b)
-	tv, err := scanThreadRow(br.Query())
+// threadAndPosts reads a thread for v with its posts at positions first to last. The thread's
+// row and its posts are a shared read (shared_reads.go): read once for every viewer, then
+// completed for v here. A shared read's two statements go to PostgreSQL together (a pipelined
+// batch), with v's likes among those posts when v is signed in: a thread page waits for one round
+// trip, not two. When the read was kept from an earlier request, v's likes are one small
+// statement, unless the caller reads them itself (likes == callerReadsLikes: ReadThreadPage
+// reads them with its read mark).
+func (f *Forum) threadAndPosts(ctx context.Context, v Viewer, threadID int64, first, last int, likes likesReader) (ThreadView, []Post, error) {
+	var liked []int64
+	likesRead := false
+	pr, _, err := readShared(f, sharedKey{kind: sharedPostRange, a: threadID, b: int64(first), c: int64(last)},
+		func() (postRange, int, error) {
+			var likesOf int64
+			if v.SignedIn() && likes == threadReadsLikes {
+				likesOf, likesRead = v.ActorID, true
+			}
+			pr, l, err := f.readPostRange(ctx, threadID, first, last, likesOf)
+			liked = l
+			return pr, pr.size(), err
+		})
 	if err != nil {
-		_ = br.Close()
-		return ThreadView{}, nil, fmt.Errorf("thread %d: %w", threadID, err)
-	}
-	var posts []Post
-	rows, err := br.Query()
-	if err == nil {
-		posts, err = collectPosts(rows)
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return ThreadView{}, nil, fmt.Errorf("posts of thread %d: %w", threadID, err)
-	}
-	if tv, err = f.viewThread(ctx, v, tv); err != nil {
 		return ThreadView{}, nil, err
 	}
-	if err := f.prepareForViewer(ctx, v, tv.Can, posts); err != nil {
+	tv, err := f.viewThread(ctx, v, pr.thread)
+	if err != nil {
+		return ThreadView{}, nil, err
+	}
+	posts := slices.Clone(pr.posts) // the shared copy is never changed
+	if v.SignedIn() && likes == threadReadsLikes && len(posts) > 0 {
+		if !likesRead {
+			if liked, err = f.likedAmong(ctx, v, posts); err != nil {
+				return ThreadView{}, nil, err
+			}
+		}
+		markLiked(posts, liked)
+	}
+	if err := f.withholdFromViewer(ctx, v, tv.Can, posts); err != nil {
 		return ThreadView{}, nil, err
 	}
 	return tv, posts, nil
@@ -365,7 +378,7 @@ func (f *Forum) ThreadPostsAfter(ctx context.Context, v Viewer, threadID int64, 
 	if after < 0 {
 		return ThreadView{}, nil, 0, Invalid("cursor", "is not valid")
 	}
-	tv, posts, err := f.threadAndPosts(ctx, v, threadID, after+1, after+limit)
+	tv, posts, err := f.threadAndPosts(ctx, v, threadID, after+1, after+limit, threadReadsLikes)
 	if err != nil {
 		return ThreadView{}, nil, 0, err
 	}

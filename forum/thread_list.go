@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,7 +115,9 @@ func listArgs(v Viewer, cur *ThreadCursor, first ...any) []any {
 	return first
 }
 
-// CategoryThreads lists a category's threads for v, pinned ones first on the first page.
+// CategoryThreads lists a category's threads for v, pinned ones first on the first page. The rows
+// are a shared read (shared_reads.go), the same for every viewer; a member's unread counts and
+// watch level are read for them afterwards (readerState), in one small statement.
 func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, cursor string, limit int) (ThreadList, error) {
 	perm, err := f.Permissions(ctx, v, c)
 	if err != nil {
@@ -128,18 +131,36 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		return ThreadList{}, err
 	}
 	limit = listLimit(limit)
-	// A member's rows carry their level for the category (categoryLevelColumn), the same in every row.
-	var level *string
-	var extra []any
-	if v.SignedIn() {
-		extra = []any{&level}
+	key := sharedKey{kind: sharedThreadList, a: c.ID, d: int64(limit)}
+	if cur != nil {
+		key.b, key.c = cur.LastPostAt.UnixMicro(), cur.ID
 	}
+	shared, _, err := readShared(f, key, func() (ThreadList, int, error) {
+		list, err := f.categoryRows(ctx, c, cur, limit)
+		return list, list.size(), err
+	})
+	if err != nil {
+		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
+	}
+	// The shared copy is never changed: a member's counts go into copies of its rows.
+	list := ThreadList{Pinned: slices.Clone(shared.Pinned), Threads: slices.Clone(shared.Threads), Next: shared.Next,
+		Level: Tracking}
+	if v.SignedIn() {
+		if err := f.readerState(ctx, v, c.ID, &list); err != nil {
+			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
+		}
+	}
+	return list, nil
+}
+
+// categoryRows reads a page of a category's list as a guest sees it.
+func (f *Forum) categoryRows(ctx context.Context, c Category, cur *ThreadCursor, limit int) (ThreadList, error) {
 	var list ThreadList
 	if cur == nil {
-		rows, err := f.db.Query(ctx, categoryFirstPageSQL(v.SignedIn(), limit+1), listArgs(v, nil, c.ID)...)
-		threads, err := collectSummaries(rows, err, extra...)
+		rows, err := f.db.Query(ctx, categoryFirstPageSQL(limit+1), c.ID)
+		threads, err := collectSummaries(rows, err)
 		if err != nil {
-			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
+			return ThreadList{}, err
 		}
 		// Pinned threads come first; the others, never pinned, after them.
 		n := 0
@@ -148,26 +169,65 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		}
 		list.Pinned = threads[:n:n]
 		list.Threads, list.Next = cutPage(threads[n:], limit)
-	} else {
-		rows, err := f.db.Query(ctx, categoryThreadsSQL(true, v.SignedIn(), limit+1), listArgs(v, cur, c.ID)...)
-		threads, err := collectSummaries(rows, err, extra...)
-		if err != nil {
-			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
-		}
-		list.Threads, list.Next = cutPage(threads, limit)
+		return list, nil
 	}
-	switch {
-	case level != nil:
-		list.Level = WatchLevel(*level)
-	case v.SignedIn() && len(list.Pinned)+len(list.Threads) == 0:
-		// No row came back to carry the level: an empty category, or a page past its end.
-		if list.Level, err = f.CategoryLevel(ctx, v, c.ID); err != nil {
-			return ThreadList{}, err
-		}
-	default:
-		list.Level = Tracking // a guest, or a member without a row in member_categories
+	rows, err := f.db.Query(ctx, categoryThreadsSQL(limit+1), listArgs(Guest, cur, c.ID)...)
+	threads, err := collectSummaries(rows, err)
+	if err != nil {
+		return ThreadList{}, err
 	}
+	list.Threads, list.Next = cutPage(threads, limit)
 	return list, nil
+}
+
+// readerStateSQL is, for member $1, their watch level for category $3 and the unread counts of
+// the threads in $2 that have any (unreadJoins, unreadColumn: one or two index probes a thread).
+var readerStateSQL = `WITH u AS (
+		SELECT t.id, ` + unreadColumn + ` FROM threads t` + unreadJoins(1) + ` WHERE t.id = ANY($2))
+	SELECT (SELECT mc.level FROM member_categories mc WHERE mc.category_id = $3 AND mc.member_id = $1),
+		ARRAY(SELECT id FROM u WHERE unread > 0), ARRAY(SELECT unread FROM u WHERE unread > 0)`
+
+// readerState fills in a member's unread counts and category watch level on a list. Only threads
+// active inside the longest possible window are asked about: an older one has nothing unread.
+func (f *Forum) readerState(ctx context.Context, v Viewer, categoryID int64, list *ThreadList) error {
+	windowStart := time.Now().AddDate(0, 0, -UnreadWindowDays-1)
+	var ids []int64
+	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
+		for _, t := range rows {
+			if t.LastPostAt.After(windowStart) {
+				ids = append(ids, t.ID)
+			}
+		}
+	}
+	var level *string
+	var unreadIDs []int64
+	var unread []int32
+	if err := f.db.QueryRow(ctx, readerStateSQL, v.ActorID, ids, categoryID).Scan(&level, &unreadIDs, &unread); err != nil {
+		return fmt.Errorf("unread state: %w", err)
+	}
+	if level != nil {
+		list.Level = WatchLevel(*level)
+	}
+	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
+		for i := range rows {
+			if k := slices.Index(unreadIDs, rows[i].ID); k >= 0 {
+				rows[i].Unread = int(unread[k])
+			}
+		}
+	}
+	return nil
+}
+
+// size is about what the list holds in memory, for the shared reads' bound.
+func (l ThreadList) size() int {
+	n := 256 + len(l.Next)
+	for _, rows := range [][]ThreadSummary{l.Pinned, l.Threads} {
+		for _, t := range rows {
+			n += 512 + len(t.Title) + len(t.APID) + t.Author.size() + len(t.CategorySlug) + len(t.CategoryDomain) +
+				len(t.CategoryTitle) + len(t.LastPosterName) + len(t.LastPosterUsername)
+		}
+	}
+	return n
 }
 
 // LatestThreads lists the threads of every category v may see, by last activity.
@@ -194,25 +254,14 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	return list, nil
 }
 
-// categoryLevelColumn is a member's level for the category of a category list ($1 category, $2 the
-// member's actor id; NULL when they have none, which means Tracking). It does not depend on the
-// row, so PostgreSQL runs it once per statement (an InitPlan), one primary-key probe.
-const categoryLevelColumn = `,
-	(SELECT mc.level FROM member_categories mc WHERE mc.category_id = $1 AND mc.member_id = $2) AS category_level`
-
 // maxPinned is how many pinned threads the first page of a category shows at most.
 const maxPinned = 20
 
-// categoryFirstPageSQL is a category's first page in one statement: its pinned threads (pinned
-// first) and the first limit unpinned ones, each half limit-first on its own index, joined after
-// ($1 category, then a member's actor id, whose rows also carry categoryLevelColumn). One statement
-// instead of two, and the level read with them, make a member's category page two queries: the
-// session and this.
-func categoryFirstPageSQL(member bool, limit int) string {
-	columns, joins, _ := listParts(false, member)
-	if member {
-		columns += categoryLevelColumn
-	}
+// categoryFirstPageSQL is a category's first page in one statement ($1 the category): its pinned
+// threads (pinned first) and the first limit unpinned ones, each half limit-first on its own
+// index, joined after.
+func categoryFirstPageSQL(limit int) string {
+	columns, joins, _ := listParts(false, false)
 	return "SELECT " + columns + ` FROM (
 		(SELECT * FROM threads
 		 WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0
@@ -224,20 +273,18 @@ func categoryFirstPageSQL(member bool, limit int) string {
 	ORDER BY t.pinned_at DESC NULLS LAST, t.last_post_at DESC, t.id DESC`
 }
 
-// categoryThreadsSQL lists a category's unpinned threads: $1 category, then a member's actor id
-// (whose rows also carry categoryLevelColumn), then with a cursor the last row seen (listArgs). Separate texts rather than "$3 IS NULL OR ...":
-// a cached generic plan could not use the row comparison as an index condition.
+// categoryThreadsSQL lists a category's unpinned threads after a cursor, as a guest sees them:
+// $1 category, then the last row seen (listArgs). Without a cursor the list is
+// categoryFirstPageSQL's, so no "$2 IS NULL OR ...": a cached generic plan could not use the row
+// comparison as an index condition.
 //
 // The limit is written into the text, not passed as a parameter: a prepared statement's generic
 // plan must guess a parameter's LIMIT (as a tenth of the rows), which makes it look worse than
 // planning afresh, so PostgreSQL re-plans every execution, and planning a member's list costs more
 // than running it (measured: 1.5 ms to plan, 0.8 ms to run). With the limit known (a handful of
 // values, usually ThreadsPerPage+1), the cached generic plan is as good and is used.
-func categoryThreadsSQL(withCursor, member bool, limit int) string {
-	columns, joins, cond := listParts(withCursor, member)
-	if member {
-		columns += categoryLevelColumn
-	}
+func categoryThreadsSQL(limit int) string {
+	columns, joins, cond := listParts(true, false)
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0 AND pinned_at IS NULL` + cond + `

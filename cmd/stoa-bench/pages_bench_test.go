@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -55,9 +56,16 @@ func BenchmarkPages(b *testing.B) {
 	b.Cleanup(pool.Close)
 	base, _ := url.Parse("http://stoa.bench")
 	f, err := forum.New(pool, forum.Options{Secret: []byte("bench-pages-secret-0123456789abcdef0123"),
-		Markup: markup.New(markup.Options{BaseURL: base})})
+		Markup: markup.New(markup.Options{BaseURL: base}), SharedCacheBytes: 128 << 20})
 	if err != nil {
 		b.Fatal(err)
+	}
+	// As in stoa serve, the change listener keeps the shared reads exact (forum/shared_reads.go).
+	listenCtx, stopListening := context.WithCancel(ctx)
+	b.Cleanup(stopListening)
+	go f.ListenForChanges(listenCtx, func(err error) { b.Log(err) })
+	for _, live := f.PageGeneration(); !live; _, live = f.PageGeneration() {
+		time.Sleep(10 * time.Millisecond)
 	}
 	if _, err := f.Seed(ctx, forum.SeedOptions{Threads: 4000, PostsPerThread: 10, Members: 200,
 		Password: forum.SeedDefaultPassword}, nil); err != nil {

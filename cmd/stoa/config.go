@@ -42,6 +42,9 @@ type Config struct {
 	// GuestCacheBytes bounds the memory of the guests' page cache (web/guest_cache.go); 0 turns
 	// it off.
 	GuestCacheBytes int
+	// SharedCacheBytes bounds the memory of what every viewer of a page reads alike
+	// (forum/shared_reads.go); 0 turns it off.
+	SharedCacheBytes int
 	// Delivery tunes the federation outbox and the job queue it runs on.
 	Delivery DeliveryConfig
 	// Inbox tunes the federation inboxes.
@@ -242,6 +245,11 @@ var settings = []setting{
 	{"guest-cache-mb", "STOA_GUEST_CACHE_MB", "64", "memory for the pages guests are shown, kept until what they show changes (0: no cache)", func(c *Config, v string) error {
 		n, err := boundedInt(v, 0, 1<<16)
 		c.GuestCacheBytes = n << 20
+		return err
+	}},
+	{"shared-cache-mb", "STOA_SHARED_CACHE_MB", "128", "memory for the posts and thread lists every viewer reads alike, kept until they change (0: none)", func(c *Config, v string) error {
+		n, err := boundedInt(v, 0, 1<<16)
+		c.SharedCacheBytes = n << 20
 		return err
 	}},
 	{"query-timing", "STOA_QUERY_TIMING", "0", "report each request's query count and time in a Server-Timing header (benchmarks; reveals internals)", func(c *Config, v string) error {

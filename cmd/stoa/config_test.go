@@ -77,6 +77,20 @@ func TestGuestCacheSetting(t *testing.T) {
 	}
 }
 
+func TestSharedCacheSetting(t *testing.T) {
+	t.Parallel()
+	cfg, err := buildDefault()
+	if err != nil || cfg.SharedCacheBytes != 128<<20 {
+		t.Fatalf("default shared cache %d bytes (%v), want 128 MiB", cfg.SharedCacheBytes, err)
+	}
+	if cfg, err := buildConfig(map[string]string{"STOA_SHARED_CACHE_MB": "0"}); err != nil || cfg.SharedCacheBytes != 0 {
+		t.Fatalf("STOA_SHARED_CACHE_MB=0 gave %d (%v)", cfg.SharedCacheBytes, err)
+	}
+	if _, err := buildConfig(map[string]string{"STOA_SHARED_CACHE_MB": "x"}); err == nil {
+		t.Fatal("STOA_SHARED_CACHE_MB=x was accepted")
+	}
+}
+
 // buildConfig is the configuration serve would build from env and no flags.
 func buildConfig(env map[string]string) (*Config, error) {
 	fs := newFlagSet("t", "", "", &runEnv{stdout: &strings.Builder{}, stderr: &strings.Builder{}})

@@ -21,5 +21,7 @@ func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.
 		CanonicalHost: federation.CanonicalHost,
 		// Remote posts' notifications are made as they are stored, their mails linking here.
 		Link: notify.SiteLink(cfg.PublicURL),
+		// Kept only while serve's change listener runs; the admin commands keep nothing.
+		SharedCacheBytes: cfg.SharedCacheBytes,
 	})
 }

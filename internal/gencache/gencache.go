@@ -1,0 +1,94 @@
+// Package gencache keeps values read at one generation of their source and serves them only
+// while that generation is still the current one.
+//
+// The generation is the caller's: a counter that moves whenever anything the values were read
+// from may have changed (forum.PageGeneration). The cache does not track which value depends on
+// what; a new generation drops every value at once. That is coarse, and exact: a value is never
+// served after a change it could have missed. A value is kept only if it was made at the
+// generation the caller read before making it, and the caller checks that the generation did not
+// move while it was made (Put's gen is that earlier reading).
+package gencache
+
+import "sync"
+
+// Cache is a bounded map of values of one generation. It is safe for concurrent use. The zero
+// value and a nil *Cache keep nothing.
+type Cache[K comparable, V any] struct {
+	maxBytes   int
+	maxEntries int
+
+	mu      sync.Mutex
+	gen     uint64
+	entries map[K]entry[V]
+	bytes   int
+}
+
+type entry[V any] struct {
+	value V
+	size  int
+}
+
+// New returns a cache of at most maxBytes (as the sizes given to Put count them) and maxEntries
+// values. maxBytes 0 keeps nothing.
+func New[K comparable, V any](maxBytes, maxEntries int) *Cache[K, V] {
+	return &Cache[K, V]{maxBytes: maxBytes, maxEntries: maxEntries, entries: map[K]entry[V]{}}
+}
+
+// Enabled reports whether the cache keeps anything at all.
+func (c *Cache[K, V]) Enabled() bool { return c != nil && c.maxBytes > 0 && c.maxEntries > 0 }
+
+// Get returns the value kept for k if it was made at generation gen.
+func (c *Cache[K, V]) Get(k K, gen uint64) (V, bool) {
+	var zero V
+	if !c.Enabled() {
+		return zero, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return zero, false
+	}
+	e, ok := c.entries[k]
+	return e.value, ok
+}
+
+// Put keeps v, made at generation gen, for k. A value of a newer generation than the cache's
+// drops every older one; a value older than the cache's is refused, as is one larger than the
+// whole cache. When full, values are dropped at random (map order) until v fits.
+func (c *Cache[K, V]) Put(k K, gen uint64, v V, size int) {
+	if !c.Enabled() || size > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		if gen < c.gen {
+			return
+		}
+		clear(c.entries)
+		c.gen, c.bytes = gen, 0
+	}
+	if old, ok := c.entries[k]; ok {
+		c.bytes -= old.size
+		delete(c.entries, k)
+	}
+	for key, old := range c.entries {
+		if c.bytes+size <= c.maxBytes && len(c.entries) < c.maxEntries {
+			break
+		}
+		c.bytes -= old.size
+		delete(c.entries, key)
+	}
+	c.entries[k] = entry[V]{value: v, size: size}
+	c.bytes += size
+}
+
+// Len is the number of values kept (for tests and metrics).
+func (c *Cache[K, V]) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
