@@ -196,8 +196,10 @@ func TestSharedListsCarryEachMembersUnreadCountsAndLevel(t *testing.T) {
 		unread int
 		level  forum.WatchLevel
 	}{
-		{"guest", forum.Guest, 0, forum.Tracking},
+		// Carol reads the list first, with her own state in the same statement; the copy kept
+		// for the others must not carry it.
 		{"carol, who has read nothing", carol.Viewer(), 3, forum.Watching},
+		{"guest", forum.Guest, 0, forum.Tracking},
 		{"bob, who read it", fx.bob.Viewer(), 0, forum.Tracking},
 		{"alice, who wrote it", fx.alice.Viewer(), 0, forum.Tracking},
 		{"carol again", carol.Viewer(), 3, forum.Watching},

@@ -116,8 +116,10 @@ func listArgs(v Viewer, cur *ThreadCursor, first ...any) []any {
 }
 
 // CategoryThreads lists a category's threads for v, pinned ones first on the first page. The rows
-// are a shared read (shared_reads.go), the same for every viewer; a member's unread counts and
-// watch level are read for them afterwards (readerState), in one small statement.
+// are a shared read (shared_reads.go), the same for every viewer. A member who finds them kept
+// has their unread counts and watch level read for them (readerState), in one small statement;
+// one who does not reads the rows with their own state in one statement, as they were, and the
+// rows are kept without it.
 func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, cursor string, limit int) (ThreadList, error) {
 	perm, err := f.Permissions(ctx, v, c)
 	if err != nil {
@@ -135,16 +137,23 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 	if cur != nil {
 		key.b, key.c = cur.LastPostAt.UnixMicro(), cur.ID
 	}
+	var own *ThreadList // the viewer's list, when they read it themselves
 	shared, _, err := readShared(f, key, func() (ThreadList, int, error) {
-		list, err := f.categoryRows(ctx, c, cur, limit)
-		return list, list.size(), err
+		list, err := f.categoryRows(ctx, v, c, cur, limit)
+		if err != nil || !v.SignedIn() {
+			return list, list.size(), err
+		}
+		own = &list
+		shared := list.withoutReaderState()
+		return shared, shared.size(), nil
 	})
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
 	}
-	// The shared copy is never changed: a member's counts go into copies of its rows.
-	list := ThreadList{Pinned: slices.Clone(shared.Pinned), Threads: slices.Clone(shared.Threads), Next: shared.Next,
-		Level: Tracking}
+	if own != nil {
+		return *own, nil
+	}
+	list := shared.withoutReaderState() // copies: the shared rows are never changed
 	if v.SignedIn() {
 		if err := f.readerState(ctx, v, c.ID, &list); err != nil {
 			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
@@ -153,12 +162,19 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 	return list, nil
 }
 
-// categoryRows reads a page of a category's list as a guest sees it.
-func (f *Forum) categoryRows(ctx context.Context, c Category, cur *ThreadCursor, limit int) (ThreadList, error) {
+// categoryRows reads a page of a category's list for v: a member's rows carry their unread
+// counts, and the list their watch level.
+func (f *Forum) categoryRows(ctx context.Context, v Viewer, c Category, cur *ThreadCursor, limit int) (ThreadList, error) {
+	// A member's rows carry their level for the category (categoryLevelColumn), the same in every row.
+	var level *string
+	var extra []any
+	if v.SignedIn() {
+		extra = []any{&level}
+	}
 	var list ThreadList
 	if cur == nil {
-		rows, err := f.db.Query(ctx, categoryFirstPageSQL(limit+1), c.ID)
-		threads, err := collectSummaries(rows, err)
+		rows, err := f.db.Query(ctx, categoryFirstPageSQL(v.SignedIn(), limit+1), listArgs(v, nil, c.ID)...)
+		threads, err := collectSummaries(rows, err, extra...)
 		if err != nil {
 			return ThreadList{}, err
 		}
@@ -169,15 +185,38 @@ func (f *Forum) categoryRows(ctx context.Context, c Category, cur *ThreadCursor,
 		}
 		list.Pinned = threads[:n:n]
 		list.Threads, list.Next = cutPage(threads[n:], limit)
-		return list, nil
+	} else {
+		rows, err := f.db.Query(ctx, categoryThreadsSQL(v.SignedIn(), limit+1), listArgs(v, cur, c.ID)...)
+		threads, err := collectSummaries(rows, err, extra...)
+		if err != nil {
+			return ThreadList{}, err
+		}
+		list.Threads, list.Next = cutPage(threads, limit)
 	}
-	rows, err := f.db.Query(ctx, categoryThreadsSQL(limit+1), listArgs(Guest, cur, c.ID)...)
-	threads, err := collectSummaries(rows, err)
-	if err != nil {
-		return ThreadList{}, err
+	var err error
+	switch {
+	case level != nil:
+		list.Level = WatchLevel(*level)
+	case v.SignedIn() && len(list.Pinned)+len(list.Threads) == 0:
+		// No row came back to carry the level: an empty category, or a page past its end.
+		if list.Level, err = f.CategoryLevel(ctx, v, c.ID); err != nil {
+			return ThreadList{}, err
+		}
+	default:
+		list.Level = Tracking // a guest, or a member without a row in member_categories
 	}
-	list.Threads, list.Next = cutPage(threads, limit)
 	return list, nil
+}
+
+// withoutReaderState is a copy of the list as a guest sees it: no unread counts, level Tracking.
+func (l ThreadList) withoutReaderState() ThreadList {
+	out := ThreadList{Pinned: slices.Clone(l.Pinned), Threads: slices.Clone(l.Threads), Next: l.Next, Level: Tracking}
+	for _, rows := range [][]ThreadSummary{out.Pinned, out.Threads} {
+		for i := range rows {
+			rows[i].Unread = 0
+		}
+	}
+	return out
 }
 
 // readerStateSQL is, for member $1, their watch level for category $3 and the unread counts of
@@ -254,14 +293,25 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	return list, nil
 }
 
+// categoryLevelColumn is a member's level for the category of a category list ($1 category, $2 the
+// member's actor id; NULL when they have none, which means Tracking). It does not depend on the
+// row, so PostgreSQL runs it once per statement (an InitPlan), one primary-key probe.
+const categoryLevelColumn = `,
+	(SELECT mc.level FROM member_categories mc WHERE mc.category_id = $1 AND mc.member_id = $2) AS category_level`
+
 // maxPinned is how many pinned threads the first page of a category shows at most.
 const maxPinned = 20
 
-// categoryFirstPageSQL is a category's first page in one statement ($1 the category): its pinned
-// threads (pinned first) and the first limit unpinned ones, each half limit-first on its own
-// index, joined after.
-func categoryFirstPageSQL(limit int) string {
-	columns, joins, _ := listParts(false, false)
+// categoryFirstPageSQL is a category's first page in one statement: its pinned threads (pinned
+// first) and the first limit unpinned ones, each half limit-first on its own index, joined after
+// ($1 category, then a member's actor id, whose rows also carry their unread counts and
+// categoryLevelColumn). One statement instead of two, and the level read with them, make a
+// member's category page that finds no shared copy two queries: the session and this.
+func categoryFirstPageSQL(member bool, limit int) string {
+	columns, joins, _ := listParts(false, member)
+	if member {
+		columns += categoryLevelColumn
+	}
 	return "SELECT " + columns + ` FROM (
 		(SELECT * FROM threads
 		 WHERE category_id = $1 AND pinned_at IS NOT NULL AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0
@@ -273,18 +323,21 @@ func categoryFirstPageSQL(limit int) string {
 	ORDER BY t.pinned_at DESC NULLS LAST, t.last_post_at DESC, t.id DESC`
 }
 
-// categoryThreadsSQL lists a category's unpinned threads after a cursor, as a guest sees them:
-// $1 category, then the last row seen (listArgs). Without a cursor the list is
-// categoryFirstPageSQL's, so no "$2 IS NULL OR ...": a cached generic plan could not use the row
-// comparison as an index condition.
+// categoryThreadsSQL lists a category's unpinned threads after a cursor: $1 category, then a
+// member's actor id (as in categoryFirstPageSQL), then the last row seen (listArgs). Without a
+// cursor the list is categoryFirstPageSQL's, so no "$3 IS NULL OR ...": a cached generic plan
+// could not use the row comparison as an index condition.
 //
 // The limit is written into the text, not passed as a parameter: a prepared statement's generic
 // plan must guess a parameter's LIMIT (as a tenth of the rows), which makes it look worse than
 // planning afresh, so PostgreSQL re-plans every execution, and planning a member's list costs more
 // than running it (measured: 1.5 ms to plan, 0.8 ms to run). With the limit known (a handful of
 // values, usually ThreadsPerPage+1), the cached generic plan is as good and is used.
-func categoryThreadsSQL(limit int) string {
-	columns, joins, cond := listParts(true, false)
+func categoryThreadsSQL(member bool, limit int) string {
+	columns, joins, cond := listParts(true, member)
+	if member {
+		columns += categoryLevelColumn
+	}
 	return "SELECT " + columns + ` FROM (
 		SELECT * FROM threads
 		WHERE category_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND suppressed = 0 AND pinned_at IS NULL` + cond + `

@@ -132,12 +132,14 @@ func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
 		args      []any
 		wantIndex string
 	}{
-		{"category page 1", categoryFirstPageSQL(31), []any{cats[3]}, "threads_category_activity"},
-		{"category page n", categoryThreadsSQL(31), []any{cats[3], cursorAt, int64(1 << 40)}, "threads_category_activity"},
+		{"category page 1", categoryFirstPageSQL(false, 31), []any{cats[3]}, "threads_category_activity"},
+		{"category page n", categoryThreadsSQL(false, 31), []any{cats[3], cursorAt, int64(1 << 40)}, "threads_category_activity"},
 		{"latest page 1", latestThreadsSQL(false, false, 31), []any{cats}, "threads_activity"},
 		{"latest page n", latestThreadsSQL(true, false, 31), []any{cats, cursorAt, int64(1 << 40)}, "threads_activity"},
 		// A member's unread counts: probes of posts_thread_created and member_threads per listed
 		// thread, after the limit (or per thread asked about, for a category's shared list).
+		{"category page 1, member", categoryFirstPageSQL(true, 31), []any{cats[3], member}, "posts_thread_created"},
+		{"category page n, member", categoryThreadsSQL(true, 31), []any{cats[3], member, cursorAt, int64(1 << 40)}, "member_threads_pkey"},
 		{"category unread state, member", readerStateSQL, []any{member, []int64{long, long + 1, long + 2}, cats[3]}, "posts_thread_created"},
 		{"latest page 1, member", latestThreadsSQL(false, true, 31), []any{cats, member}, "member_threads_pkey"},
 		{"latest page n, member", latestThreadsSQL(true, true, 31), []any{cats, member, cursorAt, int64(1 << 40)}, "posts_thread_created"},
