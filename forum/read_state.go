@@ -85,6 +85,9 @@ const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
 // ReadThreadPage is ThreadPageOf for the thread page itself. For a signed-in member it also marks
 // the posts the page shows as read and their notifications about those posts as read, in one
 // statement that returns what they had read before: posts new to them come back with Unread set.
+// A page read before, with no mail about the thread since, writes nothing: the statement is then
+// read-only, and a reread (a refresh, a page seen again on the way back) costs PostgreSQL no
+// row version, no WAL and no transaction id.
 // It also returns their watch level for the thread and which of its posts they like (the posts
 // themselves may be a shared read: shared_reads.go). The marks commit lazily (commit_mode.go).
 func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n int) (ThreadPage, error) {
@@ -101,10 +104,12 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	err = f.db.QueryRow(ctx, `WITH me AS (
 			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
 		before AS (
-			SELECT read_positions, level FROM member_threads WHERE thread_id = $2 AND member_id = $1),
+			SELECT read_positions, level, mailed_at FROM member_threads WHERE thread_id = $2 AND member_id = $1),
 		mark AS (
 			INSERT INTO member_threads AS mt (thread_id, member_id, read_positions)
 			SELECT $2, me.actor_id, int4multirange(int4range($3, $4 + 1)) FROM me
+			WHERE NOT EXISTS (SELECT 1 FROM before
+				WHERE read_positions @> int4multirange(int4range($3, $4 + 1)) AND mailed_at IS NULL)
 			ON CONFLICT (thread_id, member_id) DO UPDATE
 				SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL),
 		seen AS (

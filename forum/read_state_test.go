@@ -207,3 +207,44 @@ func TestWatchLevels(t *testing.T) {
 	}
 	wantErr(t, "watching a category one cannot see", fx.f.SetCategoryLevel(fx.ctx, carol.Viewer(), private.ID, forum.Watching), forum.ErrNotFound)
 }
+
+// Rereading a page writes nothing (the read mark's statement is then read-only), unless the
+// thread was mailed about since, which the read clears; new posts on the page are marked.
+func TestRereadingAPageWritesNothing(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Reread", "opener")
+	version := func() (xmin string, mailed bool) {
+		t.Helper()
+		if err := fx.pool.QueryRow(fx.ctx, `SELECT xmin::text, mailed_at IS NOT NULL FROM member_threads
+			WHERE thread_id = $1 AND member_id = $2`, th.ID, fx.bob.ID).Scan(&xmin, &mailed); err != nil {
+			t.Fatal(err)
+		}
+		return xmin, mailed
+	}
+	read := func() {
+		t.Helper()
+		if _, err := fx.f.ReadThreadPage(fx.ctx, fx.bob.Viewer(), th.ID, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read()
+	first, _ := version()
+	read()
+	if again, _ := version(); again != first {
+		t.Fatalf("a reread wrote the read mark again (row version %s, then %s)", first, again)
+	}
+	if _, err := fx.pool.Exec(fx.ctx, `UPDATE member_threads SET mailed_at = now() WHERE thread_id = $1 AND member_id = $2`, th.ID, fx.bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	read()
+	if _, mailed := version(); mailed {
+		t.Fatal("reading a thread mailed about did not clear its mail mark")
+	}
+	fx.reply(t, fx.alice, th.ID, "new")
+	tp, err := fx.f.ReadThreadPage(fx.ctx, fx.bob.Viewer(), th.ID, 1)
+	if err != nil || len(tp.Posts) != 2 || tp.Posts[0].Unread || !tp.Posts[1].Unread {
+		t.Fatalf("the page with a new post: %v, %+v", err, tp.Posts)
+	}
+	wantUnread(t, fx, "bob after reading the new post", fx.bob.Viewer(), th.ID, 0)
+}
