@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ListenForChanges keeps this process's permission cache, domain rules, site settings and page
-// generation (page_changes.go) in step with changes made anywhere: it LISTENs on its own
+// ListenForChanges keeps this process's permission cache, domain rules, site settings, page
+// generation (page_changes.go) and kept sessions (session_cache.go) in step with changes made anywhere: it LISTENs on its own
 // connection (outside the pool) and drops the cache a notification is about, and all of them on
 // every (re)connection, since changes may have been missed while disconnected. It blocks until ctx
 // ends, reconnecting with backoff; onError (may be nil) hears of connection failures.
@@ -18,6 +18,7 @@ func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
 	for ctx.Err() == nil {
 		err := f.listenOnce(ctx)
 		f.pages.lost()
+		f.viewers.lost()
 		if ctx.Err() != nil {
 			return
 		}
@@ -39,7 +40,7 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		return fmt.Errorf("change listener: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, channel := range []string{permissionsChannel, domainPolicyChannel, siteChannel, pagesChannel} {
+	for _, channel := range []string{permissionsChannel, domainPolicyChannel, siteChannel, pagesChannel, viewersChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 			return fmt.Errorf("change listener: listen: %w", err)
 		}
@@ -48,6 +49,7 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 	f.domains.invalidate()
 	f.site.invalidate()
 	f.pages.subscribed()
+	f.viewers.subscribed()
 	if f.listening != nil {
 		f.listening()
 	}
@@ -59,6 +61,9 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		// The same connection carries the domain rules' channel (domain_policy_cache.go), the site
 		// settings' and the pages' (page_changes.go); any of these changes pages too.
 		switch n.Channel {
+		case viewersChannel: // sessions and what signed-in headers show, not pages
+			f.viewers.changed()
+			continue
 		case domainPolicyChannel:
 			f.domains.invalidate()
 		case permissionsChannel:

@@ -30,6 +30,10 @@ type Forum struct {
 	pages pageChanges
 	// shared keeps what every viewer of a page reads alike (shared_reads.go).
 	shared *gencache.Cache[sharedKey, any]
+	// viewers is the generation of what decides or shows a signed-in viewer, and sessions the
+	// sessions kept under it (session_cache.go).
+	viewers  pageChanges
+	sessions *sessionCache
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
 	// domains caches the domain rules (domain_policy_cache.go); canonicalHost spells hosts the one
@@ -81,7 +85,7 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
 		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: newPermCache(), site: newSiteCache(),
 		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link,
-		shared: newSharedReads(opts.SharedCacheBytes)}
+		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache()}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}
@@ -108,7 +112,10 @@ func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if err := pgx.BeginTxFunc(ctx, f.db, opts, fn); err != nil {
 		return err
 	}
-	f.pages.changed() // whatever it wrote, a page made before it is not shown again (page_changes.go)
+	// Whatever it wrote, a page made before it is not shown again (page_changes.go), nor a
+	// session resumed before it (session_cache.go).
+	f.pages.changed()
+	f.viewers.changed()
 	return nil
 }
 

@@ -100,6 +100,7 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	var since *time.Time
 	var unread []int32
 	var liked []int64
+	var sawNotifications bool
 	var threadLevel, categoryLevel *string
 	err = f.db.QueryRow(ctx, `WITH me AS (
 			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
@@ -114,18 +115,22 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 				SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL),
 		seen AS (
 			UPDATE notifications SET read_at = now()
-			WHERE member_id = $1 AND read_at IS NULL AND post_id = ANY($5)),
+			WHERE member_id = $1 AND read_at IS NULL AND post_id = ANY($5) RETURNING 1),
 		`+lazyCommitCTE+`
 		SELECT (SELECT since FROM me),
 			ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
 				WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),
 			(SELECT level FROM before),
 			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1),
-			ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND post_id = ANY($5))
+			ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND post_id = ANY($5)),
+			EXISTS (SELECT FROM seen)
 		FROM lazy_commit`,
-		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked)
+		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications)
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
+	}
+	if sawNotifications {
+		f.viewers.changed() // the header's count, from the next request on (session_cache.go)
 	}
 	markLiked(tp.Posts, liked)
 	if since == nil { // not a member row (the console's viewer): nothing is tracked

@@ -98,15 +98,22 @@ func (f *Forum) startSession(ctx context.Context, memberID int64, client ClientI
 // One statement does both: the read, and (when the session is stale) the touch, as
 // data-modifying CTEs, so a page view costs one round trip for its session whether or not it is
 // the one in touchInterval that writes; the touch commits lazily (commit_mode.go). The columns
-// are scanned by hand: this runs on every signed-in request.
+// are scanned by hand: this runs on every signed-in request. Most requests do not run it at all:
+// they find their session kept in memory (session_cache.go).
 func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewer, error) {
 	if !plausibleToken(token, "") {
 		return Session{}, Guest, fmt.Errorf("session: %w", ErrUnauthorized)
 	}
+	hash := hashSecretToken(token)
+	if sess, v, ok := f.resumeKeptSession(hash); ok {
+		return sess, v, nil
+	}
+	gen := f.viewers.gen.Load()
 	var (
-		sess Session
-		v    Viewer
-		hc   HeaderCounts
+		sess    Session
+		v       Viewer
+		hc      HeaderCounts
+		touched bool
 	)
 	err := f.db.QueryRow(ctx, `WITH r AS (
 			SELECT `+sessionColumns+`, a.username, m.role,
@@ -127,10 +134,10 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 			  AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $2))),
 		`+lazyCommitCTE+`
 		SELECT id, member_id, created_at, last_used_at, expires_at, user_agent, ip, username, role,
-			unread_notifications, open_reports FROM r CROSS JOIN lazy_commit`,
-		hashSecretToken(token), touchInterval.Seconds(), SessionIdleLifetime.Seconds(), SessionMaxLifetime.Seconds()).
+			unread_notifications, open_reports, stale FROM r CROSS JOIN lazy_commit`,
+		hash, touchInterval.Seconds(), SessionIdleLifetime.Seconds(), SessionMaxLifetime.Seconds()).
 		Scan(&sess.ID, &sess.MemberID, &sess.CreatedAt, &sess.LastUsedAt, &sess.ExpiresAt, &sess.UserAgent, &sess.IP,
-			&v.Username, (*string)(&v.Role), &hc.UnreadNotifications, &hc.OpenReports)
+			&v.Username, (*string)(&v.Role), &hc.UnreadNotifications, &hc.OpenReports, &touched)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, Guest, fmt.Errorf("session: %w", ErrUnauthorized)
 	}
@@ -139,6 +146,7 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 	}
 	sess.Counts = hc
 	v.ActorID = sess.MemberID
+	f.keepSession(hash, gen, sess, v, touched)
 	return sess, v, nil
 }
 
@@ -151,6 +159,7 @@ func (f *Forum) Logout(ctx context.Context, token string) error {
 	if _, err := f.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashSecretToken(token)); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	f.viewers.changed() // refused here at once (session_cache.go)
 	return nil
 }
 
@@ -177,6 +186,7 @@ func (f *Forum) RevokeSession(ctx context.Context, by Viewer, sessionID int64) e
 	if err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
+	f.viewers.changed()
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("revoke session %d: %w", sessionID, ErrNotFound)
 	}
@@ -193,6 +203,7 @@ func (f *Forum) RevokeOtherSessions(ctx context.Context, by Viewer, keep int64) 
 	if err != nil {
 		return 0, fmt.Errorf("revoke sessions: %w", err)
 	}
+	f.viewers.changed()
 	return tag.RowsAffected(), nil
 }
 

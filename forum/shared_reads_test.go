@@ -32,19 +32,30 @@ func newSharedReadsFixture(t *testing.T) *contentFixture {
 	}
 }
 
-// quietly runs statements on a table with its triggers off: a change no process is told of, so a
+// withoutTriggers runs fn with a table's triggers off: what fn changes there, no process is told
+// of.
+func (fx *contentFixture) withoutTriggers(t *testing.T, table string, fn func()) {
+	t.Helper()
+	if _, err := fx.pool.Exec(fx.ctx, `ALTER TABLE `+table+` DISABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if _, err := fx.pool.Exec(fx.ctx, `ALTER TABLE `+table+` ENABLE TRIGGER USER`); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	fn()
+}
+
+// quietly runs a statement on a table with its triggers off: a change no process is told of, so a
 // read that still shows the old value came from memory.
 func (fx *contentFixture) quietly(t *testing.T, table, sql string, args ...any) {
 	t.Helper()
-	for _, stmt := range []string{`ALTER TABLE ` + table + ` DISABLE TRIGGER USER`, sql, `ALTER TABLE ` + table + ` ENABLE TRIGGER USER`} {
-		var a []any
-		if stmt == sql {
-			a = args
+	fx.withoutTriggers(t, table, func() {
+		if _, err := fx.pool.Exec(fx.ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
 		}
-		if _, err := fx.pool.Exec(fx.ctx, stmt, a...); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
+	})
 }
 
 // notifyPagesChanged says what every trigger says.
@@ -53,6 +64,16 @@ func (fx *contentFixture) notifyPagesChanged(t *testing.T) {
 	if _, err := fx.pool.Exec(fx.ctx, `SELECT pg_notify('stoa_pages_changed', '')`); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// settle waits until the listener has heard every notification of the writes made so far (they
+// arrive in commit order, so it waits for one of its own), so that none arrives later to drop
+// what the test keeps next.
+func (fx *contentFixture) settle(t *testing.T) {
+	t.Helper()
+	gen, _ := fx.f.PageGeneration()
+	fx.notifyPagesChanged(t)
+	eventually(t, "the listener catching up", func() bool { now, _ := fx.f.PageGeneration(); return now != gen })
 }
 
 // eventually polls check for up to 10 s.
@@ -69,6 +90,7 @@ func TestSharedReadsAreServedFromMemoryUntilAChangeIsNotified(t *testing.T) {
 	t.Parallel()
 	fx := newSharedReadsFixture(t)
 	th, opener := fx.thread(t, fx.alice, fx.cat, "Before", "the opener")
+	fx.settle(t)
 	page := func(v forum.Viewer) forum.ThreadPage {
 		t.Helper()
 		p, err := fx.f.ReadThreadPage(fx.ctx, v, th.ID, 1)
