@@ -219,10 +219,14 @@ func (l ThreadList) withoutReaderState() ThreadList {
 	return out
 }
 
-// readerStateSQL is, for member $1, their watch level for category $3 and the unread counts of
-// the threads in $2 that have any (unreadJoins, unreadColumn: one or two index probes a thread).
+// readerStateSQL is, for member $1, their watch level for category $3 and the unread counts of the
+// threads whose ids, post counts and last activity are $2, $4 and $5 that have any (unreadJoins,
+// unreadColumn: one or two index probes a thread). The threads' own columns come from the shared
+// list rather than from the table: 33 threads' state took 0.19-0.20 ms so, 0.22-0.36 ms reading
+// them by id (the 1M-thread seed, generic plans, best 3 of 10).
 var readerStateSQL = `WITH u AS (
-		SELECT t.id, ` + unreadColumn + ` FROM threads t` + unreadJoins(1) + ` WHERE t.id = ANY($2))
+		SELECT t.id, ` + unreadColumn + `
+		FROM unnest($2::bigint[], $4::int[], $5::timestamptz[]) AS t(id, post_count, last_post_at)` + unreadJoins(1) + `)
 	SELECT (SELECT mc.level FROM member_categories mc WHERE mc.category_id = $3 AND mc.member_id = $1),
 		ARRAY(SELECT id FROM u WHERE unread > 0), ARRAY(SELECT unread FROM u WHERE unread > 0)`
 
@@ -231,17 +235,19 @@ var readerStateSQL = `WITH u AS (
 func (f *Forum) readerState(ctx context.Context, v Viewer, categoryID int64, list *ThreadList) error {
 	windowStart := time.Now().AddDate(0, 0, -UnreadWindowDays-1)
 	var ids []int64
+	var postCounts []int32
+	var lastPosts []time.Time
 	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
 		for _, t := range rows {
 			if t.LastPostAt.After(windowStart) {
-				ids = append(ids, t.ID)
+				ids, postCounts, lastPosts = append(ids, t.ID), append(postCounts, int32(t.PostCount)), append(lastPosts, t.LastPostAt)
 			}
 		}
 	}
 	var level *string
 	var unreadIDs []int64
 	var unread []int32
-	if err := f.db.QueryRow(ctx, readerStateSQL, v.ActorID, ids, categoryID).Scan(&level, &unreadIDs, &unread); err != nil {
+	if err := f.db.QueryRow(ctx, readerStateSQL, v.ActorID, ids, categoryID, postCounts, lastPosts).Scan(&level, &unreadIDs, &unread); err != nil {
 		return fmt.Errorf("unread state: %w", err)
 	}
 	if level != nil {

@@ -140,7 +140,8 @@ func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
 		// thread, after the limit (or per thread asked about, for a category's shared list).
 		{"category page 1, member", categoryFirstPageSQL(true, 31), []any{cats[3], member}, "posts_thread_created"},
 		{"category page n, member", categoryThreadsSQL(true, 31), []any{cats[3], member, cursorAt, int64(1 << 40)}, "member_threads_pkey"},
-		{"category unread state, member", readerStateSQL, []any{member, []int64{long, long + 1, long + 2}, cats[3]}, "posts_thread_created"},
+		{"category unread state, member", readerStateSQL, []any{member, []int64{long, long + 1}, cats[3], []int32{1500, 3},
+			[]time.Time{time.Now(), time.Now()}}, "posts_thread_created"},
 		{"latest page 1, member", latestThreadsSQL(false, true, 31), []any{cats, member}, "member_threads_pkey"},
 		{"latest page n, member", latestThreadsSQL(true, true, 31), []any{cats, member, cursorAt, int64(1 << 40)}, "posts_thread_created"},
 		{"thread page", "SELECT " + postColumns(4) + ` FROM posts p` + authorProbe("p.author_id") + `
