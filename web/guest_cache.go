@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"slices"
-	"sync"
 	"sync/atomic"
+
+	"github.com/stoa-forum/stoa/internal/gencache"
 )
 
 // The guest page cache: what a thread list, a thread page or the thread API shows a guest is the
@@ -20,21 +21,14 @@ import (
 // neither has moved since. While the forum's change listener is not subscribed nothing is cached.
 //
 // Only pages whose handler is wrapped in guestCached are kept, only for requests with no viewer,
-// only 200s, and only up to guestPageMaxBytes each and maxBytes in all (Options.GuestCacheBytes).
+// only 200s, and only up to guestPageMaxBytes each and maxBytes in all (Options.GuestCacheBytes),
+// dropped at random when full (internal/gencache, which the forum's shared reads use too).
 type guestCache struct {
 	maxBytes int
-	mu       sync.Mutex
-	// gen is the generation the entries were made in.
-	gen     pageGen
-	entries map[string]*guestPage
-	bytes   int
+	pages    *gencache.Cache[string, *guestPage]
 	// writes counts the requests that may have written (see above).
 	writes atomic.Uint64
 }
-
-// pageGen is the forum's generation of what pages show, and this server's count of writing
-// requests.
-type pageGen struct{ forum, writes uint64 }
 
 type guestPage struct {
 	header http.Header // what the handler set, beyond what every response gets
@@ -53,13 +47,15 @@ const (
 )
 
 func newGuestCache(maxBytes int) *guestCache {
-	return &guestCache{maxBytes: maxBytes, entries: map[string]*guestPage{}}
+	return &guestCache{maxBytes: maxBytes, pages: gencache.New[string, *guestPage](maxBytes, guestCacheMaxPages)}
 }
 
-// pageGeneration reads the current generation; live is false when nothing may be cached.
-func (s *Server) pageGeneration() (pageGen, bool) {
+// pageGeneration reads the current generation: the forum's generation of what pages show plus
+// this server's count of writing requests. Both only grow, so their sum moves when either does
+// and is equal only when both are. live is false when nothing may be cached.
+func (s *Server) pageGeneration() (uint64, bool) {
 	gen, live := s.forum.PageGeneration()
-	return pageGen{forum: gen, writes: s.guests.writes.Load()}, live
+	return gen + s.guests.writes.Load(), live
 }
 
 // guestCached serves h's answers to guests from the cache, and fills it.
@@ -75,7 +71,7 @@ func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		key := r.URL.RequestURI()
-		if p := s.guests.lookup(key, gen); p != nil {
+		if p, ok := s.guests.pages.Get(key, gen); ok {
 			for _, fn := range p.onHit {
 				fn(r)
 			}
@@ -92,11 +88,11 @@ func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 		rec := &pageRecorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r)
 		header := rec.header(before)
-		if rec.status != http.StatusOK || rec.tooLarge || header == nil || rec.body.Len() > s.guests.maxBytes {
+		if rec.status != http.StatusOK || rec.tooLarge || header == nil {
 			return
 		}
 		if now, live := s.pageGeneration(); live && now == gen {
-			s.guests.store(key, gen, &guestPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit})
+			s.guests.pages.Put(key, gen, &guestPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit}, rec.body.Len())
 		}
 	}
 }
@@ -140,42 +136,6 @@ func (c *writeCounter) Write(b []byte) (int, error) {
 }
 
 func (c *writeCounter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
-
-func (c *guestCache) lookup(key string, gen pageGen) *guestPage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen {
-		return nil
-	}
-	return c.entries[key]
-}
-
-func (c *guestCache) store(key string, gen pageGen, p *guestPage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen {
-		// The entries are of another generation: older ones are stale, and if the cache is
-		// already newer than this page, the page is.
-		if gen.forum < c.gen.forum || gen.writes < c.gen.writes {
-			return
-		}
-		clear(c.entries)
-		c.gen, c.bytes = gen, 0
-	}
-	if old := c.entries[key]; old != nil {
-		c.bytes -= len(old.body)
-	}
-	// Full: drop pages at random (map order) until this one fits.
-	for k, old := range c.entries {
-		if c.bytes+len(p.body) <= c.maxBytes && len(c.entries) < guestCacheMaxPages {
-			break
-		}
-		c.bytes -= len(old.body)
-		delete(c.entries, k)
-	}
-	c.entries[key] = p
-	c.bytes += len(p.body)
-}
 
 // pageRecorder passes a response through and keeps a copy of its status and body.
 type pageRecorder struct {
