@@ -14,12 +14,23 @@ while read -r pkg imports deps; do
 	forbid=()
 	case "$rel" in
 	forum | forum/*)
-		# The domain: standard library (but not HTTP), pgx and golang.org/x only.
+		# The domain: standard library (but not HTTP), pgx, golang.org/x and internal/gencache (a
+		# standard-library-only helper, checked below) only.
 		for d in $deps; do
 			case "$d" in
 			net/http | net/http/*) forbid+=("$d") ;;
 			vendor/*) ;; # the standard library's own vendored packages
+			"$mod/internal/gencache") ;;
 			*.*/*) case "$d" in github.com/jackc/* | golang.org/x/*) ;; *) forbid+=("$d") ;; esac ;;
+			esac
+		done
+		;;
+	internal/gencache)
+		# Shared by the domain and the web: the standard library only.
+		for d in $deps; do
+			case "$d" in
+			vendor/*) ;;
+			*.*/*) forbid+=("$d") ;;
 			esac
 		done
 		;;
