@@ -52,21 +52,21 @@ func (f *Forum) sharedGeneration() (uint64, bool) {
 }
 
 // readShared returns the value kept for key, or loads it and keeps it if the generation did not
-// move while it was loaded. load returns the value and its size in bytes. hit says which
-// happened. When nothing may be kept, load runs every time.
-func readShared[V any](f *Forum, key sharedKey, load func() (V, int, error)) (v V, hit bool, err error) {
+// move while it was loaded. load returns the value and its size in bytes. When nothing may be
+// kept, load runs every time.
+func readShared[V any](f *Forum, key sharedKey, load func() (V, int, error)) (V, error) {
 	gen, ok := f.sharedGeneration()
 	if ok {
 		if kept, found := f.shared.Get(key, gen); found {
-			return kept.(V), true, nil
+			return kept.(V), nil
 		}
 	}
 	v, size, err := load()
 	if err != nil || !ok {
-		return v, false, err
+		return v, err
 	}
 	if now, live := f.PageGeneration(); live && now == gen {
 		f.shared.Put(key, gen, v, size)
 	}
-	return v, false, nil
+	return v, nil
 }

@@ -337,7 +337,7 @@ func (f *Forum) threadPageOf(ctx context.Context, v Viewer, threadID int64, n in
 func (f *Forum) threadAndPosts(ctx context.Context, v Viewer, threadID int64, first, last int, likes likesReader) (ThreadView, []Post, error) {
 	var liked []int64
 	likesRead := false
-	pr, _, err := readShared(f, sharedKey{kind: sharedPostRange, a: threadID, b: int64(first), c: int64(last)},
+	pr, err := readShared(f, sharedKey{kind: sharedPostRange, a: threadID, b: int64(first), c: int64(last)},
 		func() (postRange, int, error) {
 			var likesOf int64
 			if v.SignedIn() && likes == threadReadsLikes {

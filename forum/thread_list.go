@@ -138,7 +138,7 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		key.b, key.c = cur.LastPostAt.UnixMicro(), cur.ID
 	}
 	var own *ThreadList // the viewer's list, when they read it themselves
-	shared, _, err := readShared(f, key, func() (ThreadList, int, error) {
+	shared, err := readShared(f, key, func() (ThreadList, int, error) {
 		list, err := f.categoryRows(ctx, v, c, cur, limit)
 		if err != nil || !v.SignedIn() {
 			return list, list.size(), err
