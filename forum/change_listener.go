@@ -9,9 +9,10 @@ import (
 )
 
 // ListenForChanges keeps this process's permission cache, domain rules, site settings, page
-// generation (page_changes.go) and kept sessions (session_cache.go) in step with changes made anywhere: it LISTENs on its own
-// connection (outside the pool) and drops the cache a notification is about, and all of them on
-// every (re)connection, since changes may have been missed while disconnected. It blocks until ctx
+// generation (page_changes.go) and kept sessions (session_cache.go) in step with changes made
+// anywhere: it LISTENs on its own connection (outside the pool) and drops the cache a notification
+// is about, and all of them on every (re)connection, since changes may have been missed while
+// disconnected. It blocks until ctx
 // ends, reconnecting with backoff; onError (may be nil) hears of connection failures.
 func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
 	backoff := time.Second
@@ -59,7 +60,8 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 			return fmt.Errorf("change listener: %w", err)
 		}
 		// The same connection carries the domain rules' channel (domain_policy_cache.go), the site
-		// settings' and the pages' (page_changes.go); any of these changes pages too.
+		// settings', the pages' (page_changes.go) and the viewers' (session_cache.go); any of them
+		// but the viewers' changes pages too.
 		switch n.Channel {
 		case viewersChannel: // sessions and what signed-in headers show, not pages
 			f.viewers.changed()
