@@ -64,7 +64,7 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		// but the viewers' changes pages too.
 		switch n.Channel {
 		case viewersChannel: // sessions and what signed-in headers show, not pages
-			f.viewers.changed()
+			f.viewers.heard(n.Payload)
 			continue
 		case domainPolicyChannel:
 			f.domains.invalidate()

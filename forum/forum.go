@@ -32,7 +32,7 @@ type Forum struct {
 	shared *gencache.Cache[sharedKey, any]
 	// viewers is the generation of what decides or shows a signed-in viewer, and sessions the
 	// sessions kept under it (session_cache.go).
-	viewers  pageChanges
+	viewers  viewerChanges
 	sessions *sessionCache
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
@@ -113,9 +113,12 @@ func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return err
 	}
 	// Whatever it wrote, a page made before it is not shown again (page_changes.go), nor a
-	// session resumed before it (session_cache.go).
+	// session resumed before it (session_cache.go), unless it is an inbox job's: no request waits
+	// on it, and the triggers' notifications name the members it changed.
 	f.pages.changed()
-	f.viewers.changed()
+	if !deferredCommit(ctx) {
+		f.viewers.changed()
+	}
 	return nil
 }
 

@@ -130,7 +130,7 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
 	}
 	if sawNotifications {
-		f.viewers.changed() // the header's count, from the next request on (session_cache.go)
+		f.viewers.memberChanged(v.ActorID) // the header's count, from the next request on (session_cache.go)
 	}
 	markLiked(tp.Posts, liked)
 	if since == nil { // not a member row (the console's viewer): nothing is tracked

@@ -108,7 +108,7 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 	if sess, v, ok := f.resumeKeptSession(hash); ok {
 		return sess, v, nil
 	}
-	gen := f.viewers.gen.Load()
+	start := f.viewerReadStart()
 	var (
 		sess    Session
 		v       Viewer
@@ -146,7 +146,7 @@ func (f *Forum) ResumeSession(ctx context.Context, token string) (Session, Viewe
 	}
 	sess.Counts = hc
 	v.ActorID = sess.MemberID
-	f.keepSession(hash, gen, sess, v, touched)
+	f.keepSession(hash, start, sess, v, touched)
 	return sess, v, nil
 }
 
@@ -186,7 +186,7 @@ func (f *Forum) RevokeSession(ctx context.Context, by Viewer, sessionID int64) e
 	if err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
-	f.viewers.changed()
+	f.viewers.memberChanged(by.ActorID)
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("revoke session %d: %w", sessionID, ErrNotFound)
 	}
@@ -203,7 +203,7 @@ func (f *Forum) RevokeOtherSessions(ctx context.Context, by Viewer, keep int64) 
 	if err != nil {
 		return 0, fmt.Errorf("revoke sessions: %w", err)
 	}
-	f.viewers.changed()
+	f.viewers.memberChanged(by.ActorID)
 	return tag.RowsAffected(), nil
 }
 

@@ -1,6 +1,9 @@
 package forum
 
 import (
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stoa-forum/stoa/internal/gencache"
@@ -11,14 +14,16 @@ import (
 // actors, and the header's counts) is then one round trip and a statement for PostgreSQL that
 // change nothing.
 //
-// A kept session is exact in the way shared reads are (page_changes.go), with a generation of its
-// own: migration 0107's triggers notify viewersChannel whenever a session is deleted (logout,
-// revocation, a password change), a member's role or ban or an actor's suspension, deletion or
-// name changes, and whenever notifications or reports change (the header's counts). This
-// process's own transactions, and its own revocations, move the generation as they commit. So a
-// session revoked here is refused at once, and one revoked by another process as soon as its
-// notification arrives: a few milliseconds after the commit. While the listener is not
-// subscribed, nothing is kept.
+// A kept session is exact in the way shared reads are (page_changes.go), with generations of its
+// own (viewerChanges): migrations 0107 and 0108's triggers notify viewersChannel, naming the
+// member, whenever one of their sessions is deleted (logout, revocation, a password change), their
+// role or ban, their actor's suspension, deletion or name, or their notifications change (the
+// header's count); and naming nobody, which drops every kept session, when reports change (the
+// staff's count). This process's own revocations and reads of notifications drop the member's at
+// once, and its own transactions drop them all as they commit (but an inbox job's, which no request
+// waits for: the triggers cover what they change). So a session revoked here is refused at once,
+// and one revoked by another process as soon as its notification arrives: a few milliseconds
+// after the commit. While the listener is not subscribed, nothing is kept.
 //
 // A kept session is also served only until it is due for its touch (touchInterval) or expires;
 // then the query runs again, and touches it.
@@ -29,6 +34,64 @@ type keptSession struct {
 	v    Viewer
 	// until is when the session must be read again: its expiry, or when it is due to be touched.
 	until time.Time
+	// seq is viewerChanges.seq when the session was read: a change of its member's since then
+	// makes it stale.
+	seq uint64
+}
+
+// viewerChanges says when a kept session may still be served: the generation (pageChanges) moves
+// on changes about everyone, and seq counts changes about one member, each remembered in
+// changedAt as the seq it took.
+type viewerChanges struct {
+	pageChanges
+	seq       atomic.Uint64
+	mu        sync.Mutex
+	changedAt map[int64]uint64
+}
+
+// maxRememberedMembers bounds changedAt; past it, a change about one member is taken as a change
+// about everyone, which starts the memory afresh.
+const maxRememberedMembers = 1 << 16
+
+// changed is a change about everyone: every kept session is dropped, and what was remembered about
+// single members with them.
+func (c *viewerChanges) changed() {
+	c.pageChanges.changed()
+	c.mu.Lock()
+	clear(c.changedAt)
+	c.mu.Unlock()
+}
+
+// memberChanged is a change about one member.
+func (c *viewerChanges) memberChanged(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.changedAt) >= maxRememberedMembers {
+		c.pageChanges.changed()
+		clear(c.changedAt)
+	}
+	if c.changedAt == nil {
+		c.changedAt = map[int64]uint64{}
+	}
+	c.changedAt[id] = c.seq.Add(1)
+}
+
+// changedSince reports whether the member changed after seq was read.
+func (c *viewerChanges) changedSince(id int64, seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changedAt[id] > seq
+}
+
+// heard applies a notification of viewersChannel: its payload is a member's id, or empty for
+// everyone.
+func (c *viewerChanges) heard(payload string) {
+	id, err := strconv.ParseInt(payload, 10, 64)
+	if payload == "" || err != nil {
+		c.changed()
+		return
+	}
+	c.memberChanged(id)
 }
 
 // viewersChannel is the channel migration 0107's triggers notify.
@@ -47,16 +110,25 @@ func (f *Forum) resumeKeptSession(hash []byte) (Session, Viewer, bool) {
 		return Session{}, Viewer{}, false
 	}
 	k, ok := f.sessions.Get([32]byte(hash), f.viewers.gen.Load())
-	if !ok || !time.Now().Before(k.until) {
+	if !ok || !time.Now().Before(k.until) || f.viewers.changedSince(k.sess.MemberID, k.seq) {
 		return Session{}, Viewer{}, false
 	}
 	return k.sess, k.v, true
 }
 
-// keepSession keeps a session just read at generation gen (when the read began), unless the
-// generation moved meanwhile. touched says the read touched it, so it is fresh from now.
-func (f *Forum) keepSession(hash []byte, gen uint64, sess Session, v Viewer, touched bool) {
-	if !f.viewers.live.Load() || f.viewers.gen.Load() != gen {
+// viewerReadStart is what keepSession needs of the moment a session's read began.
+type viewerReadStart struct{ gen, seq uint64 }
+
+func (f *Forum) viewerReadStart() viewerReadStart {
+	// seq first: a member change between the two loads is then seen by one or the other.
+	seq := f.viewers.seq.Load()
+	return viewerReadStart{gen: f.viewers.gen.Load(), seq: seq}
+}
+
+// keepSession keeps a session whose read began at start, unless anything about its member changed
+// meanwhile. touched says the read touched it, so it is fresh from now.
+func (f *Forum) keepSession(hash []byte, start viewerReadStart, sess Session, v Viewer, touched bool) {
+	if !f.viewers.live.Load() || f.viewers.gen.Load() != start.gen || f.viewers.changedSince(sess.MemberID, start.seq) {
 		return
 	}
 	lastUsed := sess.LastUsedAt
@@ -67,5 +139,5 @@ func (f *Forum) keepSession(hash []byte, gen uint64, sess Session, v Viewer, tou
 	if sess.ExpiresAt.Before(until) {
 		until = sess.ExpiresAt
 	}
-	f.sessions.Put([32]byte(hash), gen, keptSession{sess: sess, v: v, until: until}, 1)
+	f.sessions.Put([32]byte(hash), start.gen, keptSession{sess: sess, v: v, until: until, seq: start.seq}, 1)
 }

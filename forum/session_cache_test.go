@@ -2,6 +2,7 @@ package forum_test
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -107,4 +108,44 @@ func TestAKeptSessionsHeaderCountsFollowNotifications(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("%d unread notifications right after reading the reply", n)
 	}
+}
+
+// A change about one member drops only that member's kept sessions.
+func TestAChangeAboutOneMemberKeepsTheOthersSessions(t *testing.T) {
+	t.Parallel()
+	fx := newSharedReadsFixture(t)
+	bob, alice := fx.login(t, fx.bob), fx.login(t, fx.alice)
+	// Each login moved the generation: resume both again, so both are kept.
+	for _, token := range []string{bob, alice} {
+		if _, _, err := fx.resume(t, token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fx.quietly(t, "members", `UPDATE members SET role = 'moderator' WHERE actor_id = $1`, fx.bob.ID)
+	// An inbox job's transaction (a deferred commit) is not taken as a change about everyone.
+	if _, err := fx.f.CreateCategory(forum.WithDeferredCommit(fx.ctx), forumtest.Admin, forum.NewCategory{Slug: "job", Title: "Job"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, v, err := fx.resume(t, bob); err != nil || v.Role != forum.RoleMember {
+		t.Fatalf("bob after an inbox job's write: %+v, %v; want his kept session, unchanged", v, err)
+	}
+	// Alice is banned elsewhere: the trigger names her.
+	if _, err := fx.pool.Exec(fx.ctx, `UPDATE members SET banned_until = 'infinity' WHERE actor_id = $1`, fx.alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "alice's session refused", func() bool {
+		_, _, err := fx.resume(t, alice)
+		return errors.Is(err, forum.ErrUnauthorized)
+	})
+	if _, v, err := fx.resume(t, bob); err != nil || v.Role != forum.RoleMember {
+		t.Fatalf("bob after a change about alice: %+v, %v; want his kept session, unchanged", v, err)
+	}
+	// A notification naming bob drops his.
+	if _, err := fx.pool.Exec(fx.ctx, `SELECT pg_notify('stoa_viewers_changed', $1)`, strconv.FormatInt(fx.bob.ID, 10)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bob's new role after a notification naming him", func() bool {
+		_, v, err := fx.resume(t, bob)
+		return err == nil && v.Role == forum.RoleModerator
+	})
 }
