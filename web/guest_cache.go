@@ -24,8 +24,7 @@ import (
 // only 200s, and only up to guestPageMaxBytes each and maxBytes in all (Options.GuestCacheBytes),
 // dropped at random when full (internal/gencache, which the forum's shared reads use too).
 type guestCache struct {
-	maxBytes int
-	pages    *gencache.Cache[string, *guestPage]
+	pages *gencache.Cache[string, *guestPage]
 	// writes counts the requests that may have written (see above).
 	writes atomic.Uint64
 }
@@ -47,7 +46,7 @@ const (
 )
 
 func newGuestCache(maxBytes int) *guestCache {
-	return &guestCache{maxBytes: maxBytes, pages: gencache.New[string, *guestPage](maxBytes, guestCacheMaxPages)}
+	return &guestCache{pages: gencache.New[string, *guestPage](maxBytes, guestCacheMaxPages)}
 }
 
 // pageGeneration reads the current generation: the forum's generation of what pages show plus
@@ -61,7 +60,7 @@ func (s *Server) pageGeneration() (uint64, bool) {
 // guestCached serves h's answers to guests from the cache, and fills it.
 func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || viewerOf(r).SignedIn() || s.guests.maxBytes == 0 {
+		if r.Method != http.MethodGet || viewerOf(r).SignedIn() || !s.guests.pages.Enabled() {
 			h(w, r)
 			return
 		}
