@@ -33,6 +33,9 @@ const (
 	// sharedThreadList is a category's list as a guest sees it: the category (a), the cursor's
 	// last_post_at in microseconds and id (b, c; zero for the first page), the page's length (d).
 	sharedThreadList
+	// sharedLatestList is the latest list for a set of visible categories (a, their hash), after
+	// a cursor (b, c) and of a length (d), as a guest sees it.
+	sharedLatestList
 )
 
 // sharedMaxEntries bounds the number of shared reads whatever their size.

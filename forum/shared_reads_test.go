@@ -113,6 +113,17 @@ func TestSharedReadsAreServedFromMemoryUntilAChangeIsNotified(t *testing.T) {
 	if got := listTitle(fx.bob.Viewer()); got != "Before" {
 		t.Fatalf("list title %q", got)
 	}
+	latestTitle := func(v forum.Viewer) string {
+		t.Helper()
+		l, err := fx.f.LatestThreads(fx.ctx, v, "", 0)
+		if err != nil || len(l.Threads) != 1 {
+			t.Fatalf("latest: %+v, %v", l, err)
+		}
+		return l.Threads[0].Title
+	}
+	if got := latestTitle(fx.bob.Viewer()); got != "Before" {
+		t.Fatalf("latest title %q", got)
+	}
 	fx.quietly(t, "threads", `UPDATE threads SET title = 'After' WHERE id = $1`, th.ID)
 	fx.quietly(t, "posts", `UPDATE posts SET like_count = 7 WHERE id = $1`, opener.ID)
 	// Every viewer, a guest too, is served the copy read before the unannounced change.
@@ -124,6 +135,9 @@ func TestSharedReadsAreServedFromMemoryUntilAChangeIsNotified(t *testing.T) {
 		if got := listTitle(v); got != "Before" {
 			t.Fatalf("%q's list says %q: the list was read again, not shared", v.Username, got)
 		}
+		if got := latestTitle(v); got != "Before" {
+			t.Fatalf("%q's latest list says %q: it was read again, not shared", v.Username, got)
+		}
 	}
 	fx.notifyPagesChanged(t)
 	eventually(t, "the thread page after the notification", func() bool {
@@ -131,6 +145,7 @@ func TestSharedReadsAreServedFromMemoryUntilAChangeIsNotified(t *testing.T) {
 		return p.Thread.Title == "After" && p.Posts[0].LikeCount == 7
 	})
 	eventually(t, "the list after the notification", func() bool { return listTitle(fx.bob.Viewer()) == "After" })
+	eventually(t, "the latest list after the notification", func() bool { return latestTitle(fx.bob.Viewer()) == "After" })
 
 	// A change made through this forum shows at once, with no notification needed.
 	if _, err := fx.f.CreatePost(fx.ctx, fx.bob.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "made here"}); err != nil {
@@ -233,6 +248,16 @@ func TestSharedListsCarryEachMembersUnreadCountsAndLevel(t *testing.T) {
 		}
 		if l.Threads[0].Unread != c.unread || l.Level != c.level {
 			t.Errorf("%s: %d unread at level %q, want %d at %q", c.name, l.Threads[0].Unread, l.Level, c.unread, c.level)
+		}
+	}
+	// The latest list too, in the same order: carol first reads it with her own state.
+	for _, c := range cases {
+		l, err := fx.f.LatestThreads(fx.ctx, c.v, "", 0)
+		if err != nil || len(l.Threads) != 1 {
+			t.Fatalf("%s, latest: %+v, %v", c.name, l, err)
+		}
+		if l.Threads[0].Unread != c.unread || l.Level != "" {
+			t.Errorf("%s, latest: %d unread at level %q, want %d and no level", c.name, l.Threads[0].Unread, l.Level, c.unread)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package forum
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,8 +232,9 @@ var readerStateSQL = `WITH u AS (
 	SELECT (SELECT mc.level FROM member_categories mc WHERE mc.category_id = $3 AND mc.member_id = $1),
 		ARRAY(SELECT id FROM u WHERE unread > 0), ARRAY(SELECT unread FROM u WHERE unread > 0)`
 
-// readerState fills in a member's unread counts and category watch level on a list. Only threads
-// active inside the longest possible window are asked about: an older one has nothing unread.
+// readerState fills in a member's unread counts and category watch level on a list (categoryID 0,
+// as for the latest list: no level). Only threads active inside the longest possible window are
+// asked about: an older one has nothing unread.
 func (f *Forum) readerState(ctx context.Context, v Viewer, categoryID int64, list *ThreadList) error {
 	windowStart := time.Now().AddDate(0, 0, -UnreadWindowDays-1)
 	var ids []int64
@@ -275,7 +278,9 @@ func (l ThreadList) size() int {
 	return n
 }
 
-// LatestThreads lists the threads of every category v may see, by last activity.
+// LatestThreads lists the threads of every category v may see, by last activity. Like a
+// category's list (CategoryThreads), the rows are a shared read, kept per set of visible
+// categories, and a member's unread counts are read for them.
 func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limit int) (ThreadList, error) {
 	visible, err := f.VisibleCategoryIDs(ctx, v)
 	if err != nil {
@@ -289,14 +294,77 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	if len(visible) == 0 {
 		return ThreadList{}, nil
 	}
+	key := sharedKey{kind: sharedLatestList, a: int64(categorySetHash(visible)), d: int64(limit)}
+	if cur != nil {
+		key.b, key.c = cur.LastPostAt.UnixMicro(), cur.ID
+	}
+	var own *ThreadList // the viewer's list, when they read it themselves
+	shared, err := readShared(f, key, func() (latestList, int, error) {
+		list, err := f.latestRows(ctx, v, visible, cur, limit)
+		if err != nil {
+			return latestList{}, 0, err
+		}
+		if v.SignedIn() {
+			mine := list
+			own = &mine
+			list = list.withoutReaderState()
+			list.Level = ""
+		}
+		return latestList{ThreadList: list, visible: visible}, list.size(), nil
+	})
+	if err != nil {
+		return ThreadList{}, fmt.Errorf("latest threads: %w", err)
+	}
+	if own != nil {
+		return *own, nil
+	}
+	if !slices.Equal(shared.visible, visible) {
+		// Two sets of categories with one hash: read this one afresh, and keep nothing.
+		list, err := f.latestRows(ctx, v, visible, cur, limit)
+		if err != nil {
+			return ThreadList{}, fmt.Errorf("latest threads: %w", err)
+		}
+		return list, nil
+	}
+	list := shared.withoutReaderState() // copies: the shared rows are never changed
+	list.Level = ""
+	if v.SignedIn() {
+		if err := f.readerState(ctx, v, 0, &list); err != nil {
+			return ThreadList{}, fmt.Errorf("latest threads: %w", err)
+		}
+	}
+	return list, nil
+}
+
+// latestRows reads a page of the latest list of the visible categories for v: a member's rows
+// carry their unread counts.
+func (f *Forum) latestRows(ctx context.Context, v Viewer, visible []int64, cur *ThreadCursor, limit int) (ThreadList, error) {
 	rows, err := f.db.Query(ctx, latestThreadsSQL(cur != nil, v.SignedIn(), limit+1), listArgs(v, cur, visible)...)
 	threads, err := collectSummaries(rows, err)
 	if err != nil {
-		return ThreadList{}, fmt.Errorf("latest threads: %w", err)
+		return ThreadList{}, err
 	}
 	var list ThreadList
 	list.Threads, list.Next = cutPage(threads, limit)
 	return list, nil
+}
+
+// latestList is the shared read of a latest list, with the categories it was read for.
+type latestList struct {
+	ThreadList
+	visible []int64
+}
+
+// categorySetHash names a list of category ids (in VisibleCategoryIDs' order, the same for every
+// viewer of a set of roles) in a shared read's key; a hit is checked against the list itself.
+func categorySetHash(ids []int64) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for _, id := range ids {
+		binary.LittleEndian.PutUint64(b[:], uint64(id))
+		h.Write(b[:])
+	}
+	return h.Sum64()
 }
 
 // categoryLevelColumn is a member's level for the category of a category list ($1 category, $2 the
