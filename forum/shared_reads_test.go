@@ -22,14 +22,8 @@ func newSharedReadsFixture(t *testing.T) *contentFixture {
 		fx.f.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, live := fx.f.PageGeneration(); live {
-			return fx
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the change listener did not subscribe")
-		}
-	}
+	eventually(t, "the change listener subscribed", func() bool { _, live := fx.f.PageGeneration(); return live })
+	return fx
 }
 
 // withoutTriggers runs fn with a table's triggers off: what fn changes there, no process is told
