@@ -135,31 +135,11 @@ func (f *Forum) CategoryThreads(ctx context.Context, v Viewer, c Category, curso
 		return ThreadList{}, err
 	}
 	limit = listLimit(limit)
-	key := sharedKey{kind: sharedThreadList, a: c.ID, d: int64(limit)}
-	if cur != nil {
-		key.b, key.c = cur.LastPostAt.UnixMicro(), cur.ID
-	}
-	var own *ThreadList // the viewer's list, when they read it themselves
-	shared, err := readShared(f, key, func() (ThreadList, int, error) {
-		list, err := f.categoryRows(ctx, v, c, cur, limit)
-		if err != nil || !v.SignedIn() {
-			return list, list.size(), err
-		}
-		own = &list
-		shared := list.withoutReaderState()
-		return shared, shared.size(), nil
+	list, err := f.readSharedList(ctx, v, listKey(sharedThreadList, c.ID, cur, limit), nil, c.ID, Tracking, func() (ThreadList, error) {
+		return f.categoryRows(ctx, v, c, cur, limit)
 	})
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
-	}
-	if own != nil {
-		return *own, nil
-	}
-	list := shared.withoutReaderState() // copies: the shared rows are never changed
-	if v.SignedIn() {
-		if err := f.readerState(ctx, v, c.ID, &list); err != nil {
-			return ThreadList{}, fmt.Errorf("threads of %s: %w", c.Slug, err)
-		}
 	}
 	return list, nil
 }
@@ -210,15 +190,70 @@ func (f *Forum) categoryRows(ctx context.Context, v Viewer, c Category, cur *Thr
 	return list, nil
 }
 
-// withoutReaderState is a copy of the list as a guest sees it: no unread counts, level Tracking.
-func (l ThreadList) withoutReaderState() ThreadList {
-	out := ThreadList{Pinned: slices.Clone(l.Pinned), Threads: slices.Clone(l.Threads), Next: l.Next, Level: Tracking}
+// withoutReaderState is a copy of the list as a guest sees it: no unread counts, and the level
+// given (Tracking for a category's list, none for the latest).
+func (l ThreadList) withoutReaderState(level WatchLevel) ThreadList {
+	out := ThreadList{Pinned: slices.Clone(l.Pinned), Threads: slices.Clone(l.Threads), Next: l.Next, Level: level}
 	for _, rows := range [][]ThreadSummary{out.Pinned, out.Threads} {
 		for i := range rows {
 			rows[i].Unread = 0
 		}
 	}
 	return out
+}
+
+// listKey names a list's page in the shared reads: what the list is of (a), the cursor, the length.
+func listKey(kind sharedKind, a int64, cur *ThreadCursor, limit int) sharedKey {
+	key := sharedKey{kind: kind, a: a, d: int64(limit)}
+	if cur != nil {
+		key.b, key.c = cur.LastPostAt.UnixMicro(), cur.ID
+	}
+	return key
+}
+
+// sharedList is a list as the shared reads keep it: its rows as a guest sees them, and the
+// categories they were read for (the latest list's; nil for a category's).
+type sharedList struct {
+	ThreadList
+	scope []int64
+}
+
+// readSharedList reads a list through the shared reads (shared_reads.go). load reads it for v, a
+// member's rows with their unread counts, in one statement; the rows are then kept without them.
+// A member who finds the rows kept has their state read for them (readerState, with their level
+// for categoryID; 0 for none). guestLevel is the level of a list read without a member's state.
+// scope is what the key's hash stands for, if anything: a kept list read for another scope with
+// the same hash is not served, and load runs.
+func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, scope []int64, categoryID int64,
+	guestLevel WatchLevel, load func() (ThreadList, error)) (ThreadList, error) {
+	var own *ThreadList // the viewer's list, when they read it themselves
+	shared, err := readShared(f, key, func() (sharedList, int, error) {
+		list, err := load()
+		if err != nil {
+			return sharedList{}, 0, err
+		}
+		if v.SignedIn() {
+			mine := list
+			own = &mine
+			list = list.withoutReaderState(guestLevel)
+		}
+		return sharedList{ThreadList: list, scope: scope}, list.size(), nil
+	})
+	switch {
+	case err != nil:
+		return ThreadList{}, err
+	case own != nil:
+		return *own, nil
+	case !slices.Equal(shared.scope, scope): // two scopes, one hash: this one is read afresh
+		return load()
+	}
+	list := shared.withoutReaderState(guestLevel) // copies: the shared rows are never changed
+	if v.SignedIn() {
+		if err := f.readerState(ctx, v, categoryID, &list); err != nil {
+			return ThreadList{}, err
+		}
+	}
+	return list, nil
 }
 
 // readerStateSQL is, for member $1, their watch level for category $3 and the unread counts of the
@@ -294,44 +329,12 @@ func (f *Forum) LatestThreads(ctx context.Context, v Viewer, cursor string, limi
 	if len(visible) == 0 {
 		return ThreadList{}, nil
 	}
-	key := sharedKey{kind: sharedLatestList, a: int64(categorySetHash(visible)), d: int64(limit)}
-	if cur != nil {
-		key.b, key.c = cur.LastPostAt.UnixMicro(), cur.ID
-	}
-	var own *ThreadList // the viewer's list, when they read it themselves
-	shared, err := readShared(f, key, func() (latestList, int, error) {
-		list, err := f.latestRows(ctx, v, visible, cur, limit)
-		if err != nil {
-			return latestList{}, 0, err
-		}
-		if v.SignedIn() {
-			mine := list
-			own = &mine
-			list = list.withoutReaderState()
-			list.Level = ""
-		}
-		return latestList{ThreadList: list, visible: visible}, list.size(), nil
+	key := listKey(sharedLatestList, int64(categorySetHash(visible)), cur, limit)
+	list, err := f.readSharedList(ctx, v, key, visible, 0, "", func() (ThreadList, error) {
+		return f.latestRows(ctx, v, visible, cur, limit)
 	})
 	if err != nil {
 		return ThreadList{}, fmt.Errorf("latest threads: %w", err)
-	}
-	if own != nil {
-		return *own, nil
-	}
-	if !slices.Equal(shared.visible, visible) {
-		// Two sets of categories with one hash: read this one afresh, and keep nothing.
-		list, err := f.latestRows(ctx, v, visible, cur, limit)
-		if err != nil {
-			return ThreadList{}, fmt.Errorf("latest threads: %w", err)
-		}
-		return list, nil
-	}
-	list := shared.withoutReaderState() // copies: the shared rows are never changed
-	list.Level = ""
-	if v.SignedIn() {
-		if err := f.readerState(ctx, v, 0, &list); err != nil {
-			return ThreadList{}, fmt.Errorf("latest threads: %w", err)
-		}
 	}
 	return list, nil
 }
@@ -347,12 +350,6 @@ func (f *Forum) latestRows(ctx context.Context, v Viewer, visible []int64, cur *
 	var list ThreadList
 	list.Threads, list.Next = cutPage(threads, limit)
 	return list, nil
-}
-
-// latestList is the shared read of a latest list, with the categories it was read for.
-type latestList struct {
-	ThreadList
-	visible []int64
 }
 
 // categorySetHash names a list of category ids (in VisibleCategoryIDs' order, the same for every
