@@ -9,10 +9,10 @@ import (
 )
 
 // ListenForChanges keeps this process's permission cache, domain rules, site settings, page
-// generation (page_changes.go) and kept sessions (session_cache.go) in step with changes made
-// anywhere: it LISTENs on its own connection (outside the pool) and drops the cache a notification
-// is about, and all of them on every (re)connection, since changes may have been missed while
-// disconnected. It blocks until ctx
+// generation (page_changes.go), kept sessions (session_cache.go) and readers' generation
+// (reader_changes.go) in step with changes made anywhere: it LISTENs on its own connection
+// (outside the pool) and drops the cache a notification is about, and all of them on every
+// (re)connection, since changes may have been missed while disconnected. It blocks until ctx
 // ends, reconnecting with backoff; onError (may be nil) hears of connection failures.
 func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
 	backoff := time.Second
@@ -20,6 +20,7 @@ func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
 		err := f.listenOnce(ctx)
 		f.pages.lost()
 		f.viewers.lost()
+		f.readers.lost()
 		if ctx.Err() != nil {
 			return
 		}
@@ -41,7 +42,7 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		return fmt.Errorf("change listener: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, channel := range []string{permissionsChannel, domainPolicyChannel, siteChannel, pagesChannel, viewersChannel} {
+	for _, channel := range []string{permissionsChannel, domainPolicyChannel, siteChannel, pagesChannel, viewersChannel, readersChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 			return fmt.Errorf("change listener: listen: %w", err)
 		}
@@ -51,6 +52,7 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 	f.site.invalidate()
 	f.pages.subscribed()
 	f.viewers.subscribed()
+	f.readers.subscribed()
 	if f.listening != nil {
 		f.listening()
 	}
@@ -60,11 +62,14 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 			return fmt.Errorf("change listener: %w", err)
 		}
 		// The same connection carries the domain rules' channel (domain_policy_cache.go), the site
-		// settings', the pages' (page_changes.go) and the viewers' (session_cache.go); any of them
-		// but the viewers' changes pages too.
+		// settings', the pages' (page_changes.go), the viewers' (session_cache.go) and the readers'
+		// (reader_changes.go); any of them but the last two changes pages too.
 		switch n.Channel {
 		case viewersChannel: // sessions and what signed-in headers show, not pages
 			f.viewers.heard(n.Payload)
+			continue
+		case readersChannel: // what members have read and watch: their own pages only
+			f.readers.heard(n.Payload)
 			continue
 		case domainPolicyChannel:
 			f.domains.invalidate()

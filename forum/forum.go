@@ -34,6 +34,8 @@ type Forum struct {
 	// sessions kept under it (session_cache.go).
 	viewers  viewerChanges
 	sessions *sessionCache
+	// readers is the generation of what members have read and watch (reader_changes.go).
+	readers viewerChanges
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
 	// domains caches the domain rules (domain_policy_cache.go); canonicalHost spells hosts the one

@@ -100,7 +100,7 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	var since *time.Time
 	var unread []int32
 	var liked []int64
-	var sawNotifications bool
+	var sawNotifications, marked bool
 	var threadLevel, categoryLevel *string
 	err = f.db.QueryRow(ctx, `WITH me AS (
 			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
@@ -112,7 +112,8 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 			WHERE NOT EXISTS (SELECT 1 FROM before
 				WHERE read_positions @> int4multirange(int4range($3, $4 + 1)) AND mailed_at IS NULL)
 			ON CONFLICT (thread_id, member_id) DO UPDATE
-				SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL),
+				SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL
+			RETURNING 1),
 		seen AS (
 			UPDATE notifications SET read_at = now()
 			WHERE member_id = $1 AND read_at IS NULL AND post_id = ANY($5) RETURNING 1),
@@ -123,14 +124,18 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 			(SELECT level FROM before),
 			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1),
 			ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND post_id = ANY($5)),
-			EXISTS (SELECT FROM seen)
+			EXISTS (SELECT FROM seen),
+			EXISTS (SELECT FROM mark)
 		FROM lazy_commit`,
-		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications)
+		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications, &marked)
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
 	}
 	if sawNotifications {
 		f.viewers.memberChanged(v.ActorID) // the header's count, from the next request on (session_cache.go)
+	}
+	if marked {
+		f.readers.memberChanged(v.ActorID) // their pages' unread state (reader_changes.go)
 	}
 	markLiked(tp.Posts, liked)
 	if since == nil { // not a member row (the console's viewer): nothing is tracked

@@ -20,10 +20,10 @@ import (
 var seedTables = []string{"threads", "posts", "post_search", "likes", "member_threads", "notifications"}
 
 // seedOffTriggers are the triggers off during the load; seedFinish does their work in one pass
-// (the viewers' notification, a row trigger, would only say millions of times over that nobody's
-// session is kept yet).
+// (the viewers' and readers' notifications, row triggers, would only say millions of times over
+// that nobody's session or page is kept yet).
 var seedOffTriggers = []struct{ table, name string }{{"posts", "posts_member_post_count"},
-	{"notifications", "notifications_viewers_changed"}}
+	{"notifications", "notifications_viewers_changed"}, {"member_threads", "member_threads_readers_changed"}}
 
 // seedTakenOff is an index or foreign key to put back: its definition as pg_get_indexdef or
 // pg_get_constraintdef gave it.

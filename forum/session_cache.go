@@ -83,6 +83,13 @@ func (c *viewerChanges) changedSince(id int64, seq uint64) bool {
 	return c.changedAt[id] > seq
 }
 
+// memberSeq is the seq of the member's last change since the generation moved, 0 if none.
+func (c *viewerChanges) memberSeq(id int64) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changedAt[id]
+}
+
 // heard applies a notification of viewersChannel: its payload is a member's id, or empty for
 // everyone.
 func (c *viewerChanges) heard(payload string) {
