@@ -15,13 +15,14 @@ import (
 	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
-// listen gives fx's handler a guest cache and runs the change listener it needs (as stoa serve
+// listen gives fx's handler page caches and runs the change listener it needs (as stoa serve
 // does) until the test ends or stop is called; it waits until the listener is subscribed.
 func (fx *webFixture) listen(t *testing.T) (stop func()) {
 	t.Helper()
 	base := "https://forum.example"
 	public, _ := url.Parse(base)
-	fx.h = New(Options{Forum: fx.f, PublicURL: public, Federation: testFederation{base: base}, GuestCacheBytes: 64 << 20})
+	fx.h = New(Options{Forum: fx.f, PublicURL: public, Federation: testFederation{base: base},
+		GuestCacheBytes: 64 << 20, MemberCacheBytes: 64 << 20})
 	ctx, cancel := context.WithCancel(fx.ctx)
 	done := make(chan struct{})
 	go func() {
@@ -137,12 +138,12 @@ func TestAGuestPageMadeDuringAChangeIsNotKept(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	fx.listen(t)
-	s := &Server{forum: fx.f, guests: newGuestCache(1 << 20)}
+	s := &Server{forum: fx.f, pages: newPageCache(1<<20, 0)}
 	changeWhileMaking := true
-	h := s.guestCached(func(w http.ResponseWriter, r *http.Request) {
+	h := s.pageCached(func(w http.ResponseWriter, r *http.Request) {
 		if changeWhileMaking {
 			changeWhileMaking = false
-			s.guests.writes.Add(1) // as a writing request finishing meanwhile does (countWrites)
+			s.pages.writes.Add(1) // as a writing request finishing meanwhile does (countWrites)
 		}
 		_, _ = w.Write([]byte("page"))
 	})

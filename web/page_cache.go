@@ -9,10 +9,12 @@ import (
 	"github.com/stoa-forum/stoa/internal/gencache"
 )
 
-// The guest page cache: what a thread list, a thread page or the thread API shows a guest is the
-// same for every guest, so a copy made for one is served to the next until anything it shows
-// changes. Guests are most of a forum's readers (and all of its crawlers); a copy costs a map
-// lookup and a write instead of a session-less page's queries and rendering.
+// The page caches: what a thread list, a thread page or the thread API shows a guest is the same
+// for every guest, so a copy made for one is served to the next until anything it shows changes.
+// Guests are most of a forum's readers (and all of its crawlers); a copy costs a map lookup and a
+// write instead of a session-less page's queries and rendering. What a member is shown is theirs
+// alone, but a member reloads a list to see what is new, comes back to it from a thread, pages
+// back: member_cache.go keeps their pages too, on the same rule plus their own state.
 //
 // When is a copy stale? forum.PageGeneration moves on every committed change to what these pages
 // show, made by any process (forum/page_changes.go); this server also moves its own counter after
@@ -20,33 +22,38 @@ import (
 // complete. A copy is stored only if neither moved while it was made, and served only while
 // neither has moved since. While the forum's change listener is not subscribed nothing is cached.
 //
-// Only pages whose handler is wrapped in guestCached are kept, only for requests with no viewer,
-// only 200s, and only up to guestPageMaxBytes each and maxBytes in all (Options.GuestCacheBytes),
-// dropped at random when full (internal/gencache, which the forum's shared reads use too).
-type guestCache struct {
-	pages *gencache.Cache[string, *guestPage]
+// Only pages whose handler is wrapped in pageCached are kept, only 200s, and only up to
+// cachedPageMaxBytes each and the configured bytes in all (Options.GuestCacheBytes and
+// MemberCacheBytes), dropped at random when full (internal/gencache, which the forum's shared
+// reads use too).
+type pageCache struct {
+	guests  *gencache.Cache[string, *cachedPage]
+	members *gencache.Cache[memberPageKey, *cachedPage]
 	// writes counts the requests that may have written (see above).
 	writes atomic.Uint64
 }
 
-type guestPage struct {
+type cachedPage struct {
 	header http.Header // what the handler set, beyond what every response gets
 	body   []byte
 	// onHit re-runs, for each request served from the copy, what the handler does beside
 	// answering (a mirrored thread asks its home for news when viewed: askSync).
 	onHit []func(*http.Request)
+	// member is what a member's copy depended on besides the generation (member_cache.go).
+	member memberStamp
 }
 
 const (
-	guestPageMaxBytes  = 1 << 20
-	guestCacheMaxPages = 16384
+	cachedPageMaxBytes = 1 << 20
+	cacheMaxPages      = 16384
 	// cacheHeader tells the client (and the tests, and the read benchmark) whether the page came
 	// from the cache.
 	cacheHeader = "X-Stoa-Cache"
 )
 
-func newGuestCache(maxBytes int) *guestCache {
-	return &guestCache{pages: gencache.New[string, *guestPage](maxBytes, guestCacheMaxPages)}
+func newPageCache(guestBytes, memberBytes int) *pageCache {
+	return &pageCache{guests: gencache.New[string, *cachedPage](guestBytes, cacheMaxPages),
+		members: gencache.New[memberPageKey, *cachedPage](memberBytes, cacheMaxPages)}
 }
 
 // pageGeneration reads the current generation: the forum's generation of what pages show plus
@@ -54,13 +61,41 @@ func newGuestCache(maxBytes int) *guestCache {
 // and is equal only when both are. live is false when nothing may be cached.
 func (s *Server) pageGeneration() (uint64, bool) {
 	gen, live := s.forum.PageGeneration()
-	return gen + s.guests.writes.Load(), live
+	return gen + s.pages.writes.Load(), live
 }
 
-// guestCached serves h's answers to guests from the cache, and fills it.
-func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
+// pageSlot is where a request's answer is kept: a guest's under its URL, a member's under theirs
+// (member_cache.go).
+type pageSlot interface {
+	get(gen uint64) (*cachedPage, bool)
+	// put keeps p, made at gen, unless what the slot depends on moved while it was made.
+	put(gen uint64, p *cachedPage)
+}
+
+type guestSlot struct {
+	cache *gencache.Cache[string, *cachedPage]
+	key   string
+}
+
+func (g guestSlot) get(gen uint64) (*cachedPage, bool) { return g.cache.Get(g.key, gen) }
+func (g guestSlot) put(gen uint64, p *cachedPage)      { g.cache.Put(g.key, gen, p, len(p.body)) }
+
+// slotFor says where r's answer may be kept; false when it may not be.
+func (s *Server) slotFor(r *http.Request) (pageSlot, bool) {
+	if r.Method != http.MethodGet {
+		return nil, false
+	}
+	if viewerOf(r).SignedIn() {
+		return s.memberSlot(r)
+	}
+	return guestSlot{cache: s.pages.guests, key: r.URL.RequestURI()}, s.pages.guests.Enabled()
+}
+
+// pageCached serves h's answers from the page caches, and fills them.
+func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || viewerOf(r).SignedIn() || !s.guests.pages.Enabled() {
+		slot, ok := s.slotFor(r)
+		if !ok {
 			h(w, r)
 			return
 		}
@@ -69,8 +104,7 @@ func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 			h(w, r)
 			return
 		}
-		key := r.URL.RequestURI()
-		if p, ok := s.guests.pages.Get(key, gen); ok {
+		if p, ok := slot.get(gen); ok {
 			for _, fn := range p.onHit {
 				fn(r)
 			}
@@ -91,7 +125,7 @@ func (s *Server) guestCached(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if now, live := s.pageGeneration(); live && now == gen {
-			s.guests.pages.Put(key, gen, &guestPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit}, rec.body.Len())
+			slot.put(gen, &cachedPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit})
 		}
 	}
 }
@@ -105,8 +139,8 @@ func (s *Server) countWrites(next http.Handler) http.Handler {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			next.ServeHTTP(w, r)
 		default:
-			next.ServeHTTP(&writeCounter{ResponseWriter: w, count: s.guests.writes.Add}, r)
-			s.guests.writes.Add(1)
+			next.ServeHTTP(&writeCounter{ResponseWriter: w, count: s.pages.writes.Add}, r)
+			s.pages.writes.Add(1)
 		}
 	})
 }
@@ -158,7 +192,7 @@ func (p *pageRecorder) Write(b []byte) (int, error) {
 		p.WriteHeader(http.StatusOK)
 	}
 	if !p.tooLarge {
-		if p.body.Len()+len(b) > guestPageMaxBytes {
+		if p.body.Len()+len(b) > cachedPageMaxBytes {
 			p.tooLarge = true
 			p.body = bytes.Buffer{}
 		} else {
@@ -188,7 +222,7 @@ func (p *pageRecorder) header(before http.Header) http.Header {
 	return h
 }
 
-// onEveryView runs fn for this request and, when w is filling the guest cache, again for every
+// onEveryView runs fn for this request and, when w is filling a page cache, again for every
 // request served from the copy: work a page view does besides answering.
 func onEveryView(w http.ResponseWriter, r *http.Request, fn func(*http.Request)) {
 	fn(r)

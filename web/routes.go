@@ -28,9 +28,9 @@ func (s *Server) routes() http.Handler {
 
 		// Reading.
 		r.Get("/latest", s.latest)
-		r.Get("/c/{slug}", s.guestCached(s.categoryPage))
+		r.Get("/c/{slug}", s.pageCached(s.categoryPage))
 		r.Get("/c/{slug}/feed", s.categoryFeed)
-		r.Get("/t/{id}", s.guestCached(s.threadPage))
+		r.Get("/t/{id}", s.pageCached(s.threadPage))
 		r.Get("/t/{id}/unread", s.threadUnread)
 		r.Get("/t/{id}/feed", s.threadFeed)
 		r.Get("/p/{id}", s.postLink)
@@ -163,9 +163,9 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/me", s.apiMe)
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/categories", s.apiCategories)
-			r.Get("/categories/{slug}/threads", s.guestCached(s.apiCategoryThreads))
+			r.Get("/categories/{slug}/threads", s.pageCached(s.apiCategoryThreads))
 			r.Post("/categories/{slug}/threads", s.apiCreateThread)
-			r.Get("/threads/{id}", s.guestCached(s.apiThread))
+			r.Get("/threads/{id}", s.pageCached(s.apiThread))
 			r.Post("/threads/{id}/posts", s.apiCreatePost)
 			r.Get("/posts/{id}", s.apiGetPost)
 			r.Patch("/posts/{id}", s.apiEditPost)

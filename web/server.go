@@ -32,8 +32,10 @@ type Options struct {
 	// ThreadSync catches mirrored threads up with their home when read (thread_sync.go). Nil:
 	// mirrored threads show only what was delivered.
 	ThreadSync ThreadSyncer
-	// GuestCacheBytes bounds the memory of the guests' page cache (guest_cache.go). 0: no cache.
+	// GuestCacheBytes bounds the memory of the guests' page cache (page_cache.go). 0: no cache.
 	GuestCacheBytes int
+	// MemberCacheBytes bounds the memory of the members' page cache (member_cache.go). 0: none.
+	MemberCacheBytes int
 }
 
 // Server holds the handlers' dependencies. Build it with New.
@@ -50,8 +52,8 @@ type Server struct {
 	remote RemoteActors
 	// sync catches mirrored threads up with their home.
 	sync ThreadSyncer
-	// guests keeps the pages guests are shown (guest_cache.go).
-	guests *guestCache
+	// pages keeps the pages guests and members are shown (page_cache.go).
+	pages *pageCache
 }
 
 // New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's
@@ -59,7 +61,7 @@ type Server struct {
 func New(opts Options) http.Handler {
 	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
 		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote, sync: opts.ThreadSync,
-		guests: newGuestCache(opts.GuestCacheBytes)}
+		pages: newPageCache(opts.GuestCacheBytes, opts.MemberCacheBytes)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -39,9 +39,12 @@ type Config struct {
 	// QueryTiming counts and times each request's queries and reports them in a Server-Timing
 	// header (internal/querytrace), for benchmarks.
 	QueryTiming bool
-	// GuestCacheBytes bounds the memory of the guests' page cache (web/guest_cache.go); 0 turns
+	// GuestCacheBytes bounds the memory of the guests' page cache (web/page_cache.go); 0 turns
 	// it off.
 	GuestCacheBytes int
+	// MemberCacheBytes bounds the memory of the members' page cache (web/member_cache.go); 0
+	// turns it off.
+	MemberCacheBytes int
 	// SharedCacheBytes bounds the memory of what every viewer of a page reads alike
 	// (forum/shared_reads.go); 0 turns it off.
 	SharedCacheBytes int
@@ -245,6 +248,11 @@ var settings = []setting{
 	{"guest-cache-mb", "STOA_GUEST_CACHE_MB", "64", "memory for the pages guests are shown, kept until what they show changes (0: no cache)", func(c *Config, v string) error {
 		n, err := boundedInt(v, 0, 1<<16)
 		c.GuestCacheBytes = n << 20
+		return err
+	}},
+	{"member-cache-mb", "STOA_MEMBER_CACHE_MB", "64", "memory for the pages members are shown, kept until what they show or what is theirs changes (0: no cache)", func(c *Config, v string) error {
+		n, err := boundedInt(v, 0, 1<<16)
+		c.MemberCacheBytes = n << 20
 		return err
 	}},
 	{"shared-cache-mb", "STOA_SHARED_CACHE_MB", "128", "memory for the posts and thread lists every viewer reads alike, kept until they change (0: none)", func(c *Config, v string) error {

@@ -63,31 +63,32 @@ func TestInboxGiveWaySetting(t *testing.T) {
 	}
 }
 
-func TestGuestCacheSetting(t *testing.T) {
+func TestCacheSettings(t *testing.T) {
 	t.Parallel()
-	cfg, err := buildDefault()
-	if err != nil || cfg.GuestCacheBytes != 64<<20 {
-		t.Fatalf("default guest cache %d bytes (%v), want 64 MiB", cfg.GuestCacheBytes, err)
-	}
-	if cfg, err := buildConfig(map[string]string{"STOA_GUEST_CACHE_MB": "0"}); err != nil || cfg.GuestCacheBytes != 0 {
-		t.Fatalf("STOA_GUEST_CACHE_MB=0 gave %d (%v)", cfg.GuestCacheBytes, err)
-	}
-	if _, err := buildConfig(map[string]string{"STOA_GUEST_CACHE_MB": "-1"}); err == nil {
-		t.Fatal("STOA_GUEST_CACHE_MB=-1 was accepted")
-	}
-}
-
-func TestSharedCacheSetting(t *testing.T) {
-	t.Parallel()
-	cfg, err := buildDefault()
-	if err != nil || cfg.SharedCacheBytes != 128<<20 {
-		t.Fatalf("default shared cache %d bytes (%v), want 128 MiB", cfg.SharedCacheBytes, err)
-	}
-	if cfg, err := buildConfig(map[string]string{"STOA_SHARED_CACHE_MB": "0"}); err != nil || cfg.SharedCacheBytes != 0 {
-		t.Fatalf("STOA_SHARED_CACHE_MB=0 gave %d (%v)", cfg.SharedCacheBytes, err)
-	}
-	if _, err := buildConfig(map[string]string{"STOA_SHARED_CACHE_MB": "x"}); err == nil {
-		t.Fatal("STOA_SHARED_CACHE_MB=x was accepted")
+	for _, c := range []struct {
+		env       string
+		defaultMB int
+		bytes     func(*Config) int
+	}{
+		{"STOA_GUEST_CACHE_MB", 64, func(c *Config) int { return c.GuestCacheBytes }},
+		{"STOA_MEMBER_CACHE_MB", 64, func(c *Config) int { return c.MemberCacheBytes }},
+		{"STOA_SHARED_CACHE_MB", 128, func(c *Config) int { return c.SharedCacheBytes }},
+	} {
+		cfg, err := buildDefault()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.bytes(cfg) != c.defaultMB<<20 {
+			t.Fatalf("%s: default %d bytes, want %d MiB", c.env, c.bytes(cfg), c.defaultMB)
+		}
+		if cfg, err = buildConfig(map[string]string{c.env: "0"}); err != nil || c.bytes(cfg) != 0 {
+			t.Fatalf("%s=0 gave %v (%v)", c.env, cfg, err)
+		}
+		for _, bad := range []string{"-1", "x"} {
+			if _, err := buildConfig(map[string]string{c.env: bad}); err == nil {
+				t.Fatalf("%s=%s was accepted", c.env, bad)
+			}
+		}
 	}
 }
 

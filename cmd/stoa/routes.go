@@ -43,7 +43,8 @@ func (a *app) routes() (http.Handler, error) {
 		Remote:         webRemote{actors: a.fed.Actors},
 		ThreadSync:     a.inbox,
 		// The guests' page cache keeps itself exact with ListenForChanges, which serve runs.
-		GuestCacheBytes: a.cfg.GuestCacheBytes,
+		GuestCacheBytes:  a.cfg.GuestCacheBytes,
+		MemberCacheBytes: a.cfg.MemberCacheBytes,
 	})
 	fed, err := a.fed.Handler(pages)
 	if err != nil {
