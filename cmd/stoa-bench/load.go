@@ -26,7 +26,7 @@ type result struct {
 	lags     []time.Duration
 	queries  []int     // per response, from Server-Timing
 	dbMillis []float64 // per response, from Server-Timing
-	// cached counts the responses served from the guests' page cache (X-Stoa-Cache: hit).
+	// cached counts the responses served from a page cache (X-Stoa-Cache: hit).
 	cached  int
 	cpu     cpuUse
 	offered float64 // open loop: requests per second asked for

@@ -109,7 +109,7 @@ func (r *report) markdown() string {
 		"threads of at least a page; deep pages over %d cursors from 10%% to 99%% down the list.\n\n",
 		c.warmup, c.rounds, c.duration, c.concurrency, c.duration, 100*c.pacedShare, len(r.targets.Members),
 		len(r.targets.Threads), r.deepCursors())
-	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | generator lag p99 | p50 / p99 saturated | queries | DB time p50 / p99 | from the guest cache | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
+	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | generator lag p99 | p50 / p99 saturated | queries | DB time p50 / p99 | from a page cache | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
 	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	sums := make([]summary, len(r.eps))
 	for i, e := range r.eps {
