@@ -126,3 +126,27 @@ func (fx *webFixture) quiet(t *testing.T, table string, fn func()) {
 	}()
 	fn()
 }
+
+// A reload (Cache-Control: no-cache) is answered afresh, for guests and members alike.
+func TestAReloadIsNotAnsweredFromTheCache(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	fx.listen(t)
+	bob := fx.signIn(t, fx.bob)
+	waitFor(t, "the guests' list kept", func() bool { return cacheState(fx.get(t, forum.Guest, "/c/general")) == "hit" })
+	fx.waitForHit(t, bob, "/c/general")
+	reload := func(cookie *http.Cookie) string {
+		req := httptest.NewRequest(http.MethodGet, "/c/general", nil)
+		req.Header.Set("Cache-Control", "max-age=0, no-cache")
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		rec := httptest.NewRecorder()
+		fx.h.ServeHTTP(rec, req)
+		wantCode(t, rec, http.StatusOK)
+		return cacheState(rec)
+	}
+	if guest, member := reload(nil), reload(bob); guest != "miss" || member != "miss" {
+		t.Fatalf("reloads answered %q (guest) and %q (member), want misses", guest, member)
+	}
+}

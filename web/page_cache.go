@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/stoa-forum/stoa/internal/gencache"
@@ -104,7 +105,7 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 			h(w, r)
 			return
 		}
-		if p, ok := slot.get(gen); ok {
+		if p, ok := slot.get(gen); ok && !wantsFresh(r) {
 			for _, fn := range p.onHit {
 				fn(r)
 			}
@@ -128,6 +129,19 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 			slot.put(gen, &cachedPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit})
 		}
 	}
+}
+
+// wantsFresh reports whether the client asked for an answer not taken from a cache (RFC 9111
+// 5.2.1.4: a browser's reload sends Cache-Control: no-cache). It is made afresh, and kept.
+func wantsFresh(r *http.Request) bool {
+	for _, v := range r.Header.Values("Cache-Control") {
+		for _, d := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(d), "no-cache") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // countWrites moves the cache's own counter after every request that may write, before its

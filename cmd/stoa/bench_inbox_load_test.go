@@ -206,6 +206,9 @@ func startProbe(t *testing.T, cookie string, urls ...string) *pageProbe {
 					return
 				}
 				req.Header.Set("Cookie", cookie)
+				// As a reload does: the page is made, not taken from the page caches (see
+				// TestInboxBenchmark).
+				req.Header.Set("Cache-Control", "no-cache")
 				start := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {

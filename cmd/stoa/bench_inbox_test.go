@@ -76,9 +76,10 @@ func TestInboxBenchmark(t *testing.T) {
 		parents = append(parents, fmt.Sprintf("%s/p/%d", sc.base, id))
 	}
 	pages := []string{sc.base + "/c/general", fmt.Sprintf("%s/t/%d", sc.base, threadIDs[0])}
-	// The probe reads as a signed-in member: guests' pages come from a cache while nothing changes
-	// (web/guest_cache.go), so a guest's idle phase would time the cache and its busy phase,
-	// with replies landing every few milliseconds, the pages themselves.
+	// The probe reads as a signed-in member and asks for fresh pages (Cache-Control: no-cache):
+	// pages come from a cache while nothing changes (web/page_cache.go), so the idle phase would
+	// time the cache and the busy phase, with replies landing every few milliseconds, the pages
+	// themselves. What the comparison is about is what the load does to making a page.
 	signedIn, err := sc.setup.Login(sc.ctx, forum.LoginInput{Login: sc.author.Username, Password: forumtest.Password})
 	if err != nil {
 		t.Fatal(err)
