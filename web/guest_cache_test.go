@@ -52,7 +52,8 @@ func TestGuestPagesComeFromTheCacheUntilTheyChange(t *testing.T) {
 	fx := newWebFixture(t)
 	stop := fx.listen(t)
 	th, _ := fx.thread(t, fx.alice, "Cached", "the opener")
-	paths := []string{"/t/" + itoa(th.ID), "/c/general", "/api/v1/threads/" + itoa(th.ID), "/api/v1/categories/general/threads"}
+	paths := []string{"/t/" + itoa(th.ID), "/c/general", "/api/v1/threads/" + itoa(th.ID), "/api/v1/categories/general/threads",
+		"/latest", "/c/general/feed", "/t/" + itoa(th.ID) + "/feed"}
 	// A write made here moves the generation at once, and again when its own notification comes
 	// back a moment later: pages are kept once that has arrived.
 	fill := func(why string) {
@@ -87,7 +88,7 @@ func TestGuestPagesComeFromTheCacheUntilTheyChange(t *testing.T) {
 		if cacheState(rec) != "miss" {
 			t.Fatalf("after a reply, %s answered %q, want a miss", p, cacheState(rec))
 		}
-		if strings.HasPrefix(p, "/t/") || strings.HasPrefix(p, "/api/v1/threads/") {
+		if strings.HasPrefix(p, "/t/") || strings.HasPrefix(p, "/api/v1/threads/") { // pages and feed of the thread
 			if !strings.Contains(rec.Body.String(), "a reply made here") {
 				t.Fatalf("after a reply, %s does not show it", p)
 			}

@@ -27,12 +27,12 @@ func (s *Server) routes() http.Handler {
 		r.Get("/moderated-servers", s.moderatedServers)
 
 		// Reading.
-		r.Get("/latest", s.latest)
+		r.Get("/latest", s.pageCached(s.latest))
 		r.Get("/c/{slug}", s.pageCached(s.categoryPage))
-		r.Get("/c/{slug}/feed", s.categoryFeed)
+		r.Get("/c/{slug}/feed", s.pageCached(s.categoryFeed))
 		r.Get("/t/{id}", s.pageCached(s.threadPage))
 		r.Get("/t/{id}/unread", s.threadUnread)
-		r.Get("/t/{id}/feed", s.threadFeed)
+		r.Get("/t/{id}/feed", s.pageCached(s.threadFeed))
 		r.Get("/p/{id}", s.postLink)
 		r.Get("/p/{id}/history", s.postHistory)
 
