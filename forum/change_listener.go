@@ -71,6 +71,9 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		case readersChannel: // what members have read and watch: their own pages only
 			f.readers.heard(n.Payload)
 			continue
+		case pagesChannel: // naming the threads and categories changed, or nothing: everything
+			f.pages.heardScopes(n.Payload)
+			continue
 		case domainPolicyChannel:
 			f.domains.invalidate()
 		case permissionsChannel:

@@ -26,16 +26,17 @@ type Forum struct {
 	perms *permCache
 	// listening, when set (tests), is called each time ListenForChanges is subscribed.
 	listening func()
-	// pages is the generation of what pages show (page_changes.go).
-	pages pageChanges
+	// pages is the generation of what pages show, and what changed of single threads and
+	// categories (page_changes.go).
+	pages keyedChanges
 	// shared keeps what every viewer of a page reads alike (shared_reads.go).
-	shared *gencache.Cache[sharedKey, any]
+	shared *gencache.Cache[sharedKey, keptShared]
 	// viewers is the generation of what decides or shows a signed-in viewer, and sessions the
 	// sessions kept under it (session_cache.go).
-	viewers  viewerChanges
+	viewers  keyedChanges
 	sessions *sessionCache
 	// readers is the generation of what members have read and watch (reader_changes.go).
-	readers viewerChanges
+	readers keyedChanges
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
 	// domains caches the domain rules (domain_policy_cache.go); canonicalHost spells hosts the one
@@ -116,9 +117,10 @@ func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 	// Whatever it wrote, a page made before it is not shown again (page_changes.go), nor a
 	// session resumed before it (session_cache.go), unless it is an inbox job's: no request waits
-	// on it, and the triggers' notifications name the members it changed.
-	f.pages.changed()
+	// on it, and the triggers' notifications name the threads, categories and members it changed,
+	// so that what it did not change stays kept.
 	if !deferredCommit(ctx) {
+		f.pages.changed()
 		f.viewers.changed()
 	}
 	return nil

@@ -145,7 +145,7 @@ func (f *Forum) MarkNotificationRead(ctx context.Context, v Viewer, id int64) er
 	if err != nil {
 		return fmt.Errorf("mark notification %d read: %w", id, err)
 	}
-	f.viewers.memberChanged(v.ActorID) // the header's count, from the next request on (session_cache.go)
+	f.viewers.keyChanged(v.ActorID) // the header's count, from the next request on (session_cache.go)
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("notification %d: %w", id, ErrNotFound)
 	}
@@ -161,7 +161,7 @@ func (f *Forum) MarkAllNotificationsRead(ctx context.Context, v Viewer) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("mark notifications read: %w", err)
 	}
-	f.viewers.memberChanged(v.ActorID)
+	f.viewers.keyChanged(v.ActorID)
 	return tag.RowsAffected(), nil
 }
 

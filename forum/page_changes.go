@@ -1,28 +1,43 @@
 package forum
 
-import "sync/atomic"
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
 
 // Page changes: when may a copy of a page made earlier still be shown?
 //
-// A cache of what guests see (web's guest page cache) keeps a page only while nothing it could
-// show has changed, anywhere. This is its signal: a generation that moves on every such change,
-// and whether the signal can be trusted at all.
+// A cache of pages (web's page caches) or of what pages read (shared_reads.go) keeps a copy only
+// while nothing it could show has changed, anywhere. This is its signal: a generation that moves on
+// every change to everything, a count of changes per thread and per category, and whether the
+// signal can be trusted at all.
 //
-//   - Every committed write to what pages show notifies pagesChannel (migration 0106's statement
-//     triggers on threads, posts, actors, categories and category counters) or a channel of its
-//     own, which counts too (permissions, domain rules, site settings). ListenForChanges
-//     hears it from every process, this one included, a moment after the commit.
+//   - Every committed write to what pages show notifies pagesChannel. Posts, threads and category
+//     counters (migration 0110) name what they changed: "t<id>" for a thread, "c<id>" for a
+//     category (a post names its thread and its thread's category; a thread moved names both
+//     categories); past 16 names in one transaction, or for a TRUNCATE, one empty notification
+//     stands for everything. Actors and categories (0106) notify with an empty payload, and the
+//     permissions', domain rules' and site settings' channels count as changes to everything.
+//     ListenForChanges hears them from every process, this one included, a moment after the
+//     commit.
+//   - A copy says what it shows (PageScope): one thread's pages, one category's lists, or anything
+//     (AnyScope: the latest list, and whatever does not say). It is stale when the generation
+//     moved, or when its scope changed; a change to any thread or category is a change to
+//     AnyScope.
 //   - This process's own transactions (inTx) also move the generation as soon as they commit, so
-//     that a page asked for right after a change made here is never an older copy.
+//     that a page asked for right after a change made here is never an older copy; an inbox job's
+//     transaction does not (no request waits for it), and its notifications then drop only what it
+//     changed.
 //   - The signal is live only while the listener is subscribed. A lost connection could have
 //     missed notifications, so losing it and subscribing again both move the generation.
 //
-// A copy may be kept if the generation did not move between the moment its making started
-// (before its first query) and the moment it is stored; it may be shown while the generation is
-// still the one it was made in. A write that commits after the copy's queries took their
-// snapshot moves the generation after it commits, so either the copy is refused or it is
-// dropped when the notification arrives: at worst a page is shown for the moment it takes a
-// notification to arrive after another process's commit.
+// A copy may be kept if neither the generation nor its scope's count moved between the moment its
+// making started (before its first query) and the moment it is stored; it may be shown while both
+// are still the ones it was made at. A write that commits after the copy's queries took their
+// snapshot notifies after it commits, so either the copy is refused or it is dropped when the
+// notification arrives: at worst a page is shown for the moment it takes a notification to arrive
+// after another process's commit.
 type pageChanges struct {
 	gen  atomic.Uint64
 	live atomic.Bool
@@ -37,10 +52,110 @@ func (p *pageChanges) changed() { p.gen.Add(1) }
 func (p *pageChanges) subscribed() { p.gen.Add(1); p.live.Store(true) }
 func (p *pageChanges) lost()       { p.live.Store(false); p.gen.Add(1) }
 
+// PageScope is what a kept copy shows, beyond what every page shows (actors, categories,
+// permissions, settings: changes to everything).
+type PageScope struct{ key int64 }
+
+// ThreadScope is one thread's pages: its posts, its row.
+func ThreadScope(id int64) PageScope { return PageScope{key: 2 * id} }
+
+// CategoryScope is one category's lists: its threads' rows, its counters.
+func CategoryScope(id int64) PageScope { return PageScope{key: 2*id + 1} }
+
+// AnyScope is a copy that may show any thread or category.
+var AnyScope = PageScope{key: -1}
+
+// ScopeSeq is the count of changes to a scope since the generation last moved: a copy records it
+// with the generation, before it is made.
+func (f *Forum) ScopeSeq(s PageScope) uint64 { return f.pages.keySeq(s.key) }
+
+// heardScopes applies a notification of pagesChannel: "t<id>", "c<id>", or empty (or anything
+// else) for everything.
+func (c *keyedChanges) heardScopes(payload string) {
+	var scope PageScope
+	id, err := strconv.ParseInt(payload[min(1, len(payload)):], 10, 64)
+	switch {
+	case err != nil || id <= 0:
+		c.changed()
+		return
+	case payload[0] == 't':
+		scope = ThreadScope(id)
+	case payload[0] == 'c':
+		scope = CategoryScope(id)
+	default:
+		c.changed()
+		return
+	}
+	c.keyChanged(scope.key)
+	c.keyChanged(AnyScope.key)
+}
+
 // PageGeneration is the generation of what pages show, and whether it can be trusted: false
 // while no listener is subscribed (ListenForChanges not running, or reconnecting), when nothing
 // may be cached.
 func (f *Forum) PageGeneration() (gen uint64, live bool) {
 	live = f.pages.live.Load()
 	return f.pages.gen.Load(), live
+}
+
+// keyedChanges is a generation (pageChanges) that moves on changes about everything, and a count
+// of changes about single keys (a member for viewers and readers, a thread or a category for
+// pages), each remembered in changedAt as the seq it took. Something kept about one key records
+// the generation and keySeq(key) before it was read, and may be served while both are unchanged.
+type keyedChanges struct {
+	pageChanges
+	seq       atomic.Uint64
+	mu        sync.Mutex
+	changedAt map[int64]uint64
+}
+
+// maxRememberedKeys bounds changedAt; past it, a change about one key is taken as a change about
+// everything, which starts the memory afresh.
+const maxRememberedKeys = 1 << 16
+
+// changed is a change about everything: all that was kept is dropped, and what was remembered
+// about single keys with it.
+func (c *keyedChanges) changed() {
+	c.pageChanges.changed()
+	c.mu.Lock()
+	clear(c.changedAt)
+	c.mu.Unlock()
+}
+
+// keyChanged is a change about one key.
+func (c *keyedChanges) keyChanged(key int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.changedAt) >= maxRememberedKeys {
+		c.pageChanges.changed()
+		clear(c.changedAt)
+	}
+	if c.changedAt == nil {
+		c.changedAt = map[int64]uint64{}
+	}
+	c.changedAt[key] = c.seq.Add(1)
+}
+
+// changedSince reports whether the key changed after seq was read.
+func (c *keyedChanges) changedSince(key int64, seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changedAt[key] > seq
+}
+
+// keySeq is the seq of the key's last change since the generation moved, 0 if none.
+func (c *keyedChanges) keySeq(key int64) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changedAt[key]
+}
+
+// heard applies a notification whose payload is a key (a member's id), or empty for everything.
+func (c *keyedChanges) heard(payload string) {
+	key, err := strconv.ParseInt(payload, 10, 64)
+	if payload == "" || err != nil {
+		c.changed()
+		return
+	}
+	c.keyChanged(key)
 }

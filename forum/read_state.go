@@ -132,10 +132,10 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
 	}
 	if sawNotifications {
-		f.viewers.memberChanged(v.ActorID) // the header's count, from the next request on (session_cache.go)
+		f.viewers.keyChanged(v.ActorID) // the header's count, from the next request on (session_cache.go)
 	}
 	if marked {
-		f.readers.memberChanged(v.ActorID) // their pages' unread state (reader_changes.go)
+		f.readers.keyChanged(v.ActorID) // their pages' unread state (reader_changes.go)
 	}
 	markLiked(tp.Posts, liked)
 	if since == nil { // not a member row (the console's viewer): nothing is tracked

@@ -21,9 +21,13 @@ var seedTables = []string{"threads", "posts", "post_search", "likes", "member_th
 
 // seedOffTriggers are the triggers off during the load; seedFinish does their work in one pass
 // (the viewers' and readers' notifications, row triggers, would only say millions of times over
-// that nobody's session or page is kept yet).
+// that nobody's session or page is kept yet; the pages', statement triggers with transition
+// tables, would write every loaded row out again). Putting them back tells every process that
+// everything changed, as they would have.
 var seedOffTriggers = []struct{ table, name string }{{"posts", "posts_member_post_count"},
-	{"notifications", "notifications_viewers_changed"}, {"member_threads", "member_threads_readers_changed"}}
+	{"notifications", "notifications_viewers_changed"}, {"member_threads", "member_threads_readers_changed"},
+	{"posts", "posts_pages_inserted"}, {"posts", "posts_pages_updated"},
+	{"threads", "threads_pages_inserted"}, {"threads", "threads_pages_updated"}}
 
 // seedTakenOff is an index or foreign key to put back: its definition as pg_get_indexdef or
 // pg_get_constraintdef gave it.
@@ -154,7 +158,8 @@ func (f *Forum) seedPutBack(ctx context.Context, workers int, step func(string))
 				return err
 			}
 		}
-		return nil
+		_, err := tx.Exec(ctx, "SELECT pg_notify($1, '')", pagesChannel)
+		return err
 	})
 }
 

@@ -186,7 +186,7 @@ func (f *Forum) RevokeSession(ctx context.Context, by Viewer, sessionID int64) e
 	if err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
-	f.viewers.memberChanged(by.ActorID)
+	f.viewers.keyChanged(by.ActorID)
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("revoke session %d: %w", sessionID, ErrNotFound)
 	}
@@ -203,7 +203,7 @@ func (f *Forum) RevokeOtherSessions(ctx context.Context, by Viewer, keep int64) 
 	if err != nil {
 		return 0, fmt.Errorf("revoke sessions: %w", err)
 	}
-	f.viewers.memberChanged(by.ActorID)
+	f.viewers.keyChanged(by.ActorID)
 	return tag.RowsAffected(), nil
 }
 

@@ -1,9 +1,6 @@
 package forum
 
 import (
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/stoa-forum/stoa/internal/gencache"
@@ -15,7 +12,7 @@ import (
 // change nothing.
 //
 // A kept session is exact in the way shared reads are (page_changes.go), with generations of its
-// own (viewerChanges): migrations 0107 and 0108's triggers notify viewersChannel, naming the
+// own (keyedChanges): migrations 0107 and 0108's triggers notify viewersChannel, naming the
 // member, whenever one of their sessions is deleted (logout, revocation, a password change), their
 // role or ban, their actor's suspension, deletion or name, or their notifications change (the
 // header's count); and naming nobody, which drops every kept session, when reports change (the
@@ -34,71 +31,9 @@ type keptSession struct {
 	v    Viewer
 	// until is when the session must be read again: its expiry, or when it is due to be touched.
 	until time.Time
-	// seq is viewerChanges.seq when the session was read: a change of its member's since then
+	// seq is keyedChanges.seq when the session was read: a change of its member's since then
 	// makes it stale.
 	seq uint64
-}
-
-// viewerChanges says when a kept session may still be served: the generation (pageChanges) moves
-// on changes about everyone, and seq counts changes about one member, each remembered in
-// changedAt as the seq it took.
-type viewerChanges struct {
-	pageChanges
-	seq       atomic.Uint64
-	mu        sync.Mutex
-	changedAt map[int64]uint64
-}
-
-// maxRememberedMembers bounds changedAt; past it, a change about one member is taken as a change
-// about everyone, which starts the memory afresh.
-const maxRememberedMembers = 1 << 16
-
-// changed is a change about everyone: every kept session is dropped, and what was remembered about
-// single members with them.
-func (c *viewerChanges) changed() {
-	c.pageChanges.changed()
-	c.mu.Lock()
-	clear(c.changedAt)
-	c.mu.Unlock()
-}
-
-// memberChanged is a change about one member.
-func (c *viewerChanges) memberChanged(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.changedAt) >= maxRememberedMembers {
-		c.pageChanges.changed()
-		clear(c.changedAt)
-	}
-	if c.changedAt == nil {
-		c.changedAt = map[int64]uint64{}
-	}
-	c.changedAt[id] = c.seq.Add(1)
-}
-
-// changedSince reports whether the member changed after seq was read.
-func (c *viewerChanges) changedSince(id int64, seq uint64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.changedAt[id] > seq
-}
-
-// memberSeq is the seq of the member's last change since the generation moved, 0 if none.
-func (c *viewerChanges) memberSeq(id int64) uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.changedAt[id]
-}
-
-// heard applies a notification of viewersChannel: its payload is a member's id, or empty for
-// everyone.
-func (c *viewerChanges) heard(payload string) {
-	id, err := strconv.ParseInt(payload, 10, 64)
-	if payload == "" || err != nil {
-		c.changed()
-		return
-	}
-	c.memberChanged(id)
 }
 
 // viewersChannel is the channel migration 0107's triggers notify.

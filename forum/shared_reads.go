@@ -14,9 +14,9 @@ import (
 // part is read once and kept, and each request adds only its viewer's part (one small statement)
 // and applies its viewer's permissions to the shared copy in memory.
 //
-// The copies are exact in the way the guests' page cache is (page_changes.go): kept only while
-// the listener is subscribed, made and served at one generation of what pages show, dropped
-// together when anything changes anywhere. Options.SharedCacheBytes bounds them; 0 keeps nothing,
+// The copies are exact in the way the page caches are (page_changes.go): kept only while the
+// listener is subscribed, made and served at one generation of what pages show and one count of
+// changes to their thread or category, dropped when either moves. Options.SharedCacheBytes bounds them; 0 keeps nothing,
 // and the forum then reads everything afresh, as it does while the listener is away.
 
 // sharedKey names a shared read: its kind, and up to four numbers that say which.
@@ -41,8 +41,8 @@ const (
 // sharedMaxEntries bounds the number of shared reads whatever their size.
 const sharedMaxEntries = 1 << 16
 
-func newSharedReads(maxBytes int) *gencache.Cache[sharedKey, any] {
-	return gencache.New[sharedKey, any](maxBytes, sharedMaxEntries)
+func newSharedReads(maxBytes int) *gencache.Cache[sharedKey, keptShared] {
+	return gencache.New[sharedKey, keptShared](maxBytes, sharedMaxEntries)
 }
 
 // sharedGeneration is the generation a shared read starts at, and whether one may be kept or
@@ -54,22 +54,42 @@ func (f *Forum) sharedGeneration() (uint64, bool) {
 	return f.PageGeneration()
 }
 
-// readShared returns the value kept for key, or loads it and keeps it if the generation did not
-// move while it was loaded. load returns the value and its size in bytes. When nothing may be
-// kept, load runs every time.
+// scope is what a shared read shows (page_changes.go): a thread's page, a category's list, or
+// (the latest list) any of them.
+func (k sharedKey) scope() PageScope {
+	switch k.kind {
+	case sharedPostRange:
+		return ThreadScope(k.a)
+	case sharedThreadList:
+		return CategoryScope(k.a)
+	}
+	return AnyScope
+}
+
+// keptShared is a shared read with the count of changes to its scope it was made at.
+type keptShared struct {
+	v   any
+	seq uint64
+}
+
+// readShared returns the value kept for key, or loads it and keeps it if neither the generation
+// nor the key's scope moved while it was loaded. load returns the value and its size in bytes.
+// When nothing may be kept, load runs every time.
 func readShared[V any](f *Forum, key sharedKey, load func() (V, int, error)) (V, error) {
 	gen, ok := f.sharedGeneration()
+	scope := key.scope()
+	seq := f.ScopeSeq(scope)
 	if ok {
-		if kept, found := f.shared.Get(key, gen); found {
-			return kept.(V), nil
+		if kept, found := f.shared.Get(key, gen); found && kept.seq == seq {
+			return kept.v.(V), nil
 		}
 	}
 	v, size, err := load()
 	if err != nil || !ok {
 		return v, err
 	}
-	if now, live := f.PageGeneration(); live && now == gen {
-		f.shared.Put(key, gen, v, size)
+	if now, live := f.PageGeneration(); live && now == gen && f.ScopeSeq(scope) == seq {
+		f.shared.Put(key, gen, keptShared{v: v, seq: seq}, size)
 	}
 	return v, nil
 }

@@ -79,7 +79,7 @@ func (f *Forum) SetThreadLevel(ctx context.Context, v Viewer, threadID int64, le
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("watch thread %d: member %d: %w", threadID, v.ActorID, ErrUnauthorized)
 	}
-	f.readers.memberChanged(v.ActorID) // reader_changes.go
+	f.readers.keyChanged(v.ActorID) // reader_changes.go
 	return nil
 }
 
@@ -118,7 +118,7 @@ func (f *Forum) SetCategoryLevel(ctx context.Context, v Viewer, categoryID int64
 	if tagErr != nil {
 		return fmt.Errorf("watch category %d: %w", categoryID, tagErr)
 	}
-	f.readers.memberChanged(v.ActorID) // reader_changes.go
+	f.readers.keyChanged(v.ActorID) // reader_changes.go
 	return nil
 }
 

@@ -32,6 +32,7 @@ func (s *Server) apiCategoryThreads(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	showScope(w, forum.CategoryScope(c.ID))
 	list, err := s.forum.CategoryThreads(ctx, v, c, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		s.fail(w, r, err)

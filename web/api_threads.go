@@ -23,6 +23,7 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	showScope(w, forum.ThreadScope(id))
 	tv, posts, next, err := s.forum.ThreadPostsAfter(r.Context(), viewerOf(r), id, after, forum.PostsPerPage)
 	if err != nil {
 		s.fail(w, r, err)

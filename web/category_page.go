@@ -15,6 +15,7 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	showScope(w, forum.CategoryScope(c.ID))
 	list, err := s.forum.CategoryThreads(ctx, v, c, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		s.fail(w, r, err)

@@ -82,6 +82,7 @@ func (s *Server) categoryFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	showScope(w, forum.CategoryScope(c.ID))
 	entries, err := s.forum.CategoryFeed(ctx, v, c, feedLength)
 	if err != nil {
 		s.fail(w, r, err)
@@ -111,6 +112,7 @@ func (s *Server) threadFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	showScope(w, forum.ThreadScope(id))
 	t, posts, err := s.forum.ThreadFeed(r.Context(), viewerOf(r), id, feedLength)
 	if err != nil {
 		s.fail(w, r, err)

@@ -188,3 +188,33 @@ func TestNoGuestCacheWhenItsSizeIsZero(t *testing.T) {
 		}
 	}
 }
+
+// A reply made by an inbox job (no request waits for it) drops the pages of its thread and its
+// category's lists once its notifications arrive, and keeps every other thread's.
+func TestAReplyDropsOnlyItsThreadsAndCategorysPages(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	fx.listen(t)
+	quiet, _ := fx.thread(t, fx.alice, "Quiet", "the opener")
+	busy, _ := fx.thread(t, fx.alice, "Busy", "the opener")
+	kept := []string{"/t/" + itoa(quiet.ID), "/api/v1/threads/" + itoa(quiet.ID), "/t/" + itoa(quiet.ID) + "/feed"}
+	dropped := []string{"/t/" + itoa(busy.ID), "/c/general", "/latest", "/c/general/feed"}
+	for _, p := range append(kept, dropped...) {
+		waitFor(t, p+" kept", func() bool { return cacheState(fx.get(t, forum.Guest, p)) == "hit" })
+	}
+	if _, err := fx.f.CreatePost(forum.WithDeferredCommit(fx.ctx), fx.bob.Viewer(),
+		forum.NewPost{ThreadID: busy.ID, Body: "a reply from an inbox job"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reply on its thread's page", func() bool {
+		return strings.Contains(fx.get(t, forum.Guest, dropped[0]).Body.String(), "a reply from an inbox job")
+	})
+	for _, p := range dropped[1:] { // notified in the same commit, heard a moment apart
+		waitFor(t, p+" made again after the reply", func() bool { return cacheState(fx.get(t, forum.Guest, p)) == "miss" })
+	}
+	for _, p := range kept {
+		if rec := fx.get(t, forum.Guest, p); cacheState(rec) != "hit" {
+			t.Fatalf("after a reply in another thread, %s answered %q, want a hit", p, cacheState(rec))
+		}
+	}
+}

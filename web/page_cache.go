@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/gencache"
 )
 
@@ -40,6 +41,10 @@ type cachedPage struct {
 	// onHit re-runs, for each request served from the copy, what the handler does beside
 	// answering (a mirrored thread asks its home for news when viewed: askSync).
 	onHit []func(*http.Request)
+	// scope is what the copy shows (forum.PageScope), and scopeSeq the count of its changes
+	// when it was made: a change to it, and not to everything, makes the copy stale.
+	scope    forum.PageScope
+	scopeSeq uint64
 	// member is what a member's copy depended on besides the generation (member_cache.go).
 	member memberStamp
 }
@@ -105,7 +110,7 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 			h(w, r)
 			return
 		}
-		if p, ok := slot.get(gen); ok && !wantsFresh(r) {
+		if p, ok := slot.get(gen); ok && !wantsFresh(r) && s.forum.ScopeSeq(p.scope) == p.scopeSeq {
 			for _, fn := range p.onHit {
 				fn(r)
 			}
@@ -119,14 +124,16 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 		}
 		w.Header().Set(cacheHeader, "miss")
 		before := w.Header().Clone()
-		rec := &pageRecorder{ResponseWriter: w, status: http.StatusOK}
+		// A page that does not say what it shows (showScope) may show anything.
+		rec := &pageRecorder{ResponseWriter: w, status: http.StatusOK, forum: s.forum,
+			scope: forum.AnyScope, scopeSeq: s.forum.ScopeSeq(forum.AnyScope)}
 		h(rec, r)
 		header := rec.header(before)
 		if rec.status != http.StatusOK || rec.tooLarge || header == nil {
 			return
 		}
-		if now, live := s.pageGeneration(); live && now == gen {
-			slot.put(gen, &cachedPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit})
+		if now, live := s.pageGeneration(); live && now == gen && s.forum.ScopeSeq(rec.scope) == rec.scopeSeq {
+			slot.put(gen, &cachedPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit, scope: rec.scope, scopeSeq: rec.scopeSeq})
 		}
 	}
 }
@@ -192,6 +199,9 @@ type pageRecorder struct {
 	body     bytes.Buffer
 	tooLarge bool
 	onHit    []func(*http.Request)
+	forum    *forum.Forum
+	scope    forum.PageScope
+	scopeSeq uint64
 }
 
 func (p *pageRecorder) WriteHeader(code int) {
@@ -234,6 +244,15 @@ func (p *pageRecorder) header(before http.Header) http.Header {
 		}
 	}
 	return h
+}
+
+// showScope says, when w is filling a page cache, that the page shows only scope (one thread's
+// pages, one category's lists) beyond what every page shows: its copy then stays kept while other
+// threads and categories change. Call it before reading what the scope covers.
+func showScope(w http.ResponseWriter, scope forum.PageScope) {
+	if rec, ok := w.(*pageRecorder); ok {
+		rec.scope, rec.scopeSeq = scope, rec.forum.ScopeSeq(scope)
+	}
 }
 
 // onEveryView runs fn for this request and, when w is filling a page cache, again for every

@@ -23,6 +23,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ctx, v := r.Context(), viewerOf(r)
+	showScope(w, forum.ThreadScope(id))
 	tp, err := s.forum.ReadThreadPage(ctx, v, id, n)
 	if err != nil {
 		s.fail(w, r, err)
