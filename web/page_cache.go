@@ -11,18 +11,23 @@ import (
 	"github.com/stoa-forum/stoa/internal/gencache"
 )
 
-// The page caches: what a thread list, a thread page or the thread API shows a guest is the same
-// for every guest, so a copy made for one is served to the next until anything it shows changes.
+// The page caches: what a thread list, a thread page, their feeds or the thread API show a guest
+// is the same for every guest, so a copy made for one is served to the next until anything it
+// shows changes.
 // Guests are most of a forum's readers (and all of its crawlers); a copy costs a map lookup and a
 // write instead of a session-less page's queries and rendering. What a member is shown is theirs
 // alone, but a member reloads a list to see what is new, comes back to it from a thread, pages
 // back: member_cache.go keeps their pages too, on the same rule plus their own state.
 //
-// When is a copy stale? forum.PageGeneration moves on every committed change to what these pages
-// show, made by any process (forum/page_changes.go); this server also moves its own counter after
-// every request that may write (any method but GET, HEAD and OPTIONS), before its response is
-// complete. A copy is stored only if neither moved while it was made, and served only while
-// neither has moved since. While the forum's change listener is not subscribed nothing is cached.
+// When is a copy stale? forum.PageGeneration moves on every committed change to what every page
+// shows, made by any process, and forum.ScopeSeq counts the changes to one thread or one category
+// (forum/page_changes.go); this server also moves its own counter after every request that may
+// write (any method but GET, HEAD and OPTIONS), before its response is complete. A handler says
+// what its page shows (showScope: a thread's pages, a category's lists; anything, if it does not
+// say). A copy is stored only if neither the generation, nor the counter, nor its scope's count
+// moved while it was made, and served only while none has moved since: a reply drops its thread's
+// pages and its category's lists, not every other thread's. While the forum's change listener is
+// not subscribed nothing is cached.
 //
 // Only pages whose handler is wrapped in pageCached are kept, only 200s, and only up to
 // cachedPageMaxBytes each and the configured bytes in all (Options.GuestCacheBytes and
