@@ -39,30 +39,19 @@ func TestAChangeDropsOnlyTheSharedReadsOfItsThreadAndCategory(t *testing.T) {
 		}
 		return p.Thread.Title
 	}
-	listed := func(c forum.Category) []string {
+	titles := func(l forum.ThreadList, err error) []string {
 		t.Helper()
-		l, err := fx.f.CategoryThreads(fx.ctx, guest, c, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var titles []string
+		var out []string
 		for _, th := range l.Threads {
-			titles = append(titles, th.Title)
+			out = append(out, th.Title)
 		}
-		return titles
+		return out
 	}
-	latest := func() []string {
-		t.Helper()
-		l, err := fx.f.LatestThreads(fx.ctx, guest, "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var titles []string
-		for _, th := range l.Threads {
-			titles = append(titles, th.Title)
-		}
-		return titles
-	}
+	listed := func(c forum.Category) []string { return titles(fx.f.CategoryThreads(fx.ctx, guest, c, "", 0)) }
+	latest := func() []string { return titles(fx.f.LatestThreads(fx.ctx, guest, "", 0)) }
 	// Keep every read, then change each thread's title with no notification: a read that shows
 	// the old title was kept.
 	title(quiet.ID)

@@ -30,15 +30,7 @@ func newSharedReadsFixture(t *testing.T) *contentFixture {
 // of.
 func (fx *contentFixture) withoutTriggers(t *testing.T, table string, fn func()) {
 	t.Helper()
-	if _, err := fx.pool.Exec(fx.ctx, `ALTER TABLE `+table+` DISABLE TRIGGER USER`); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if _, err := fx.pool.Exec(fx.ctx, `ALTER TABLE `+table+` ENABLE TRIGGER USER`); err != nil {
-			t.Fatal(err)
-		}
-	}()
-	fn()
+	forumtest.WithoutTriggers(t, fx.pool, table, fn)
 }
 
 // quietly runs a statement on a table with its triggers off: a change no process is told of, so a

@@ -68,7 +68,7 @@ func TestAMembersPagesAreKeptForThemUntilTheirReadingChanges(t *testing.T) {
 	// triggers' notifications, and the thread page itself is kept from its third view on.
 	path := "/t/" + itoa(th.ID)
 	var views []string
-	fx.quiet(t, "member_threads", func() {
+	forumtest.WithoutTriggers(t, fx.pool, "member_threads", func() {
 		for range 3 {
 			views = append(views, cacheState(fx.getWith(t, bob, path)))
 		}
@@ -115,43 +115,5 @@ func TestBearerTokenPagesAreNotKept(t *testing.T) {
 		if cacheState(rec) != "" {
 			t.Fatalf("a bearer token's request: cache %q", cacheState(rec))
 		}
-	}
-}
-
-// quiet runs fn with a table's triggers off: what fn changes there, no process is told of.
-func (fx *webFixture) quiet(t *testing.T, table string, fn func()) {
-	t.Helper()
-	if _, err := fx.pool.Exec(fx.ctx, `ALTER TABLE `+table+` DISABLE TRIGGER USER`); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if _, err := fx.pool.Exec(fx.ctx, `ALTER TABLE `+table+` ENABLE TRIGGER USER`); err != nil {
-			t.Fatal(err)
-		}
-	}()
-	fn()
-}
-
-// A reload (Cache-Control: no-cache) is answered afresh, for guests and members alike.
-func TestAReloadIsNotAnsweredFromTheCache(t *testing.T) {
-	t.Parallel()
-	fx := newWebFixture(t)
-	fx.listen(t)
-	bob := fx.signIn(t, fx.bob)
-	waitFor(t, "the guests' list kept", func() bool { return cacheState(fx.get(t, forum.Guest, "/c/general")) == "hit" })
-	fx.waitForHit(t, bob, "/c/general")
-	reload := func(cookie *http.Cookie) string {
-		req := httptest.NewRequest(http.MethodGet, "/c/general", nil)
-		req.Header.Set("Cache-Control", "max-age=0, no-cache")
-		if cookie != nil {
-			req.AddCookie(cookie)
-		}
-		rec := httptest.NewRecorder()
-		fx.h.ServeHTTP(rec, req)
-		wantCode(t, rec, http.StatusOK)
-		return cacheState(rec)
-	}
-	if guest, member := reload(nil), reload(bob); guest != "miss" || member != "miss" {
-		t.Fatalf("reloads answered %q (guest) and %q (member), want misses", guest, member)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -94,4 +95,21 @@ func Member(tb testing.TB, f *forum.Forum, username string, role forum.Role) for
 		tb.Fatalf("create member %s: %v", username, err)
 	}
 	return m
+}
+
+// WithoutTriggers runs fn with a table's triggers off: what fn changes there, no process is told
+// of (the change notifications of forum/page_changes.go and its kin), so a test can tell a read
+// kept in memory from one made afresh.
+func WithoutTriggers(tb testing.TB, pool *pgxpool.Pool, table string, fn func()) {
+	tb.Helper()
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `ALTER TABLE `+pgx.Identifier{table}.Sanitize()+` DISABLE TRIGGER USER`); err != nil {
+		tb.Fatal(err)
+	}
+	defer func() {
+		if _, err := pool.Exec(ctx, `ALTER TABLE `+pgx.Identifier{table}.Sanitize()+` ENABLE TRIGGER USER`); err != nil {
+			tb.Fatal(err)
+		}
+	}()
+	fn()
 }
