@@ -80,8 +80,8 @@ func TestAMembersPagesOfARealServerFollowTheirReading(t *testing.T) {
 	if cache, body := get("/c/general"); cache != "miss" || strings.Contains(body, `data-testid="unread-count"`) {
 		t.Fatalf("bob's list right after reading the thread: %q, still unread %v", cache, strings.Contains(body, `data-testid="unread-count"`))
 	}
-	// The jobs the posts queued (their notifications) drop every kept page when they commit: wait
-	// until the copy has stayed kept for a second, so that only the change below can drop it.
+	// Wait until the copy has stayed kept for a second, so that only the change below can drop it
+	// (the server's own writes, its sign-in among them, drop every kept page as they commit).
 	var keptSince time.Time
 	waitFor("bob's read list kept for a second", func(cache, _ string) bool {
 		if cache != "hit" {

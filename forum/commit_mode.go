@@ -28,6 +28,27 @@ func deferredCommit(ctx context.Context) bool {
 	return on
 }
 
+// Background work: transactions no request waits for (River jobs). This process moves its page and
+// viewer generations when its own transactions commit, so that the request that wrote sees what it
+// wrote (page_changes.go, session_cache.go); a job has no such request, and moving them dropped
+// every kept page and session in the process at each of its commits (a post's notifications job,
+// every inbox job). The triggers' notifications name what a background transaction changed, and
+// drop only that, a moment after its commit. A deferred commit is background work too.
+
+type backgroundKey struct{}
+
+// InBackground marks the transactions run with ctx as work no request waits for.
+func InBackground(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// IsBackground reports whether ctx's transactions are background work (InBackground or
+// WithDeferredCommit).
+func IsBackground(ctx context.Context) bool {
+	on, _ := ctx.Value(backgroundKey{}).(bool)
+	return on || deferredCommit(ctx)
+}
+
 // Lazy commits, for single statements whose loss in a crash nobody would notice: a member's read
 // marks (ReadThreadPage) and a session's touch (ResumeSession). Both run on page views, and with
 // synchronous commit each view that writes would wait for its WAL flush, a disk's worst moments

@@ -116,10 +116,10 @@ func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return err
 	}
 	// Whatever it wrote, a page made before it is not shown again (page_changes.go), nor a
-	// session resumed before it (session_cache.go), unless it is an inbox job's: no request waits
-	// on it, and the triggers' notifications name the threads, categories and members it changed,
-	// so that what it did not change stays kept.
-	if !deferredCommit(ctx) {
+	// session resumed before it (session_cache.go), unless it is background work (a job): no
+	// request waits on it, and the triggers' notifications name the threads, categories and
+	// members it changed, so that what it did not change stays kept (commit_mode.go).
+	if !IsBackground(ctx) {
 		f.pages.changed()
 		f.viewers.changed()
 	}

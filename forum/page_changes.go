@@ -26,9 +26,9 @@ import (
 //     moved, or when its scope changed; a change to any thread or category is a change to
 //     AnyScope.
 //   - This process's own transactions (inTx) also move the generation as soon as they commit, so
-//     that a page asked for right after a change made here is never an older copy; an inbox job's
-//     transaction does not (no request waits for it), and its notifications then drop only what it
-//     changed.
+//     that a page asked for right after a change made here is never an older copy; a job's
+//     transaction does not (background work, commit_mode.go: no request waits for it), and its
+//     notifications then drop only what it changed.
 //   - The signal is live only while the listener is subscribed. A lost connection could have
 //     missed notifications, so losing it and subscribing again both move the generation.
 //

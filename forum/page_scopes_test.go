@@ -83,6 +83,20 @@ func TestAChangeDropsOnlyTheSharedReadsOfItsThreadAndCategory(t *testing.T) {
 	if got := latest(); len(got) != 3 || got[0] != "Busy (renamed)" || got[1] != "Elsewhere (renamed)" {
 		t.Fatalf("latest: %v, want it read again", got)
 	}
+	// Any job's transaction (InBackground: a post's notifications, a delivery's bookkeeping) leaves
+	// the kept reads to its notifications too.
+	fx.quietly(t, "threads", `UPDATE threads SET title = title || '!'`)
+	if _, err := fx.f.CreatePost(forum.InBackground(fx.ctx), fx.bob.Viewer(),
+		forum.NewPost{ThreadID: busy.ID, Body: "a reply from a job"}); err != nil {
+		t.Fatal(err)
+	}
+	fx.settleScoped(t)
+	if got := title(quiet.ID); got != "Quiet" {
+		t.Fatalf("a thread nobody changed, after a job's reply elsewhere: %q, want its kept read", got)
+	}
+	if got := title(busy.ID); got != "Busy (renamed)!" {
+		t.Fatalf("the thread a job replied to: %q, want it read again", got)
+	}
 
 	// A statement naming more than 16 threads and categories names everything: even the other
 	// category's list, which it did not touch, is read again.

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/mailer"
@@ -68,6 +69,7 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 		FetchCooldown: cfg.Delivery.FetchCooldown,
 		Logger:        log,
 		Workers:       workers,
+		Middleware:    []rivertype.Middleware{&backgroundJobs{}},
 		PeriodicJobs:  append([]*river.PeriodicJob{prunePeriodicJob()}, setup.periodic...),
 		Queues:        queues,
 		// Every job's own timeout stays below the rescue delay, or a slow job would be run twice.
@@ -80,4 +82,13 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 // activities whose fan-out `stoa serve` then works.
 func newInsertOnlyClient(pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{})
+}
+
+// backgroundJobs runs every job as background work (forum.InBackground): no request waits for a
+// job, so its commits leave this process's kept pages and sessions to the triggers'
+// notifications, which drop only what the job changed.
+type backgroundJobs struct{ river.MiddlewareDefaults }
+
+func (*backgroundJobs) Work(ctx context.Context, _ *rivertype.JobRow, doInner func(context.Context) error) error {
+	return doInner(forum.InBackground(ctx))
 }

@@ -87,3 +87,57 @@ func TestJobsCommittedInQuickSuccessionWakeTheirWorkers(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// backgroundArgs is a job that reports whether it runs as background work.
+type backgroundArgs struct{}
+
+func (backgroundArgs) Kind() string { return "test_background" }
+
+type backgroundWorker struct {
+	river.WorkerDefaults[backgroundArgs]
+	saw chan<- bool
+}
+
+func (w *backgroundWorker) Work(ctx context.Context, _ *river.Job[backgroundArgs]) error {
+	w.saw <- forum.IsBackground(ctx)
+	return nil
+}
+
+// Every job runs as background work (backgroundJobs): its transactions leave the process's kept
+// pages and sessions to the triggers' notifications.
+func TestJobsRunAsBackgroundWork(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	f, err := forum.New(pool, forum.Options{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saw := make(chan bool, 1)
+	cfg := &Config{Delivery: DeliveryConfig{FetchCooldown: 5 * time.Millisecond, RescueAfter: 5 * time.Minute}}
+	client, err := newRiverClient(pool, cfg, slog.New(slog.DiscardHandler), f, riverSetup{
+		register: func(w *river.Workers) { river.AddWorker(w, &backgroundWorker{saw: saw}) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_ = client.Stop(stopCtx)
+	})
+	if _, err := client.Insert(ctx, backgroundArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case background := <-saw:
+		if !background {
+			t.Fatal("a job ran as foreground work: its commits would drop every kept page")
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the job did not run")
+	}
+}
