@@ -14,4 +14,11 @@
 //
 // Layout: one file per aggregate (member.go, category.go, thread.go, post.go, ...), each holding the
 // type, its rules and the queries that load and store it.
+//
+// What is kept in memory stays exact by PostgreSQL's notifications, which ListenForChanges hears
+// from every process (change_listener.go): generations of what pages show, counted per thread and
+// category too (page_changes.go), of who viewers are (session_cache.go) and of what members have
+// read (reader_changes.go). Shared reads (shared_reads.go) and kept sessions live under them here;
+// web's page caches read them through PageGeneration, ScopeSeq and ReaderStamp. Work no request
+// waits for (jobs: InBackground, commit_mode.go) leaves them to the notifications.
 package forum

@@ -16,6 +16,12 @@
 // per-form tokens. The client address used for sign-in throttling comes from X-Forwarded-For only
 // when the peer is a configured trusted proxy (client_ip.go).
 //
+// The lists, thread pages, their feeds and the thread API are kept in memory once made
+// (pageCached): one copy for all guests (page_cache.go), one per member for a session's pages
+// (member_cache.go), each kept until what it shows changes anywhere (forum.PageGeneration, and
+// forum.ScopeSeq for the thread or category a handler names with showScope) or, for a member, what
+// is theirs (forum.ReaderStamp). X-Stoa-Cache says whether an answer came from memory.
+//
 // Imports: forum and the internal helpers. Never federation, inbox or outbox: where a page needs
 // something from federation (a thread's followable handle, say), this package declares a small
 // interface (Federation, in federation.go) and cmd/stoa plugs in the implementation.
