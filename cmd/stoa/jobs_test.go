@@ -6,11 +6,38 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/testdb"
 )
+
+// startRiverClient starts stoa's River client on a new test database, with setup's workers and
+// queues, and stops it when the test ends.
+func startRiverClient(t *testing.T, setup riverSetup) *river.Client[pgx.Tx] {
+	t.Helper()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	f, err := forum.New(pool, forum.Options{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &Config{Delivery: DeliveryConfig{FetchCooldown: 5 * time.Millisecond, RescueAfter: 5 * time.Minute}}
+	client, err := newRiverClient(pool, cfg, slog.New(slog.DiscardHandler), f, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_ = client.Stop(stopCtx)
+	})
+	return client
+}
 
 // wakeArgs is a job of the test queue below.
 type wakeArgs struct {
@@ -36,30 +63,13 @@ func (w *wakeWorker) Work(_ context.Context, job *river.Job[wakeArgs]) error {
 func TestJobsCommittedInQuickSuccessionWakeTheirWorkers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := testdb.New(t)
-	f, err := forum.New(pool, forum.Options{Secret: []byte(testSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &Config{Delivery: DeliveryConfig{FetchCooldown: 5 * time.Millisecond, RescueAfter: 5 * time.Minute}}
 	started := make(chan int, 4)
 	// The poll is far away, so only a notification can start a job within the bound below.
 	const poll = 10 * time.Second
-	client, err := newRiverClient(pool, cfg, slog.New(slog.DiscardHandler), f, riverSetup{
+	client := startRiverClient(t, riverSetup{
 		register: func(w *river.Workers) { river.AddWorker(w, &wakeWorker{started: started}) },
 		queues: map[string]river.QueueConfig{"test_wake": {MaxWorkers: 2, FetchCooldown: 5 * time.Millisecond,
 			FetchPollInterval: poll}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		_ = client.Stop(stopCtx)
 	})
 	waitStart := func(n int, within time.Duration) {
 		t.Helper()
@@ -107,29 +117,11 @@ func (w *backgroundWorker) Work(ctx context.Context, _ *river.Job[backgroundArgs
 // pages and sessions to the triggers' notifications.
 func TestJobsRunAsBackgroundWork(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	pool := testdb.New(t)
-	f, err := forum.New(pool, forum.Options{Secret: []byte(testSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	saw := make(chan bool, 1)
-	cfg := &Config{Delivery: DeliveryConfig{FetchCooldown: 5 * time.Millisecond, RescueAfter: 5 * time.Minute}}
-	client, err := newRiverClient(pool, cfg, slog.New(slog.DiscardHandler), f, riverSetup{
+	client := startRiverClient(t, riverSetup{
 		register: func(w *river.Workers) { river.AddWorker(w, &backgroundWorker{saw: saw}) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		_ = client.Stop(stopCtx)
-	})
-	if _, err := client.Insert(ctx, backgroundArgs{}, nil); err != nil {
+	if _, err := client.Insert(context.Background(), backgroundArgs{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
