@@ -12,11 +12,23 @@ type phase struct {
 	saturated, paced result
 }
 
+// warmUpMembersRate is the pace at which the warm-up asks for a member page as any member.
+const warmUpMembersRate = 300
+
 // measure warms every page up, then runs the rounds: per page, saturation then half load.
 func measure(ctx context.Context, c config, client *http.Client, srv *server, eps []endpoint) ([][]phase, error) {
 	for i, e := range eps {
 		if r := closedLoop(ctx, client, e, c.concurrency, c.warmup, uint64(1000+i)); r.errors > 0 {
 			return nil, fmt.Errorf("warm-up of %s: %d errors, first: %s", e.name, r.errors, r.firstErr)
+		}
+		// The closed loop's workers sign in as the first few members only; the half-load phase
+		// picks any of them. Without this, that phase's first requests met every other member's
+		// session and reading state cold (read from disk), a stall of hundreds of milliseconds
+		// that round 1's member list showed in every run and no later round did.
+		if e.member {
+			if r := openLoop(ctx, client, e, warmUpMembersRate, c.warmup, uint64(2000+i)); r.errors > 0 {
+				return nil, fmt.Errorf("warm-up of %s for every member: %d errors, first: %s", e.name, r.errors, r.firstErr)
+			}
 		}
 	}
 	runs := make([][]phase, c.rounds)

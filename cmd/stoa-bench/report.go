@@ -102,12 +102,12 @@ func (r *report) markdown() string {
 		runtime.NumCPU(), cpuModel(), r.before.load1, r.before.load5, r.after.load1, r.after.load5, runtime.Version(), r.postgres)
 	busy := cpuBetween(r.before, r.after)
 	w("- The machine's CPUs were %.0f%% busy over the run; the server, PostgreSQL and this load generator share them.\n", 100*busy.busyShare)
-	w("- Method: %s of warm-up per page, then %d rounds; in each, every page for %s with %d concurrent clients (saturation: "+
+	w("- Method: %s of warm-up per page (and as much again for member pages at %d req/s as any member), then %d rounds; in each, every page for %s with %d concurrent clients (saturation: "+
 		"throughput), then %s of Poisson arrivals at %.0f%% of that round's saturation rate (latency, timed from when each "+
 		"request was due). Throughput is the median of the rounds; ratios are taken within each round; percentiles are over "+
 		"every request of the rounds. Member pages rotate over %d signed-in members (session cookies); thread pages over %d "+
 		"threads of at least a page; deep pages over %d cursors from 10%% to 99%% down the list.\n\n",
-		c.warmup, c.rounds, c.duration, c.concurrency, c.duration, 100*c.pacedShare, len(r.targets.Members),
+		c.warmup, warmUpMembersRate, c.rounds, c.duration, c.concurrency, c.duration, 100*c.pacedShare, len(r.targets.Members),
 		len(r.targets.Threads), r.deepCursors())
 	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | generator lag p99 | p50 / p99 saturated | queries | DB time p50 / p99 | from a page cache | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
 	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
