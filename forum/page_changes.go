@@ -38,19 +38,9 @@ import (
 // snapshot notifies after it commits, so either the copy is refused or it is dropped when the
 // notification arrives: at worst a page is shown for the moment it takes a notification to arrive
 // after another process's commit.
-type pageChanges struct {
-	gen  atomic.Uint64
-	live atomic.Bool
-}
 
 // pagesChannel is the channel migration 0106's triggers notify.
 const pagesChannel = "stoa_pages_changed"
-
-func (p *pageChanges) changed() { p.gen.Add(1) }
-
-// subscribed and lost are the listener's: both move the generation (see above).
-func (p *pageChanges) subscribed() { p.gen.Add(1); p.live.Store(true) }
-func (p *pageChanges) lost()       { p.live.Store(false); p.gen.Add(1) }
 
 // PageScope is what a kept copy shows, beyond what every page shows (actors, categories,
 // permissions, settings: changes to everything).
@@ -98,16 +88,22 @@ func (f *Forum) PageGeneration() (gen uint64, live bool) {
 	return f.pages.gen.Load(), live
 }
 
-// keyedChanges is a generation (pageChanges) that moves on changes about everything, and a count
-// of changes about single keys (a member for viewers and readers, a thread or a category for
-// pages), each remembered in changedAt as the seq it took. Something kept about one key records
-// the generation and keySeq(key) before it was read, and may be served while both are unchanged.
+// keyedChanges is a generation that moves on changes about everything, and a count of changes
+// about single keys (a member for viewers and readers, a thread or a category for pages), each
+// remembered in changedAt as the seq it took. Something kept about one key records the generation
+// and keySeq(key) before it was read, and may be served while both are unchanged. live says
+// whether the listener is subscribed: without it nothing may be kept.
 type keyedChanges struct {
-	pageChanges
+	gen       atomic.Uint64
+	live      atomic.Bool
 	seq       atomic.Uint64
 	mu        sync.Mutex
 	changedAt map[int64]uint64
 }
+
+// subscribed and lost are the listener's: both move the generation (see above).
+func (c *keyedChanges) subscribed() { c.changed(); c.live.Store(true) }
+func (c *keyedChanges) lost()       { c.live.Store(false); c.changed() }
 
 // maxRememberedKeys bounds changedAt; past it, a change about one key is taken as a change about
 // everything, which starts the memory afresh.
@@ -116,7 +112,7 @@ const maxRememberedKeys = 1 << 16
 // changed is a change about everything: all that was kept is dropped, and what was remembered
 // about single keys with it.
 func (c *keyedChanges) changed() {
-	c.pageChanges.changed()
+	c.gen.Add(1)
 	c.mu.Lock()
 	clear(c.changedAt)
 	c.mu.Unlock()
@@ -127,7 +123,7 @@ func (c *keyedChanges) keyChanged(key int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.changedAt) >= maxRememberedKeys {
-		c.pageChanges.changed()
+		c.gen.Add(1)
 		clear(c.changedAt)
 	}
 	if c.changedAt == nil {
