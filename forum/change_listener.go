@@ -21,6 +21,7 @@ func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
 		f.pages.lost()
 		f.viewers.lost()
 		f.readers.lost()
+		f.catchUps.lost()
 		if ctx.Err() != nil {
 			return
 		}
@@ -42,7 +43,7 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		return fmt.Errorf("change listener: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, channel := range []string{permissionsChannel, domainPolicyChannel, siteChannel, pagesChannel, viewersChannel, readersChannel} {
+	for _, channel := range []string{permissionsChannel, domainPolicyChannel, siteChannel, pagesChannel, viewersChannel, readersChannel, caughtUpChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 			return fmt.Errorf("change listener: listen: %w", err)
 		}
@@ -61,10 +62,16 @@ func (f *Forum) listenOnce(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("change listener: %w", err)
 		}
+		if f.hearing != nil {
+			f.hearing()
+		}
 		// The same connection carries the domain rules' channel (domain_policy_cache.go), the site
 		// settings', the pages' (page_changes.go), the viewers' (session_cache.go) and the readers'
 		// (reader_changes.go); any of them but the last two changes pages too.
 		switch n.Channel {
+		case caughtUpChannel: // a writer's marker: all its transaction said was heard before it (catch_up.go)
+			f.catchUps.heard(n.Payload)
+			continue
 		case viewersChannel: // sessions and what signed-in headers show, not pages
 			f.viewers.heard(n.Payload)
 			continue

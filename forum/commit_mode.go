@@ -28,12 +28,11 @@ func deferredCommit(ctx context.Context) bool {
 	return on
 }
 
-// Background work: transactions no request waits for (River jobs). This process moves its page and
-// viewer generations when its own transactions commit, so that the request that wrote sees what it
-// wrote (page_changes.go, session_cache.go); a job has no such request, and moving them dropped
-// every kept page and session in the process at each of its commits (a post's notifications job,
-// every inbox job). The triggers' notifications name what a background transaction changed, and
-// drop only that, a moment after its commit. A deferred commit is background work too.
+// Background work: transactions no request waits for (River jobs). A request's transaction returns
+// only once this process has heard its own notifications, so that the request that wrote sees what
+// it wrote (catch_up.go); a job has no such request and does not wait. The triggers' notifications
+// name what a background transaction changed, and drop only that, a moment after its commit. A
+// deferred commit is background work too.
 
 type backgroundKey struct{}
 

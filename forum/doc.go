@@ -20,5 +20,6 @@
 // category too (page_changes.go), of who viewers are (session_cache.go) and of what members have
 // read (reader_changes.go). Shared reads (shared_reads.go) and kept sessions live under them here;
 // web's page caches read them through PageGeneration, ScopeSeq and ReaderStamp. Work no request
-// waits for (jobs: InBackground, commit_mode.go) leaves them to the notifications.
+// waits for (jobs: InBackground, commit_mode.go) leaves them to the notifications; a request's
+// writes wait until this process has heard their own (catch_up.go).
 package forum

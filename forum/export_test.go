@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -11,6 +12,10 @@ func PasswordChecks() int64 { return passwordChecks.Load() }
 
 // InTx exposes inTx to the external tests (the commit mode it runs transactions with).
 func (f *Forum) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error { return f.inTx(ctx, fn) }
+
+// SlowListener makes f's change listener wait d before it applies each notification, as a busy
+// one might: a writer that did not wait for its own would read what it wrote over.
+func SlowListener(f *Forum, d time.Duration) { f.hearing = func() { time.Sleep(d) } }
 
 // ScanCheck is a query whose rows the hand-written scanners and RowToStructByName both read.
 type ScanCheck struct {

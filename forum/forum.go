@@ -26,6 +26,9 @@ type Forum struct {
 	perms *permCache
 	// listening, when set (tests), is called each time ListenForChanges is subscribed.
 	listening func()
+	// hearing, when set (tests), is called before the listener applies each notification: a slow
+	// listener, for the tests of catch_up.go.
+	hearing func()
 	// pages is the generation of what pages show, and what changed of single threads and
 	// categories (page_changes.go).
 	pages keyedChanges
@@ -37,6 +40,8 @@ type Forum struct {
 	sessions *sessionCache
 	// readers is the generation of what members have read and watch (reader_changes.go).
 	readers keyedChanges
+	// catchUps are the markers this process's writers wait for (catch_up.go).
+	catchUps *catchUps
 	// site caches the site settings row (site_settings.go).
 	site *siteCache
 	// domains caches the domain rules (domain_policy_cache.go); canonicalHost spells hosts the one
@@ -88,7 +93,7 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
 		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: newPermCache(), site: newSiteCache(),
 		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link,
-		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache()}
+		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache(), catchUps: newCatchUps()}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}
@@ -112,17 +117,21 @@ func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		// (an apply job runs several).
 		opts.BeginQuery = "BEGIN; SET LOCAL synchronous_commit = off"
 	}
+	// Whatever it wrote, a page made before it is not shown again (page_changes.go), nor a
+	// session resumed before it (session_cache.go): a request's transaction returns once this
+	// process has heard its triggers' notifications, which drop what it changed and keep the rest
+	// (catch_up.go). Background work (a job) does not wait: no request waits on it, and its
+	// notifications drop what it changed a moment after its commit (commit_mode.go).
+	switch {
+	case IsBackground(ctx):
+		return pgx.BeginTxFunc(ctx, f.db, opts, fn)
+	case f.pages.live.Load():
+		return f.inTxCaughtUp(ctx, opts, fn)
+	}
 	if err := pgx.BeginTxFunc(ctx, f.db, opts, fn); err != nil {
 		return err
 	}
-	// Whatever it wrote, a page made before it is not shown again (page_changes.go), nor a
-	// session resumed before it (session_cache.go), unless it is background work (a job): no
-	// request waits on it, and the triggers' notifications name the threads, categories and
-	// members it changed, so that what it did not change stays kept (commit_mode.go).
-	if !IsBackground(ctx) {
-		f.pages.changed()
-		f.viewers.changed()
-	}
+	f.changedHere() // no listener: nothing is kept, and this says so to what was
 	return nil
 }
 

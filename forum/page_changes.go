@@ -25,10 +25,10 @@ import (
 //     (AnyScope: the latest list, and whatever does not say). It is stale when the generation
 //     moved, or when its scope changed; a change to any thread or category is a change to
 //     AnyScope.
-//   - This process's own transactions (inTx) also move the generation as soon as they commit, so
-//     that a page asked for right after a change made here is never an older copy; a job's
-//     transaction does not (background work, commit_mode.go: no request waits for it), and its
-//     notifications then drop only what it changed.
+//   - A transaction made here for a request (inTx) returns only once the listener has heard its
+//     notifications (catch_up.go), so that a page asked for right after a change made here is
+//     never an older copy, and what it did not change stays kept; a job's transaction does not
+//     wait (background work, commit_mode.go: no request waits for it).
 //   - The signal is live only while the listener is subscribed. A lost connection could have
 //     missed notifications, so losing it and subscribing again both move the generation.
 //

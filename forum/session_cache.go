@@ -17,10 +17,10 @@ import (
 // role or ban, their actor's suspension, deletion or name, or their notifications change (the
 // header's count); and naming nobody, which drops every kept session, when reports change (the
 // staff's count). This process's own revocations and reads of notifications drop the member's at
-// once, and its own transactions drop them all as they commit (but an inbox job's, which no request
-// waits for: the triggers cover what they change). So a session revoked here is refused at once,
-// and one revoked by another process as soon as its notification arrives: a few milliseconds
-// after the commit. While the listener is not subscribed, nothing is kept.
+// once, and its own transactions return once their notifications are heard (catch_up.go). So a
+// session revoked here is refused at once, and one revoked by another process as soon as its
+// notification arrives: a few milliseconds after the commit. While the listener is not
+// subscribed, nothing is kept.
 //
 // A kept session is also served only until it is due for its touch (touchInterval) or expires;
 // then the query runs again, and touches it.

@@ -144,7 +144,11 @@ func TestAGuestPageMadeDuringAChangeIsNotKept(t *testing.T) {
 	h := s.pageCached(func(w http.ResponseWriter, r *http.Request) {
 		if changeWhileMaking {
 			changeWhileMaking = false
-			s.pages.writes.Add(1) // as a writing request finishing meanwhile does (countWrites)
+			// A change to what every page shows, committed meanwhile and heard at once.
+			if _, err := fx.pool.Exec(fx.ctx, `UPDATE actors SET display_name = 'Alice Meanwhile' WHERE id = $1`, fx.alice.ID); err != nil {
+				t.Error(err)
+			}
+			fx.f.CatchUp(fx.ctx)
 		}
 		_, _ = w.Write([]byte("page"))
 	})
@@ -157,20 +161,62 @@ func TestAGuestPageMadeDuringAChangeIsNotKept(t *testing.T) {
 	}
 }
 
-// A writing request through the web counts as a change before its client can see its answer,
-// whatever it wrote with.
-func TestAWritingRequestDropsTheGuestsCopies(t *testing.T) {
+// A writing request's changes are heard before its client sees its answer, whatever it wrote
+// with; a writing request that changed nothing keeps every copy.
+func TestAWritingRequestsChangesAreHeardBeforeItAnswers(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	fx.listen(t)
+	s := &Server{forum: fx.f} // countWrites needs only the forum
 	th, _ := fx.thread(t, fx.alice, "Cached", "the opener")
 	path := "/t/" + itoa(th.ID)
 	waitFor(t, "the page kept", func() bool { return cacheState(fx.get(t, forum.Guest, path)) == "hit" })
-	// A POST that fails validation writes nothing through the forum, and still counts: the web
-	// layer cannot know what a handler wrote.
+	// A POST that fails validation changes nothing.
 	fx.post(t, fx.bob.Viewer(), path+"/reply", nil)
-	if rec := fx.get(t, forum.Guest, path); cacheState(rec) != "miss" {
-		t.Fatalf("after a POST: %q, want a miss", cacheState(rec))
+	if rec := fx.get(t, forum.Guest, path); cacheState(rec) != "hit" {
+		t.Fatalf("after a POST that changed nothing: %q, want a hit", cacheState(rec))
+	}
+	// A handler that writes with a statement of its own, outside the forum's transactions.
+	rename := s.countWrites(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := fx.pool.Exec(r.Context(), `UPDATE threads SET title = 'Renamed by a statement' WHERE id = $1`, th.ID); err != nil {
+			t.Error(err)
+		}
+		w.WriteHeader(http.StatusSeeOther)
+	}))
+	rename.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path+"/anything", nil))
+	if rec := fx.get(t, forum.Guest, path); !strings.Contains(rec.Body.String(), "Renamed by a statement") {
+		t.Fatalf("right after the writing request, the page (cache %q) does not show its change", cacheState(rec))
+	}
+}
+
+// A reply made here, through the web, shows at once on its thread's page, and drops only the
+// pages of its thread and its category's lists: every other thread's stay kept.
+func TestALocalReplyShowsAtOnceAndKeepsOtherThreadsPages(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	fx.listen(t)
+	quiet, _ := fx.thread(t, fx.alice, "Quiet", "the opener")
+	busy, _ := fx.thread(t, fx.alice, "Busy", "the opener")
+	kept := []string{"/t/" + itoa(quiet.ID), "/api/v1/threads/" + itoa(quiet.ID), "/t/" + itoa(quiet.ID) + "/feed"}
+	dropped := []string{"/t/" + itoa(busy.ID), "/c/general", "/latest", "/c/general/feed"}
+	for _, p := range append(kept, dropped...) {
+		waitFor(t, p+" kept", func() bool { return cacheState(fx.get(t, forum.Guest, p)) == "hit" })
+	}
+	if rec := fx.post(t, fx.bob.Viewer(), dropped[0]+"/reply", url.Values{"body": {"a reply made here"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("reply: %d\n%s", rec.Code, rec.Body.String())
+	}
+	if rec := fx.get(t, forum.Guest, dropped[0]); cacheState(rec) != "miss" || !strings.Contains(rec.Body.String(), "a reply made here") {
+		t.Fatalf("right after the reply, its thread's page: cache %q, shows it: %v", cacheState(rec), strings.Contains(rec.Body.String(), "a reply made here"))
+	}
+	for _, p := range dropped[1:] {
+		if rec := fx.get(t, forum.Guest, p); cacheState(rec) != "miss" {
+			t.Fatalf("right after the reply, %s: %q, want it made again", p, cacheState(rec))
+		}
+	}
+	for _, p := range kept {
+		if rec := fx.get(t, forum.Guest, p); cacheState(rec) != "hit" {
+			t.Fatalf("after a reply in another thread, %s answered %q, want a hit", p, cacheState(rec))
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/gencache"
@@ -21,13 +20,13 @@ import (
 //
 // When is a copy stale? forum.PageGeneration moves on every committed change to what every page
 // shows, made by any process, and forum.ScopeSeq counts the changes to one thread or one category
-// (forum/page_changes.go); this server also moves its own counter after every request that may
-// write (any method but GET, HEAD and OPTIONS), before its response is complete. A handler says
-// what its page shows (showScope: a thread's pages, a category's lists; anything, if it does not
-// say). A copy is stored only if neither the generation, nor the counter, nor its scope's count
-// moved while it was made, and served only while none has moved since: a reply drops its thread's
-// pages and its category's lists, not every other thread's. While the forum's change listener is
-// not subscribed nothing is cached.
+// (forum/page_changes.go); after every request that may write (any method but GET, HEAD and
+// OPTIONS), and before its response starts, this server waits until it has heard of what the
+// request changed (countWrites). A handler says what its page shows (showScope: a thread's pages,
+// a category's lists; anything, if it does not say). A copy is stored only if neither the
+// generation nor its scope's count moved while it was made, and served only while neither has
+// moved since: a reply drops its thread's pages and its category's lists, not every other
+// thread's. While the forum's change listener is not subscribed nothing is cached.
 //
 // Only pages whose handler is wrapped in pageCached are kept, only 200s, and only up to
 // cachedPageMaxBytes each and the configured bytes in all (Options.GuestCacheBytes and
@@ -36,8 +35,6 @@ import (
 type pageCache struct {
 	guests  *gencache.Cache[string, *cachedPage]
 	members *gencache.Cache[memberPageKey, *cachedPage]
-	// writes counts the requests that may have written (see above).
-	writes atomic.Uint64
 }
 
 type cachedPage struct {
@@ -67,13 +64,9 @@ func newPageCache(guestBytes, memberBytes int) *pageCache {
 		members: gencache.New[memberPageKey, *cachedPage](memberBytes, cacheMaxPages)}
 }
 
-// pageGeneration reads the current generation: the forum's generation of what pages show plus
-// this server's count of writing requests. Both only grow, so their sum moves when either does
-// and is equal only when both are. live is false when nothing may be cached.
-func (s *Server) pageGeneration() (uint64, bool) {
-	gen, live := s.forum.PageGeneration()
-	return gen + s.pages.writes.Load(), live
-}
+// pageGeneration reads the forum's generation of what pages show; live is false when nothing may
+// be cached.
+func (s *Server) pageGeneration() (uint64, bool) { return s.forum.PageGeneration() }
 
 // pageSlot is where a request's answer is kept: a guest's under its URL, a member's under theirs
 // (member_cache.go).
@@ -156,33 +149,37 @@ func wantsFresh(r *http.Request) bool {
 	return false
 }
 
-// countWrites moves the cache's own counter after every request that may write, before its
-// response is complete: a page asked for after it is never an older copy, even when what it wrote
-// was not made by a forum transaction (page_changes.go).
+// countWrites makes sure, after every request that may write (any method but GET, HEAD and
+// OPTIONS) and before its client can see its answer, that this process has heard of everything it
+// changed (forum.CatchUp): a page asked for after it is never an older copy, whatever the handler
+// wrote with, and the copies of what it did not change stay kept.
 func (s *Server) countWrites(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			next.ServeHTTP(w, r)
 		default:
-			next.ServeHTTP(&writeCounter{ResponseWriter: w, count: s.pages.writes.Add}, r)
-			s.pages.writes.Add(1)
+			c := &writeCounter{ResponseWriter: w, catchUp: func() { s.forum.CatchUp(r.Context()) }}
+			next.ServeHTTP(c, r)
+			if !c.counted {
+				c.catchUp()
+			}
 		}
 	})
 }
 
-// writeCounter counts a write when the response starts, as well as after it (countWrites): a
-// client that has read the status may ask for a page before the handler has returned.
+// writeCounter catches up when the response starts: a client that has read the status may ask
+// for a page before the handler has returned.
 type writeCounter struct {
 	http.ResponseWriter
-	count   func(uint64) uint64
+	catchUp func()
 	counted bool
 }
 
 func (c *writeCounter) WriteHeader(code int) {
 	if !c.counted {
 		c.counted = true
-		c.count(1)
+		c.catchUp()
 	}
 	c.ResponseWriter.WriteHeader(code)
 }

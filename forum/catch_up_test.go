@@ -1,0 +1,84 @@
+package forum_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// newSlowListenerFixture is newSharedReadsFixture with a listener that takes 15 ms over each
+// notification: a writer that returned before hearing its own would be shown what it wrote over.
+func newSlowListenerFixture(t *testing.T) *contentFixture {
+	t.Helper()
+	fx := newContentFixtureWith(t, forum.Options{SharedCacheBytes: 16 << 20})
+	forum.SlowListener(fx.f, 15*time.Millisecond)
+	ctx, cancel := context.WithCancel(fx.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fx.f.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	eventually(t, "the change listener subscribed", func() bool { _, live := fx.f.PageGeneration(); return live })
+	return fx
+}
+
+// A change made here returns once this process has heard what it changed: the thread it replied
+// to is read afresh at once, and another thread's shared read stays kept.
+func TestAChangeMadeHereIsHeardBeforeItReturns(t *testing.T) {
+	t.Parallel()
+	fx := newSlowListenerFixture(t)
+	busy, _ := fx.thread(t, fx.alice, fx.cat, "Busy", "the opener")
+	quiet, _ := fx.thread(t, fx.alice, fx.cat, "Quiet", "the opener")
+	fx.settle(t)
+	page := func(id int64) forum.ThreadPage {
+		t.Helper()
+		p, err := fx.f.ThreadPageOf(fx.ctx, forum.Guest, id, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	page(busy.ID)
+	page(quiet.ID)
+	// The quiet thread is renamed with no notification: a read that still shows the old title
+	// came from memory.
+	fx.quietly(t, "threads", `UPDATE threads SET title = 'Quiet, renamed unannounced' WHERE id = $1`, quiet.ID)
+
+	if _, err := fx.f.CreatePost(fx.ctx, fx.bob.Viewer(), forum.NewPost{ThreadID: busy.ID, Body: "a reply made here"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := page(busy.ID); len(p.Posts) != 2 {
+		t.Fatalf("right after the reply, its thread reads %d posts: a copy made before it", len(p.Posts))
+	}
+	if got := page(quiet.ID).Thread.Title; got != "Quiet" {
+		t.Fatalf("the other thread reads %q: the reply dropped its shared read too", got)
+	}
+}
+
+// CatchUp hears what a statement made outside the forum's transactions changed, by the time it
+// returns.
+func TestCatchUpHearsEveryChangeCommittedBeforeIt(t *testing.T) {
+	t.Parallel()
+	fx := newSlowListenerFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Before", "the opener")
+	fx.settle(t)
+	title := func() string {
+		t.Helper()
+		p, err := fx.f.ThreadPageOf(fx.ctx, forum.Guest, th.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Thread.Title
+	}
+	title()
+	if _, err := fx.pool.Exec(fx.ctx, `UPDATE threads SET title = 'After' WHERE id = $1`, th.ID); err != nil {
+		t.Fatal(err)
+	}
+	fx.f.CatchUp(fx.ctx)
+	if got := title(); got != "After" {
+		t.Fatalf("after CatchUp the thread reads %q: a copy made before the change", got)
+	}
+}
