@@ -1,35 +1,21 @@
 package forum_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/stoa-forum/stoa/forum"
 )
 
-// newSlowListenerFixture is newSharedReadsFixture with a listener that takes 15 ms over each
-// notification: a writer that returned before hearing its own would be shown what it wrote over.
-func newSlowListenerFixture(t *testing.T) *contentFixture {
-	t.Helper()
-	fx := newContentFixtureWith(t, forum.Options{SharedCacheBytes: 16 << 20})
-	forum.SlowListener(fx.f, 15*time.Millisecond)
-	ctx, cancel := context.WithCancel(fx.ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fx.f.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	eventually(t, "the change listener subscribed", func() bool { _, live := fx.f.PageGeneration(); return live })
-	return fx
-}
+// slowListener is how long the tests' listener takes over each notification: a writer that
+// returned before hearing its own would be shown what it wrote over.
+const slowListener = 15 * time.Millisecond
 
 // A change made here returns once this process has heard what it changed: the thread it replied
 // to is read afresh at once, and another thread's shared read stays kept.
 func TestAChangeMadeHereIsHeardBeforeItReturns(t *testing.T) {
 	t.Parallel()
-	fx := newSlowListenerFixture(t)
+	fx := newListeningFixture(t, slowListener)
 	busy, _ := fx.thread(t, fx.alice, fx.cat, "Busy", "the opener")
 	quiet, _ := fx.thread(t, fx.alice, fx.cat, "Quiet", "the opener")
 	fx.settle(t)
@@ -62,7 +48,7 @@ func TestAChangeMadeHereIsHeardBeforeItReturns(t *testing.T) {
 // returns.
 func TestCatchUpHearsEveryChangeCommittedBeforeIt(t *testing.T) {
 	t.Parallel()
-	fx := newSlowListenerFixture(t)
+	fx := newListeningFixture(t, slowListener)
 	th, _ := fx.thread(t, fx.alice, fx.cat, "Before", "the opener")
 	fx.settle(t)
 	title := func() string {

@@ -14,7 +14,17 @@ import (
 // listener subscribed, as in stoa serve.
 func newSharedReadsFixture(t *testing.T) *contentFixture {
 	t.Helper()
+	return newListeningFixture(t, 0)
+}
+
+// newListeningFixture is newSharedReadsFixture whose listener takes listenerDelay over each
+// notification (forum.SlowListener) when it is not zero.
+func newListeningFixture(t *testing.T, listenerDelay time.Duration) *contentFixture {
+	t.Helper()
 	fx := newContentFixtureWith(t, forum.Options{SharedCacheBytes: 16 << 20})
+	if listenerDelay > 0 {
+		forum.SlowListener(fx.f, listenerDelay)
+	}
 	ctx, cancel := context.WithCancel(fx.ctx)
 	done := make(chan struct{})
 	go func() {

@@ -195,13 +195,7 @@ func TestALocalReplyShowsAtOnceAndKeepsOtherThreadsPages(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	fx.listen(t)
-	quiet, _ := fx.thread(t, fx.alice, "Quiet", "the opener")
-	busy, _ := fx.thread(t, fx.alice, "Busy", "the opener")
-	kept := []string{"/t/" + itoa(quiet.ID), "/api/v1/threads/" + itoa(quiet.ID), "/t/" + itoa(quiet.ID) + "/feed"}
-	dropped := []string{"/t/" + itoa(busy.ID), "/c/general", "/latest", "/c/general/feed"}
-	for _, p := range append(kept, dropped...) {
-		waitFor(t, p+" kept", func() bool { return cacheState(fx.get(t, forum.Guest, p)) == "hit" })
-	}
+	_, kept, dropped := fx.quietAndBusyPages(t)
 	if rec := fx.post(t, fx.bob.Viewer(), dropped[0]+"/reply", url.Values{"body": {"a reply made here"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("reply: %d\n%s", rec.Code, rec.Body.String())
 	}
@@ -213,11 +207,7 @@ func TestALocalReplyShowsAtOnceAndKeepsOtherThreadsPages(t *testing.T) {
 			t.Fatalf("right after the reply, %s: %q, want it made again", p, cacheState(rec))
 		}
 	}
-	for _, p := range kept {
-		if rec := fx.get(t, forum.Guest, p); cacheState(rec) != "hit" {
-			t.Fatalf("after a reply in another thread, %s answered %q, want a hit", p, cacheState(rec))
-		}
-	}
+	fx.wantHits(t, kept, "after a reply in another thread")
 }
 
 func TestNoGuestCacheWhenItsSizeIsZero(t *testing.T) {
@@ -241,13 +231,7 @@ func TestAReplyDropsOnlyItsThreadsAndCategorysPages(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	fx.listen(t)
-	quiet, _ := fx.thread(t, fx.alice, "Quiet", "the opener")
-	busy, _ := fx.thread(t, fx.alice, "Busy", "the opener")
-	kept := []string{"/t/" + itoa(quiet.ID), "/api/v1/threads/" + itoa(quiet.ID), "/t/" + itoa(quiet.ID) + "/feed"}
-	dropped := []string{"/t/" + itoa(busy.ID), "/c/general", "/latest", "/c/general/feed"}
-	for _, p := range append(kept, dropped...) {
-		waitFor(t, p+" kept", func() bool { return cacheState(fx.get(t, forum.Guest, p)) == "hit" })
-	}
+	busy, kept, dropped := fx.quietAndBusyPages(t)
 	if _, err := fx.f.CreatePost(forum.WithDeferredCommit(fx.ctx), fx.bob.Viewer(),
 		forum.NewPost{ThreadID: busy.ID, Body: "a reply from an inbox job"}); err != nil {
 		t.Fatal(err)
@@ -258,9 +242,30 @@ func TestAReplyDropsOnlyItsThreadsAndCategorysPages(t *testing.T) {
 	for _, p := range dropped[1:] { // notified in the same commit, heard a moment apart
 		waitFor(t, p+" made again after the reply", func() bool { return cacheState(fx.get(t, forum.Guest, p)) == "miss" })
 	}
-	for _, p := range kept {
+	fx.wantHits(t, kept, "after a reply in another thread")
+}
+
+// quietAndBusyPages makes two threads and waits until guests' copies of their pages and of the
+// lists are kept. It returns the busy one, the pages a reply to it must keep (the quiet thread's)
+// and those it must drop (its own and the lists').
+func (fx *webFixture) quietAndBusyPages(t *testing.T) (busy forum.Thread, kept, dropped []string) {
+	t.Helper()
+	quiet, _ := fx.thread(t, fx.alice, "Quiet", "the opener")
+	busy, _ = fx.thread(t, fx.alice, "Busy", "the opener")
+	kept = []string{"/t/" + itoa(quiet.ID), "/api/v1/threads/" + itoa(quiet.ID), "/t/" + itoa(quiet.ID) + "/feed"}
+	dropped = []string{"/t/" + itoa(busy.ID), "/c/general", "/latest", "/c/general/feed"}
+	for _, p := range append(kept, dropped...) {
+		waitFor(t, p+" kept", func() bool { return cacheState(fx.get(t, forum.Guest, p)) == "hit" })
+	}
+	return busy, kept, dropped
+}
+
+// wantHits fails unless a guest is served each of paths from the cache.
+func (fx *webFixture) wantHits(t *testing.T, paths []string, when string) {
+	t.Helper()
+	for _, p := range paths {
 		if rec := fx.get(t, forum.Guest, p); cacheState(rec) != "hit" {
-			t.Fatalf("after a reply in another thread, %s answered %q, want a hit", p, cacheState(rec))
+			t.Fatalf("%s, %s answered %q, want a hit", when, p, cacheState(rec))
 		}
 	}
 }
