@@ -55,6 +55,10 @@ gen-check:
 deps-check:
 	scripts/deps-check.sh
 
+## bench: the in-process Go benchmarks (go test -bench) of every package, on the project's database (about 2 min)
+bench:
+	$(WITH_DB) $(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
+
 ## bench-delivery: a real `stoa serve` delivers a thread to 1,000 loopback inboxes (BENCHMARKS.md)
 bench-delivery:
 	$(WITH_DB) $(GO) test -tags deliverybench -run TestDeliveryBenchmark -count=1 -v -timeout 30m ./cmd/stoa/

@@ -17,7 +17,7 @@ import (
 
 // listen gives fx's handler page caches and runs the change listener it needs (as stoa serve
 // does) until the test ends or stop is called; it waits until the listener is subscribed.
-func (fx *webFixture) listen(t *testing.T) (stop func()) {
+func (fx *webFixture) listen(t testing.TB) (stop func()) {
 	t.Helper()
 	base := "https://forum.example"
 	public, _ := url.Parse(base)
@@ -35,7 +35,7 @@ func (fx *webFixture) listen(t *testing.T) (stop func()) {
 	return stop
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
+func waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); !ok(); {
 		if time.Now().After(deadline) {

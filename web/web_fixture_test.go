@@ -40,7 +40,7 @@ type webFixture struct {
 	admin forum.Member
 }
 
-func newWebFixture(t *testing.T) *webFixture {
+func newWebFixture(t testing.TB) *webFixture {
 	t.Helper()
 	base, _ := url.Parse("https://forum.example")
 	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base})})
@@ -59,7 +59,7 @@ func newWebFixture(t *testing.T) *webFixture {
 
 // do sends a request as viewer v (the session middleware's job in production; here the test
 // puts the viewer in the request context the way that middleware does).
-func (fx *webFixture) do(t *testing.T, v forum.Viewer, method, path string, body io.Reader, header ...string) *httptest.ResponseRecorder {
+func (fx *webFixture) do(t testing.TB, v forum.Viewer, method, path string, body io.Reader, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, body)
 	for i := 0; i+1 < len(header); i += 2 {
@@ -71,17 +71,17 @@ func (fx *webFixture) do(t *testing.T, v forum.Viewer, method, path string, body
 	return rec
 }
 
-func (fx *webFixture) get(t *testing.T, v forum.Viewer, path string) *httptest.ResponseRecorder {
+func (fx *webFixture) get(t testing.TB, v forum.Viewer, path string) *httptest.ResponseRecorder {
 	t.Helper()
 	return fx.do(t, v, http.MethodGet, path, nil)
 }
 
-func (fx *webFixture) post(t *testing.T, v forum.Viewer, path string, form url.Values) *httptest.ResponseRecorder {
+func (fx *webFixture) post(t testing.TB, v forum.Viewer, path string, form url.Values) *httptest.ResponseRecorder {
 	t.Helper()
 	return fx.do(t, v, http.MethodPost, path, strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
 }
 
-func (fx *webFixture) thread(t *testing.T, by forum.Member, title, body string) (forum.Thread, forum.Post) {
+func (fx *webFixture) thread(t testing.TB, by forum.Member, title, body string) (forum.Thread, forum.Post) {
 	t.Helper()
 	th, p, err := fx.f.CreateThread(fx.ctx, by.Viewer(), forum.NewThread{CategoryID: fx.cat.ID, Title: title, Body: body})
 	if err != nil {
@@ -90,7 +90,7 @@ func (fx *webFixture) thread(t *testing.T, by forum.Member, title, body string) 
 	return th, p
 }
 
-func (fx *webFixture) reply(t *testing.T, by forum.Member, threadID int64, body string) forum.Post {
+func (fx *webFixture) reply(t testing.TB, by forum.Member, threadID int64, body string) forum.Post {
 	t.Helper()
 	p, err := fx.f.CreatePost(fx.ctx, by.Viewer(), forum.NewPost{ThreadID: threadID, Body: body})
 	if err != nil {
