@@ -119,17 +119,22 @@ func (f *Forum) changedHere() {
 }
 
 // inTxCaughtUp is inTx for a request's transaction: it sends a marker last, and returns once the
-// listener has heard it (see above).
+// listener has heard it (see above). A transaction that wrote nothing (it has no transaction id:
+// every write, and every notification, takes one) sends none and does not wait: it changed
+// nothing a copy could show, and a marker would cost it a transaction id and the listener's
+// round trip.
 func (f *Forum) inTxCaughtUp(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
 	marker, n, heard := f.catchUps.expect()
+	wrote := false
 	err := pgx.BeginTxFunc(ctx, f.db, opts, func(tx pgx.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, caughtUpChannel, marker)
-		return err
+		return tx.QueryRow(ctx, `SELECT pg_current_xact_id_if_assigned() IS NOT NULL,
+			CASE WHEN pg_current_xact_id_if_assigned() IS NOT NULL THEN pg_notify($1, $2)::text END`,
+			caughtUpChannel, marker).Scan(&wrote, nil)
 	})
-	if err != nil {
+	if err != nil || !wrote {
 		f.catchUps.forget(n)
 		return err
 	}

@@ -1,8 +1,11 @@
 package forum_test
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -66,5 +69,50 @@ func TestCatchUpHearsEveryChangeCommittedBeforeIt(t *testing.T) {
 	fx.f.CatchUp(fx.ctx)
 	if got := title(); got != "After" {
 		t.Fatalf("after CatchUp the thread reads %q: a copy made before the change", got)
+	}
+}
+
+// A request's transaction that wrote nothing sends no marker and waits for none: with the
+// listener stuck, one that waited would give up after catchUpTimeout and count as a change to
+// everything.
+func TestAReadOnlyTransactionDoesNotWaitForTheListener(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	stuck, release := make(chan bool, 1), make(chan struct{})
+	forum.BeforeHearing(fx.f, func() {
+		select {
+		case stuck <- true:
+		default:
+		}
+		<-release
+	})
+	ctx, cancel := context.WithCancel(fx.ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); fx.f.ListenForChanges(ctx, nil) }()
+	t.Cleanup(func() { close(release); cancel(); <-done })
+	eventually(t, "the change listener subscribed", func() bool { _, live := fx.f.PageGeneration(); return live })
+	if _, err := fx.pool.Exec(fx.ctx, `SELECT pg_notify('stoa_pages_changed', '')`); err != nil {
+		t.Fatal(err)
+	}
+	<-stuck // the listener holds that notification, and hears nothing more
+	before, _ := fx.f.PageGeneration()
+	if err := fx.f.InTx(fx.ctx, func(tx pgx.Tx) error {
+		var name string
+		return tx.QueryRow(fx.ctx, `SELECT username FROM actors WHERE id = $1`, fx.bob.ID).Scan(&name)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := fx.f.PageGeneration(); after != before {
+		t.Fatalf("a transaction that read only moved the page generation (%d to %d): it waited for a marker", before, after)
+	}
+	// A writing one waits, gives up, and counts as a change to everything.
+	if err := fx.f.InTx(fx.ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(fx.ctx, `UPDATE members SET last_seen_at = now() WHERE actor_id = $1`, fx.bob.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := fx.f.PageGeneration(); after == before {
+		t.Fatal("a writing transaction whose marker was never heard did not count as a change to everything")
 	}
 }

@@ -2,7 +2,6 @@ package forum
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -13,9 +12,9 @@ func PasswordChecks() int64 { return passwordChecks.Load() }
 // InTx exposes inTx to the external tests (the commit mode it runs transactions with).
 func (f *Forum) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error { return f.inTx(ctx, fn) }
 
-// SlowListener makes f's change listener wait d before it applies each notification, as a busy
-// one might: a writer that did not wait for its own would read what it wrote over.
-func SlowListener(f *Forum, d time.Duration) { f.hearing = func() { time.Sleep(d) } }
+// BeforeHearing makes f's change listener call fn before it applies each notification: a slow
+// listener (fn sleeps) or a stuck one (fn blocks). Set it before the listener starts.
+func BeforeHearing(f *Forum, fn func()) { f.hearing = fn }
 
 // ScanCheck is a query whose rows the hand-written scanners and RowToStructByName both read.
 type ScanCheck struct {

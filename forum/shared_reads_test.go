@@ -18,12 +18,12 @@ func newSharedReadsFixture(t *testing.T) *contentFixture {
 }
 
 // newListeningFixture is newSharedReadsFixture whose listener takes listenerDelay over each
-// notification (forum.SlowListener) when it is not zero.
+// notification (forum.BeforeHearing) when it is not zero.
 func newListeningFixture(t *testing.T, listenerDelay time.Duration) *contentFixture {
 	t.Helper()
 	fx := newContentFixtureWith(t, forum.Options{SharedCacheBytes: 16 << 20})
 	if listenerDelay > 0 {
-		forum.SlowListener(fx.f, listenerDelay)
+		forum.BeforeHearing(fx.f, func() { time.Sleep(listenerDelay) })
 	}
 	ctx, cancel := context.WithCancel(fx.ctx)
 	done := make(chan struct{})
