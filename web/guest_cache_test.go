@@ -167,7 +167,7 @@ func TestAWritingRequestsChangesAreHeardBeforeItAnswers(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	fx.listen(t)
-	s := &Server{forum: fx.f} // countWrites needs only the forum
+	s := &Server{forum: fx.f} // catchUpAfterWrites needs only the forum
 	th, _ := fx.thread(t, fx.alice, "Cached", "the opener")
 	path := "/t/" + itoa(th.ID)
 	waitFor(t, "the page kept", func() bool { return cacheState(fx.get(t, forum.Guest, path)) == "hit" })
@@ -177,7 +177,7 @@ func TestAWritingRequestsChangesAreHeardBeforeItAnswers(t *testing.T) {
 		t.Fatalf("after a POST that changed nothing: %q, want a hit", cacheState(rec))
 	}
 	// A handler that writes with a statement of its own, outside the forum's transactions.
-	rename := s.countWrites(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rename := s.catchUpAfterWrites(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := fx.pool.Exec(r.Context(), `UPDATE threads SET title = 'Renamed by a statement' WHERE id = $1`, th.ID); err != nil {
 			t.Error(err)
 		}

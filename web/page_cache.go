@@ -22,7 +22,7 @@ import (
 // shows, made by any process, and forum.ScopeSeq counts the changes to one thread or one category
 // (forum/page_changes.go); after every request that may write (any method but GET, HEAD and
 // OPTIONS), and before its response starts, this server waits until it has heard of what the
-// request changed (countWrites). A handler says what its page shows (showScope: a thread's pages,
+// request changed (catchUpAfterWrites). A handler says what its page shows (showScope: a thread's pages,
 // a category's lists; anything, if it does not say). A copy is stored only if neither the
 // generation nor its scope's count moved while it was made, and served only while neither has
 // moved since: a reply drops its thread's pages and its category's lists, not every other
@@ -149,49 +149,49 @@ func wantsFresh(r *http.Request) bool {
 	return false
 }
 
-// countWrites makes sure, after every request that may write (any method but GET, HEAD and
+// catchUpAfterWrites makes sure, after every request that may write (any method but GET, HEAD and
 // OPTIONS) and before its client can see its answer, that this process has heard of everything it
 // changed (forum.CatchUp): a page asked for after it is never an older copy, whatever the handler
 // wrote with, and the copies of what it did not change stay kept.
-func (s *Server) countWrites(next http.Handler) http.Handler {
+func (s *Server) catchUpAfterWrites(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			next.ServeHTTP(w, r)
 		default:
-			c := &writeCounter{ResponseWriter: w, catchUp: func() { s.forum.CatchUp(r.Context()) }}
+			c := &catchingUpWriter{ResponseWriter: w, catchUp: func() { s.forum.CatchUp(r.Context()) }}
 			next.ServeHTTP(c, r)
-			if !c.counted {
+			if !c.caughtUp {
 				c.catchUp()
 			}
 		}
 	})
 }
 
-// writeCounter catches up when the response starts: a client that has read the status may ask
+// catchingUpWriter catches up when the response starts: a client that has read the status may ask
 // for a page before the handler has returned.
-type writeCounter struct {
+type catchingUpWriter struct {
 	http.ResponseWriter
-	catchUp func()
-	counted bool
+	catchUp  func()
+	caughtUp bool
 }
 
-func (c *writeCounter) WriteHeader(code int) {
-	if !c.counted {
-		c.counted = true
+func (c *catchingUpWriter) WriteHeader(code int) {
+	if !c.caughtUp {
+		c.caughtUp = true
 		c.catchUp()
 	}
 	c.ResponseWriter.WriteHeader(code)
 }
 
-func (c *writeCounter) Write(b []byte) (int, error) {
-	if !c.counted {
+func (c *catchingUpWriter) Write(b []byte) (int, error) {
+	if !c.caughtUp {
 		c.WriteHeader(http.StatusOK)
 	}
 	return c.ResponseWriter.Write(b)
 }
 
-func (c *writeCounter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+func (c *catchingUpWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // pageRecorder passes a response through and keeps a copy of its status and body.
 type pageRecorder struct {

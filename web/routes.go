@@ -10,7 +10,7 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(securityHeaders)
-	r.Use(s.countWrites)
+	r.Use(s.catchUpAfterWrites)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 
