@@ -183,10 +183,39 @@ func TestAWritingRequestsChangesAreHeardBeforeItAnswers(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusSeeOther)
 	}))
-	rename.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path+"/anything", nil))
+	// What this process has heard is looked at the moment the status goes out. So that the
+	// listener is not simply faster than the handler, it is first given twenty thousand other
+	// processes' markers to get through: the change's notification queues behind them, and is
+	// heard at the status only if the request waited for it.
+	if _, err := fx.pool.Exec(fx.ctx, `SELECT pg_notify('stoa_caught_up', 'elsewhere:' || g) FROM generate_series(1, 20000) g`); err != nil {
+		t.Fatal(err)
+	}
+	scope := forum.ThreadScope(th.ID)
+	gen, _ := fx.f.PageGeneration()
+	seqBefore := fx.f.ScopeSeq(scope)
+	heardAtStatus := false
+	rec := httptest.NewRecorder()
+	rename.ServeHTTP(statusSpy{ResponseWriter: rec, atStatus: func() {
+		now, _ := fx.f.PageGeneration()
+		heardAtStatus = now != gen || fx.f.ScopeSeq(scope) != seqBefore
+	}}, httptest.NewRequest(http.MethodPost, path+"/anything", nil))
+	if !heardAtStatus {
+		t.Fatal("the writing request's status went out before this process heard of its change")
+	}
 	if rec := fx.get(t, forum.Guest, path); !strings.Contains(rec.Body.String(), "Renamed by a statement") {
 		t.Fatalf("right after the writing request, the page (cache %q) does not show its change", cacheState(rec))
 	}
+}
+
+// statusSpy calls atStatus when the response's status is written.
+type statusSpy struct {
+	http.ResponseWriter
+	atStatus func()
+}
+
+func (s statusSpy) WriteHeader(code int) {
+	s.atStatus()
+	s.ResponseWriter.WriteHeader(code)
 }
 
 // A reply made here, through the web, shows at once on its thread's page, and drops only the
