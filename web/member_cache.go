@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -21,16 +22,19 @@ import (
 // Only pages of a session resumed from its cookie are kept: a bearer token's viewer is checked on
 // every request, and its revocation is not among what the stamp follows. A copy is also served
 // for at most memberPageMaxAge, because one thing a member's page shows moves with the clock and
-// not with any write: a post ages out of the unread window (forum.UnreadWindowDays).
+// not with any write: a post ages out of the unread window (forum.UnreadWindowDays). Each copy's
+// age limit is drawn between four fifths of it and all of it: copies made together (a change to
+// everything remakes every member's pages within moments) would otherwise all expire in the same
+// second, and be made again together.
 type memberPageKey struct {
 	member int64
 	uri    string
 }
 
-// memberStamp is what a member's copy depended on besides the generation, and when it was made.
+// memberStamp is what a member's copy depended on besides the generation, and when it is too old.
 type memberStamp struct {
-	reader forum.ReaderStamp
-	made   time.Time
+	reader  forum.ReaderStamp
+	expires time.Time
 }
 
 const memberPageMaxAge = 30 * time.Second
@@ -53,12 +57,12 @@ func (s *Server) memberSlot(r *http.Request) (pageSlot, bool) {
 	if !live {
 		return nil, false
 	}
-	return memberSlot{s: s, cache: s.pages.members, key: memberPageKey{member: id, uri: r.URL.RequestURI()}, stamp: stamp, start: time.Now()}, true
+	return memberSlot{s: s, cache: s.pages.members, key: memberPageKey{member: id, uri: r.URL.RequestURI()}, stamp: stamp, start: s.now()}, true
 }
 
 func (m memberSlot) get(gen uint64) (*cachedPage, bool) {
 	p, ok := m.cache.Get(m.key, gen)
-	if !ok || p.member.reader != m.stamp || time.Since(p.member.made) >= memberPageMaxAge {
+	if !ok || p.member.reader != m.stamp || !m.s.now().Before(p.member.expires) {
 		return nil, false
 	}
 	return p, true
@@ -68,6 +72,7 @@ func (m memberSlot) put(gen uint64, p *cachedPage) {
 	if now, live := m.s.forum.ReaderStamp(m.key.member); !live || now != m.stamp {
 		return // the member's state moved while the page was made: get would never serve it
 	}
-	p.member = memberStamp{reader: m.stamp, made: m.start}
+	maxAge := memberPageMaxAge - rand.N(memberPageMaxAge/5)
+	p.member = memberStamp{reader: m.stamp, expires: m.start.Add(maxAge)}
 	m.cache.Put(m.key, gen, p, len(p.body)+len(m.key.uri))
 }

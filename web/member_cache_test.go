@@ -3,8 +3,11 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/forumtest"
@@ -115,5 +118,34 @@ func TestBearerTokenPagesAreNotKept(t *testing.T) {
 		if cacheState(rec) != "" {
 			t.Fatalf("a bearer token's request: cache %q", cacheState(rec))
 		}
+	}
+}
+
+// A member's copy is served for between four fifths of memberPageMaxAge and all of it, then made
+// afresh: a post leaves the unread window with the clock, not with any write.
+func TestAMembersCopyAgesOut(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	fx.listen(t)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	public, _ := url.Parse("https://forum.example")
+	fx.h = New(Options{Forum: fx.f, PublicURL: public, Federation: testFederation{base: public.String()},
+		MemberCacheBytes: 64 << 20, Now: clock})
+	fx.thread(t, fx.alice, "Ageing", "the opener")
+	bob := fx.signIn(t, fx.bob)
+	fx.waitForHit(t, bob, "/c/general")
+	advance(memberPageMaxAge * 4 / 5)
+	if rec := fx.getWith(t, bob, "/c/general"); cacheState(rec) != "hit" {
+		t.Fatalf("a copy four fifths of the maximum age old: %q, want a hit", cacheState(rec))
+	}
+	advance(memberPageMaxAge / 5)
+	if rec := fx.getWith(t, bob, "/c/general"); cacheState(rec) != "miss" {
+		t.Fatalf("a copy of the maximum age: %q, want it made afresh", cacheState(rec))
+	}
+	if rec := fx.getWith(t, bob, "/c/general"); cacheState(rec) != "hit" {
+		t.Fatalf("the copy made afresh: %q, want a hit", cacheState(rec))
 	}
 }

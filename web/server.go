@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"time"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -36,6 +37,8 @@ type Options struct {
 	GuestCacheBytes int
 	// MemberCacheBytes bounds the memory of the members' page cache (member_cache.go). 0: none.
 	MemberCacheBytes int
+	// Now is the clock members' kept pages age by (member_cache.go). Nil: time.Now.
+	Now func() time.Time
 }
 
 // Server holds the handlers' dependencies. Build it with New.
@@ -54,6 +57,8 @@ type Server struct {
 	sync ThreadSyncer
 	// pages keeps the pages guests and members are shown (page_cache.go).
 	pages *pageCache
+	// now is the clock members' kept pages age by.
+	now func() time.Time
 }
 
 // New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's
@@ -61,7 +66,10 @@ type Server struct {
 func New(opts Options) http.Handler {
 	s := &Server{forum: opts.Forum, public: opts.PublicURL, log: opts.Log, secure: opts.Secure, fed: opts.Federation,
 		proxies: opts.TrustedProxies, deliveries: opts.Deliveries, remote: opts.Remote, sync: opts.ThreadSync,
-		pages: newPageCache(opts.GuestCacheBytes, opts.MemberCacheBytes)}
+		pages: newPageCache(opts.GuestCacheBytes, opts.MemberCacheBytes), now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
