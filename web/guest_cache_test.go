@@ -134,7 +134,8 @@ func TestGuestPagesComeFromTheCacheUntilTheyChange(t *testing.T) {
 	}
 }
 
-// A page whose making overlapped a change is not kept: it may show what was there before.
+// A page whose making overlapped a change is not kept: it may show what was there before. When the
+// change came before its body, the body is not even copied.
 func TestAGuestPageMadeDuringAChangeIsNotKept(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
@@ -149,6 +150,11 @@ func TestAGuestPageMadeDuringAChangeIsNotKept(t *testing.T) {
 				t.Error(err)
 			}
 			fx.f.CatchUp(fx.ctx)
+			_, _ = w.Write([]byte("page"))
+			if rec := w.(*pageRecorder); !rec.notKept || rec.body.Len() != 0 {
+				t.Errorf("a page that can no longer be kept was copied: %d bytes", rec.body.Len())
+			}
+			return
 		}
 		_, _ = w.Write([]byte("page"))
 	})

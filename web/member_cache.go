@@ -69,10 +69,16 @@ func (m memberSlot) get(gen uint64) (*cachedPage, bool) {
 }
 
 func (m memberSlot) put(gen uint64, p *cachedPage) {
-	if now, live := m.s.forum.ReaderStamp(m.key.member); !live || now != m.stamp {
+	if !m.fresh() {
 		return // the member's state moved while the page was made: get would never serve it
 	}
 	maxAge := memberPageMaxAge - rand.N(memberPageMaxAge/5)
 	p.member = memberStamp{reader: m.stamp, expires: m.start.Add(maxAge)}
 	m.cache.Put(m.key, gen, p, len(p.body)+len(m.key.uri))
+}
+
+// fresh reports whether the member's reader stamp is still the one read when the slot was opened.
+func (m memberSlot) fresh() bool {
+	now, live := m.s.forum.ReaderStamp(m.key.member)
+	return live && now == m.stamp
 }

@@ -74,6 +74,9 @@ type pageSlot interface {
 	get(gen uint64) (*cachedPage, bool)
 	// put keeps p, made at gen, unless what the slot depends on moved while it was made.
 	put(gen uint64, p *cachedPage)
+	// fresh reports whether what the slot depends on beyond the generation is still what it
+	// was when the slot was opened: when it is not, nothing made now could be kept.
+	fresh() bool
 }
 
 type guestSlot struct {
@@ -83,6 +86,7 @@ type guestSlot struct {
 
 func (g guestSlot) get(gen uint64) (*cachedPage, bool) { return g.cache.Get(g.key, gen) }
 func (g guestSlot) put(gen uint64, p *cachedPage)      { g.cache.Put(g.key, gen, p, len(p.body)) }
+func (g guestSlot) fresh() bool                        { return true }
 
 // slotFor says where r's answer may be kept; false when it may not be.
 func (s *Server) slotFor(r *http.Request) (pageSlot, bool) {
@@ -125,12 +129,16 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 		// A page that does not say what it shows (showScope) may show anything.
 		rec := &pageRecorder{ResponseWriter: w, status: http.StatusOK, forum: s.forum,
 			scope: forum.AnyScope, scopeSeq: s.forum.ScopeSeq(forum.AnyScope)}
+		rec.keepable = func() bool {
+			now, live := s.pageGeneration()
+			return live && now == gen && s.forum.ScopeSeq(rec.scope) == rec.scopeSeq && slot.fresh()
+		}
 		h(rec, r)
 		header := rec.header(before)
-		if rec.status != http.StatusOK || rec.tooLarge || header == nil {
+		if rec.status != http.StatusOK || rec.notKept || header == nil {
 			return
 		}
-		if now, live := s.pageGeneration(); live && now == gen && s.forum.ScopeSeq(rec.scope) == rec.scopeSeq {
+		if rec.keepable() {
 			slot.put(gen, &cachedPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit, scope: rec.scope, scopeSeq: rec.scopeSeq})
 		}
 	}
@@ -193,13 +201,17 @@ func (c *catchingUpWriter) Write(b []byte) (int, error) {
 
 func (c *catchingUpWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-// pageRecorder passes a response through and keeps a copy of its status and body.
+// pageRecorder passes a response through and keeps a copy of its status and body, unless the
+// body turns out too large or, when it starts, already may not be kept (notKept): a member's first
+// view of a thread page records posts as read, and its copy, some sixty kilobytes, would only be
+// made to be thrown away.
 type pageRecorder struct {
 	http.ResponseWriter
 	status   int
 	wrote    bool
 	body     bytes.Buffer
-	tooLarge bool
+	keepable func() bool
+	notKept  bool
 	onHit    []func(*http.Request)
 	forum    *forum.Forum
 	scope    forum.PageScope
@@ -217,9 +229,12 @@ func (p *pageRecorder) Write(b []byte) (int, error) {
 	if !p.wrote {
 		p.WriteHeader(http.StatusOK)
 	}
-	if !p.tooLarge {
+	if p.body.Len() == 0 && !p.notKept && p.keepable != nil && !p.keepable() {
+		p.notKept = true
+	}
+	if !p.notKept {
 		if p.body.Len()+len(b) > cachedPageMaxBytes {
-			p.tooLarge = true
+			p.notKept = true
 			p.body = bytes.Buffer{}
 		} else {
 			p.body.Write(b)
