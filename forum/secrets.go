@@ -8,6 +8,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
+	"strconv"
+	"sync"
 )
 
 // MinSecretLen is the shortest configuration secret accepted.
@@ -18,6 +21,16 @@ const MinSecretLen = 32
 type secrets struct {
 	htmlMAC []byte
 	seal    cipher.AEAD
+	// htmlMACers are HMACs keyed with htmlMAC, reused (htmlMACer).
+	htmlMACers *sync.Pool
+}
+
+// htmlMACer is an HMAC keyed for HTML and a scratch buffer, reused across checks: every post a
+// page reads from the database is checked (render.go), and a fresh hmac.New hashes its key twice
+// and writing a string to a hash copies it to the heap first.
+type htmlMACer struct {
+	mac hash.Hash
+	buf [4096]byte
 }
 
 func deriveSecrets(secret []byte) (secrets, error) {
@@ -37,15 +50,27 @@ func deriveSecrets(secret []byte) (secrets, error) {
 	if err != nil {
 		return secrets{}, fmt.Errorf("forum: seal cipher: %w", err)
 	}
-	return secrets{htmlMAC: sub("html-mac"), seal: aead}, nil
+	htmlKey := sub("html-mac")
+	return secrets{htmlMAC: htmlKey, seal: aead, htmlMACers: &sync.Pool{New: func() any {
+		return &htmlMACer{mac: hmac.New(sha256.New, htmlKey)}
+	}}}, nil
 }
 
 // macHTML binds rendered HTML to the row it belongs to: a MAC copied to another row does not verify.
+// It is the HMAC of "<kind>:<id>:<html>".
 func (s secrets) macHTML(kind string, id int64, html string) []byte {
-	m := hmac.New(sha256.New, s.htmlMAC)
-	fmt.Fprintf(m, "%s:%d:", kind, id)
-	m.Write([]byte(html))
-	return m.Sum(nil)
+	m := s.htmlMACers.Get().(*htmlMACer)
+	defer s.htmlMACers.Put(m)
+	m.mac.Reset()
+	prefix := append(m.buf[:0], kind...)
+	prefix = append(strconv.AppendInt(append(prefix, ':'), id, 10), ':')
+	m.mac.Write(prefix)
+	for len(html) > 0 {
+		n := copy(m.buf[:], html)
+		m.mac.Write(m.buf[:n])
+		html = html[n:]
+	}
+	return m.mac.Sum(nil)
 }
 
 func (s secrets) htmlOK(kind string, id int64, html string, mac []byte) bool {
