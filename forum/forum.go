@@ -27,7 +27,7 @@ type Forum struct {
 	// listening, when set (tests), is called each time ListenForChanges is subscribed.
 	listening func()
 	// hearing, when set (tests), is called before the listener applies each notification: a slow
-	// listener, for the tests of catch_up.go.
+	// or stuck listener, for the tests of catch_up.go.
 	hearing func()
 	// pages is the generation of what pages show, and what changed of single threads and
 	// categories (page_changes.go).
