@@ -1,7 +1,6 @@
 package forum_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -10,9 +9,9 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 )
 
-// slowListener is how long the tests' listener takes over each notification: a writer that
-// returned before hearing its own would be shown what it wrote over.
-const slowListener = 15 * time.Millisecond
+// slowListener takes 15 ms over each notification: a writer that returned before hearing its own
+// would be shown what it wrote over.
+func slowListener() { time.Sleep(15 * time.Millisecond) }
 
 // A change made here returns once this process has heard what it changed: the thread it replied
 // to is read afresh at once, and another thread's shared read stays kept.
@@ -77,20 +76,15 @@ func TestCatchUpHearsEveryChangeCommittedBeforeIt(t *testing.T) {
 // everything.
 func TestAReadOnlyTransactionDoesNotWaitForTheListener(t *testing.T) {
 	t.Parallel()
-	fx := newContentFixture(t)
 	stuck, release := make(chan bool, 1), make(chan struct{})
-	forum.BeforeHearing(fx.f, func() {
+	fx := newListeningFixture(t, func() {
 		select {
 		case stuck <- true:
 		default:
 		}
 		<-release
 	})
-	ctx, cancel := context.WithCancel(fx.ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); fx.f.ListenForChanges(ctx, nil) }()
-	t.Cleanup(func() { close(release); cancel(); <-done })
-	eventually(t, "the change listener subscribed", func() bool { _, live := fx.f.PageGeneration(); return live })
+	t.Cleanup(func() { close(release) }) // before the fixture's own cleanup stops the listener
 	if _, err := fx.pool.Exec(fx.ctx, `SELECT pg_notify('stoa_pages_changed', '')`); err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ package forum
 // own writes of a member's marks and levels count at once, before the request that made them
 // answers (ReadThreadPage, SetThreadLevel, SetCategoryLevel).
 //
-// Transactions (inTx) do not move the readers' generation: whatever they change of a member's
-// reading they change with what pages show (a post, an edit), which moves the pages' generation.
+// A request's transaction (inTx) returns once this process has heard its notifications, the
+// readers' ones among them (catch_up.go).
 
 // readersChannel is the channel migration 0109's triggers notify.
 const readersChannel = "stoa_readers_changed"

@@ -14,16 +14,16 @@ import (
 // listener subscribed, as in stoa serve.
 func newSharedReadsFixture(t *testing.T) *contentFixture {
 	t.Helper()
-	return newListeningFixture(t, 0)
+	return newListeningFixture(t, nil)
 }
 
-// newListeningFixture is newSharedReadsFixture whose listener takes listenerDelay over each
-// notification (forum.BeforeHearing) when it is not zero.
-func newListeningFixture(t *testing.T, listenerDelay time.Duration) *contentFixture {
+// newListeningFixture is newSharedReadsFixture whose listener calls beforeHearing, when not nil,
+// before it applies each notification (forum.BeforeHearing): a slow or a stuck listener.
+func newListeningFixture(t *testing.T, beforeHearing func()) *contentFixture {
 	t.Helper()
 	fx := newContentFixtureWith(t, forum.Options{SharedCacheBytes: 16 << 20})
-	if listenerDelay > 0 {
-		forum.BeforeHearing(fx.f, func() { time.Sleep(listenerDelay) })
+	if beforeHearing != nil {
+		forum.BeforeHearing(fx.f, beforeHearing)
 	}
 	ctx, cancel := context.WithCancel(fx.ctx)
 	done := make(chan struct{})

@@ -69,9 +69,6 @@ func (m memberSlot) get(gen uint64) (*cachedPage, bool) {
 }
 
 func (m memberSlot) put(gen uint64, p *cachedPage) {
-	if !m.fresh() {
-		return // the member's state moved while the page was made: get would never serve it
-	}
 	maxAge := memberPageMaxAge - rand.N(memberPageMaxAge/5)
 	p.member = memberStamp{reader: m.stamp, expires: m.start.Add(maxAge)}
 	m.cache.Put(m.key, gen, p, len(p.body)+len(m.key.uri))

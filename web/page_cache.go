@@ -72,7 +72,8 @@ func (s *Server) pageGeneration() (uint64, bool) { return s.forum.PageGeneration
 // (member_cache.go).
 type pageSlot interface {
 	get(gen uint64) (*cachedPage, bool)
-	// put keeps p, made at gen, unless what the slot depends on moved while it was made.
+	// put keeps p, made at gen; the caller has checked that neither the generation nor the
+	// slot (fresh) moved while it was made.
 	put(gen uint64, p *cachedPage)
 	// fresh reports whether what the slot depends on beyond the generation is still what it
 	// was when the slot was opened: when it is not, nothing made now could be kept.

@@ -42,7 +42,7 @@ func (a *app) routes() (http.Handler, error) {
 		Deliveries:     a.outbox,
 		Remote:         webRemote{actors: a.fed.Actors},
 		ThreadSync:     a.inbox,
-		// The guests' page cache keeps itself exact with ListenForChanges, which serve runs.
+		// The page caches keep themselves exact with ListenForChanges, which serve runs.
 		GuestCacheBytes:  a.cfg.GuestCacheBytes,
 		MemberCacheBytes: a.cfg.MemberCacheBytes,
 	})
