@@ -44,7 +44,7 @@ func ScanChecks(member int64) []ScanCheck {
 		{Name: "posts", SQL: "SELECT " + postColumns(1) + " FROM posts p" + authorProbe("p.author_id") + " ORDER BY p.id LIMIT 2000",
 			Args: []any{member}, Reflect: collectAs(pgx.RowToStructByName[Post]), Hand: collectAs(scanPost)},
 		{Name: "posts, collected", SQL: "SELECT " + postColumns(1) + " FROM posts p" + authorProbe("p.author_id") + " ORDER BY p.id LIMIT 2000",
-			Args: []any{member}, Reflect: collectAs(pgx.RowToStructByName[Post]), Hand: func(rows pgx.Rows) (any, error) { return collectPosts(rows) }},
+			Args: []any{member}, Reflect: collectAs(pgx.RowToStructByName[Post]), Hand: func(rows pgx.Rows) (any, error) { return collectPosts(rows, 32) }},
 		{Name: "actors", SQL: "SELECT " + actorColumns + " FROM actors a ORDER BY a.id",
 			Reflect: collectAs(pgx.RowToStructByName[Actor]), Hand: collectAs(scanActor)},
 		{Name: "thread views", SQL: "SELECT " + threadColumns + ", " + authorColumns + " FROM threads t JOIN actors au ON au.id = t.author_id ORDER BY t.id",

@@ -1,6 +1,7 @@
 package forum
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -51,6 +52,8 @@ type Forum struct {
 	cancels       atomic.Pointer[deliveryCancellerBox]
 	// link makes a site path absolute (Options.Link).
 	link func(path string) string
+	// perPage is how many posts a thread page shows (Options.PostsPerPage).
+	perPage int
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -79,6 +82,9 @@ type Options struct {
 	// and lists of threads read once for every viewer while nothing changes. 0 keeps nothing.
 	// They are kept only while ListenForChanges is subscribed.
 	SharedCacheBytes int
+	// PostsPerPage is how many posts a thread page shows (MinPostsPerPage to MaxPostsPerPage).
+	// 0 is DefaultPostsPerPage.
+	PostsPerPage int
 }
 
 // New returns a Forum over db.
@@ -90,10 +96,14 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 	if err != nil {
 		return nil, err
 	}
+	perPage := cmp.Or(opts.PostsPerPage, DefaultPostsPerPage)
+	if perPage < MinPostsPerPage || perPage > MaxPostsPerPage {
+		return nil, fmt.Errorf("forum: %d posts per page is outside %d-%d", perPage, MinPostsPerPage, MaxPostsPerPage)
+	}
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
 		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: newPermCache(), site: newSiteCache(),
 		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link,
-		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache(), catchUps: newCatchUps()}
+		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache(), catchUps: newCatchUps(), perPage: perPage}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

@@ -175,7 +175,7 @@ func (f *Forum) FirstUnread(ctx context.Context, v Viewer, threadID int64) (post
 	if err != nil {
 		return 0, 0, fmt.Errorf("first unread post of thread %d: %w", threadID, err)
 	}
-	return postID, PageOf(position), nil
+	return postID, f.PageOf(position), nil
 }
 
 // queueNotePosted records, in the transaction that inserted a post, that its author has read it and,

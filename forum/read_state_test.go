@@ -52,13 +52,13 @@ func TestReadingAPageMarksExactlyItsPostsRead(t *testing.T) {
 	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
 	th, opener := fx.thread(t, fx.alice, fx.cat, "Two pages", "opener")
 	var last forum.Post
-	for i := 2; i <= forum.PostsPerPage+5; i++ {
+	for i := 2; i <= forum.DefaultPostsPerPage+5; i++ {
 		last = fx.reply(t, fx.bob, th.ID, "reply")
 	}
 	if _, err := fx.f.ReadThreadPage(fx.ctx, carol.Viewer(), th.ID, 2); err != nil {
 		t.Fatal(err)
 	}
-	wantUnread(t, fx, "carol after page 2", carol.Viewer(), th.ID, forum.PostsPerPage)
+	wantUnread(t, fx, "carol after page 2", carol.Viewer(), th.ID, forum.DefaultPostsPerPage)
 	postID, page, err := fx.f.FirstUnread(fx.ctx, carol.Viewer(), th.ID)
 	if err != nil || postID != opener.ID || page != 1 {
 		t.Fatalf("first unread: post %d page %d (%v), want the opener %d on page 1", postID, page, err, opener.ID)

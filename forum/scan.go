@@ -46,10 +46,10 @@ func scanPost(row pgx.CollectableRow) (Post, error) {
 	return p, err
 }
 
-// collectPosts reads postColumns rows straight into the slice it returns, sized for a page.
-func collectPosts(rows pgx.Rows) ([]Post, error) {
+// collectPosts reads postColumns rows straight into the slice it returns, sized for want rows.
+func collectPosts(rows pgx.Rows, want int) ([]Post, error) {
 	defer rows.Close()
-	posts := make([]Post, 0, PostsPerPage)
+	posts := make([]Post, 0, want)
 	targets := make([]any, 0, postTargetCount)
 	for rows.Next() {
 		posts = append(posts, Post{})

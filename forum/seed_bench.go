@@ -70,7 +70,7 @@ func (f *Forum) SeedBenchTargets(ctx context.Context, members, threads int) (See
 		UNION ALL
 		(SELECT id, post_count FROM threads
 		 WHERE post_count >= $2 AND deleted_at IS NULL AND hidden_at IS NULL AND id <> $1
-		 ORDER BY hashint8(id) LIMIT $3)`, t.BenchThread, PostsPerPage, threads-1)
+		 ORDER BY hashint8(id) LIMIT $3)`, t.BenchThread, f.perPage, threads-1)
 	if err != nil {
 		return SeedTargets{}, fmt.Errorf("bench threads: %w", err)
 	}

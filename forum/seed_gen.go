@@ -74,7 +74,7 @@ func (p *seedPlan) planCounts() {
 
 // benchThreadPosts sizes the bench thread: long enough for many pages, small against the whole.
 func (p *seedPlan) benchThreadPosts() int {
-	return min(900, max(3*PostsPerPage+5, p.opts.Threads*p.opts.PostsPerThread/100))
+	return min(900, max(3*DefaultPostsPerPage+5, p.opts.Threads*p.opts.PostsPerThread/100))
 }
 
 // threadTime is when thread i starts. Activity grows over the years (the density rises fourfold

@@ -108,7 +108,7 @@ func TestSeedMakesAConsistentForum(t *testing.T) {
 			(SELECT count(*) FROM notifications WHERE read_at IS NULL)`).Scan(&maxPosts, &recent, &pinned, &remote, &likes, &unread); err != nil {
 		t.Fatal(err)
 	}
-	if maxPosts < 3*forum.PostsPerPage || recent == 0 || recent > 150 || pinned == 0 || remote == 0 || likes == 0 || unread == 0 {
+	if maxPosts < 3*forum.DefaultPostsPerPage || recent == 0 || recent > 150 || pinned == 0 || remote == 0 || likes == 0 || unread == 0 {
 		t.Errorf("seed lacks variety: longest thread %d posts, %d recently active threads, %d pinned, %d remote posts, %d likes, %d unread notifications",
 			maxPosts, recent, pinned, remote, likes, unread)
 	}
@@ -251,7 +251,7 @@ func checkBenchMember(t *testing.T, f *forum.Forum, pool *pgxpool.Pool) {
 		WHERE mt.thread_id = $1 AND mt.member_id = $2`, targets.BenchThread, bench.ID).Scan(&upper, &posts, &oneRange); err != nil {
 		t.Fatalf("the bench member has no read state in the bench thread: %v", err)
 	}
-	if posts < 3*forum.PostsPerPage || !oneRange || upper < posts/2+1 || upper > posts {
+	if posts < 3*forum.DefaultPostsPerPage || !oneRange || upper < posts/2+1 || upper > posts {
 		t.Errorf("bench thread of %d posts: read up to %d (one range: %v), want from the middle to before the end", posts, upper-1, oneRange)
 	}
 	list, err := f.CategoryThreads(ctx, bench.Viewer(), targets.Category, "", 0)
@@ -271,7 +271,7 @@ func checkBenchMember(t *testing.T, f *forum.Forum, pool *pgxpool.Pool) {
 		t.Errorf("bench targets: threads %v (want the bench thread %d first), %d deep cursors", targets.Threads, targets.BenchThread, len(targets.DeepCursors))
 	}
 	for _, th := range targets.Threads {
-		if th.PostCount < forum.PostsPerPage {
+		if th.PostCount < forum.DefaultPostsPerPage {
 			t.Errorf("bench target thread %d has %d posts, less than a page", th.ID, th.PostCount)
 		}
 	}

@@ -191,7 +191,7 @@ func TestSharedPostsAreCompletedForEachViewer(t *testing.T) {
 				return p.Posts, err
 			}},
 			{"API", func() ([]forum.Post, error) {
-				_, posts, _, err := fx.f.ThreadPostsAfter(fx.ctx, c.v, th.ID, 0, forum.PostsPerPage)
+				_, posts, _, err := fx.f.ThreadPostsAfter(fx.ctx, c.v, th.ID, 0, forum.DefaultPostsPerPage)
 				return posts, err
 			}},
 		} {

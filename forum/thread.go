@@ -289,11 +289,22 @@ func (f *Forum) threadForWrite(ctx context.Context, tx pgx.Tx, v Viewer, id int6
 	return t, c, p, nil
 }
 
-// PostsPerPage is how many posts a thread page shows; page N holds positions (N-1)*30+1 to N*30.
-const PostsPerPage = 30
+// How many posts a thread page shows: DefaultPostsPerPage unless Options.PostsPerPage says
+// otherwise, within MinPostsPerPage and MaxPostsPerPage.
+const (
+	DefaultPostsPerPage = 30
+	MinPostsPerPage     = 10
+	MaxPostsPerPage     = 100
+)
+
+// PostsPerPage is how many posts a thread page shows: page N holds positions
+// (N-1)*PostsPerPage+1 to N*PostsPerPage. It is set once, when the forum is made, because a page
+// number in a link, a notification or a kept page must name the same posts for as long as the
+// process runs.
+func (f *Forum) PostsPerPage() int { return f.perPage }
 
 // PageOf is the thread page a position falls on.
-func PageOf(position int) int { return (position-1)/PostsPerPage + 1 }
+func (f *Forum) PageOf(position int) int { return (position-1)/f.perPage + 1 }
 
 // ThreadPage is one page of a thread.
 type ThreadPage struct {
@@ -315,12 +326,12 @@ func (f *Forum) threadPageOf(ctx context.Context, v Viewer, threadID int64, n in
 	if n < 1 {
 		return ThreadPage{}, fmt.Errorf("thread %d page %d: %w", threadID, n, ErrNotFound)
 	}
-	first := (n-1)*PostsPerPage + 1
-	tv, posts, err := f.threadAndPosts(ctx, v, threadID, first, first+PostsPerPage-1, likes)
+	first := (n-1)*f.perPage + 1
+	tv, posts, err := f.threadAndPosts(ctx, v, threadID, first, first+f.perPage-1, likes)
 	if err != nil {
 		return ThreadPage{}, err
 	}
-	pages := max(PageOf(tv.PostCount), 1)
+	pages := max(f.PageOf(tv.PostCount), 1)
 	if n > pages {
 		return ThreadPage{}, fmt.Errorf("thread %d page %d of %d: %w", threadID, n, pages, ErrNotFound)
 	}
@@ -372,8 +383,8 @@ func (f *Forum) threadAndPosts(ctx context.Context, v Viewer, threadID int64, fi
 // ThreadPostsAfter lists up to limit posts after a position (0 for the start): the API's cursor
 // pagination. next is the position to continue after, 0 at the end.
 func (f *Forum) ThreadPostsAfter(ctx context.Context, v Viewer, threadID int64, after, limit int) (ThreadView, []Post, int, error) {
-	if limit <= 0 || limit > 100 {
-		limit = PostsPerPage
+	if limit <= 0 || limit > MaxPostsPerPage {
+		limit = f.perPage
 	}
 	if after < 0 {
 		return ThreadView{}, nil, 0, Invalid("cursor", "is not valid")
@@ -402,5 +413,5 @@ func (f *Forum) PostLocation(ctx context.Context, v Viewer, postID int64) (threa
 	if _, err := f.ThreadByID(ctx, v, threadID); err != nil {
 		return 0, 0, err
 	}
-	return threadID, PageOf(position), nil
+	return threadID, f.PageOf(position), nil
 }

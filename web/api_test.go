@@ -133,7 +133,7 @@ func TestAPICursorsWalkEveryItemOnce(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	th, _ := fx.thread(t, fx.alice, "Long", "1")
-	for i := 0; i < forum.PostsPerPage+5; i++ {
+	for i := 0; i < forum.DefaultPostsPerPage+5; i++ {
 		fx.reply(t, fx.bob, th.ID, "r")
 	}
 	for i := 0; i < forum.ThreadsPerPage; i++ {
@@ -158,8 +158,8 @@ func TestAPICursorsWalkEveryItemOnce(t *testing.T) {
 		}
 		path = "/api/v1/threads/" + itoa(th.ID) + "?cursor=" + body["next_cursor"].(string)
 	}
-	if len(seen) != forum.PostsPerPage+6 {
-		t.Fatalf("saw %d posts, want %d", len(seen), forum.PostsPerPage+6)
+	if len(seen) != forum.DefaultPostsPerPage+6 {
+		t.Fatalf("saw %d posts, want %d", len(seen), forum.DefaultPostsPerPage+6)
 	}
 	first := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/general/threads", "")).(map[string]any)
 	next, ok := first["next_cursor"].(string)

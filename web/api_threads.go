@@ -24,7 +24,7 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	showScope(w, forum.ThreadScope(id))
-	tv, posts, next, err := s.forum.ThreadPostsAfter(r.Context(), viewerOf(r), id, after, forum.PostsPerPage)
+	tv, posts, next, err := s.forum.ThreadPostsAfter(r.Context(), viewerOf(r), id, after, s.forum.PostsPerPage())
 	if err != nil {
 		s.fail(w, r, err)
 		return

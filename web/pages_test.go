@@ -177,32 +177,52 @@ func TestLockedAndDeletedThreads(t *testing.T) {
 	one(t, doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID))), "badge-deleted")
 }
 
+// Links to a post, a reply made through the page and the API's batches follow the forum's page
+// size, the default one and one of the site's own.
 func TestPostLinksRedirectToTheirPage(t *testing.T) {
 	t.Parallel()
-	fx := newWebFixture(t)
-	th, _ := fx.thread(t, fx.alice, "Long", "1")
-	var last forum.Post
-	for i := 2; i <= forum.PostsPerPage+1; i++ {
-		last = fx.reply(t, fx.bob, th.ID, "reply "+strconv.Itoa(i))
+	for _, perPage := range []int{forum.DefaultPostsPerPage, 10} {
+		t.Run(strconv.Itoa(perPage)+" a page", func(t *testing.T) {
+			t.Parallel()
+			fx := newWebFixtureWith(t, forum.Options{PostsPerPage: perPage})
+			th, _ := fx.thread(t, fx.alice, "Long", "1")
+			var last forum.Post
+			for i := 2; i <= perPage+1; i++ {
+				last = fx.reply(t, fx.bob, th.ID, "reply "+strconv.Itoa(i))
+			}
+			rec := fx.get(t, forum.Guest, "/p/"+itoa(last.ID))
+			wantCode(t, rec, http.StatusSeeOther)
+			want := "/t/" + itoa(th.ID) + "?page=2#p" + itoa(last.ID)
+			if got := rec.Header().Get("Location"); got != want {
+				t.Fatalf("redirect %q, want %q", got, want)
+			}
+			d := doc(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"))
+			if posts := byTestID(d, "post"); len(posts) != 1 || attr(posts[0], "id") != "p"+itoa(last.ID) {
+				t.Fatalf("page 2 has %d posts", len(posts))
+			}
+			if posts := byTestID(doc(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID))), "post"); len(posts) != perPage {
+				t.Fatalf("page 1 has %d posts, want %d", len(posts), perPage)
+			}
+			pagers := byTestID(d, "pager")
+			if len(pagers) != 2 {
+				t.Fatalf("%d pagers, want one above and one below the posts", len(pagers))
+			}
+			if cur := findAttr(pagers[0], "aria-current", "page"); cur == nil || text(cur) != "2" || attr(cur, "href") != "/t/"+itoa(th.ID)+"?page=2" {
+				t.Fatalf("pager does not mark page 2 as current: %q", text(pagers[0]))
+			}
+			wantCode(t, fx.get(t, forum.Guest, "/p/424242"), http.StatusNotFound)
+
+			rec = fx.post(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)+"/reply", url.Values{"body": {"one more"}})
+			wantCode(t, rec, http.StatusSeeOther)
+			if got := rec.Header().Get("Location"); !strings.HasPrefix(got, "/t/"+itoa(th.ID)+"?page=2#p") {
+				t.Fatalf("a reply made here goes to %q, want page 2", got)
+			}
+			body := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)
+			if n := len(body["posts"].([]any)); n != perPage || body["next_cursor"] != strconv.Itoa(perPage) {
+				t.Fatalf("the API's first batch: %d posts, next cursor %v; want %d and %d", n, body["next_cursor"], perPage, perPage)
+			}
+		})
 	}
-	rec := fx.get(t, forum.Guest, "/p/"+itoa(last.ID))
-	wantCode(t, rec, http.StatusSeeOther)
-	want := "/t/" + itoa(th.ID) + "?page=2#p" + itoa(last.ID)
-	if got := rec.Header().Get("Location"); got != want {
-		t.Fatalf("redirect %q, want %q", got, want)
-	}
-	d := doc(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"))
-	if posts := byTestID(d, "post"); len(posts) != 1 || attr(posts[0], "id") != "p"+itoa(last.ID) {
-		t.Fatalf("page 2 has %d posts", len(posts))
-	}
-	pagers := byTestID(d, "pager")
-	if len(pagers) != 2 {
-		t.Fatalf("%d pagers, want one above and one below the posts", len(pagers))
-	}
-	if cur := findAttr(pagers[0], "aria-current", "page"); cur == nil || text(cur) != "2" || attr(cur, "href") != "/t/"+itoa(th.ID)+"?page=2" {
-		t.Fatalf("pager does not mark page 2 as current: %q", text(pagers[0]))
-	}
-	wantCode(t, fx.get(t, forum.Guest, "/p/424242"), http.StatusNotFound)
 }
 
 func TestFeeds(t *testing.T) {

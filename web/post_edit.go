@@ -55,7 +55,7 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	seeOther(w, r, postAnchorPath(t.ID, forum.PageOf(saved.Position), saved.ID))
+	seeOther(w, r, postAnchorPath(t.ID, s.forum.PageOf(saved.Position), saved.ID))
 }
 
 // editablePost loads the post of the URL and its thread, and checks the viewer may edit it (the

@@ -76,7 +76,7 @@ func (s *Server) createReply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	seeOther(w, r, postAnchorPath(t.ID, forum.PageOf(post.Position), post.ID))
+	seeOther(w, r, postAnchorPath(t.ID, s.forum.PageOf(post.Position), post.ID))
 }
 
 // repliableThread loads the thread of the URL and checks that the viewer may reply now.

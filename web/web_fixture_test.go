@@ -42,8 +42,16 @@ type webFixture struct {
 
 func newWebFixture(t testing.TB) *webFixture {
 	t.Helper()
+	return newWebFixtureWith(t, forum.Options{})
+}
+
+// newWebFixtureWith is newWebFixture over a forum with options of the test's own (the renderer is
+// the fixture's).
+func newWebFixtureWith(t testing.TB, opts forum.Options) *webFixture {
+	t.Helper()
 	base, _ := url.Parse("https://forum.example")
-	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base})})
+	opts.Markup = markup.New(markup.Options{BaseURL: base})
+	f, pool := forumtest.New(t, opts)
 	fx := &webFixture{f: f, pool: pool, ctx: context.Background()}
 	fx.h = New(Options{Forum: f, PublicURL: base, Federation: testFederation{base: base.String()}})
 	var err error

@@ -38,7 +38,7 @@ import (
 
 type config struct {
 	stoa, dbURL, secretFile, listen, password, out, plansOut, serverLog string
-	concurrency, rounds, members, threads                               int
+	concurrency, rounds, members, threads, postsPerPage                 int
 	duration, warmup                                                    time.Duration
 	pacedShare                                                          float64
 }
@@ -57,6 +57,7 @@ func main() {
 	flag.Float64Var(&c.pacedShare, "paced-share", 0.5, "latency phase rate, as a share of the same round's saturation rate")
 	flag.IntVar(&c.members, "members", 32, "members signed in for the member pages")
 	flag.IntVar(&c.threads, "threads", 2000, "threads the thread pages pick from")
+	flag.IntVar(&c.postsPerPage, "posts-per-page", benchPostsPerPage, "posts a thread page shows (the server's STOA_POSTS_PER_PAGE); every page read is full")
 	flag.StringVar(&c.out, "out", "", "also write the report to this file")
 	flag.StringVar(&c.plansOut, "plans", "", "write every captured statement's EXPLAIN ANALYZE output to this file")
 	flag.StringVar(&c.serverLog, "server-log", filepath.Join(os.TempDir(), "stoa-bench-serve.log"), "where the server's output goes")
@@ -109,7 +110,8 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 		return "", "", err
 	}
 	defer pool.Close()
-	f, err := forum.New(pool, forum.Options{Secret: secret, Markup: markup.New(markup.Options{BaseURL: base})})
+	f, err := forum.New(pool, forum.Options{Secret: secret, Markup: markup.New(markup.Options{BaseURL: base}),
+		PostsPerPage: c.postsPerPage})
 	if err != nil {
 		return "", "", err
 	}
@@ -137,12 +139,12 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 		}
 	}()
 
-	srv, err := startServer(ctx, c.stoa, c.listen, c.dbURL, secretEnv, c.serverLog)
+	srv, err := startServer(ctx, c.stoa, c.listen, c.dbURL, c.postsPerPage, secretEnv, c.serverLog)
 	if err != nil {
 		return "", "", err
 	}
 	log("stoa serve is up (pid %d, log %s)", srv.pid(), c.serverLog)
-	eps := endpoints(srv.base, targets, cookies)
+	eps := endpoints(srv.base, targets, c.postsPerPage, cookies)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2048, MaxIdleConnsPerHost: 2048, DisableCompression: true, IdleConnTimeout: time.Minute,
 	}}
@@ -163,7 +165,7 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 	}
 	log("capturing each page's queries and running EXPLAIN ANALYZE")
 	handler := web.New(web.Options{Forum: f, PublicURL: base, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	pages, err := capture(ctx, handler, pool, endpoints(base.String(), targets, cookies))
+	pages, err := capture(ctx, handler, pool, endpoints(base.String(), targets, c.postsPerPage, cookies))
 	if err != nil {
 		return "", "", err
 	}

@@ -56,7 +56,7 @@ func BenchmarkPages(b *testing.B) {
 	b.Cleanup(pool.Close)
 	base, _ := url.Parse("http://stoa.bench")
 	f, err := forum.New(pool, forum.Options{Secret: []byte("bench-pages-secret-0123456789abcdef0123"),
-		Markup: markup.New(markup.Options{BaseURL: base}), SharedCacheBytes: 128 << 20})
+		Markup: markup.New(markup.Options{BaseURL: base}), SharedCacheBytes: 128 << 20, PostsPerPage: benchPostsPerPage})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	handler := web.New(web.Options{Forum: f, PublicURL: base, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	for i, e := range endpoints(base.String(), targets, cookies) {
+	for i, e := range endpoints(base.String(), targets, benchPostsPerPage, cookies) {
 		if e.kind == "baseline" {
 			continue // /livez is cmd/stoa's, not the web package's
 		}

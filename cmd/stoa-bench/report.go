@@ -105,10 +105,11 @@ func (r *report) markdown() string {
 	w("- Method: %s of warm-up per page (and as much again for member pages at %d req/s as any member), then %d rounds; in each, every page for %s with %d concurrent clients (saturation: "+
 		"throughput), then %s of Poisson arrivals at %.0f%% of that round's saturation rate (latency, timed from when each "+
 		"request was due). Throughput is the median of the rounds; ratios are taken within each round; percentiles are over "+
-		"every request of the rounds. Member pages rotate over %d signed-in members (session cookies); thread pages over %d "+
-		"threads of at least a page; deep pages over %d cursors from 10%% to 99%% down the list.\n\n",
+		"every request of the rounds. Member pages rotate over %d signed-in members (session cookies); thread pages and JSON "+
+		"answers are full pages of %d posts (STOA_POSTS_PER_PAGE), over %d threads of at least a page; deep pages over %d cursors "+
+		"from 10%% to 99%% down the list.\n\n",
 		c.warmup, warmUpMembersRate, c.rounds, c.duration, c.concurrency, c.duration, 100*c.pacedShare, len(r.targets.Members),
-		len(r.targets.Threads), r.deepCursors())
+		c.postsPerPage, len(r.targets.Threads), r.deepCursors())
 	w("| page | req/s (saturated) | ÷ livez (min–max) | p50 / p99 at %.0f%% load | generator lag p99 | p50 / p99 saturated | queries | DB time p50 / p99 | from a page cache | server CPU / req | other CPU / req |\n", 100*c.pacedShare)
 	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	sums := make([]summary, len(r.eps))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -19,7 +20,7 @@ type server struct {
 	done chan error
 }
 
-func startServer(ctx context.Context, binary, listen, dbURL string, secretEnv []string, logPath string) (*server, error) {
+func startServer(ctx context.Context, binary, listen, dbURL string, postsPerPage int, secretEnv []string, logPath string) (*server, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -27,7 +28,7 @@ func startServer(ctx context.Context, binary, listen, dbURL string, secretEnv []
 	base := "http://" + listen
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "STOA_DATABASE_URL="+dbURL, "STOA_LISTEN="+listen, "STOA_PUBLIC_URL="+base,
-		"STOA_METRICS_LISTEN=off", "STOA_QUERY_TIMING=1",
+		"STOA_METRICS_LISTEN=off", "STOA_QUERY_TIMING=1", "STOA_POSTS_PER_PAGE="+strconv.Itoa(postsPerPage),
 		// A warning or worse is logged; one info line per request would make the benchmark partly
 		// a benchmark of writing logs.
 		"STOA_LOG_LEVEL=warn")

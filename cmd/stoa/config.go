@@ -48,6 +48,8 @@ type Config struct {
 	// SharedCacheBytes bounds the memory of what every viewer of a page reads alike
 	// (forum/shared_reads.go); 0 turns it off.
 	SharedCacheBytes int
+	// PostsPerPage is how many posts a thread page shows (forum.Options.PostsPerPage).
+	PostsPerPage int
 	// Delivery tunes the federation outbox and the job queue it runs on.
 	Delivery DeliveryConfig
 	// Inbox tunes the federation inboxes.
@@ -258,6 +260,11 @@ var settings = []setting{
 	{"shared-cache-mb", "STOA_SHARED_CACHE_MB", "128", "memory for the posts and thread lists every viewer reads alike, kept until they change (0: none)", func(c *Config, v string) error {
 		n, err := boundedInt(v, 0, 1<<16)
 		c.SharedCacheBytes = n << 20
+		return err
+	}},
+	{"posts-per-page", "STOA_POSTS_PER_PAGE", strconv.Itoa(forum.DefaultPostsPerPage), "posts a thread page shows (" + strconv.Itoa(forum.MinPostsPerPage) + "-" + strconv.Itoa(forum.MaxPostsPerPage) + "; every process of a site must agree, as page links depend on it)", func(c *Config, v string) error {
+		n, err := boundedInt(v, forum.MinPostsPerPage, forum.MaxPostsPerPage)
+		c.PostsPerPage = n
 		return err
 	}},
 	{"query-timing", "STOA_QUERY_TIMING", "0", "report each request's query count and time in a Server-Timing header (benchmarks; reveals internals)", func(c *Config, v string) error {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stoa-forum/stoa/forum"
 )
 
 func TestTrustedProxiesSetting(t *testing.T) {
@@ -88,6 +90,22 @@ func TestCacheSettings(t *testing.T) {
 			if _, err := buildConfig(map[string]string{c.env: bad}); err == nil {
 				t.Fatalf("%s=%s was accepted", c.env, bad)
 			}
+		}
+	}
+}
+
+func TestPostsPerPageSetting(t *testing.T) {
+	t.Parallel()
+	cfg, err := buildDefault()
+	if err != nil || cfg.PostsPerPage != forum.DefaultPostsPerPage {
+		t.Fatalf("default: %v, %d posts a page", err, cfg.PostsPerPage)
+	}
+	if cfg, err = buildConfig(map[string]string{"STOA_POSTS_PER_PAGE": "50"}); err != nil || cfg.PostsPerPage != 50 {
+		t.Fatalf("STOA_POSTS_PER_PAGE=50: %v, %d posts a page", err, cfg.PostsPerPage)
+	}
+	for _, bad := range []string{"9", "101", "x"} {
+		if _, err := buildConfig(map[string]string{"STOA_POSTS_PER_PAGE": bad}); err == nil {
+			t.Errorf("STOA_POSTS_PER_PAGE=%q was accepted", bad)
 		}
 	}
 }

@@ -23,5 +23,6 @@ func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.
 		Link: notify.SiteLink(cfg.PublicURL),
 		// Kept only while serve's change listener runs; the admin commands keep nothing.
 		SharedCacheBytes: cfg.SharedCacheBytes,
+		PostsPerPage:     cfg.PostsPerPage,
 	})
 }
