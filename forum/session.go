@@ -156,10 +156,17 @@ func (f *Forum) Logout(ctx context.Context, token string) error {
 	if !plausibleToken(token, "") {
 		return nil
 	}
-	if _, err := f.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashSecretToken(token)); err != nil {
+	var memberID int64
+	err := f.db.QueryRow(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING member_id`, hashSecretToken(token)).Scan(&memberID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // already gone: signed out elsewhere, expired and pruned, or never valid
+	}
+	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
-	f.viewers.changed() // refused here at once (session_cache.go)
+	// Refused here at once, and only this member's kept sessions and pages are dropped
+	// (session_cache.go); other processes drop them when the trigger's notification arrives.
+	f.viewers.keyChanged(memberID)
 	return nil
 }
 

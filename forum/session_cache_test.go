@@ -48,10 +48,14 @@ func TestARevokedSessionIsRefusedHereAtOnceAndElsewhereWhenNotified(t *testing.T
 	t.Parallel()
 	fx := newSharedReadsFixture(t)
 	here, elsewhere, banned := fx.login(t, fx.bob), fx.login(t, fx.bob), fx.login(t, fx.alice)
-	// Each login moved the generation: resume again, so the session is kept when it is logged out.
-	if _, _, err := fx.resume(t, here); err != nil {
-		t.Fatal(err)
+	// Each login moved the generation: resume again, so the sessions are kept when one is logged out.
+	for _, token := range []string{here, banned} {
+		if _, _, err := fx.resume(t, token); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// alice's role changes unannounced: her kept session shows the old one for as long as it is kept.
+	fx.quietly(t, "members", `UPDATE members SET role = 'moderator' WHERE actor_id = $1`, fx.alice.ID)
 	// With the sessions' trigger off, only this process's own word can drop the kept session.
 	fx.withoutTriggers(t, "sessions", func() {
 		if err := fx.f.Logout(fx.ctx, here); err != nil {
@@ -60,6 +64,14 @@ func TestARevokedSessionIsRefusedHereAtOnceAndElsewhereWhenNotified(t *testing.T
 	})
 	if _, _, err := fx.resume(t, here); !errors.Is(err, forum.ErrUnauthorized) {
 		t.Fatalf("a session logged out here resumed at once: %v", err)
+	}
+	// bob's logout dropped bob's kept sessions, not everyone's.
+	if _, v, err := fx.resume(t, banned); err != nil || v.Role != forum.RoleMember {
+		t.Fatalf("alice's session after bob logged out: %+v, %v; want it still kept", v, err)
+	}
+	// A token logged out twice, or never valid, is no error.
+	if err := fx.f.Logout(fx.ctx, here); err != nil {
+		t.Fatalf("logging out again: %v", err)
 	}
 	// Another process (here, plain SQL through the triggers) revokes and bans.
 	if _, err := fx.pool.Exec(fx.ctx, `DELETE FROM sessions WHERE member_id = $1`, fx.bob.ID); err != nil {
