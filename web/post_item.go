@@ -12,12 +12,13 @@ import (
 )
 
 // postItems are a thread page's posts (thread_page.templ), written by hand rather than by templ,
-// as thread rows are (thread_row.go): a page has up to 30 posts, and templ's generated code passed
-// every expression of each through fmt.Sprint and wrote it in some thirty pieces, which made the
-// posts the largest part of a thread page's rendering time. Each post is appended to one scratch
-// buffer and written once. The markup is exactly what the templ components postItem, likeControl
-// and postOriginLink produced; post_item_test.go renders posts of every kind, for viewers of every
-// kind, both ways and compares them byte for byte, so any change belongs in both places.
+// as thread rows are (thread_row.go): a page has 30 posts by default (up to 100), and templ's
+// generated code passed every expression of each through fmt.Sprint and wrote it in some thirty
+// pieces, which made the posts the largest part of a thread page's rendering time. Each post is
+// appended to one scratch buffer and written once. The markup is exactly what the templ
+// components postItem, likeControl and postOriginLink produced; post_item_test.go renders posts of
+// every kind, for viewers of every kind, both ways and compares them byte for byte, so any change
+// belongs in both places.
 func postItems(v threadView) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		bp := getBytes()

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -38,9 +39,11 @@ import (
 
 type config struct {
 	stoa, dbURL, secretFile, listen, password, out, plansOut, serverLog string
-	concurrency, rounds, members, threads, postsPerPage                 int
-	duration, warmup                                                    time.Duration
-	pacedShare                                                          float64
+	concurrency, rounds, members, threads                               int
+	// The server's settings: its thread page, and its caches sized for the pages read.
+	postsPerPage, guestCacheMB, memberCacheMB, sharedCacheMB int
+	duration, warmup                                         time.Duration
+	pacedShare                                               float64
 }
 
 func main() {
@@ -58,6 +61,12 @@ func main() {
 	flag.IntVar(&c.members, "members", 32, "members signed in for the member pages")
 	flag.IntVar(&c.threads, "threads", 2000, "threads the thread pages pick from")
 	flag.IntVar(&c.postsPerPage, "posts-per-page", benchPostsPerPage, "posts a thread page shows (the server's STOA_POSTS_PER_PAGE); every page read is full")
+	// The pages read at random (about 3,000 thread pages of 50 posts on the 1M-thread seed, some
+	// 150 MB as JSON alone) do not fit the caches' defaults, sized for a small server: with them,
+	// half the thread API's answers were made afresh (BENCHMARKS.md, eighth session).
+	flag.IntVar(&c.guestCacheMB, "guest-cache-mb", 512, "the server's STOA_GUEST_CACHE_MB")
+	flag.IntVar(&c.memberCacheMB, "member-cache-mb", 256, "the server's STOA_MEMBER_CACHE_MB")
+	flag.IntVar(&c.sharedCacheMB, "shared-cache-mb", 512, "the server's STOA_SHARED_CACHE_MB")
 	flag.StringVar(&c.out, "out", "", "also write the report to this file")
 	flag.StringVar(&c.plansOut, "plans", "", "write every captured statement's EXPLAIN ANALYZE output to this file")
 	flag.StringVar(&c.serverLog, "server-log", filepath.Join(os.TempDir(), "stoa-bench-serve.log"), "where the server's output goes")
@@ -139,7 +148,7 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 		}
 	}()
 
-	srv, err := startServer(ctx, c.stoa, c.listen, c.dbURL, c.postsPerPage, secretEnv, c.serverLog)
+	srv, err := startServer(ctx, c.stoa, c.listen, c.dbURL, append(c.serverSettings(), secretEnv...), c.serverLog)
 	if err != nil {
 		return "", "", err
 	}
@@ -171,6 +180,12 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 	}
 	rep.runs, rep.pages = runs, pages
 	return rep.markdown(), rep.plans(), nil
+}
+
+// serverSettings are the settings of the server under test, in its environment.
+func (c config) serverSettings() []string {
+	return []string{"STOA_POSTS_PER_PAGE=" + strconv.Itoa(c.postsPerPage), "STOA_GUEST_CACHE_MB=" + strconv.Itoa(c.guestCacheMB),
+		"STOA_MEMBER_CACHE_MB=" + strconv.Itoa(c.memberCacheMB), "STOA_SHARED_CACHE_MB=" + strconv.Itoa(c.sharedCacheMB)}
 }
 
 // readSecret returns the secret for this process and the environment that hands the same one to

@@ -51,7 +51,7 @@ func TestBenchmarkRunsAgainstARealServer(t *testing.T) {
 
 	c := config{stoa: binary, dbURL: dbURL, secretFile: secretFile, listen: listen, password: forum.SeedDefaultPassword,
 		concurrency: 2, rounds: 1, duration: 300 * time.Millisecond, warmup: 100 * time.Millisecond, pacedShare: 0.5,
-		members: 4, threads: 10, postsPerPage: forum.MinPostsPerPage, serverLog: filepath.Join(dir, "serve.log")}
+		members: 4, threads: 10, postsPerPage: forum.MinPostsPerPage, guestCacheMB: 8, memberCacheMB: 8, sharedCacheMB: 8, serverLog: filepath.Join(dir, "serve.log")}
 	text, err := run(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)

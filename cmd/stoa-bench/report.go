@@ -100,6 +100,7 @@ func (r *report) markdown() string {
 		r.status.Options.Years, r.targets.Category.Slug, thousands(int64(r.targets.Category.ThreadCount)))
 	w("- Machine: %d CPUs (%s), shared; load average %.2f / %.2f (1 / 5 min) before the run, %.2f / %.2f after; %s, PostgreSQL %s.\n",
 		runtime.NumCPU(), cpuModel(), r.before.load1, r.before.load5, r.after.load1, r.after.load5, runtime.Version(), r.postgres)
+	w("- Server settings: %s.\n", strings.Join(c.serverSettings(), ", "))
 	busy := cpuBetween(r.before, r.after)
 	w("- The machine's CPUs were %.0f%% busy over the run; the server, PostgreSQL and this load generator share them.\n", 100*busy.busyShare)
 	w("- Method: %s of warm-up per page (and as much again for member pages at %d req/s as any member), then %d rounds; in each, every page for %s with %d concurrent clients (saturation: "+

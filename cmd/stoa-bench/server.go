@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"syscall"
 	"time"
 )
@@ -20,7 +19,7 @@ type server struct {
 	done chan error
 }
 
-func startServer(ctx context.Context, binary, listen, dbURL string, postsPerPage int, secretEnv []string, logPath string) (*server, error) {
+func startServer(ctx context.Context, binary, listen, dbURL string, settings []string, logPath string) (*server, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -28,11 +27,11 @@ func startServer(ctx context.Context, binary, listen, dbURL string, postsPerPage
 	base := "http://" + listen
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "STOA_DATABASE_URL="+dbURL, "STOA_LISTEN="+listen, "STOA_PUBLIC_URL="+base,
-		"STOA_METRICS_LISTEN=off", "STOA_QUERY_TIMING=1", "STOA_POSTS_PER_PAGE="+strconv.Itoa(postsPerPage),
+		"STOA_METRICS_LISTEN=off", "STOA_QUERY_TIMING=1",
 		// A warning or worse is logged; one info line per request would make the benchmark partly
 		// a benchmark of writing logs.
 		"STOA_LOG_LEVEL=warn")
-	cmd.Env = append(cmd.Env, secretEnv...)
+	cmd.Env = append(cmd.Env, settings...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
