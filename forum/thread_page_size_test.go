@@ -62,7 +62,10 @@ func TestAPageSizeOutOfBoundsIsRefused(t *testing.T) {
 		}
 	}
 	f, err := forum.New(pool, forum.Options{Secret: []byte("page-size-test-secret-0123456789abcdef")})
-	if err != nil || f.PostsPerPage() != forum.DefaultPostsPerPage {
-		t.Fatalf("no page size: %v, %d posts per page", err, f.PostsPerPage())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.PostsPerPage() != forum.DefaultPostsPerPage {
+		t.Fatalf("no page size given: %d posts per page, want %d", f.PostsPerPage(), forum.DefaultPostsPerPage)
 	}
 }
