@@ -242,7 +242,7 @@ var settings = []setting{
 		c.Inbox.Workers = n
 		return err
 	}},
-	{"inbox-give-way", "STOA_INBOX_GIVE_WAY", "2ms", "longest wait of the apply jobs, before each received activity, for a moment when no HTTP request is being served (0: never wait)", func(c *Config, v string) error {
+	{"inbox-give-way", "STOA_INBOX_GIVE_WAY", "20ms", "longest wait of the apply jobs, before each received activity, for a moment when no HTTP request is being served (0: never wait)", func(c *Config, v string) error {
 		d, err := boundedDuration(v, 0, time.Second)
 		c.Inbox.GiveWay = d
 		return err

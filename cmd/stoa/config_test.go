@@ -49,13 +49,13 @@ func TestInboxWorkersSetting(t *testing.T) {
 	}
 }
 
-// The apply jobs give way to requests for at most 2 ms by default; 0 turns it off, and a wait
+// The apply jobs give way to requests for at most 20 ms by default; 0 turns it off, and a wait
 // longer than a second is refused.
 func TestInboxGiveWaySetting(t *testing.T) {
 	t.Parallel()
 	cfg, err := buildDefault()
-	if err != nil || cfg.Inbox.GiveWay != 2*time.Millisecond {
-		t.Fatalf("default give-way %v (%v), want 2ms", cfg.Inbox.GiveWay, err)
+	if err != nil || cfg.Inbox.GiveWay != 20*time.Millisecond {
+		t.Fatalf("default give-way %v (%v), want 20ms", cfg.Inbox.GiveWay, err)
 	}
 	if cfg, err := buildConfig(map[string]string{"STOA_INBOX_GIVE_WAY": "0"}); err != nil || cfg.Inbox.GiveWay != 0 {
 		t.Fatalf("STOA_INBOX_GIVE_WAY=0 gave %v (%v)", cfg.Inbox.GiveWay, err)
