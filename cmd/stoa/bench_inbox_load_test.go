@@ -180,16 +180,22 @@ func sendAll(t *testing.T, base string, posts []signedPost, conns int) (accepted
 	return int(ok.Load()), others, time.Now()
 }
 
-// pageProbe GETs pages one after another until stopped and keeps each page's latencies.
+// pageProbe GETs pages one after another until stopped and keeps each page's latencies, with
+// when each request began (to tell the accepting burst from the applying after it).
 type pageProbe struct {
 	stop chan struct{}
 	done chan struct{}
 	mu   sync.Mutex
-	lat  map[string][]time.Duration
+	lat  map[string][]probeSample
+}
+
+type probeSample struct {
+	at time.Time
+	d  time.Duration
 }
 
 func startProbe(t *testing.T, cookie string, urls ...string) *pageProbe {
-	p := &pageProbe{stop: make(chan struct{}), done: make(chan struct{}), lat: map[string][]time.Duration{}}
+	p := &pageProbe{stop: make(chan struct{}), done: make(chan struct{}), lat: map[string][]probeSample{}}
 	client := &http.Client{}
 	go func() {
 		defer close(p.done)
@@ -222,7 +228,7 @@ func startProbe(t *testing.T, cookie string, urls ...string) *pageProbe {
 					return
 				}
 				p.mu.Lock()
-				p.lat[u] = append(p.lat[u], time.Since(start))
+				p.lat[u] = append(p.lat[u], probeSample{at: start, d: time.Since(start)})
 				p.mu.Unlock()
 				// Paced like readers, not a second load generator.
 				time.Sleep(5 * time.Millisecond)
@@ -236,8 +242,22 @@ func startProbe(t *testing.T, cookie string, urls ...string) *pageProbe {
 func (p *pageProbe) finish() map[string][3]float64 {
 	close(p.stop)
 	<-p.done
+	return p.between(time.Time{}, time.Now())
+}
+
+// between is finish's figures for the requests that began from from to before to (in ms).
+func (p *pageProbe) between(from, to time.Time) map[string][3]float64 {
 	out := map[string][3]float64{}
-	for u, l := range p.lat {
+	for u, samples := range p.lat {
+		var l []time.Duration
+		for _, s := range samples {
+			if !s.at.Before(from) && s.at.Before(to) {
+				l = append(l, s.d)
+			}
+		}
+		if len(l) == 0 {
+			continue
+		}
 		slices.Sort(l)
 		q := func(f float64) float64 { return float64(l[min(len(l)-1, int(f*float64(len(l))))]) / 1e6 }
 		out[u] = [3]float64{q(0.50), q(0.99), float64(len(l))}

@@ -154,6 +154,13 @@ func TestInboxBenchmark(t *testing.T) {
 		t.Logf("%s: idle p50 %.2f ms p99 %.2f ms (%d samples); under load p50 %.2f ms p99 %.2f ms (%d samples); p99 ratio %.2f",
 			strings.TrimPrefix(u, sc.base), i[0], i[1], int(i[2]), b[0], b[1], int(b[2]), b[1]/i[1])
 	}
+	// Where the tail comes from: the burst being accepted, or the applying after it.
+	during, after := busy.between(start, last), busy.between(last, time.Now())
+	for _, u := range pages {
+		d, a := during[u], after[u]
+		t.Logf("%s under load: while accepting p50 %.2f ms p99 %.2f ms (%d samples); while applying after it p50 %.2f ms p99 %.2f ms (%d samples)",
+			strings.TrimPrefix(u, sc.base), d[0], d[1], int(d[2]), a[0], a[1], int(a[2]))
+	}
 	profile.wait(t)
 	fmt.Printf("| %d | %.0f | %.0f | %.2f | %.0f | %.3f | %.3f | %.1f%% | %.2f / %.2f | %.2f / %.2f |\n", n, rawRate, acceptRate,
 		acceptRate/rawRate, appliedRate, cpuPer*1000, verifyCPU*1000, 100*verifyCPU/cpuPer,
