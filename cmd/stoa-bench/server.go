@@ -19,6 +19,8 @@ type server struct {
 	done chan error
 }
 
+// startServer starts it with settings (VAR=value: the benchmark's server settings and the secret)
+// added to this process's environment, and returns once it answers.
 func startServer(ctx context.Context, binary, listen, dbURL string, settings []string, logPath string) (*server, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
