@@ -157,7 +157,7 @@ func (f *Forum) postsInRange(ctx context.Context, v Viewer, tv ThreadView, first
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)
 	}
-	posts, err := collectPosts(rows, min(last-first+1, MaxPostsPerPage))
+	posts, err := collectPosts(rows, last-first+1)
 	if err != nil {
 		return nil, fmt.Errorf("posts of thread %d: %w", tv.ID, err)
 	}

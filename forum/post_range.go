@@ -66,7 +66,7 @@ func (f *Forum) readPostRange(ctx context.Context, threadID int64, first, last i
 	var liked []int64
 	rows, err := br.Query()
 	if err == nil {
-		posts, err = collectPosts(rows, min(last-first+1, MaxPostsPerPage))
+		posts, err = collectPosts(rows, last-first+1)
 	}
 	if err == nil && likesOf != 0 {
 		if rows, err = br.Query(); err == nil {

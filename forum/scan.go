@@ -46,10 +46,11 @@ func scanPost(row pgx.CollectableRow) (Post, error) {
 	return p, err
 }
 
-// collectPosts reads postColumns rows straight into the slice it returns, sized for want rows.
+// collectPosts reads postColumns rows straight into the slice it returns, sized for want rows (a
+// position range's length), at most MaxPostsPerPage: the longest a page or an API batch reads.
 func collectPosts(rows pgx.Rows, want int) ([]Post, error) {
 	defer rows.Close()
-	posts := make([]Post, 0, want)
+	posts := make([]Post, 0, min(want, MaxPostsPerPage))
 	targets := make([]any, 0, postTargetCount)
 	for rows.Next() {
 		posts = append(posts, Post{})

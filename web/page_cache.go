@@ -230,7 +230,7 @@ func (p *pageRecorder) Write(b []byte) (int, error) {
 	if !p.wrote {
 		p.WriteHeader(http.StatusOK)
 	}
-	if p.body.Len() == 0 && !p.notKept && p.keepable != nil && !p.keepable() {
+	if p.body.Len() == 0 && !p.notKept && !p.keepable() {
 		p.notKept = true
 	}
 	if !p.notKept {
