@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,7 +40,11 @@ import (
 
 type config struct {
 	stoa, dbURL, secretFile, listen, password, out, plansOut, serverLog string
-	concurrency, rounds, members, threads                               int
+	// only, when set, keeps the pages whose names it matches (and the baseline, which every ratio
+	// needs); serverEnv adds settings to the server's, e.g. STOA_METRICS_LISTEN to profile it.
+	only                                  *regexp.Regexp
+	serverEnv                             []string
+	concurrency, rounds, members, threads int
 	// The server's settings: its thread page, and its caches sized for the pages read.
 	postsPerPage, guestCacheMB, memberCacheMB, sharedCacheMB int
 	duration, warmup                                         time.Duration
@@ -69,6 +74,17 @@ func main() {
 	flag.IntVar(&c.sharedCacheMB, "shared-cache-mb", 512, "the server's STOA_SHARED_CACHE_MB")
 	flag.StringVar(&c.out, "out", "", "also write the report to this file")
 	flag.StringVar(&c.plansOut, "plans", "", "write every captured statement's EXPLAIN ANALYZE output to this file")
+	flag.Func("only", "measure only the pages whose names match this regular expression (and /livez)", func(v string) (err error) {
+		c.only, err = regexp.Compile(v)
+		return err
+	})
+	flag.Func("server-env", "add VAR=value to the server's settings (repeatable)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return errors.New("want VAR=value")
+		}
+		c.serverEnv = append(c.serverEnv, v)
+		return nil
+	})
 	flag.StringVar(&c.serverLog, "server-log", filepath.Join(os.TempDir(), "stoa-bench-serve.log"), "where the server's output goes")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -153,7 +169,7 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 		return "", "", err
 	}
 	log("stoa serve is up (pid %d, log %s)", srv.pid(), c.serverLog)
-	eps := endpoints(srv.base, targets, c.postsPerPage, cookies)
+	eps := c.chosen(endpoints(srv.base, targets, c.postsPerPage, cookies))
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2048, MaxIdleConnsPerHost: 2048, DisableCompression: true, IdleConnTimeout: time.Minute,
 	}}
@@ -174,7 +190,7 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 	}
 	log("capturing each page's queries and running EXPLAIN ANALYZE")
 	handler := web.New(web.Options{Forum: f, PublicURL: base, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	pages, err := capture(ctx, handler, pool, endpoints(base.String(), targets, c.postsPerPage, cookies))
+	pages, err := capture(ctx, handler, pool, c.chosen(endpoints(base.String(), targets, c.postsPerPage, cookies)))
 	if err != nil {
 		return "", "", err
 	}
@@ -184,8 +200,22 @@ func measureAll(ctx context.Context, c config) (text, plans string, err error) {
 
 // serverSettings are the settings of the server under test, in its environment.
 func (c config) serverSettings() []string {
-	return []string{"STOA_POSTS_PER_PAGE=" + strconv.Itoa(c.postsPerPage), "STOA_GUEST_CACHE_MB=" + strconv.Itoa(c.guestCacheMB),
-		"STOA_MEMBER_CACHE_MB=" + strconv.Itoa(c.memberCacheMB), "STOA_SHARED_CACHE_MB=" + strconv.Itoa(c.sharedCacheMB)}
+	return append([]string{"STOA_POSTS_PER_PAGE=" + strconv.Itoa(c.postsPerPage), "STOA_GUEST_CACHE_MB=" + strconv.Itoa(c.guestCacheMB),
+		"STOA_MEMBER_CACHE_MB=" + strconv.Itoa(c.memberCacheMB), "STOA_SHARED_CACHE_MB=" + strconv.Itoa(c.sharedCacheMB)}, c.serverEnv...)
+}
+
+// chosen are the endpoints --only keeps: the baseline always, and the pages it matches.
+func (c config) chosen(eps []endpoint) []endpoint {
+	if c.only == nil {
+		return eps
+	}
+	var kept []endpoint
+	for _, e := range eps {
+		if e.kind == "baseline" || c.only.MatchString(e.name) {
+			kept = append(kept, e)
+		}
+	}
+	return kept
 }
 
 // readSecret returns the secret for this process and the environment that hands the same one to
