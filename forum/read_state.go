@@ -116,18 +116,18 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 			RETURNING 1),
 		seen AS (
 			UPDATE notifications SET read_at = now()
-			WHERE member_id = $1 AND read_at IS NULL AND post_id = ANY($5) RETURNING 1),
+			WHERE member_id = $1 AND read_at IS NULL AND `+postsAmong(5, 7, 8)+` RETURNING 1),
 		`+lazyCommitCTE+`
 		SELECT (SELECT since FROM me),
 			ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
 				WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),
 			(SELECT level FROM before),
 			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1),
-			ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND post_id = ANY($5)),
+			ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND `+postsAmong(5, 7, 8)+`),
 			EXISTS (SELECT FROM seen),
 			EXISTS (SELECT FROM mark)
 		FROM lazy_commit`,
-		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications, &marked)
+		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID, slices.Min(ids), slices.Max(ids)).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications, &marked)
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
 	}
