@@ -51,7 +51,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		}
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// The page is whole before it is sent, so its length is known: without it net/http frames a page
+	// over 2 KB in chunks (chunk headers, a closing chunk: more writes to the socket).
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
