@@ -23,15 +23,20 @@ func (s *Server) writeJSONAppended(w http.ResponseWriter, r *http.Request, statu
 	bp := getBytes()
 	defer putBytes(bp)
 	b, err := appendJSON((*bp)[:0])
+	if err == nil {
+		b = append(b, '\n')
+	}
 	*bp = b
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("encode JSON: %w", err))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(b))) // not chunked, as a rendered page (render.go)
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
 
 func (a apiAuthor) appendJSON(b []byte) []byte {
