@@ -78,6 +78,17 @@ func BenchmarkPageReads(b *testing.B) {
 		run("category_later_page/"+v.who, func() error { _, err := f.CategoryThreads(ctx, v.viewer, c, first.Next, 0); return err })
 		run("latest/"+v.who, func() error { _, err := f.LatestThreads(ctx, v.viewer, "", 0); return err })
 	}
+	// A member's unread state over a list shared by everyone (readerState, after a shared read),
+	// for a page of recent threads and, every other call, the same page without its unpinned
+	// threads (a deep page has few inside the window).
+	var calls int
+	run("category_unread_state/member", func() error {
+		list := first
+		if calls++; calls%2 == 0 {
+			list.Threads = nil
+		}
+		return f.readerState(ctx, member, c.ID, &list)
+	})
 	run("thread_page_50_of_67/guest", func() error { _, err := f.ThreadPageOf(ctx, Guest, long, 50); return err })
 	run("thread_page_50_of_67/member_no_tracking", func() error { _, err := f.ThreadPageOf(ctx, member, long, 50); return err })
 	run("thread_page_50_of_67/member_read_tracked", func() error { _, err := f.ReadThreadPage(ctx, member, long, 50); return err })

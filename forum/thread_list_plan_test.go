@@ -173,3 +173,40 @@ func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderStateKeepsItsGenericPlan: readerStateSQL, run again and again for pages with few
+// threads inside the window (a deep page's), is planned no more than the five times PostgreSQL
+// tries plans for the arguments before it settles; then it takes the generic plan for good.
+// Without the subqueries around its arrays, it was planned on every call (readerStateSQL says why).
+func TestReaderStateKeepsItsGenericPlan(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	cats, long := seedLists(t, pool)
+	member := seedReader(t, pool, long)
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx) // prepared statements and their plans belong to one session
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	now := time.Now()
+	for range 12 {
+		var level *string
+		var ids []int64
+		var unread []int32
+		err := conn.QueryRow(ctx, readerStateSQL, member, []int64{long, long + 1}, cats[3], []int32{2000, 1},
+			[]time.Time{now, now}).Scan(&level, &ids, &unread)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var generic, custom int64
+	err = conn.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
+		readerStateSQL).Scan(&generic, &custom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if custom > 5 || generic < 7 {
+		t.Errorf("12 calls made %d plans for their arguments and used the generic plan %d times", custom, generic)
+	}
+}
