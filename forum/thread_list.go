@@ -268,7 +268,9 @@ func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, sco
 // after enough such pages PostgreSQL made a plan for every call: 597 plans in 733 calls under
 // `make bench-read`, 0.22 ms of planning against 0.07-0.09 ms of execution on the seed. Through a
 // subquery the length is unknown to both, so the generic plan wins, and it is the same index
-// probes per thread whatever their number.
+// probes per thread whatever their number: correlated subqueries into posts and member_threads,
+// which no statistics turn into a hash of the table (InboundGroupToApply's reads could not take
+// the same way for that reason).
 var readerStateSQL = `WITH u AS (
 		SELECT t.id, ` + unreadColumn + `
 		FROM unnest((SELECT $2::bigint[]), (SELECT $4::int[]), (SELECT $5::timestamptz[])) AS t(id, post_count, last_post_at)` + unreadJoins(1) + `)
