@@ -94,11 +94,12 @@ func postsAmong(ids, lo, hi int) string {
 	return fmt.Sprintf("post_id BETWEEN $%d AND $%d AND post_id = ANY($%d)", lo, hi, ids)
 }
 
+var likedAmongSQL = `SELECT post_id FROM likes WHERE actor_id = $1 AND ` + postsAmong(2, 3, 4)
+
 // likedAmong lists which of posts v likes.
 func (f *Forum) likedAmong(ctx context.Context, v Viewer, posts []Post) ([]int64, error) {
 	ids := postIDs(posts)
-	rows, err := f.db.Query(ctx, `SELECT post_id FROM likes WHERE actor_id = $1 AND `+postsAmong(2, 3, 4),
-		v.ActorID, ids, slices.Min(ids), slices.Max(ids))
+	rows, err := f.db.Query(ctx, likedAmongSQL, v.ActorID, ids, slices.Min(ids), slices.Max(ids))
 	var liked []int64
 	if err == nil {
 		liked, err = pgx.CollectRows(rows, pgx.RowTo[int64])

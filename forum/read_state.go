@@ -82,6 +82,35 @@ const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
 		ELSE t.post_count - uw.first_position + 1 - (SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer
 			FROM unnest(uw.read_positions * int4multirange(int4range(uw.first_position, t.post_count + 1))) r) END AS unread`
 
+// readThreadPageSQL is ReadThreadPage's statement: member $1 reads thread $2's positions $3-$4,
+// posts $5 (lowest $7, highest $8) of category $6. Built once: pgx finds its prepared statement
+// by the text, and a page view need not assemble and hash it afresh.
+var readThreadPageSQL = `WITH me AS (
+		SELECT m.actor_id, ` + unreadSinceSQL(1) + ` AS since FROM members m WHERE m.actor_id = $1),
+	before AS (
+		SELECT read_positions, level, mailed_at FROM member_threads WHERE thread_id = $2 AND member_id = $1),
+	mark AS (
+		INSERT INTO member_threads AS mt (thread_id, member_id, read_positions)
+		SELECT $2, me.actor_id, int4multirange(int4range($3, $4 + 1)) FROM me
+		WHERE NOT EXISTS (SELECT 1 FROM before
+			WHERE read_positions @> int4multirange(int4range($3, $4 + 1)) AND mailed_at IS NULL)
+		ON CONFLICT (thread_id, member_id) DO UPDATE
+			SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL
+		RETURNING 1),
+	seen AS (
+		UPDATE notifications SET read_at = now()
+		WHERE member_id = $1 AND read_at IS NULL AND ` + postsAmong(5, 7, 8) + ` RETURNING 1),
+	` + lazyCommitCTE + `
+	SELECT (SELECT since FROM me),
+		ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
+			WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),
+		(SELECT level FROM before),
+		(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1),
+		ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND ` + postsAmong(5, 7, 8) + `),
+		EXISTS (SELECT FROM seen),
+		EXISTS (SELECT FROM mark)
+	FROM lazy_commit`
+
 // ReadThreadPage is ThreadPageOf for the thread page itself. For a signed-in member it also marks
 // the posts the page shows as read and their notifications about those posts as read, in one
 // statement that returns what they had read before: posts new to them come back with Unread set.
@@ -102,31 +131,7 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	var liked []int64
 	var sawNotifications, marked bool
 	var threadLevel, categoryLevel *string
-	err = f.db.QueryRow(ctx, `WITH me AS (
-			SELECT m.actor_id, `+unreadSinceSQL(1)+` AS since FROM members m WHERE m.actor_id = $1),
-		before AS (
-			SELECT read_positions, level, mailed_at FROM member_threads WHERE thread_id = $2 AND member_id = $1),
-		mark AS (
-			INSERT INTO member_threads AS mt (thread_id, member_id, read_positions)
-			SELECT $2, me.actor_id, int4multirange(int4range($3, $4 + 1)) FROM me
-			WHERE NOT EXISTS (SELECT 1 FROM before
-				WHERE read_positions @> int4multirange(int4range($3, $4 + 1)) AND mailed_at IS NULL)
-			ON CONFLICT (thread_id, member_id) DO UPDATE
-				SET read_positions = mt.read_positions + excluded.read_positions, mailed_at = NULL
-			RETURNING 1),
-		seen AS (
-			UPDATE notifications SET read_at = now()
-			WHERE member_id = $1 AND read_at IS NULL AND `+postsAmong(5, 7, 8)+` RETURNING 1),
-		`+lazyCommitCTE+`
-		SELECT (SELECT since FROM me),
-			ARRAY(SELECT g FROM generate_series($3::int, $4::int) g
-				WHERE NOT coalesce((SELECT read_positions FROM before), '{}') @> g),
-			(SELECT level FROM before),
-			(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1),
-			ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND `+postsAmong(5, 7, 8)+`),
-			EXISTS (SELECT FROM seen),
-			EXISTS (SELECT FROM mark)
-		FROM lazy_commit`,
+	err = f.db.QueryRow(ctx, readThreadPageSQL,
 		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID, slices.Min(ids), slices.Max(ids)).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications, &marked)
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
