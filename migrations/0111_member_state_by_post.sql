@@ -3,7 +3,7 @@
 -- member alone, so each lookup was 50 descents of likes' primary key, or a heap fetch of every unread
 -- notification the member has, to test the post: together about half of the thread page's statement
 -- on the benchmark's seed. With the post second in both indexes, and the page's lowest and highest
--- post id as a range beside the list, each is one short index scan (forum/read_state.go says more).
+-- post id as a range beside the list, each is one short index scan (forum.postsAmong says more).
 --
 -- likes_actor was (actor_id, created_at DESC), and nothing orders a member's likes by date: its only
 -- users find an actor's likes (a removed account's, an Undo(Like)), which the new order serves as well.
