@@ -3,6 +3,8 @@ package main
 import (
 	"math/rand/v2"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -36,5 +38,22 @@ func TestThreadEndpointsAskForFullPagesOnly(t *testing.T) {
 				t.Errorf("%s: never asked for %d (asked for %v)", kind, w, seen[kind])
 			}
 		}
+	}
+}
+
+// --only keeps the pages it matches and the baseline, which every ratio is taken against.
+func TestOnlyKeepsTheMatchedPagesAndTheBaseline(t *testing.T) {
+	t.Parallel()
+	targets := forum.SeedTargets{Threads: []forum.SeedTargetThread{{ID: 7, PostCount: 25}}}
+	all := endpoints("http://bench.test", targets, 10, []*http.Cookie{{Name: "stoa_session", Value: "x"}})
+	if got := (config{}).chosen(all); len(got) != len(all) {
+		t.Fatalf("without --only, %d of %d pages kept", len(got), len(all))
+	}
+	var names []string
+	for _, e := range (config{only: regexp.MustCompile(`thread page`)}).chosen(all) {
+		names = append(names, e.name)
+	}
+	if want := []string{"GET /livez (trivial handler)", "thread page, member"}; !slices.Equal(names, want) {
+		t.Fatalf("--only 'thread page' kept %q, want %q", names, want)
 	}
 }
