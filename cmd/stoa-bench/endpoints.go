@@ -75,6 +75,13 @@ func endpoints(base string, t forum.SeedTargets, perPage int, sessions []*http.C
 		{name: "thread page, member", kind: "thread", member: true, request: func(r *rand.Rand, w int) *http.Request {
 			return get(threadPage(r), session(r, w))
 		}},
+		// The same pages for a guest: the page a forum serves most (visitors, crawlers), and, once the
+		// guests' cache holds them, what a page of that size costs this server when nothing is made
+		// for the reader: the member's page beside it pays for its reader (read marks, unread state,
+		// likes) and its rendering on top of that.
+		{name: "thread page, guest", kind: "thread", request: func(r *rand.Rand, _ int) *http.Request {
+			return get(threadPage(r), nil)
+		}},
 		{name: "thread JSON (API), guest", kind: "json", request: func(r *rand.Rand, _ int) *http.Request {
 			return get(jsonPage(r), nil)
 		}},

@@ -53,7 +53,7 @@ func TestOnlyKeepsTheMatchedPagesAndTheBaseline(t *testing.T) {
 	for _, e := range (config{only: regexp.MustCompile(`thread page`)}).chosen(all) {
 		names = append(names, e.name)
 	}
-	if want := []string{"GET /livez (trivial handler)", "thread page, member"}; !slices.Equal(names, want) {
+	if want := []string{"GET /livez (trivial handler)", "thread page, member", "thread page, guest"}; !slices.Equal(names, want) {
 		t.Fatalf("--only 'thread page' kept %q, want %q", names, want)
 	}
 }

@@ -1,10 +1,10 @@
 // Command stoa-bench measures Stoa's read path (`make bench-read`, BENCHMARKS.md "Read path"): on a
 // database filled by `stoa seed`, it starts a real `stoa serve` (with STOA_QUERY_TIMING=1), signs
 // members in, and loads the category list (page 1 and deep pages, as a guest and as a member), a
-// member's thread page and the JSON thread endpoint, with GET /livez as the baseline, all in one
-// run so the ratios between them hold on a noisy machine. Each page is measured at saturation
-// (a closed loop of concurrent clients: throughput) and at half that rate (Poisson arrivals:
-// latency, timed from when each request was due). Then it serves one request of each page in
+// thread page (as a member and as a guest) and the JSON thread endpoint, with GET /livez as the
+// baseline, all in one run so the ratios between them hold on a noisy machine. Each page is
+// measured at saturation (a closed loop of concurrent clients: throughput) and at half that rate
+// (Poisson arrivals: latency, timed from when each request was due). Then it serves one request of each page in
 // process through the same handlers with every statement recorded, and runs each statement under
 // EXPLAIN ANALYZE, custom and generic plan. It prints a Markdown report.
 //
