@@ -30,17 +30,8 @@ import (
 // ns/op is the wall time of one request, the database's work included (on a 2-core machine
 // mostly CPU: loopback round trips, PostgreSQL and the handler); go-cpu-ns/op is this process's
 // CPU time per request (the server's share: handler, pgx, rendering, GC), allocs/op and
-// queries/op are the server's. The pages' costs relative to each other, and before and after a change, are what it
-// tells; make bench-read stays the measure of throughput against /livez.
-// selfCPU is this process's user and system CPU time so far, in nanoseconds.
-func selfCPU(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
+// queries/op are the server's. The pages' costs relative to each other, and before and after a
+// change, are what it tells; make bench-read stays the measure of throughput against /livez.
 func BenchmarkPages(b *testing.B) {
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(testdb.NewURL(b))
@@ -103,4 +94,13 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(float64(selfCPU(b)-cpu)/float64(b.N), "go-cpu-ns/op")
 		})
 	}
+}
+
+// selfCPU is this process's user and system CPU time so far, in nanoseconds.
+func selfCPU(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
