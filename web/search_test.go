@@ -44,6 +44,10 @@ func TestSearchPageFindsHighlightsAndPages(t *testing.T) {
 	if attr(title, "href") != "/p/"+itoa(first.ID) || !strings.Contains(rec.Body.String(), "<mark>Kettle</mark> descaling") {
 		t.Fatalf("title %q -> %q", text(title), attr(title, "href"))
 	}
+	// The byline reads "by Name", a word apart from the author's link.
+	if author := text(one(t, hits[0], "hit-author")); author == "" || !strings.Contains(text(hits[0]), "by "+author) {
+		t.Fatalf("the byline runs its words together: %q", text(hits[0]))
+	}
 	// Snippets are text: markup in a post never becomes markup in the results.
 	snippet := one(t, hits[0], "hit-snippet")
 	if hasElement(snippet, "script") || !strings.Contains(text(snippet), "<script>alert(1)</script>") {
