@@ -59,6 +59,9 @@ func TestCategoryPageListsThreadsAndPagesWithACursor(t *testing.T) {
 		t.Fatalf("%d rows, first %s; want %d with the pinned thread first", len(rows), attr(rows[0], "data-thread-id"), forum.ThreadsPerPage+1)
 	}
 	one(t, rows[0], "badge-pinned")
+	if author, byline := text(one(t, rows[0], "thread-author")), findAttr(rows[0], "class", "byline"); byline == nil || text(byline) != "by "+author {
+		t.Errorf("the byline runs its words together: %q", text(rows[0]))
+	}
 	if len(byTestID(d, "new-thread")) != 0 {
 		t.Error("guest is offered a new-thread button")
 	}

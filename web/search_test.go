@@ -45,7 +45,7 @@ func TestSearchPageFindsHighlightsAndPages(t *testing.T) {
 		t.Fatalf("title %q -> %q", text(title), attr(title, "href"))
 	}
 	// The byline reads "by Name", a word apart from the author's link.
-	if author := text(one(t, hits[0], "hit-author")); author == "" || !strings.Contains(text(hits[0]), "by "+author) {
+	if author, byline := text(one(t, hits[0], "hit-author")), findAttr(hits[0], "class", "byline"); byline == nil || text(byline) != "by "+author {
 		t.Fatalf("the byline runs its words together: %q", text(hits[0]))
 	}
 	// Snippets are text: markup in a post never becomes markup in the results.

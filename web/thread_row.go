@@ -48,7 +48,7 @@ func appendThreadRow(b []byte, t forum.ThreadSummary, showCategory bool) []byte 
 		b = strconv.AppendInt(b, int64(t.Unread), 10)
 		b = append(b, ` <span class="visually-hidden">unread; jump to the first</span><span aria-hidden="true">new</span></a>`...)
 	}
-	b = append(b, `</div><div class="thread-meta"><span class="byline">by`...)
+	b = append(b, `</div><div class="thread-meta"><span class="byline">by `...)
 	b = appendAuthorByline(b, t.Author, "thread-author")
 	b = append(b, `</span> `...)
 	if showCategory && t.CategoryDomain == "" {
