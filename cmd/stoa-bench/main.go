@@ -4,9 +4,9 @@
 // thread page (as a member and as a guest) and the JSON thread endpoint, with GET /livez as the
 // baseline, all in one run so the ratios between them hold on a noisy machine. Each page is
 // measured at saturation (a closed loop of concurrent clients: throughput) and at half that rate
-// (Poisson arrivals: latency, timed from when each request was due). Then it serves one request of each page in
-// process through the same handlers with every statement recorded, and runs each statement under
-// EXPLAIN ANALYZE, custom and generic plan. It prints a Markdown report.
+// (Poisson arrivals: latency, timed from when each request was due). Then it serves one request
+// of each page in process through the same handlers with every statement recorded, and runs each
+// statement under EXPLAIN ANALYZE, custom and generic plan. It prints a Markdown report.
 //
 // It is a separate program rather than a Go benchmark because it drives a real server process
 // over HTTP, as clients do, and runs for minutes against a database far larger than tests use.
