@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/internal/querytrace"
@@ -27,13 +29,17 @@ func openDatabase(ctx context.Context, cfg *Config, log *slog.Logger, configure 
 		c(pc)
 	}
 	pc.ConnConfig.RuntimeParams["application_name"] = "stoa"
+	lost := &lostConnections{}
+	tracers := []pgx.QueryTracer{lost}
 	if cfg.QueryTiming {
-		pc.ConnConfig.Tracer = querytrace.Tracer{}
+		tracers = append(tracers, querytrace.Tracer{})
 	}
+	pc.ConnConfig.Tracer = multitracer.New(tracers...)
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database pool: %w", err)
 	}
+	lost.watch(pool)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
