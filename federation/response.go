@@ -104,6 +104,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	hd.Set("Content-Type", "application/json; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
 	addVary(hd, "Accept")
+	p.SetHeaders(hd)
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg, "code": p.Code})
 }

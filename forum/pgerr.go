@@ -2,6 +2,9 @@ package forum
 
 import (
 	"errors"
+	"io"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -14,4 +17,20 @@ func isUniqueViolation(err error, constraint string) bool {
 		return false
 	}
 	return constraint == "" || pgErr.ConstraintName == constraint
+}
+
+// DatabaseUnavailable reports whether err means the database could not be reached or would not
+// serve (it is starting, shutting down, restarting or out of connections) rather than refused what
+// was asked: a failure that passes by itself, which a caller may answer with "try again in a
+// moment".
+func DatabaseUnavailable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "53300" // shutdown, starting; too many connections
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -256,5 +256,6 @@ func (ib *Inbox) refuse(w http.ResponseWriter, r *http.Request, result string, e
 		// The sender's mistake: tell them what it was (it is about their own request).
 		msg = err.Error()
 	}
+	p.SetHeaders(w.Header())
 	http.Error(w, msg, p.Status)
 }

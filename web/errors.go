@@ -33,6 +33,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		fields = ve.Problems
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	p.SetHeaders(w.Header())
 	s.render(w, r, p.Status, errorPage(s.page(r, fmt.Sprintf("%d", p.Status)), p, fields))
 }
 
@@ -41,6 +42,7 @@ func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/")
 func writeJSONError(w http.ResponseWriter, p httperr.Problem) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	p.SetHeaders(w.Header())
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": p.Code, "message": p.Message}})
 }

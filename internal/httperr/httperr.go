@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -50,10 +51,24 @@ func Of(err error) Problem {
 		return Problem{http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a little and try again"}
 	case errors.Is(err, forum.ErrUnavailable):
 		return Problem{http.StatusBadGateway, "unavailable", "the other server could not be reached or gave an answer we cannot use; try again later"}
+	case forum.DatabaseUnavailable(err):
+		return Problem{http.StatusServiceUnavailable, "database_unavailable", "the forum cannot reach its database right now; try again in a moment"}
 	case errors.Is(err, context.Canceled):
 		return Problem{StatusClientClosed, "canceled", "request canceled"}
 	case errors.Is(err, context.DeadlineExceeded):
 		return Problem{http.StatusServiceUnavailable, "timeout", "the server took too long; try again"}
 	}
 	return Problem{http.StatusInternalServerError, "internal", "something went wrong on our side"}
+}
+
+// RetryAfterSeconds is how long a 503 answer asks a client to wait before trying again: what
+// makes one (a database restarting, a request that ran out of time, a busy inbox) passes in
+// seconds.
+const RetryAfterSeconds = 5
+
+// SetHeaders sets the headers an answer with p carries beside its body: Retry-After on a 503.
+func (p Problem) SetHeaders(h http.Header) {
+	if p.Status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	}
 }

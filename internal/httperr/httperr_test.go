@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/httperr"
@@ -34,5 +38,44 @@ func TestOfMapsWrappedDomainErrors(t *testing.T) {
 	}
 	if p := httperr.Of(errors.New("pq: password authentication failed for user stoa")); p.Message != "something went wrong on our side" {
 		t.Errorf("internal error text leaked: %q", p.Message)
+	}
+}
+
+// A database that cannot be reached, or is restarting, is a 503 that asks to try again shortly:
+// it passes by itself, unlike a bug (500). The connect error is a real one, from a port nobody
+// listens on.
+func TestAnUnreachableDatabaseIsA503ToRetry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, refused := pgconn.Connect(ctx, "postgres://stoa@127.0.0.1:1/stoa?sslmode=disable")
+	if refused == nil {
+		t.Fatal("connected to port 1")
+	}
+	for _, err := range []error{
+		fmt.Errorf("threads of general: %w", refused),
+		fmt.Errorf("thread 7: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}),
+		fmt.Errorf("thread 7: %w", &pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}),
+		&pgconn.PgError{Code: "53300", Message: "sorry, too many clients already"},
+	} {
+		p := httperr.Of(err)
+		if p.Status != http.StatusServiceUnavailable || p.Code != "database_unavailable" {
+			t.Errorf("Of(%v) = %d %s, want 503 database_unavailable", err, p.Status, p.Code)
+		}
+		h := http.Header{}
+		p.SetHeaders(h)
+		if h.Get("Retry-After") != strconv.Itoa(httperr.RetryAfterSeconds) {
+			t.Errorf("Of(%v): Retry-After %q", err, h.Get("Retry-After"))
+		}
+	}
+	// A statement the database refused is not the database being away.
+	if p := httperr.Of(&pgconn.PgError{Code: "23505"}); p.Status != http.StatusInternalServerError {
+		t.Errorf("a unique violation is %d, want 500", p.Status)
+	}
+	for _, p := range []httperr.Problem{httperr.Of(forum.ErrNotFound), httperr.Of(errors.New("bug"))} {
+		h := http.Header{}
+		p.SetHeaders(h)
+		if h.Get("Retry-After") != "" {
+			t.Errorf("a %d asks to retry after %s", p.Status, h.Get("Retry-After"))
+		}
 	}
 }

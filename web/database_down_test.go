@@ -1,0 +1,57 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+	"github.com/stoa-forum/stoa/internal/httperr"
+)
+
+// While the database is away (down, restarting), pages and the API say so and ask to try again
+// shortly (503 with Retry-After), instead of reporting a fault of the forum (500). The pool points
+// at a port nobody listens on.
+func TestPagesAndTheAPISayTheDatabaseIsAwayAndToRetry(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), "postgres://stoa@127.0.0.1:1/stoa?sslmode=disable&connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f, err := forum.New(pool, forum.Options{Secret: forumtest.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("https://forum.example")
+	h := New(Options{Forum: f, PublicURL: base, Federation: testFederation{base: base.String()}})
+	for _, path := range []string{"/", "/c/general", "/t/1", "/api/v1/categories", "/api/v1/threads/1"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s: %d, want 503\n%s", path, rec.Code, rec.Body.String())
+			continue
+		}
+		if got := rec.Header().Get("Retry-After"); got != strconv.Itoa(httperr.RetryAfterSeconds) {
+			t.Errorf("%s: Retry-After %q", path, got)
+		}
+		if strings.HasPrefix(path, "/api/") {
+			var answer struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil || answer.Error.Code != "database_unavailable" {
+				t.Errorf("%s: %s", path, rec.Body.String())
+			}
+		} else if !strings.Contains(rec.Body.String(), "cannot reach its database") {
+			t.Errorf("%s: the page does not say what is wrong:\n%s", path, rec.Body.String())
+		}
+	}
+}
