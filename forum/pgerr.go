@@ -2,9 +2,7 @@ package forum
 
 import (
 	"errors"
-	"io"
 	"strings"
-	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -22,7 +20,8 @@ func isUniqueViolation(err error, constraint string) bool {
 // DatabaseUnavailable reports whether err means the database could not be reached or would not
 // serve (it is starting, shutting down, restarting or out of connections) rather than refused what
 // was asked: a failure that passes by itself, which a caller may answer with "try again in a
-// moment".
+// moment". Only pgx's own error types count: a bare io.ErrUnexpectedEOF may as well be a client's
+// truncated upload.
 func DatabaseUnavailable(err error) bool {
 	var connectErr *pgconn.ConnectError
 	if errors.As(err, &connectErr) {
@@ -32,5 +31,5 @@ func DatabaseUnavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		return strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "53300" // shutdown, starting; too many connections
 	}
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
+	return false
 }

@@ -73,9 +73,11 @@ func (l *lostConnections) check(ctx context.Context, err error) {
 	}()
 }
 
-// serverEndedSession reports whether err means the server ended the connection's session rather
-// than refused one statement: an error of SQLSTATE class 57P (admin or crash shutdown, cannot
-// connect now, database dropped), or the connection cut while the caller still waited.
+// serverEndedSession reports whether err, a statement's error, means the server ended the
+// connection's session rather than refused the statement: an error of SQLSTATE class 57P (admin or
+// crash shutdown, cannot connect now, database dropped; forum.DatabaseUnavailable says the same to
+// callers), or the connection cut while the caller still waited (only pgx's errors come here, so a
+// bare EOF is the connection's).
 func serverEndedSession(ctx context.Context, err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

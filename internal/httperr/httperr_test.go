@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -67,9 +68,11 @@ func TestAnUnreachableDatabaseIsA503ToRetry(t *testing.T) {
 			t.Errorf("Of(%v): Retry-After %q", err, h.Get("Retry-After"))
 		}
 	}
-	// A statement the database refused is not the database being away.
-	if p := httperr.Of(&pgconn.PgError{Code: "23505"}); p.Status != http.StatusInternalServerError {
-		t.Errorf("a unique violation is %d, want 500", p.Status)
+	// A statement the database refused is not the database being away, nor is a body cut short.
+	for _, err := range []error{&pgconn.PgError{Code: "23505"}, fmt.Errorf("avatar: %w", io.ErrUnexpectedEOF)} {
+		if p := httperr.Of(err); p.Status != http.StatusInternalServerError {
+			t.Errorf("Of(%v) = %d, want 500", err, p.Status)
+		}
 	}
 	for _, p := range []httperr.Problem{httperr.Of(forum.ErrNotFound), httperr.Of(errors.New("bug"))} {
 		h := http.Header{}
