@@ -33,9 +33,15 @@ func (f *Forum) ListenForChanges(ctx context.Context, onError func(error)) {
 			return
 		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, 30*time.Second)
+		backoff = min(backoff*2, listenerMaxBackoff)
 	}
 }
+
+// listenerMaxBackoff bounds the wait between two attempts to reconnect. While the listener is
+// away nothing is kept, so every page is made afresh: after a database outage of a minute or more
+// a longer wait (it was 30 s) kept a busy forum making every page for that much longer, on a
+// database just back. One connection attempt every few seconds costs nothing.
+const listenerMaxBackoff = 5 * time.Second
 
 func (f *Forum) listenOnce(ctx context.Context) error {
 	conn, err := pgx.ConnectConfig(ctx, f.db.Config().ConnConfig.Copy())
