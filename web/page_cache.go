@@ -26,7 +26,8 @@ import (
 // a category's lists; anything, if it does not say). A copy is stored only if neither the
 // generation nor its scope's count moved while it was made, and served only while neither has
 // moved since: a reply drops its thread's pages and its category's lists, not every other
-// thread's. While the forum's change listener is not subscribed nothing is cached.
+// thread's. While the forum's change listener is not subscribed nothing is cached, nor served
+// from the caches, except to a guest whose page cannot be made then (stale_page.go).
 //
 // Only pages whose handler is wrapped in pageCached are kept, only 200s, and only up to
 // cachedPageMaxBytes each and the configured bytes in all (Options.GuestCacheBytes and
@@ -110,6 +111,10 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 		}
 		gen, live := s.pageGeneration()
 		if !live {
+			if g, guest := slot.(guestSlot); guest {
+				s.guestPageOrStale(w, r, h, g) // stale_page.go
+				return
+			}
 			h(w, r)
 			return
 		}

@@ -62,3 +62,23 @@ func TestADisabledCacheKeepsNothing(t *testing.T) {
 		t.Fatal("a cache of 0 bytes kept a value")
 	}
 }
+
+// Last finds what was kept at an older generation, until a value of a newer one drops it.
+func TestLastFindsAnOldGenerationsValueUntilANewerOneIsKept(t *testing.T) {
+	c := New[string, string](1000, 10)
+	c.Put("page", 1, "old", 3)
+	if _, ok := c.Get("page", 2); ok {
+		t.Fatal("Get served a value of generation 1 at generation 2")
+	}
+	if v, ok := c.Last("page"); !ok || v != "old" {
+		t.Fatalf("Last = %q, %v; want the value of generation 1", v, ok)
+	}
+	c.Put("other", 2, "new", 3)
+	if _, ok := c.Last("page"); ok {
+		t.Fatal("Last still found generation 1's value after generation 2's was kept")
+	}
+	var nilCache *Cache[string, string]
+	if _, ok := nilCache.Last("page"); ok {
+		t.Fatal("a nil cache found a value")
+	}
+}
