@@ -122,12 +122,7 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 			for _, fn := range p.onHit {
 				fn(r)
 			}
-			for k, v := range p.header {
-				w.Header()[k] = slices.Clone(v) // later middleware may append to it
-			}
-			w.Header().Set(cacheHeader, "hit")
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(p.body)
+			writeCopy(w, p, "hit")
 			return
 		}
 		w.Header().Set(cacheHeader, "miss")
@@ -148,6 +143,20 @@ func (s *Server) pageCached(h http.HandlerFunc) http.HandlerFunc {
 			slot.put(gen, &cachedPage{header: header, body: rec.body.Bytes(), onHit: rec.onHit, scope: rec.scope, scopeSeq: rec.scopeSeq})
 		}
 	}
+}
+
+// writeCopy answers with a kept copy; state ("hit", or "stale": stale_page.go) goes in
+// X-Stoa-Cache. A stale copy is not to be kept by anyone downstream.
+func writeCopy(w http.ResponseWriter, p *cachedPage, state string) {
+	for k, v := range p.header {
+		w.Header()[k] = slices.Clone(v) // later middleware may append to it
+	}
+	w.Header().Set(cacheHeader, state)
+	if state == "stale" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(p.body)
 }
 
 // wantsFresh reports whether the client asked for an answer not taken from a cache (RFC 9111

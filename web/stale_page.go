@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"maps"
 	"net/http"
-	"slices"
 )
 
 // Stale pages for guests while the database is away (RFC 5861's stale-if-error). While the
@@ -25,14 +24,7 @@ func (s *Server) guestPageOrStale(w http.ResponseWriter, r *http.Request, h http
 	if held.status == http.StatusServiceUnavailable {
 		if p, ok := g.cache.Last(g.key); ok {
 			s.log.WarnContext(r.Context(), "page could not be made; serving its last copy", "path", r.URL.Path)
-			hd := w.Header()
-			for k, v := range p.header {
-				hd[k] = slices.Clone(v)
-			}
-			hd.Set(cacheHeader, "stale")
-			hd.Set("Cache-Control", "no-store")
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(p.body)
+			writeCopy(w, p, "stale")
 			return
 		}
 	}
