@@ -1,6 +1,7 @@
 package forum
 
 import (
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,15 @@ func (c *keyedChanges) heardScopes(payload string) {
 	c.keyChanged(AnyScope.key)
 }
 
+// PageCurrentWhenListenerLost reports, while the change listener is lost, whether a copy made at
+// generation gen showing scope, with scopeSeq its count then, was still current when the listener
+// was lost: no change to it had been heard. Such a copy may be what a page shows while no current
+// one can be made (the database is away: web's stale pages); a copy a change had made stale before
+// (a post hidden by a moderator, say) never is.
+func (f *Forum) PageCurrentWhenListenerLost(gen uint64, s PageScope, scopeSeq uint64) bool {
+	return f.pages.currentWhenLost(gen, s.key, scopeSeq)
+}
+
 // PageGeneration is the generation of what pages show, and whether it can be trusted: false
 // while no listener is subscribed (ListenForChanges not running, or reconnecting), when nothing
 // may be cached.
@@ -99,11 +109,32 @@ type keyedChanges struct {
 	seq       atomic.Uint64
 	mu        sync.Mutex
 	changedAt map[int64]uint64
+	// lostGen and lostAt are the generation and the keys' counts as they stood when the listener
+	// was last lost: what was current then (currentWhenLost).
+	lostGen uint64
+	lostAt  map[int64]uint64
 }
 
-// subscribed and lost are the listener's: both move the generation (see above).
+// subscribed and lost are the listener's: both move the generation (see above). lost first
+// remembers what was current, in the same critical section as it forgets the keys' counts, so that
+// no change heard before it is missing from what it remembers.
 func (c *keyedChanges) subscribed() { c.changed(); c.live.Store(true) }
-func (c *keyedChanges) lost()       { c.live.Store(false); c.changed() }
+func (c *keyedChanges) lost() {
+	c.live.Store(false)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lostGen, c.lostAt = c.gen.Load(), maps.Clone(c.changedAt)
+	c.gen.Add(1)
+	clear(c.changedAt)
+}
+
+// currentWhenLost reports, while the listener is lost, whether something kept at generation gen
+// about key, with key's count seq, was still current when the listener was lost.
+func (c *keyedChanges) currentWhenLost(gen uint64, key int64, seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.live.Load() && c.lostAt != nil && gen == c.lostGen && c.lostAt[key] == seq
+}
 
 // maxRememberedKeys bounds changedAt; past it, a change about one key is taken as a change about
 // everything, which starts the memory afresh.

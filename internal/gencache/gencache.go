@@ -43,19 +43,18 @@ func (c *Cache[K, V]) Get(k K, gen uint64) (V, bool) {
 	return e.value, ok
 }
 
-// Last returns the value kept for k whatever its generation: what was current when it was kept,
-// and may not be now. For a caller that can make nothing current (its source is unreachable) and
-// would rather show something old, said to be old, than nothing. Values of older generations are
-// dropped at the first Put of a newer one.
-func (c *Cache[K, V]) Last(k K) (V, bool) {
-	var zero V
+// Last returns the value kept for k whatever its generation, and that generation: what was
+// current when it was kept, and may not be now. For a caller that can make nothing current (its
+// source is unreachable) and can tell from the generation whether the value is one it may still
+// show. Values of older generations are dropped at the first Put of a newer one.
+func (c *Cache[K, V]) Last(k K) (v V, gen uint64, ok bool) {
 	if !c.Enabled() {
-		return zero, false
+		return v, 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[k]
-	return e.value, ok
+	return e.value, c.gen, ok
 }
 
 // Put keeps v, made at generation gen, for k. A value of a newer generation than the cache's

@@ -70,15 +70,15 @@ func TestLastFindsAnOldGenerationsValueUntilANewerOneIsKept(t *testing.T) {
 	if _, ok := c.Get("page", 2); ok {
 		t.Fatal("Get served a value of generation 1 at generation 2")
 	}
-	if v, ok := c.Last("page"); !ok || v != "old" {
-		t.Fatalf("Last = %q, %v; want the value of generation 1", v, ok)
+	if v, gen, ok := c.Last("page"); !ok || v != "old" || gen != 1 {
+		t.Fatalf("Last = %q, %d, %v; want the value of generation 1", v, gen, ok)
 	}
 	c.Put("other", 2, "new", 3)
-	if _, ok := c.Last("page"); ok {
+	if _, _, ok := c.Last("page"); ok {
 		t.Fatal("Last still found generation 1's value after generation 2's was kept")
 	}
 	var nilCache *Cache[string, string]
-	if _, ok := nilCache.Last("page"); ok {
+	if _, _, ok := nilCache.Last("page"); ok {
 		t.Fatal("a nil cache found a value")
 	}
 }
