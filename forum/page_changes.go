@@ -110,20 +110,25 @@ type keyedChanges struct {
 	mu        sync.Mutex
 	changedAt map[int64]uint64
 	// lostGen and lostAt are the generation and the keys' counts as they stood when the listener
-	// was last lost: what was current then (currentWhenLost).
+	// was last lost (wasLost): what was current then (currentWhenLost).
+	wasLost bool
 	lostGen uint64
 	lostAt  map[int64]uint64
 }
 
-// subscribed and lost are the listener's: both move the generation (see above). lost first
-// remembers what was current, in the same critical section as it forgets the keys' counts, so that
-// no change heard before it is missing from what it remembers.
+// subscribed and lost are the listener's: both move the generation (see above). lost is called
+// after every failed attempt to (re)connect too; the first call after the listener was live
+// remembers what was current then, in the same critical section as it forgets the keys' counts,
+// so that no change heard before it is missing from what it remembers, and the calls after it
+// (the listener still away) keep that.
 func (c *keyedChanges) subscribed() { c.changed(); c.live.Store(true) }
 func (c *keyedChanges) lost() {
-	c.live.Store(false)
+	wasLive := c.live.Swap(false)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.lostGen, c.lostAt = c.gen.Load(), maps.Clone(c.changedAt)
+	if wasLive {
+		c.wasLost, c.lostGen, c.lostAt = true, c.gen.Load(), maps.Clone(c.changedAt)
+	}
 	c.gen.Add(1)
 	clear(c.changedAt)
 }
@@ -133,7 +138,7 @@ func (c *keyedChanges) lost() {
 func (c *keyedChanges) currentWhenLost(gen uint64, key int64, seq uint64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return !c.live.Load() && c.lostAt != nil && gen == c.lostGen && c.lostAt[key] == seq
+	return !c.live.Load() && c.wasLost && gen == c.lostGen && c.lostAt[key] == seq
 }
 
 // maxRememberedKeys bounds changedAt; past it, a change about one key is taken as a change about

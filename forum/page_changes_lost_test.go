@@ -7,14 +7,25 @@ import "testing"
 func TestWhatWasCurrentWhenTheListenerWasLostIsRemembered(t *testing.T) {
 	t.Parallel()
 	var c keyedChanges
+	if c.currentWhenLost(0, 2, 0) {
+		t.Fatal("current when lost before the listener ever subscribed")
+	}
+	// Nothing changed at all before the loss: every copy of that generation is current.
 	c.subscribed()
 	gen := c.gen.Load()
+	c.lost()
+	if !c.currentWhenLost(gen, 2, 0) {
+		t.Error("a copy made at the lost generation, nothing having changed, is not current")
+	}
+	c.subscribed()
+	gen = c.gen.Load()
 	c.keyChanged(1)
 	afterChange := c.keySeq(1)
 	if c.currentWhenLost(gen, 2, 0) {
 		t.Fatal("current when lost while the listener is live")
 	}
 	c.lost()
+	c.lost() // a failed attempt to reconnect: what was current stays what it was
 	if !c.currentWhenLost(gen, 2, 0) {
 		t.Error("a copy of an unchanged key, made at the lost generation, is not current")
 	}

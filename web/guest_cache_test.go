@@ -27,7 +27,7 @@ func (fx *webFixture) listen(t testing.TB) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		fx.f.ListenForChanges(ctx, func(err error) { t.Logf("listener: %v", err) })
+		fx.f.ListenForChanges(ctx, func(err error) { fx.listenerErrors.Add(1); t.Logf("listener: %v", err) })
 	}()
 	stop = func() { cancel(); <-done }
 	t.Cleanup(stop)

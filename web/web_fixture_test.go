@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,6 +39,9 @@ type webFixture struct {
 	bob   forum.Member
 	mod   forum.Member
 	admin forum.Member
+	// listenerErrors counts the change listener's failures (listen): its connection lost, each
+	// attempt to reconnect that failed.
+	listenerErrors atomic.Int64
 }
 
 func newWebFixture(t testing.TB) *webFixture {
