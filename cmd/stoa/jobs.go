@@ -15,6 +15,7 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/mailer"
 	"github.com/stoa-forum/stoa/internal/notify"
+	"github.com/stoa-forum/stoa/internal/observe"
 	"github.com/stoa-forum/stoa/internal/searchindex"
 )
 
@@ -67,11 +68,13 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 		// after the first stood still while the CPUs idled. Notifying as often as the busiest
 		// queue may fetch lets each commit wake its workers.
 		FetchCooldown: cfg.Delivery.FetchCooldown,
-		Logger:        log,
-		Workers:       workers,
-		Middleware:    []rivertype.Middleware{&backgroundJobs{}},
-		PeriodicJobs:  append([]*river.PeriodicJob{prunePeriodicJob()}, setup.periodic...),
-		Queues:        queues,
+		// While the database is away River logs an error for every poll of every queue, about ten
+		// lines a second: each is logged once per 30 s, with how often it repeated.
+		Logger:       slog.New(observe.LimitRepeats(log.Handler(), 30*time.Second, time.Now)),
+		Workers:      workers,
+		Middleware:   []rivertype.Middleware{&backgroundJobs{}},
+		PeriodicJobs: append([]*river.PeriodicJob{prunePeriodicJob()}, setup.periodic...),
+		Queues:       queues,
 		// Every job's own timeout stays below the rescue delay, or a slow job would be run twice.
 		JobTimeout:           min(time.Minute, cfg.Delivery.RescueAfter),
 		RescueStuckJobsAfter: cfg.Delivery.RescueAfter,
