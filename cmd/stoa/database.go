@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -30,11 +29,10 @@ func openDatabase(ctx context.Context, cfg *Config, log *slog.Logger, configure 
 	}
 	pc.ConnConfig.RuntimeParams["application_name"] = "stoa"
 	lost := &lostConnections{}
-	tracers := []pgx.QueryTracer{lost}
+	pc.ConnConfig.Tracer = lost
 	if cfg.QueryTiming {
-		tracers = append(tracers, querytrace.Tracer{})
+		pc.ConnConfig.Tracer = multitracer.New(lost, querytrace.Tracer{})
 	}
-	pc.ConnConfig.Tracer = multitracer.New(tracers...)
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database pool: %w", err)

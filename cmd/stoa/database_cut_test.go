@@ -134,24 +134,6 @@ func waitFor(t *testing.T, what string, check func() bool, logs *lockedBuffer) {
 	}
 }
 
-// reply posts a reply to a thread through the JSON API, as the author.
-func (sc *fedScene) reply(threadID int64, body string, logs *lockedBuffer) {
-	sc.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/threads/%d/posts", sc.base, threadID),
-		strings.NewReader(fmt.Sprintf(`{"body":%q}`, body)))
-	req.Header.Set("Authorization", "Bearer "+sc.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		sc.t.Fatal(err)
-	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		sc.t.Fatalf("reply %q: %d %s\nlogs:\n%s", body, resp.StatusCode, answer, logs.String())
-	}
-}
-
 // waitDelivered waits until a sink has received a document carrying text.
 func waitDelivered(t *testing.T, sink *fedtest.Sink, text string, logs *lockedBuffer) {
 	t.Helper()

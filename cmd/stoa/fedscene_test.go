@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -114,16 +115,30 @@ func (sc *fedScene) serve(extra ...string) (*exec.Cmd, *lockedBuffer) {
 // postThread starts a thread through the JSON API, as the author.
 func (sc *fedScene) postThread(title, body string) {
 	sc.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, sc.base+"/api/v1/categories/general/threads",
-		strings.NewReader(fmt.Sprintf(`{"title":%q,"body":%q}`, title, body)))
+	if status, _ := sc.apiPost("/api/v1/categories/general/threads", fmt.Sprintf(`{"title":%q,"body":%q}`, title, body)); status != http.StatusCreated {
+		sc.t.Fatalf("POST thread: %d", status)
+	}
+}
+
+// reply posts a reply to a thread through the JSON API, as the author.
+func (sc *fedScene) reply(threadID int64, body string, logs *lockedBuffer) {
+	sc.t.Helper()
+	if status, answer := sc.apiPost(fmt.Sprintf("/api/v1/threads/%d/posts", threadID), fmt.Sprintf(`{"body":%q}`, body)); status != http.StatusCreated {
+		sc.t.Fatalf("reply %q: %d %s\nlogs:\n%s", body, status, answer, logs.String())
+	}
+}
+
+// apiPost POSTs JSON to the served API with the author's token; it returns the status and body.
+func (sc *fedScene) apiPost(path, json string) (int, []byte) {
+	sc.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, sc.base+path, strings.NewReader(json))
 	req.Header.Set("Authorization", "Bearer "+sc.token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		sc.t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		sc.t.Fatalf("POST thread: %d", resp.StatusCode)
-	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, answer
 }
