@@ -68,7 +68,7 @@ func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 	created := post.CreatedAt.UTC()
 	b = created.AppendFormat(b, time.RFC3339) // isoTime; no character of it needs escaping
 	b = append(b, `">`...)
-	b = created.AppendFormat(b, "2 Jan 2006, 15:04 UTC") // formatDateTime
+	b = appendDateTime(b, created)
 	b = append(b, `</time></a> `...)
 	if post.EditedAt != nil && !post.Redacted {
 		b = append(b, `<a class="edited" href="/p/`...)

@@ -83,7 +83,7 @@ func appendThreadRow(b []byte, t forum.ThreadSummary, showCategory bool) []byte 
 	last := t.LastPostAt.UTC()
 	b = last.AppendFormat(b, time.RFC3339) // isoTime; no character of it needs escaping
 	b = append(b, `">`...)
-	b = last.AppendFormat(b, "2 Jan 2006, 15:04 UTC") // formatDateTime
+	b = appendDateTime(b, last)
 	return append(b, `</time></span></div></li>`...)
 }
 
