@@ -61,9 +61,9 @@ func TestPageViewsCommitTheirWritesLazily(t *testing.T) {
 	// The counts below are this one connection's own statements.
 	f, pool := syncCommitForum(t, fx.pool.Config())
 	const views = 30
-	// flushes counts the WAL flushes of fn's views; pg_stat_force_next_flush makes the connection
-	// publish its statistics as soon as its statement ends, so the second read sees fn's.
-	flushes := func(fn func() error) int64 {
+	// flushesOnce counts the WAL flushes of fn's views; pg_stat_force_next_flush makes the
+	// connection publish its statistics as soon as its statement ends, so the second read sees fn's.
+	flushesOnce := func(fn func() error) int64 {
 		t.Helper()
 		read := func() int64 {
 			var n int64
@@ -82,6 +82,19 @@ func TestPageViewsCommitTheirWritesLazily(t *testing.T) {
 			}
 		}
 		return read() - before
+	}
+	// pg_stat_wal counts the whole cluster's flushes, so the tests running beside this one add
+	// theirs: the fewest of three rounds is the count (others only ever add, and a synchronous
+	// path makes a flush per view in every round).
+	flushes := func(fn func() error) int64 {
+		t.Helper()
+		fewest := int64(-1)
+		for range 3 {
+			if n := flushesOnce(fn); fewest < 0 || n < fewest {
+				fewest = n
+			}
+		}
+		return fewest
 	}
 	plain := flushes(func() error {
 		_, err := pool.Exec(ctx, `UPDATE members SET last_seen_at = now() WHERE actor_id = $1`, fx.bob.ID)

@@ -105,8 +105,11 @@ func postForWrite(ctx context.Context, tx pgx.Tx, id int64) (postRow, error) {
 	return p, nil
 }
 
-const postForWriteSQL = `SELECT id, thread_id, author_id, position, coalesce(ap_id, '') AS ap_id, source, source_kind,
-	hidden_at, deleted_at, like_count FROM posts WHERE id = $1`
+const postForWriteSQL = `SELECT ` + postForWriteColumns + ` FROM posts WHERE id = $1`
+
+// postForWriteColumns are a postRow's columns of the posts table.
+const postForWriteColumns = `id, thread_id, author_id, position, coalesce(ap_id, '') AS ap_id, source, source_kind,
+	hidden_at, deleted_at, like_count`
 
 // applyEdit stores a new version of a post (and maybe its thread's title), keeping the previous one
 // in post_edits. It is shared by local edits and remote Updates. An edit that changes nothing is

@@ -119,11 +119,7 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 		if err := remoteAuthorMayPost(start.author); err != nil {
 			return err
 		}
-		pi := postInsert{AuthorID: start.author.ID, APID: in.APID, URL: in.URL, Source: in.HTML, SourceKind: "html",
-			HTML: html, Summary: in.Summary, Sensitive: in.Sensitive, CreatedAt: in.Published, RemoteUpdatedAt: in.Updated}
-		for _, u := range in.Mentions {
-			pi.Mentions = append(pi.Mentions, Mention{Username: u})
-		}
+		pi := in.toInsert(start.author.ID, html)
 		if in.Thread == nil {
 			pi.InReplyToID = &start.parent.ID
 		}
@@ -191,6 +187,17 @@ func (f *Forum) CreateRemotePost(ctx context.Context, in RemotePost) (id int64, 
 		return 0, false, fmt.Errorf("remote post %s: %w", in.APID, err)
 	}
 	return id, created, nil
+}
+
+// toInsert is the post to insert: the received HTML kept as its source, html (the same,
+// sanitised) shown.
+func (in RemotePost) toInsert(authorID int64, html string) postInsert {
+	pi := postInsert{AuthorID: authorID, APID: in.APID, URL: in.URL, Source: in.HTML, SourceKind: "html",
+		HTML: html, Summary: in.Summary, Sensitive: in.Sensitive, CreatedAt: in.Published, RemoteUpdatedAt: in.Updated}
+	for _, u := range in.Mentions {
+		pi.Mentions = append(pi.Mentions, Mention{Username: u})
+	}
+	return pi
 }
 
 // remoteAuthorMayPost refuses authors who are gone or suspended here, and local actors: a local

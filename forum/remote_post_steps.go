@@ -83,11 +83,7 @@ func lockReplyThread(ctx context.Context, tx pgx.Tx, threadID, inboundID int64) 
 	b.Queue(lockThreadRowSQL, threadID)
 	b.Queue("SELECT "+categoryColumns+" FROM categories c WHERE c.id = (SELECT category_id FROM threads WHERE id = $1)", threadID)
 	if inboundID != 0 {
-		b.Queue(`SELECT EXISTS (
-			SELECT 1 FROM follows fo JOIN actors a ON a.id = fo.follower_id
-			WHERE fo.target_id IN ((SELECT c.actor_id FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id = $1),
-				(SELECT actor_id FROM threads WHERE id = $1)) AND fo.state = 'accepted'
-			  AND a.domain IS NOT NULL AND a.deleted_at IS NULL AND a.suspended_at IS NULL AND a.inbox_url IS NOT NULL)`, threadID)
+		b.Queue(`SELECT `+threadRelayHeard("$1"), threadID)
 	}
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
@@ -114,6 +110,16 @@ func lockReplyThread(ctx context.Context, tx pgx.Tx, threadID, inboundID int64) 
 		}
 	}
 	return lt, c, heard && c.Local(), br.Close()
+}
+
+// threadRelayHeard is relayHeard's question as an SQL expression for the thread whose id is the
+// expression thread: does a follower of its category's or its own actor get what the outbox sends?
+func threadRelayHeard(thread string) string {
+	return `EXISTS (
+		SELECT 1 FROM follows fo JOIN actors a ON a.id = fo.follower_id
+		WHERE fo.target_id IN ((SELECT c.actor_id FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id = ` + thread + `),
+			(SELECT actor_id FROM threads WHERE id = ` + thread + `)) AND fo.state = 'accepted'
+		  AND a.domain IS NOT NULL AND a.deleted_at IS NULL AND a.suspended_at IS NULL AND a.inbox_url IS NOT NULL)`
 }
 
 // relayActivity is the Announce a local category records of a received activity it accepted

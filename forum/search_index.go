@@ -31,6 +31,14 @@ func indexPost(ctx context.Context, tx pgx.Tx, postID int64, position int, title
 	return nil
 }
 
+// queueIndexPosts writes the search rows of replies (no title: not openers) in one statement.
+func queueIndexPosts(b *pgx.Batch, postIDs []int64, bodies []string) {
+	b.Queue(`INSERT INTO post_search (post_id, body, document)
+		SELECT x.post_id, x.body, stoa_search_document(NULL, x.body) FROM unnest($1::bigint[], $2::text[]) AS x(post_id, body)
+		ON CONFLICT (post_id) DO UPDATE SET body = excluded.body, document = excluded.document`,
+		postIDs, bodies)
+}
+
 // queueIndexPost adds the write of a post's search row to a batch (insertPost sends it with the
 // post's other bookkeeping, in one round trip).
 func queueIndexPost(b *pgx.Batch, postID int64, position int, title, html string) {

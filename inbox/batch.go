@@ -15,10 +15,10 @@ import (
 // The batch apply job: one River job for the activities one group commit recorded, instead of a
 // job each. River's job rows were a large part of the database's work per activity (each row
 // inserted, rewritten when fetched and again when completed, with its args indexed), and a batch
-// shares one row among the group. Each activity is still applied in its own transaction(s),
-// exactly as by the single job (applyAndFinish): applying several in one transaction would hold
-// every thread and category row they touch until its commit (BENCHMARKS.md, "Why not the batch
-// apply worker").
+// shares one row among the group. Each activity is applied as by the single job
+// (applyAndFinish), in its own transaction(s), except the replies: those the batch's appliers
+// reach at about the same time are stored in one transaction (reply_group.go), which locks their
+// threads in order and holds them only for a few multi-row statements.
 
 // handOffDelay is when an activity handed on to a job of its own first runs again: River's first
 // backoff (1^4 s), as if its own job had failed once.
@@ -41,8 +41,8 @@ func (w *applyBatchWorker) Timeout(*river.Job[ApplyBatchArgs]) time.Duration {
 
 // Work applies the batch's activities that are not applied yet (a re-run after a crash skips the
 // others). One actor's activities run in arrival order, so a Create, its Update and its Delete
-// apply in that order; different actors' run side by side, BatchParallel at a time, so one slow
-// fetch does not hold up the rest. An activity whose failure may pass is handed on to an ApplyArgs
+// apply in that order; different actors' run side by side, BatchParallel at a time (more with
+// replies grouped, reply_group.go), so one slow fetch does not hold up the rest. An activity whose failure may pass is handed on to an ApplyArgs
 // job of its own, which River retries with backoff; final outcomes are recorded as by the single
 // job. Work fails only when a hand-on could not be queued (the database), never for one
 // activity's sake.
@@ -67,22 +67,46 @@ func (w *applyBatchWorker) Work(ctx context.Context, job *river.Job[ApplyBatchAr
 	}
 	applyCtx, cancel := context.WithTimeout(ctx, max(ib.o.JobTimeout-handOffMargin, ib.o.JobTimeout/2))
 	defer cancel()
+	// slots bound the appliers doing their own database work; with replies grouped, more
+	// appliers run, and those waiting for their group hold no slot (reply_group.go).
+	slots := make(chan struct{}, ib.o.BatchParallel)
+	appliers := make(chan struct{}, ib.o.BatchParallel)
+	var g *replyGrouper
+	if ib.o.ReplyGroup > 1 {
+		g = newReplyGrouper(applyCtx, ib, ib.o.ReplyGroup, slots)
+		applyCtx = withGrouper(applyCtx, g)
+		appliers = make(chan struct{}, max(ib.o.BatchParallel, ib.o.ReplyGroup))
+	}
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
-	slots := make(chan struct{}, ib.o.BatchParallel)
+	// While this loop starts appliers it counts as one: a group does not close before the
+	// appliers it can start have reached it. Waiting for an applier to end, it does not.
+	g.enter()
 	for _, actor := range actors {
-		slots <- struct{}{}
+		select {
+		case appliers <- struct{}{}:
+		default:
+			g.leave()
+			appliers <- struct{}{}
+			g.enter()
+		}
+		g.enter()
 		wg.Add(1)
 		go func(list []forum.InboundActivity) {
-			defer func() { <-slots; wg.Done() }()
-			if err := w.applyActor(ctx, applyCtx, list, signers); err != nil {
+			defer func() {
+				g.leave()
+				<-appliers
+				wg.Done()
+			}()
+			if err := w.applyActor(ctx, applyCtx, list, signers, slots); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
 			}
 		}(byActor[actor])
 	}
+	g.leave()
 	wg.Wait()
 	return errors.Join(errs...)
 }
@@ -91,7 +115,8 @@ func (w *applyBatchWorker) Work(ctx context.Context, job *river.Job[ApplyBatchAr
 // that may pass (or the batch ran out of time), it and the actor's later ones are handed on to
 // jobs of their own, so that none of the later ones overtakes it here (an Update must not run
 // before the Create that failed). The error is the database's, when the hand-on failed.
-func (w *applyBatchWorker) applyActor(ctx, applyCtx context.Context, list []forum.InboundActivity, signers map[int64]*forum.Actor) error {
+func (w *applyBatchWorker) applyActor(ctx, applyCtx context.Context, list []forum.InboundActivity, signers map[int64]*forum.Actor,
+	slots chan struct{}) error {
 	for i, rec := range list {
 		if err := applyCtx.Err(); err != nil {
 			return w.handOn(ctx, list[i:], fmt.Errorf("the batch ran out of time: %w", err))
@@ -103,7 +128,10 @@ func (w *applyBatchWorker) applyActor(ctx, applyCtx context.Context, list []foru
 		if rec.ActorID != nil {
 			signer = signers[*rec.ActorID]
 		}
-		if err := w.ib.applyAndFinish(applyCtx, rec, signer, false); err != nil {
+		slots <- struct{}{}
+		err := w.ib.applyAndFinish(applyCtx, rec, signer, false)
+		<-slots
+		if err != nil {
 			return w.handOn(ctx, list[i:], err)
 		}
 	}

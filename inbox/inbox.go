@@ -66,6 +66,9 @@ type Options struct {
 	// (default 2; batch.go): with Workers batch jobs that is at most 2 x Workers activities applied at
 	// once, twice the single jobs' bound, on CPUs the pages share.
 	BatchParallel int
+	// ReplyGroup is how many remote replies a batch apply job stores in one transaction (default
+	// 16; 1 stores each in its own): reply_group.go.
+	ReplyGroup int
 	// GiveWay, when set, is asked before each activity a batch job applies, and waits (a bounded
 	// time) while the server answers requests: pages and peers wait for those, nobody for
 	// applying. cmd passes internal/giveway's Gate over the HTTP server.
@@ -130,9 +133,10 @@ func New(o Options) (*Inbox, error) {
 	setDefault(&o.FetchCooldown, 5*time.Millisecond)
 	setDefault(&o.JobTimeout, 75*time.Second)
 	setDefault(&o.BatchParallel, 2)
+	setDefault(&o.ReplyGroup, 16)
 	setDefault(&o.ThreadSyncEvery, 10*time.Minute)
 	setDefault(&o.Retention, 14*24*time.Hour)
-	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 || o.BatchParallel < 1 {
+	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 || o.BatchParallel < 1 || o.ReplyGroup < 1 {
 		return nil, errors.New("inbox: rates, bursts and concurrencies must be positive")
 	}
 	ib := &Inbox{o: o, forum: o.Forum, fed: o.Federation, iris: o.Federation.IRIs, policy: o.Policy, log: o.Log, now: o.Now,

@@ -12,6 +12,10 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	applied  *prometheus.CounterVec
 	gaveWay  prometheus.Counter
+	// replyGroups and groupedReplies count the groups of replies stored in one transaction
+	// (reply_group.go) and the replies they stored or answered.
+	replyGroups    prometheus.Counter
+	groupedReplies prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, _ *forum.Forum) *metrics {
@@ -22,9 +26,13 @@ func newMetrics(reg prometheus.Registerer, _ *forum.Forum) *metrics {
 			Help: "Recorded activities applied, by type and result (applied, ignored, failed, retry)."}, []string{"type", "result"}),
 		gaveWay: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoa_inbox_apply_gave_way_total",
 			Help: "Times an apply job waited for the HTTP requests in flight before applying an activity (Options.GiveWay)."}),
+		replyGroups: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoa_inbox_reply_groups_total",
+			Help: "Groups of received replies stored in one transaction (Options.ReplyGroup)."}),
+		groupedReplies: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoa_inbox_grouped_replies_total",
+			Help: "Received replies stored, or found stored or refused, by a group's transaction."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.applied, m.gaveWay)
+		reg.MustRegister(m.requests, m.applied, m.gaveWay, m.replyGroups, m.groupedReplies)
 	}
 	return m
 }

@@ -107,7 +107,15 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 	if depth == 0 && a.finishes {
 		in.Finishes = a.rec.ID
 	}
-	id, created, err := a.ib.forum.CreateRemotePost(ctx, in)
+	var id int64
+	var created bool
+	if g := grouperFrom(ctx); g != nil && depth == 0 {
+		// A parent fetched on the way (depth > 0) is stored at once: its reply needs its id.
+		res := g.add(in)
+		id, created, err = res.ID, res.Created, res.Err
+	} else {
+		id, created, err = a.ib.forum.CreateRemotePost(ctx, in)
+	}
 	a.finished = a.finished || (created && in.Finishes != 0)
 	return id, created, err
 }

@@ -161,6 +161,12 @@ func TestInboxBenchmark(t *testing.T) {
 		t.Logf("%s under load: while accepting p50 %.2f ms p99 %.2f ms (%d samples); while applying after it p50 %.2f ms p99 %.2f ms (%d samples)",
 			strings.TrimPrefix(u, sc.base), d[0], d[1], int(d[2]), a[0], a[1], int(a[2]))
 	}
+	if groups, grouped := scrapeCounter(t, metricsAddr, "stoa_inbox_reply_groups_total"),
+		scrapeCounter(t, metricsAddr, "stoa_inbox_grouped_replies_total"); groups > 0 {
+		t.Logf("replies stored in groups (STOA_INBOX_REPLY_GROUP): %.0f of %d, in %.0f transactions of %.1f on average", grouped, n, groups, grouped/groups)
+	} else {
+		t.Logf("replies stored in groups (STOA_INBOX_REPLY_GROUP): none")
+	}
 	profile.wait(t)
 	fmt.Printf("| %d | %.0f | %.0f | %.2f | %.0f | %.3f | %.3f | %.1f%% | %.2f / %.2f | %.2f / %.2f |\n", n, rawRate, acceptRate,
 		acceptRate/rawRate, appliedRate, cpuPer*1000, verifyCPU*1000, 100*verifyCPU/cpuPer,

@@ -65,6 +65,8 @@ type InboxConfig struct {
 	// GiveWay is the longest an apply job waits, before each received activity, for a moment
 	// with no HTTP request in flight (internal/giveway); 0 never waits.
 	GiveWay time.Duration
+	// ReplyGroup is how many received replies a batch apply job stores in one transaction.
+	ReplyGroup int
 }
 
 // DeliveryConfig tunes outgoing federation (package outbox) and River.
@@ -245,6 +247,11 @@ var settings = []setting{
 	{"inbox-give-way", "STOA_INBOX_GIVE_WAY", "20ms", "longest wait of the apply jobs, before each received activity, for a moment when no HTTP request is being served (0: never wait)", func(c *Config, v string) error {
 		d, err := boundedDuration(v, 0, time.Second)
 		c.Inbox.GiveWay = d
+		return err
+	}},
+	{"inbox-reply-group", "STOA_INBOX_REPLY_GROUP", "16", "received replies an apply job stores in one transaction, when it has that many at once (1: each in its own)", func(c *Config, v string) error {
+		n, err := boundedInt(v, 1, 256)
+		c.Inbox.ReplyGroup = n
 		return err
 	}},
 	{"guest-cache-mb", "STOA_GUEST_CACHE_MB", "64", "memory for the pages guests are shown, kept until what they show changes (0: no cache)", func(c *Config, v string) error {

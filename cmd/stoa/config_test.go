@@ -65,6 +65,21 @@ func TestInboxGiveWaySetting(t *testing.T) {
 	}
 }
 
+// Received replies are stored 16 to a transaction by default; 1 stores each alone, 0 is refused.
+func TestInboxReplyGroupSetting(t *testing.T) {
+	t.Parallel()
+	cfg, err := buildDefault()
+	if err != nil || cfg.Inbox.ReplyGroup != 16 {
+		t.Fatalf("default reply group %d (%v), want 16", cfg.Inbox.ReplyGroup, err)
+	}
+	if cfg, err := buildConfig(map[string]string{"STOA_INBOX_REPLY_GROUP": "1"}); err != nil || cfg.Inbox.ReplyGroup != 1 {
+		t.Fatalf("STOA_INBOX_REPLY_GROUP=1 gave %d (%v)", cfg.Inbox.ReplyGroup, err)
+	}
+	if _, err := buildConfig(map[string]string{"STOA_INBOX_REPLY_GROUP": "0"}); err == nil {
+		t.Fatal("STOA_INBOX_REPLY_GROUP=0 was accepted")
+	}
+}
+
 func TestCacheSettings(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {

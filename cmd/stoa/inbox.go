@@ -36,6 +36,7 @@ func newInbox(cfg *Config, log *slog.Logger, f *forum.Forum, fed *federation.Fed
 		// Reading a mirrored thread catches it up with its home at most this often.
 		ThreadSyncEvery: cfg.Inbox.ThreadSyncEvery,
 		// Applying, which nobody waits for, lets the requests being served go first.
-		GiveWay: gate,
+		GiveWay:    gate,
+		ReplyGroup: cfg.Inbox.ReplyGroup,
 	})
 }
