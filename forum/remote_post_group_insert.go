@@ -1,8 +1,11 @@
 package forum
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,11 +81,17 @@ func (f *Forum) groupInsert(ctx context.Context, tx pgx.Tx, all []*groupReply, h
 		FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::timestamptz[]) AS g(thread, n, post, at)
 		WHERE t.id = g.thread`, tIDs, tCounts, tPosts, tAts)
 	queueIndexPosts(b, p.ids, p.bodies)
+	// The stripes' rows are locked in one order (category, stripe), whatever the group: two groups
+	// whose threads share stripes would otherwise lock them in opposite orders and deadlock.
+	keys := slices.SortedFunc(maps.Keys(stripes), func(a, b stripeKey) int {
+		return cmp.Or(cmp.Compare(a.category, b.category), cmp.Compare(a.stripe, b.stripe))
+	})
 	var sCats []int64
 	var sStripes []int16
 	var sCounts []int
 	var sAts []time.Time
-	for k, n := range stripes {
+	for _, k := range keys {
+		n := stripes[k]
 		sCats, sStripes, sCounts, sAts = append(sCats, k.category), append(sStripes, k.stripe), append(sCounts, n.count), append(sAts, n.at)
 	}
 	b.Queue(`INSERT INTO category_counters AS k (category_id, stripe, threads, posts, last_post_at)
