@@ -10,6 +10,8 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(securityHeaders)
+	// HEAD is answered as GET without the body (link checkers, feed readers, uptime monitors).
+	r.Use(headAsGet)
 	r.Use(s.catchUpAfterWrites)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
@@ -182,4 +184,18 @@ func (s *Server) routes() http.Handler {
 		})
 	})
 	return r
+}
+
+// headAsGet routes a HEAD request to the GET handler of its path; net/http drops the body. chi's
+// middleware.GetHead cannot be used here: this router is mounted under cmd/stoa's, whose route
+// context (and its catch-all Mount, which matches HEAD) it would consult instead of this one.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			if rctx := chi.RouteContext(r.Context()); rctx != nil {
+				rctx.RouteMethod = http.MethodGet
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

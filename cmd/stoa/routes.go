@@ -30,6 +30,8 @@ func (a *app) routes() (http.Handler, error) {
 
 	r.Get("/livez", a.livez)
 	r.Get("/readyz", a.readyz)
+	r.Head("/livez", a.livez)
+	r.Head("/readyz", a.readyz)
 
 	pages := web.New(web.Options{
 		Forum:     a.forum,
