@@ -33,3 +33,11 @@ func DatabaseUnavailable(err error) bool {
 	}
 	return false
 }
+
+// NotText reports whether err is PostgreSQL refusing bytes that are not text: a NUL, or a
+// sequence that is not UTF-8 (SQLSTATE 22021), or a NUL escaped in JSON (22P05). A browser never
+// sends them; a crafted address or form does, and it is the request that is wrong, not the forum.
+func NotText(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
+}

@@ -51,6 +51,8 @@ func Of(err error) Problem {
 		return Problem{http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a little and try again"}
 	case errors.Is(err, forum.ErrUnavailable):
 		return Problem{http.StatusBadGateway, "unavailable", "the other server could not be reached or gave an answer we cannot use; try again later"}
+	case forum.NotText(err):
+		return Problem{http.StatusBadRequest, "invalid_text", "the request holds bytes that are not text (a NUL, or invalid UTF-8)"}
 	case forum.DatabaseUnavailable(err):
 		return Problem{http.StatusServiceUnavailable, "database_unavailable", "the forum cannot reach its database right now; try again in a moment"}
 	case errors.Is(err, context.Canceled):
