@@ -92,7 +92,7 @@ var headlineOut = strings.NewReplacer(standInLT, "<", standInAmp, "&")
 
 const (
 	snippetOptions = "StartSel=" + markStart + ", StopSel=" + markStop +
-		`, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`
+		`, MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "`
 	titleOptions = "StartSel=" + markStart + ", StopSel=" + markStop + ", HighlightAll=true"
 )
 

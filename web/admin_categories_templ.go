@@ -351,7 +351,7 @@ func categoryFields(form categoryForm, cats []forum.Category, action string, wit
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" required maxlength=\"30\" pattern=\"[A-Za-z0-9_]+\" data-testid=\"slug-input\"></p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" required maxlength=\"30\" pattern=\"[a-z0-9_]+\" data-testid=\"slug-input\"></p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -56,7 +56,7 @@ func searchPage(p page, v searchView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = inputField(field{Label: "Search for", Name: "q", Type: "search", Value: v.Query.Text, MaxLength: forum.MaxSearchLen,
-				Hint: "Words, \"an exact phrase\", -word to leave out, or to find either.", Problem: v.Form.Problem("q")}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Words, \"an exact phrase\", -word to leave out, this or that to find either.", Problem: v.Form.Problem("q")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

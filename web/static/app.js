@@ -28,6 +28,8 @@
         button.setAttribute("aria-pressed", state.liked ? "true" : "false");
         form.action = form.action.replace(/\/(like|unlike)$/, state.liked ? "/unlike" : "/like");
         button.firstChild.textContent = state.liked ? "♥ " : "♡ ";
+        var label = button.querySelector(".visually-hidden");
+        if (label) label.textContent = state.liked ? "likes; you like this, press to unlike" : "likes; press to like";
         button.disabled = false;
       })
       .catch(function () { form.submit(); });
