@@ -42,8 +42,12 @@ func TestNewThreadFlowWithoutJavaScript(t *testing.T) {
 	rec = fx.post(t, fx.alice.Viewer(), "/c/general/new", url.Values{"title": {"  "}, "body": {"kept text"}})
 	wantCode(t, rec, http.StatusUnprocessableEntity)
 	d = doc(t, rec)
-	if got := text(one(t, d, "form-errors")); !strings.Contains(got, "title") {
+	if got := text(one(t, d, "form-errors")); !strings.Contains(got, "Title") {
 		t.Errorf("errors %q", got)
+	}
+	// The field says what is wrong with it, and points to that message.
+	if got := text(one(t, d, "problem-title")); got == "" || attr(one(t, d, "title-input"), "aria-describedby") != "title-problem" {
+		t.Errorf("the title's own message %q, described by %q", got, attr(one(t, d, "title-input"), "aria-describedby"))
 	}
 	if got := text(one(t, d, "body-input")); got != "kept text" {
 		t.Errorf("body lost: %q", got)
@@ -210,7 +214,7 @@ func TestAdminCategoryPages(t *testing.T) {
 	rec := fx.post(t, fx.admin.Viewer(), "/admin/categories", url.Values{"slug": {"bad slug"}, "title": {"Bad"}})
 	wantCode(t, rec, http.StatusUnprocessableEntity)
 	d := doc(t, rec)
-	if !strings.Contains(text(one(t, d, "form-errors")), "slug") || attr(one(t, d, "slug-input"), "value") != "bad slug" {
+	if !strings.Contains(text(one(t, d, "form-errors")), "Handle") || attr(one(t, d, "slug-input"), "value") != "bad slug" {
 		t.Fatal("refused category form lost its input or its error")
 	}
 	rec = fx.post(t, fx.admin.Viewer(), "/admin/categories", url.Values{"slug": {"News"}, "title": {"News"}, "parent": {itoa(fx.cat.ID)}})
