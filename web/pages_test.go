@@ -199,9 +199,13 @@ func TestPostLinksRedirectToTheirPage(t *testing.T) {
 			if got := rec.Header().Get("Location"); got != want {
 				t.Fatalf("redirect %q, want %q", got, want)
 			}
-			d := doc(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"))
+			page2 := fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2")
+			d := doc(t, page2)
 			if posts := byTestID(d, "post"); len(posts) != 1 || attr(posts[0], "id") != "p"+itoa(last.ID) {
 				t.Fatalf("page 2 has %d posts", len(posts))
+			}
+			if !strings.Contains(page2.Body.String(), "<title>"+th.Title+" · page 2 · ") {
+				t.Fatalf("page 2's title does not say which page it is: %.400s", page2.Body.String())
 			}
 			if posts := byTestID(doc(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID))), "post"); len(posts) != perPage {
 				t.Fatalf("page 1 has %d posts, want %d", len(posts), perPage)

@@ -104,7 +104,7 @@ func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 		b = append(b, `</div>`...)
 	}
 	b = append(b, `<footer class="post-actions">`...)
-	b = appendLikeControl(b, v, post)
+	b = append(appendLikeControl(b, v, post), ' ') // without styles, "0 likes Quote", not "0 likesQuote"
 	if !post.Redacted && !deleted && v.Thread.CanReply() {
 		b = append(b, `<a href="/t/`...)
 		b = strconv.AppendInt(b, v.Thread.ID, 10)

@@ -224,6 +224,12 @@ func postItemTempl(v threadView, post forum.Post) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
+		// Since 2026-11-24 a space follows the like control, so that the footer's text does not run
+		// together ("0 likesQuote") without styles or when copied.
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, " ")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		if !post.Redacted && !post.Deleted() && v.Thread.CanReply() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<a href=\"")
 			if templ_7745c5c3_Err != nil {

@@ -40,7 +40,11 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := s.page(r, tp.Thread.Title)
+	title := tp.Thread.Title
+	if tp.Page > 1 { // each page its own title: tabs, history and search results tell them apart
+		title += " · page " + strconv.Itoa(tp.Page)
+	}
+	p := s.page(r, title)
 	p.Feed = threadPath(id) + "/feed"
 	s.render(w, r, http.StatusOK, threadPage(p, view))
 }
