@@ -27,13 +27,15 @@
 //     every handler of the group 503, keeps nothing, and the peers retry. A handler whose request
 //     ends early does not stop its group. Inbox.Close commits what was handed over and stops.
 //
-// Applying (worker.go, batch.go, apply*.go, resolve_post.go, authority.go). The apply jobs run on
-// their own River queue with bounded workers, within a budget of fetches per activity. A group of
-// one gets an ApplyArgs job; a larger group one ApplyBatchArgs job, whose worker applies each
-// activity through the same path as the single job (each in its own transactions: never several
-// activities in one, which would hold their threads' and category's rows together), skips those
-// already applied (a re-run), keeps one actor's activities in arrival order and runs different
-// actors' side by side, a few at a time. An activity whose failure may pass is handed on to an
+// Applying (worker.go, batch.go, reply_group.go, apply*.go, resolve_post.go, authority.go). The
+// apply jobs run on their own River queue with bounded workers, within a budget of fetches per
+// activity. A group of one gets an ApplyArgs job; a larger group one ApplyBatchArgs job, whose
+// worker applies each activity through the same path as the single job, skips those already
+// applied (a re-run), keeps one actor's activities in arrival order and runs different actors'
+// side by side, a few at a time doing their own database work. Each activity has its own
+// transactions, except the replies: those the batch's appliers reach at about the same time are
+// stored together by forum.CreateRemotePosts, one transaction of multi-row statements that locks
+// their threads in order (Options.ReplyGroup), each reply still getting its own result. An activity whose failure may pass is handed on to an
 // ApplyArgs job of its own (with the actor's later ones in the batch, so they do not overtake it),
 // which River retries with backoff; the batch job fails only when the database does. There is one file per
 // activity type, and each checks its own authority (SECURITY.md rule 4): only the follower undoes

@@ -69,6 +69,8 @@ type Options struct {
 	// ReplyGroup is how many remote replies a batch apply job stores in one transaction (default
 	// 16; 1 stores each in its own): reply_group.go.
 	ReplyGroup int
+	// ReplyGroupLinger is how long a group waits for an applier busy elsewhere (default 5 ms).
+	ReplyGroupLinger time.Duration
 	// GiveWay, when set, is asked before each activity a batch job applies, and waits (a bounded
 	// time) while the server answers requests: pages and peers wait for those, nobody for
 	// applying. cmd passes internal/giveway's Gate over the HTTP server.
@@ -134,6 +136,7 @@ func New(o Options) (*Inbox, error) {
 	setDefault(&o.JobTimeout, 75*time.Second)
 	setDefault(&o.BatchParallel, 2)
 	setDefault(&o.ReplyGroup, 16)
+	setDefault(&o.ReplyGroupLinger, defaultGroupLinger)
 	setDefault(&o.ThreadSyncEvery, 10*time.Minute)
 	setDefault(&o.Retention, 14*24*time.Hour)
 	if o.Rate <= 0 || o.Burst < 1 || o.PerHost < 1 || o.Concurrency < 1 || o.Workers < 1 || o.BatchParallel < 1 || o.ReplyGroup < 1 {

@@ -21,24 +21,25 @@ import (
 // appliers doing their own database work at once), so the others can reach the group; the group's
 // transaction is one more, and a grouper runs one at a time.
 
-// groupLinger is how long a grouper waits, after its first reply, for an applier busy elsewhere (a
-// fetch, say) before it stores what it has without it.
-const groupLinger = 5 * time.Millisecond
+// defaultGroupLinger is how long a grouper waits, after its first reply, for an applier busy
+// elsewhere (a fetch, say) before it stores what it has without it (Options.ReplyGroupLinger).
+const defaultGroupLinger = 5 * time.Millisecond
 
 type replyGrouper struct {
 	forum   *forum.Forum
 	log     *slog.Logger
 	metrics *metrics
 	// ctx is the batch's: the group's transaction ends with the batch's time.
-	ctx   context.Context
-	max   int
-	slots chan struct{}
+	ctx    context.Context
+	max    int
+	linger time.Duration
+	slots  chan struct{}
 
 	mu       sync.Mutex
 	active   int // appliers of the batch still running
 	pending  []*groupedReply
 	timer    *time.Timer
-	lingered bool // the first pending reply waited groupLinger
+	lingered bool // the first pending reply waited linger
 	storing  bool // a group's transaction is running
 }
 
@@ -49,7 +50,8 @@ type groupedReply struct {
 }
 
 func newReplyGrouper(ctx context.Context, ib *Inbox, max int, slots chan struct{}) *replyGrouper {
-	return &replyGrouper{forum: ib.forum, log: ib.log, metrics: ib.metrics, ctx: ctx, max: max, slots: slots}
+	return &replyGrouper{forum: ib.forum, log: ib.log, metrics: ib.metrics, ctx: ctx, max: max, linger: ib.o.ReplyGroupLinger,
+		slots: slots}
 }
 
 type grouperKey struct{}
@@ -94,7 +96,7 @@ func (g *replyGrouper) add(in forum.RemotePost) forum.RemotePostResult {
 	g.mu.Lock()
 	g.pending = append(g.pending, r)
 	if len(g.pending) == 1 {
-		g.timer = time.AfterFunc(groupLinger, g.linger)
+		g.timer = time.AfterFunc(g.linger, g.lingerOver)
 	}
 	group := g.takeReady()
 	g.mu.Unlock()
@@ -104,7 +106,7 @@ func (g *replyGrouper) add(in forum.RemotePost) forum.RemotePostResult {
 	return res
 }
 
-func (g *replyGrouper) linger() {
+func (g *replyGrouper) lingerOver() {
 	g.mu.Lock()
 	g.lingered = true
 	group := g.takeReady()
@@ -127,7 +129,7 @@ func (g *replyGrouper) takeReady() []*groupedReply {
 		g.timer.Stop()
 	}
 	if len(g.pending) > 0 {
-		g.timer = time.AfterFunc(groupLinger, g.linger)
+		g.timer = time.AfterFunc(g.linger, g.lingerOver)
 	}
 	return group
 }
