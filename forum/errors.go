@@ -16,6 +16,8 @@ var (
 	ErrGone           = errors.New("gone")
 	ErrRateLimited    = errors.New("too many attempts")
 	ErrBadCredentials = errors.New("wrong username or password")
+	// ErrPostingTooFast is the rate limit on a member's posts (Options.PostsPerMinute).
+	ErrPostingTooFast = fmt.Errorf("posting faster than this forum allows; wait a minute and post again: %w", ErrRateLimited)
 	// ErrUnavailable means another server could not be reached, or answered with something
 	// unusable, while serving a member's request (looking up a remote handle).
 	ErrUnavailable = errors.New("remote server unavailable")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -54,6 +55,8 @@ type Forum struct {
 	link func(path string) string
 	// perPage is how many posts a thread page shows (Options.PostsPerPage).
 	perPage int
+	// postBudget bounds how fast a member posts (Options.PostsPerMinute); max 0: no bound.
+	postBudget rateLimit
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -85,6 +88,9 @@ type Options struct {
 	// PostsPerPage is how many posts a thread page shows (MinPostsPerPage to MaxPostsPerPage).
 	// 0 is DefaultPostsPerPage.
 	PostsPerPage int
+	// PostsPerMinute is how many posts (threads and replies) a member may make in any minute;
+	// staff are not counted. 0 is DefaultPostsPerMinute; negative sets no bound.
+	PostsPerMinute int
 }
 
 // New returns a Forum over db.
@@ -103,7 +109,8 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 	f := &Forum{db: db, secrets: s, federator: opts.Federator, jobs: opts.Jobs, markup: opts.Markup, keys: opts.KeyGenerator,
 		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: newPermCache(), site: newSiteCache(),
 		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link,
-		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache(), catchUps: newCatchUps(), perPage: perPage}
+		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache(), catchUps: newCatchUps(), perPage: perPage,
+		postBudget: rateLimit{"posts-member", time.Minute, max(cmp.Or(opts.PostsPerMinute, DefaultPostsPerMinute), 0)}}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

@@ -85,6 +85,9 @@ func (f *Forum) CreatePost(ctx context.Context, by Viewer, in NewPost) (Post, er
 		if err != nil {
 			return err
 		}
+		if err := f.spendPostBudget(ctx, tx, actor); err != nil {
+			return err
+		}
 		t, c, perm, err := f.threadForWrite(ctx, tx, actor, in.ThreadID)
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +47,30 @@ var (
 	// probing (or flooding) many addresses.
 	resetPerIP = rateLimit{"reset-ip", time.Hour, 10}
 )
+
+// DefaultPostsPerMinute bounds how fast a member posts, threads and replies together: a person in
+// a lively discussion writes a reply a minute, rarely more than a few; a script, or someone
+// flooding a thread, writes dozens. Ten in any minute stops the second and never the first
+// (Discourse waits 5 s between two posts of a member). Staff are not counted.
+const DefaultPostsPerMinute = 10
+
+// spendPostBudget counts a post by actor in tx, or refuses it with ErrPostingTooFast when actor
+// has posted the forum's bound in the last minute. Counted in the post's transaction, it is spent
+// only when the post is stored.
+func (f *Forum) spendPostBudget(ctx context.Context, tx pgx.Tx, actor Viewer) error {
+	if f.postBudget.max == 0 || actor.IsStaff() {
+		return nil
+	}
+	key := strconv.FormatInt(actor.ActorID, 10)
+	over, err := f.postBudget.over(ctx, tx, key)
+	if err != nil {
+		return err
+	}
+	if over {
+		return fmt.Errorf("%s: %w", actor.Username, ErrPostingTooFast)
+	}
+	return f.postBudget.hit(ctx, tx, key)
+}
 
 // longestRateWindow bounds how long rows are useful: a check reads the current and previous window.
 const longestRateWindow = time.Hour

@@ -157,6 +157,9 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 		if err != nil {
 			return err
 		}
+		if err := f.spendPostBudget(ctx, tx, actor); err != nil {
+			return err
+		}
 		c, err := f.CategoryByID(ctx, in.CategoryID)
 		if err != nil {
 			return err

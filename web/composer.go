@@ -10,6 +10,19 @@ import (
 // wantsPreview reports whether the form was sent with its Preview button.
 func wantsPreview(r *http.Request) bool { return r.PostFormValue("preview") != "" }
 
+// composerRefused is refused for the forms that post (a new thread, a reply): besides what to fix
+// (422), a member posting faster than the forum allows gets the form back with their text and
+// what to do (429), not an error page that would lose what they wrote.
+func composerRefused(w http.ResponseWriter, err error) (problems []forum.FieldProblem, status int, ok bool) {
+	if errors.Is(err, forum.ErrPostingTooFast) {
+		w.Header().Set("Retry-After", "60")
+		return []forum.FieldProblem{{Message: "You are posting faster than this forum allows. Wait a minute, then post again: your text is kept below."}},
+			http.StatusTooManyRequests, true
+	}
+	problems, ok = refused(err)
+	return problems, http.StatusUnprocessableEntity, ok
+}
+
 // refused tells apart an error the writer can fix in the form (shown in the form, with their text)
 // from one that ends the request (shown as an error page).
 func refused(err error) ([]forum.FieldProblem, bool) {

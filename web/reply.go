@@ -67,9 +67,9 @@ func (s *Server) createReply(w http.ResponseWriter, r *http.Request) {
 		in.InReplyToID = &id
 	}
 	post, err := s.forum.CreatePost(r.Context(), viewerOf(r), in)
-	if problems, ok := refused(err); ok {
+	if problems, status, ok := composerRefused(w, err); ok {
 		form.Errors = problems
-		s.render(w, r, http.StatusUnprocessableEntity, replyPage(p, t, form))
+		s.render(w, r, status, replyPage(p, t, form))
 		return
 	}
 	if err != nil {

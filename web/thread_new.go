@@ -36,9 +36,9 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, _, err := s.forum.CreateThread(r.Context(), viewerOf(r), forum.NewThread{CategoryID: c.ID, Title: form.Title, Body: form.Body})
-	if problems, ok := refused(err); ok {
+	if problems, status, ok := composerRefused(w, err); ok {
 		form.Errors = problems
-		s.render(w, r, http.StatusUnprocessableEntity, newThreadPage(p, c, form))
+		s.render(w, r, status, newThreadPage(p, c, form))
 		return
 	}
 	if err != nil {

@@ -50,6 +50,8 @@ type Config struct {
 	SharedCacheBytes int
 	// PostsPerPage is how many posts a thread page shows (forum.Options.PostsPerPage).
 	PostsPerPage int
+	// PostsPerMinute bounds a member's posts in any minute (forum.Options.PostsPerMinute); 0: no bound.
+	PostsPerMinute int
 	// Delivery tunes the federation outbox and the job queue it runs on.
 	Delivery DeliveryConfig
 	// Inbox tunes the federation inboxes.
@@ -272,6 +274,11 @@ var settings = []setting{
 	{"posts-per-page", "STOA_POSTS_PER_PAGE", strconv.Itoa(forum.DefaultPostsPerPage), "posts a thread page shows (" + strconv.Itoa(forum.MinPostsPerPage) + "-" + strconv.Itoa(forum.MaxPostsPerPage) + "; every process of a site must agree, as page links depend on it)", func(c *Config, v string) error {
 		n, err := boundedInt(v, forum.MinPostsPerPage, forum.MaxPostsPerPage)
 		c.PostsPerPage = n
+		return err
+	}},
+	{"posts-per-minute", "STOA_POSTS_PER_MINUTE", strconv.Itoa(forum.DefaultPostsPerMinute), "posts (threads and replies) a member may make in any minute, staff not counted; beyond, they are asked to wait (0: no bound)", func(c *Config, v string) error {
+		n, err := boundedInt(v, 0, 10000)
+		c.PostsPerMinute = n
 		return err
 	}},
 	{"query-timing", "STOA_QUERY_TIMING", "0", "report each request's query count and time in a Server-Timing header (benchmarks; reveals internals)", func(c *Config, v string) error {

@@ -80,6 +80,21 @@ func TestInboxReplyGroupSetting(t *testing.T) {
 	}
 }
 
+// Members may post 10 times a minute by default; 0 sets no bound (forum.Options takes it as -1).
+func TestPostsPerMinuteSetting(t *testing.T) {
+	t.Parallel()
+	cfg, err := buildDefault()
+	if err != nil || cfg.PostsPerMinute != forum.DefaultPostsPerMinute {
+		t.Fatalf("default posts a minute %d (%v), want %d", cfg.PostsPerMinute, err, forum.DefaultPostsPerMinute)
+	}
+	if cfg, err := buildConfig(map[string]string{"STOA_POSTS_PER_MINUTE": "0"}); err != nil || cfg.PostsPerMinute != 0 {
+		t.Fatalf("STOA_POSTS_PER_MINUTE=0 gave %d (%v)", cfg.PostsPerMinute, err)
+	}
+	if _, err := buildConfig(map[string]string{"STOA_POSTS_PER_MINUTE": "-1"}); err == nil {
+		t.Fatal("STOA_POSTS_PER_MINUTE=-1 was accepted")
+	}
+}
+
 func TestCacheSettings(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/federation"
@@ -24,5 +25,6 @@ func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.
 		// Kept only while serve's change listener runs; the admin commands keep nothing.
 		SharedCacheBytes: cfg.SharedCacheBytes,
 		PostsPerPage:     cfg.PostsPerPage,
+		PostsPerMinute:   cmp.Or(cfg.PostsPerMinute, -1), // 0 in the configuration is no bound
 	})
 }

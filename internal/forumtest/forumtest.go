@@ -39,7 +39,7 @@ type KeyGenerator struct{}
 func (KeyGenerator) GenerateKey() (*rsa.PrivateKey, error) { return SharedKey() }
 
 // New returns a Forum on its own fresh database. opts may set hooks; DB, Secret and KeyGenerator
-// are filled in.
+// are filled in, and members' posts are not rate-limited unless opts.PostsPerMinute says so.
 func New(tb testing.TB, opts forum.Options) (*forum.Forum, *pgxpool.Pool) {
 	tb.Helper()
 	pool := testdb.New(tb)
@@ -54,6 +54,10 @@ func NewOn(tb testing.TB, pool *pgxpool.Pool, opts forum.Options) *forum.Forum {
 	}
 	if opts.KeyGenerator == nil {
 		opts.KeyGenerator = KeyGenerator{}
+	}
+	if opts.PostsPerMinute == 0 {
+		// Tests write many posts in a moment; the one that tests the bound sets its own.
+		opts.PostsPerMinute = -1
 	}
 	f, err := forum.New(pool, opts)
 	if err != nil {
