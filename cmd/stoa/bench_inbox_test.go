@@ -163,7 +163,7 @@ func TestInboxBenchmark(t *testing.T) {
 	}
 	if groups, grouped := scrapeCounter(t, metricsAddr, "stoa_inbox_reply_groups_total"),
 		scrapeCounter(t, metricsAddr, "stoa_inbox_grouped_replies_total"); groups > 0 {
-		t.Logf("replies stored in groups (STOA_INBOX_REPLY_GROUP): %.0f of %d, in %.0f transactions of %.1f on average", grouped, n, groups, grouped/groups)
+		t.Logf("replies answered by groups (STOA_INBOX_REPLY_GROUP; the setup's replies and copies found stored included): %.0f, in %.0f transactions of %.1f on average", grouped, groups, grouped/groups)
 	} else {
 		t.Logf("replies stored in groups (STOA_INBOX_REPLY_GROUP): none")
 	}
