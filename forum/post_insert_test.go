@@ -44,6 +44,23 @@ func newInsertFixture(t *testing.T) *insertFixture {
 	return fx
 }
 
+// recordInbound records a received Create by the fixture's remote author, as the inbox would, and
+// returns its id (for RemotePost.InboundID and Finishes).
+func (fx *insertFixture) recordInbound(t *testing.T, label string) int64 {
+	t.Helper()
+	var id int64
+	err := pgx.BeginFunc(fx.ctx, fx.f.db, func(tx pgx.Tx) error {
+		var err error
+		id, _, err = fx.f.RecordInboundTx(fx.ctx, tx, InboundRecord{APID: "https://remote.example/a/" + label, Type: "Create",
+			ActorAPID: "https://remote.example/u/r", ActorID: fx.authorID, Inbox: "/inbox", Payload: []byte(`{}`)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func (fx *insertFixture) insert(t *testing.T, at time.Time, label string) placedPost {
 	t.Helper()
 	var placed placedPost

@@ -58,20 +58,6 @@ func TestAGroupOfRepliesStoresWhatOneByOneWould(t *testing.T) {
 		}
 		threads[side], openers[side] = thread, opener
 	}
-	record := func(label string) int64 {
-		t.Helper()
-		var id int64
-		err := pgx.BeginFunc(fx.ctx, db, func(tx pgx.Tx) error {
-			var err error
-			id, _, err = fx.f.RecordInboundTx(fx.ctx, tx, InboundRecord{APID: "https://remote.example/a/" + label, Type: "Create",
-				ActorAPID: "https://remote.example/u/r", ActorID: fx.authorID, Inbox: "/inbox", Payload: []byte(`{}`)})
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
 	type spec struct {
 		label    string
 		minutes  float64 // published, after base
@@ -109,7 +95,7 @@ func TestAGroupOfRepliesStoresWhatOneByOneWould(t *testing.T) {
 				in.Updated = in.Published.Add(time.Minute)
 			}
 			if s.inbound {
-				in.InboundID = record(side + "-" + s.label + fmt.Sprint(len(ins)))
+				in.InboundID = fx.recordInbound(t, side+"-"+s.label+fmt.Sprint(len(ins)))
 				in.Finishes = in.InboundID
 			}
 			ins = append(ins, in)

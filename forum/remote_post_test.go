@@ -51,20 +51,6 @@ func TestRemoteReplyIsStoredCountedRelayedAndFinishedInOneTransaction(t *testing
 	db := fx.f.db
 	opener := fx.insert(t, time.Now().Add(-time.Hour), "opener")
 
-	record := func(label string) int64 {
-		t.Helper()
-		var id int64
-		err := pgx.BeginFunc(fx.ctx, db, func(tx pgx.Tx) error {
-			var err error
-			id, _, err = fx.f.RecordInboundTx(fx.ctx, tx, InboundRecord{APID: "https://remote.example/a/" + label, Type: "Create",
-				ActorAPID: "https://remote.example/u/r", ActorID: fx.authorID, Inbox: "/inbox", Payload: []byte(`{}`)})
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
 	reply := func(label string, inbound int64) (int64, bool, error) {
 		return fx.f.CreateRemotePost(fx.ctx, RemotePost{APID: "https://remote.example/p/" + label, AuthorID: fx.authorID,
 			InReplyToID: opener.ID, HTML: "<p>" + label + "</p>", Published: time.Now().Add(-time.Minute),
@@ -107,7 +93,7 @@ func TestRemoteReplyIsStoredCountedRelayedAndFinishedInOneTransaction(t *testing
 	}
 
 	before := count()
-	in1 := record("one")
+	in1 := fx.recordInbound(t, "one")
 	id1, created, err := reply("one", in1)
 	if err != nil || !created {
 		t.Fatalf("reply: created %v, %v", created, err)
@@ -148,7 +134,7 @@ func TestRemoteReplyIsStoredCountedRelayedAndFinishedInOneTransaction(t *testing
 	if _, err := db.Exec(fx.ctx, `INSERT INTO follows (follower_id, target_id, state) VALUES ($1, $2, 'accepted')`, follower, catActor); err != nil {
 		t.Fatal(err)
 	}
-	in2 := record("two")
+	in2 := fx.recordInbound(t, "two")
 	id2, _, err := reply("two", in2)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +148,7 @@ func TestRemoteReplyIsStoredCountedRelayedAndFinishedInOneTransaction(t *testing
 		t.Fatal(err)
 	}
 	held := count()
-	in3 := record("three")
+	in3 := fx.recordInbound(t, "three")
 	if _, _, err := reply("three", in3); !errors.Is(err, ErrLocked) {
 		t.Fatalf("reply in a locked thread: %v, want ErrLocked", err)
 	}
