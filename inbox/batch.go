@@ -42,10 +42,10 @@ func (w *applyBatchWorker) Timeout(*river.Job[ApplyBatchArgs]) time.Duration {
 // Work applies the batch's activities that are not applied yet (a re-run after a crash skips the
 // others). One actor's activities run in arrival order, so a Create, its Update and its Delete
 // apply in that order; different actors' run side by side, BatchParallel at a time (more with
-// replies grouped, reply_group.go), so one slow fetch does not hold up the rest. An activity whose failure may pass is handed on to an ApplyArgs
-// job of its own, which River retries with backoff; final outcomes are recorded as by the single
-// job. Work fails only when a hand-on could not be queued (the database), never for one
-// activity's sake.
+// replies grouped, reply_group.go), so one slow fetch does not hold up the rest. An activity
+// whose failure may pass is handed on to an ApplyArgs job of its own, which River retries with
+// backoff; final outcomes are recorded as by the single job. Work fails only when a hand-on could
+// not be queued (the database), never for one activity's sake.
 func (w *applyBatchWorker) Work(ctx context.Context, job *river.Job[ApplyBatchArgs]) error {
 	ib := w.ib
 	// Idempotent applying, completed by River with a synchronous commit (worker.go says why).

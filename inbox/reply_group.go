@@ -12,9 +12,9 @@ import (
 // Replies of one batch stored together. A batch apply job applies its actors' activities side by
 // side (batch.go); each reply they carry reaches storePost, which hands it to the batch's grouper
 // instead of storing it: the grouper waits until every applier of the batch is either waiting for
-// it or finished (or Linger passed, or it has Options.ReplyGroup replies), then stores what it
-// holds with one forum.CreateRemotePosts, a transaction for the group, and gives each applier its
-// own reply's result. Everything else about applying is unchanged: an activity's checks, its
+// it or finished (or Options.ReplyGroupLinger passed, or it has Options.ReplyGroup replies), then
+// stores what it holds with one forum.CreateRemotePosts, a transaction for the group, and gives
+// each applier its own reply's result. Everything else about applying is unchanged: an activity's checks, its
 // outcome, its hand-on to a job of its own when it failed for a reason that may pass.
 //
 // An applier waiting for its group gives its database slot back (Options.BatchParallel bounds the
