@@ -61,22 +61,11 @@ func (f *Forum) DeliverNotifications(ctx context.Context, a NotifyArgs, link fun
 // notifyInTx makes event a's notifications about post ev in category c, and queues their mails,
 // in tx. The permission snapshot must be loaded before tx began (see DeliverNotifications).
 func (f *Forum) notifyInTx(ctx context.Context, tx pgx.Tx, a NotifyArgs, ev notifyEvent, c Category, link func(string) string) (int, error) {
-	roles, err := f.rolesThatSee(ctx, c)
+	sql, args, err := f.notifyQuery(ctx, a, ev, c)
 	if err != nil {
 		return 0, err
 	}
-	var rows pgx.Rows
-	switch a.Event {
-	case NotifyPost, NotifyMention:
-		mentionsOnly := a.Event == NotifyMention
-		rows, err = tx.Query(ctx, notifyPostSQL, a.PostID, a.ActorID, ev.ThreadID, c.ID, roles,
-			a.Mentions, ev.InReplyToID, !mentionsOnly && ev.InReplyToID == nil && ev.Position > 1, ev.ThreadAuthorID,
-			!mentionsOnly && ev.Position > 1, !mentionsOnly && ev.Position == 1)
-	case NotifyLike:
-		rows, err = tx.Query(ctx, notifyLikeSQL, a.PostID, a.ActorID, ev.ThreadID, c.ID, roles)
-	default:
-		return 0, fmt.Errorf("unknown notification event %q", a.Event)
-	}
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -85,6 +74,26 @@ func (f *Forum) notifyInTx(ctx context.Context, tx pgx.Tx, a NotifyArgs, ev noti
 		return 0, err
 	}
 	return len(notes), f.mailNotifications(ctx, tx, ev, c, notes, link)
+}
+
+// notifyQuery is the statement, with its arguments, that makes event a's notifications about post
+// ev in category c and returns them (notifyInTx runs it; a group of remote replies sends its
+// replies' together, notifyGroup).
+func (f *Forum) notifyQuery(ctx context.Context, a NotifyArgs, ev notifyEvent, c Category) (string, []any, error) {
+	roles, err := f.rolesThatSee(ctx, c)
+	if err != nil {
+		return "", nil, err
+	}
+	switch a.Event {
+	case NotifyPost, NotifyMention:
+		mentionsOnly := a.Event == NotifyMention
+		return notifyPostSQL, []any{a.PostID, a.ActorID, ev.ThreadID, c.ID, roles,
+			a.Mentions, ev.InReplyToID, !mentionsOnly && ev.InReplyToID == nil && ev.Position > 1, ev.ThreadAuthorID,
+			!mentionsOnly && ev.Position > 1, !mentionsOnly && ev.Position == 1}, nil
+	case NotifyLike:
+		return notifyLikeSQL, []any{a.PostID, a.ActorID, ev.ThreadID, c.ID, roles}, nil
+	}
+	return "", nil, fmt.Errorf("unknown notification event %q", a.Event)
 }
 
 // notifyEvent is the post an event is about, as the job reads it.

@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,9 +27,73 @@ func (f *Forum) notifyRemotePost(ctx context.Context, tx pgx.Tx, placed placedPo
 	if time.Since(at) > notifyMaxAge {
 		return nil
 	}
-	a := NotifyArgs{Event: NotifyPost, PostID: placed.ID, ActorID: in.AuthorID, Mentions: localMentions(in.Mentions)}
-	ev := notifyEvent{PostID: placed.ID, ThreadID: lt.ID, CategoryID: c.ID, Position: placed.Position,
-		InReplyToID: in.InReplyToID, ThreadAuthorID: lt.AuthorID, ThreadTitle: lt.Title, HTML: in.HTML}
+	a, ev := remotePostEvent(placed, lt, c, in)
 	_, err := f.notifyInTx(ctx, tx, a, ev, c, f.link)
 	return err
+}
+
+// remotePostEvent is the notification event of a stored remote post, as the notification job
+// would read it.
+func remotePostEvent(placed placedPost, lt lockedThread, c Category, in postInsert) (NotifyArgs, notifyEvent) {
+	return NotifyArgs{Event: NotifyPost, PostID: placed.ID, ActorID: in.AuthorID, Mentions: localMentions(in.Mentions)},
+		notifyEvent{PostID: placed.ID, ThreadID: lt.ID, CategoryID: c.ID, Position: placed.Position,
+			InReplyToID: in.InReplyToID, ThreadAuthorID: lt.AuthorID, ThreadTitle: lt.Title, HTML: in.HTML}
+}
+
+// notifyGroup is notifyRemotePost for the replies a group stored (remote_post_group.go), with
+// their notification statements sent in one round trip: they run in order in the transaction, so
+// each sees the mail the one before claimed, as one reply after another would. Then their mails.
+func (f *Forum) notifyGroup(ctx context.Context, tx pgx.Tx, rs []*groupReply) error {
+	type made struct {
+		ev    notifyEvent
+		c     Category
+		notes []madeNotification
+	}
+	b := &pgx.Batch{}
+	var all []made
+	for _, r := range rs {
+		pi := r.in.toInsert(r.author.ID, r.html)
+		pi.ThreadID, pi.InReplyToID = r.thread.ID, &r.parent.ID
+		placed := placedPost{ID: r.id, Position: r.position, CreatedAt: r.in.Published}
+		if f.link == nil {
+			if err := f.notifyRemotePost(ctx, tx, placed, *r.thread, r.cat, pi, r.in.Published); err != nil {
+				return err
+			}
+			continue
+		}
+		if time.Since(notifyTime(r.in.Published)) > notifyMaxAge {
+			continue
+		}
+		a, ev := remotePostEvent(placed, *r.thread, r.cat, pi)
+		sql, args, err := f.notifyQuery(ctx, a, ev, r.cat)
+		if err != nil {
+			return err
+		}
+		b.Queue(sql, args...)
+		all = append(all, made{ev: ev, c: r.cat})
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	br := tx.SendBatch(ctx, b)
+	for i := range all {
+		rows, err := br.Query()
+		if err != nil {
+			_ = br.Close()
+			return fmt.Errorf("notifications of post %d: %w", all[i].ev.PostID, err)
+		}
+		if all[i].notes, err = pgx.CollectRows(rows, pgx.RowToStructByName[madeNotification]); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("notifications of post %d: %w", all[i].ev.PostID, err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	for _, m := range all {
+		if err := f.mailNotifications(ctx, tx, m.ev, m.c, m.notes, f.link); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -15,7 +15,8 @@ import (
 // besides, as insertPostLocked and CreateRemotePost do for one, in one round trip of multi-row
 // statements: the posts, each thread's counters and last post once, the search rows, each category
 // stripe once, the relays nobody follows and the received activities marked applied. Then, one by
-// one, the relays somebody follows (each queues its fan-out) and the notifications. The authors
+// one, the relays somebody follows (each queues its fan-out), and the notifications in one round
+// trip (notifyGroup). The authors
 // are remote: they have no read state to note (queueNotePosted skips them).
 func (f *Forum) groupInsert(ctx context.Context, tx pgx.Tx, all []*groupReply, heard map[int64]bool) error {
 	var rs []*groupReply
@@ -115,13 +116,10 @@ func (f *Forum) groupInsert(ctx context.Context, tx pgx.Tx, all []*groupReply, h
 			return err
 		}
 	}
+	if err := f.notifyGroup(ctx, tx, rs); err != nil {
+		return err
+	}
 	for _, r := range rs {
-		pi := r.in.toInsert(r.author.ID, r.html)
-		pi.ThreadID, pi.InReplyToID = r.thread.ID, &r.parent.ID
-		placed := placedPost{ID: r.id, Position: r.position, CreatedAt: r.in.Published}
-		if err := f.notifyRemotePost(ctx, tx, placed, *r.thread, r.cat, pi, r.in.Published); err != nil {
-			return err
-		}
 		r.res = RemotePostResult{ID: r.id, Created: true}
 	}
 	return nil

@@ -21,6 +21,8 @@ func TestAGroupOfRepliesStoresWhatOneByOneWould(t *testing.T) {
 	t.Parallel()
 	fx := newInsertFixture(t)
 	fx.f.link = func(p string) string { return "https://here.example" + p }
+	jobs := &jobRecorder{}
+	fx.f.jobs = jobs
 	db := fx.f.db
 	hash, err := HashPassword("correct horse battery")
 	if err != nil {
@@ -29,6 +31,23 @@ func TestAGroupOfRepliesStoresWhatOneByOneWould(t *testing.T) {
 	local, err := fx.f.CreateMember(fx.ctx, NewMember{Username: "local", Email: "local@example.test", PasswordHash: hash})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Mailed about their threads: a mail for the first reply of each, none for the next until they
+	// visit (the notifications statement claims it; a group's statements run in order too).
+	if err := fx.f.SetEmailNotifications(fx.ctx, local.Viewer(), true); err != nil {
+		t.Fatal(err)
+	}
+	mails := func() int {
+		jobs.mu.Lock()
+		defer jobs.mu.Unlock()
+		n := 0
+		for _, j := range jobs.jobs {
+			if _, ok := j.(MailArgs); ok {
+				n++
+			}
+		}
+		jobs.jobs = nil
+		return n
 	}
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
 	threads := map[string]int64{}
@@ -103,16 +122,30 @@ func TestAGroupOfRepliesStoresWhatOneByOneWould(t *testing.T) {
 		return ins
 	}
 
+	// The setup's reply claimed each thread's mail: as if the member had visited since.
+	visited := func() {
+		t.Helper()
+		mails()
+		if _, err := db.Exec(fx.ctx, `UPDATE member_threads SET mailed_at = NULL WHERE member_id = $1`, local.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	visited()
 	oneByOne := inputs("a")
 	var resA []RemotePostResult
 	for _, in := range oneByOne {
 		id, created, err := fx.f.CreateRemotePost(fx.ctx, in)
 		resA = append(resA, RemotePostResult{ID: id, Created: created, Err: err})
 	}
+	mailsA := mails()
+	visited()
 	together := inputs("b")
 	resB, grouped, groupErr := fx.f.CreateRemotePosts(fx.ctx, together)
 	if groupErr != nil {
 		t.Fatalf("the group failed: %v", groupErr)
+	}
+	if mailsB := mails(); mailsA != 1 || mailsB != 1 {
+		t.Errorf("mails: %d one by one, %d together; want one each (the first reply's)", mailsA, mailsB)
 	}
 	// Stored alone: the late reply and the second copy of x; all the others went through the group.
 	if grouped != len(specs)-2 {
