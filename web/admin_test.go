@@ -180,6 +180,7 @@ func TestTokensAndSessionsPages(t *testing.T) {
 	s := newSite(t)
 	forumtest.Member(t, s.f, "lou", forum.RoleMember)
 	laptop, phone := s.browser(), s.browser()
+	phone.header.Set("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1")
 	laptop.login("lou")
 	phone.login("lou")
 
@@ -217,6 +218,10 @@ func TestTokensAndSessionsPages(t *testing.T) {
 	sessions := laptop.get("/settings/sessions")
 	if n := strings.Count(sessions.body, `data-testid="session-`); n != 2 || !sessions.has("this-session") {
 		t.Fatalf("%d sessions listed:\n%s", n, sessions.text("sessions"))
+	}
+	// The phone's session is named as a person would name it, the raw header kept in the title.
+	if !strings.Contains(sessions.text("sessions"), "Safari 18 on iPhone") {
+		t.Errorf("the phone's session is not named:\n%s", sessions.text("sessions"))
 	}
 	wantStatus(t, laptop.post("/settings/sessions/revoke-others", nil), http.StatusSeeOther)
 	if phone.get("/").has("nav-me") {
