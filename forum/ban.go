@@ -43,7 +43,8 @@ func (e *BanError) Error() string {
 	if e.Permanent() {
 		b.WriteString("this account is banned permanently")
 	} else {
-		b.WriteString("this account is banned until " + e.Until.UTC().Format("2 January 2006 15:04 MST"))
+		// As the pages show dates (web's formatDateTime): day, short month, year, UTC time.
+		b.WriteString("this account is banned until " + e.Until.UTC().Format("2 Jan 2006, 15:04 UTC"))
 	}
 	if e.Reason != "" {
 		b.WriteString(" (reason: " + e.Reason + ")")

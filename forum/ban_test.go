@@ -45,7 +45,7 @@ func TestBanRevokesAccessRefusesLoginAndIsLogged(t *testing.T) {
 	if !errors.As(err, &be) || !errors.Is(err, forum.ErrForbidden) || !be.Until.Equal(until) || be.Reason != "spam" {
 		t.Fatalf("banned login: %v", err)
 	}
-	if !strings.Contains(err.Error(), until.Format("2 January 2006")) {
+	if !strings.Contains(err.Error(), until.UTC().Format("2 Jan 2006, 15:04 UTC")) {
 		t.Fatalf("message %q does not say until when", err)
 	}
 	if _, err := f.Login(ctx, forum.LoginInput{Login: "troll", Password: "wrong password"}); !errors.Is(err, forum.ErrBadCredentials) {

@@ -226,7 +226,7 @@ func TestBannedMemberIsSignedOutAndToldUntilWhen(t *testing.T) {
 	r := b.post("/login", url.Values{"login": {"gus"}, "password": {testPassword}})
 	wantStatus(t, r, http.StatusForbidden)
 	msg := r.text("form-error")
-	if !strings.Contains(msg, "banned until "+until.Format("2 January 2006")) || !strings.Contains(msg, "flooding") {
+	if !strings.Contains(msg, "banned until "+until.UTC().Format("2 Jan 2006, 15:04 UTC")) || !strings.Contains(msg, "flooding") {
 		t.Fatalf("ban message %q", msg)
 	}
 }
