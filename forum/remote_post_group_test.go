@@ -389,3 +389,42 @@ func TestGroupsSharingCategoryStripesRunAtOnce(t *testing.T) {
 		t.Fatalf("the category counts %d posts and holds %d", counted, stored)
 	}
 }
+
+// A group whose transaction fails (here a trigger refuses one reply's row) stores nothing itself;
+// CreateRemotePosts reports why and stores each reply alone, so the one bad reply fails and the
+// others are stored: one post cannot fail the others.
+func TestAFailedGroupStoresEachReplyAlone(t *testing.T) {
+	t.Parallel()
+	fx := newInsertFixture(t)
+	db := fx.f.db
+	opener := fx.insert(t, time.Now().Add(-time.Hour), "opener")
+	if _, err := db.Exec(fx.ctx, `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.source LIKE '%boom%' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER refuse_boom BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION refuse_boom()`); err != nil {
+		t.Fatal(err)
+	}
+	published := time.Now().Add(-time.Minute)
+	var ins []RemotePost
+	for _, label := range []string{"fine1", "boom", "fine2"} {
+		ins = append(ins, RemotePost{APID: "https://remote.example/p/" + label, AuthorID: fx.authorID, InReplyToID: opener.ID,
+			HTML: "<p>" + label + "</p>", Published: published})
+	}
+	res, grouped, groupErr := fx.f.CreateRemotePosts(fx.ctx, ins)
+	if groupErr == nil || !strings.Contains(groupErr.Error(), "refused by the test") || grouped != 0 {
+		t.Fatalf("the group: grouped %d, error %v; want its failure reported and none grouped", grouped, groupErr)
+	}
+	if res[1].Err == nil || res[1].Created {
+		t.Errorf("the refused reply: %+v", res[1])
+	}
+	for _, i := range []int{0, 2} {
+		if res[i].Err != nil || !res[i].Created || res[i].ID == 0 {
+			t.Errorf("reply %d: %+v, want stored alone", i, res[i])
+		}
+	}
+	if labels := fx.order(t); len(labels) != 3 {
+		t.Fatalf("the thread holds %v, want the opener and the two fine replies", labels)
+	}
+}
