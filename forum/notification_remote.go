@@ -78,11 +78,10 @@ func (f *Forum) notifyGroup(ctx context.Context, tx pgx.Tx, rs []*groupReply) er
 	br := tx.SendBatch(ctx, b)
 	for i := range all {
 		rows, err := br.Query()
-		if err != nil {
-			_ = br.Close()
-			return fmt.Errorf("notifications of post %d: %w", all[i].ev.PostID, err)
+		if err == nil {
+			all[i].notes, err = pgx.CollectRows(rows, pgx.RowToStructByName[madeNotification])
 		}
-		if all[i].notes, err = pgx.CollectRows(rows, pgx.RowToStructByName[madeNotification]); err != nil {
+		if err != nil {
 			_ = br.Close()
 			return fmt.Errorf("notifications of post %d: %w", all[i].ev.PostID, err)
 		}

@@ -33,14 +33,7 @@ func TestRemotePostsNotifyLocalMembers(t *testing.T) {
 	fx := newInsertFixture(t)
 	jobs := &jobRecorder{}
 	fx.f.jobs = jobs
-	hash, err := HashPassword("correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, err := fx.f.CreateMember(fx.ctx, NewMember{Username: "local", Email: "local@example.test", PasswordHash: hash})
-	if err != nil {
-		t.Fatal(err)
-	}
+	local := fx.member(t, "local")
 	if err := fx.f.SetEmailNotifications(fx.ctx, local.Viewer(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -134,19 +127,7 @@ func TestRemotePostsNotifyInTheTransactionThatStoresThem(t *testing.T) {
 	jobs := &jobRecorder{}
 	fx.f.jobs = jobs
 	fx.f.link = func(p string) string { return "https://here.example" + p }
-	hash, err := HashPassword("correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	member := func(name string) Member {
-		t.Helper()
-		m, err := fx.f.CreateMember(fx.ctx, NewMember{Username: name, Email: name + "@example.test", PasswordHash: hash})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	watcher, replied := member("watcher"), member("replied")
+	watcher, replied := fx.member(t, "watcher"), fx.member(t, "replied")
 	if err := fx.f.SetCategoryLevel(fx.ctx, watcher.Viewer(), fx.catID, Watching); err != nil {
 		t.Fatal(err)
 	}

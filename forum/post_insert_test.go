@@ -44,6 +44,20 @@ func newInsertFixture(t *testing.T) *insertFixture {
 	return fx
 }
 
+// member makes a local member (password "correct horse battery", e-mail name@example.test).
+func (fx *insertFixture) member(t *testing.T, name string) Member {
+	t.Helper()
+	hash, err := HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := fx.f.CreateMember(fx.ctx, NewMember{Username: name, Email: name + "@example.test", PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // recordInbound records a received Create by the fixture's remote author, as the inbox would, and
 // returns its id (for RemotePost.InboundID and Finishes).
 func (fx *insertFixture) recordInbound(t *testing.T, label string) int64 {

@@ -10,14 +10,7 @@ import (
 func TestALatePostShiftsWhatReadersHaveRead(t *testing.T) {
 	t.Parallel()
 	fx := newInsertFixture(t)
-	hash, err := HashPassword("correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader, err := fx.f.CreateMember(fx.ctx, NewMember{Username: "reader", Email: "reader@example.test", PasswordHash: hash})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reader := fx.member(t, "reader")
 	if _, err := fx.f.db.Exec(fx.ctx, `UPDATE members SET created_at = now() - interval '1 year'`); err != nil {
 		t.Fatal(err)
 	}

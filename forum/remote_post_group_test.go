@@ -24,14 +24,7 @@ func TestAGroupOfRepliesStoresWhatOneByOneWould(t *testing.T) {
 	jobs := &jobRecorder{}
 	fx.f.jobs = jobs
 	db := fx.f.db
-	hash, err := HashPassword("correct horse battery")
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, err := fx.f.CreateMember(fx.ctx, NewMember{Username: "local", Email: "local@example.test", PasswordHash: hash})
-	if err != nil {
-		t.Fatal(err)
-	}
+	local := fx.member(t, "local")
 	// Mailed about their threads: a mail for the first reply of each, none for the next until they
 	// visit (the notifications statement claims it; a group's statements run in order too).
 	if err := fx.f.SetEmailNotifications(fx.ctx, local.Viewer(), true); err != nil {
