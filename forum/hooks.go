@@ -38,6 +38,8 @@ type Rendered struct {
 	HTML     string
 	Mentions []Mention
 	Hashtags []string
+	// Quotes are the ids of the posts here that the text quotes (a blockquote linking to one).
+	Quotes []int64
 }
 
 // Mention is an @user or @user@host found in a post. Domain is empty for a local member.

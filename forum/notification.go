@@ -14,6 +14,7 @@ type NotificationKind string
 
 const (
 	NotificationReply     NotificationKind = "reply"      // a reply to their post, or to their thread
+	NotificationQuote     NotificationKind = "quote"      // a post quoting theirs
 	NotificationMention   NotificationKind = "mention"    // @username in a post
 	NotificationLike      NotificationKind = "like"       // someone liked their post
 	NotificationWatching  NotificationKind = "watching"   // a new post in a thread they watch
@@ -26,6 +27,8 @@ func (k NotificationKind) Sentence(actor, title string) string {
 	switch k {
 	case NotificationReply:
 		return actor + " replied to you in " + quoted
+	case NotificationQuote:
+		return actor + " quoted you in " + quoted
 	case NotificationMention:
 		return actor + " mentioned you in " + quoted
 	case NotificationLike:

@@ -19,9 +19,9 @@ import (
 // The rules, per member:
 //   - never the one who acted, never a remote actor (no member row), never someone whose role may
 //     not see the category, nor a deleted or suspended account;
-//   - one notification per post, of its most specific kind: a mention, else a reply (to their post,
-//     or to their thread when the reply names no post), else the post of a thread they watch or the
-//     opener of a thread in a category they watch;
+//   - one notification per post, of its most specific kind: a mention, else a quote of their post,
+//     else a reply (to their post, or to their thread when the reply names no post), else the post
+//     of a thread they watch or the opener of a thread in a category they watch;
 //   - a muted thread (or a thread in a muted category with no level of its own) is told only of
 //     mentions.
 //
@@ -89,7 +89,7 @@ func (f *Forum) notifyQuery(ctx context.Context, a NotifyArgs, ev notifyEvent, c
 		mentionsOnly := a.Event == NotifyMention
 		return notifyPostSQL, []any{a.PostID, a.ActorID, ev.ThreadID, c.ID, roles,
 			a.Mentions, ev.InReplyToID, !mentionsOnly && ev.InReplyToID == nil && ev.Position > 1, ev.ThreadAuthorID,
-			!mentionsOnly && ev.Position > 1, !mentionsOnly && ev.Position == 1}, nil
+			!mentionsOnly && ev.Position > 1, !mentionsOnly && ev.Position == 1, a.Quotes}, nil
 	case NotifyLike:
 		return notifyLikeSQL, []any{a.PostID, a.ActorID, ev.ThreadID, c.ID, roles}, nil
 	}
@@ -178,20 +178,23 @@ const notifyTail = `,
 
 // notifyPostSQL: $6 mentioned usernames, $7 the post it replies to, $8 whether it replies to the
 // thread itself (so its author is told), $9 the thread's author, $10 whether the thread's
-// watchers are told (a reply), $11 whether the category's watchers are (an opener). Candidates
-// are ranked so each member gets the most specific kind.
+// watchers are told (a reply), $11 whether the category's watchers are (an opener), $12 the posts
+// it quotes. Candidates are ranked so each member gets the most specific kind: a quote of their
+// post that also replies to it is a quote.
 const notifyPostSQL = `WITH candidates (member_id, kind, rank) AS (
 		SELECT a.id, 'mention', 1 FROM actors a
 		WHERE a.domain IS NULL AND a.kind = 'person' AND a.username = ANY($6::text[])
 		UNION ALL
-		SELECT parent.author_id, 'reply', 2 FROM posts parent WHERE parent.id = $7::bigint
+		SELECT quoted.author_id, 'quote', 2 FROM posts quoted WHERE quoted.id = ANY($12::bigint[])
 		UNION ALL
-		SELECT $9::bigint, 'reply', 2 WHERE $8::boolean
+		SELECT parent.author_id, 'reply', 3 FROM posts parent WHERE parent.id = $7::bigint
 		UNION ALL
-		SELECT mt.member_id, 'watching', 3 FROM member_threads mt
+		SELECT $9::bigint, 'reply', 3 WHERE $8::boolean
+		UNION ALL
+		SELECT mt.member_id, 'watching', 4 FROM member_threads mt
 		WHERE $10::boolean AND mt.thread_id = $3 AND mt.level = 'watching'
 		UNION ALL
-		SELECT mc.member_id, 'new_thread', 3 FROM member_categories mc
+		SELECT mc.member_id, 'new_thread', 4 FROM member_categories mc
 		WHERE $11::boolean AND mc.category_id = $4 AND mc.level = 'watching'),
 	chosen AS (
 		SELECT DISTINCT ON (member_id) member_id, kind FROM candidates ORDER BY member_id, rank)` + notifyTail

@@ -37,6 +37,8 @@ type NotifyArgs struct {
 	// Mentions are the usernames of the local members the post mentions (NotifyPost) or newly
 	// mentions (NotifyMention).
 	Mentions []string `json:"mentions,omitempty"`
+	// Quotes are the posts a published post quotes (NotifyPost): their authors are told.
+	Quotes []int64 `json:"quotes,omitempty"`
 }
 
 // Kind names the job.
@@ -68,7 +70,8 @@ func (f *Forum) queuePostNotifications(ctx context.Context, tx pgx.Tx, id int64,
 	if time.Since(at) > notifyMaxAge {
 		return nil
 	}
-	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyPost, PostID: id, ActorID: in.AuthorID, Mentions: localMentions(in.Mentions)})
+	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyPost, PostID: id, ActorID: in.AuthorID, Mentions: localMentions(in.Mentions),
+		Quotes: in.Quotes})
 }
 
 // queueEditMentions notifies the members an edit mentions for the first time.

@@ -1,6 +1,7 @@
 package forum_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -276,4 +277,46 @@ func TestNotificationsPageMarkingAndHeaderCounts(t *testing.T) {
 	if s, _, _ := fx.f.ResumeSession(fx.ctx, sess.Token); s.Counts.OpenReports != 0 {
 		t.Fatalf("a member sees the queue's length: %+v", s.Counts)
 	}
+}
+
+func TestAQuoteTellsTheQuotedAuthor(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Quotes", "opener")
+	bobs := fx.reply(t, fx.bob, th.ID, "bob's point")
+	carols := fx.reply(t, carol, th.ID, "carol's point")
+	fx.deliver(t)
+
+	// The composer's quote of bob's post, which also replies to it: bob is told he was quoted, not
+	// that he got a reply. A quote of carol's post written by hand tells carol too.
+	quote, err := fx.f.QuoteMarkdown(fx.ctx, fx.alice.Viewer(), bobs.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := quote + fmt.Sprintf("> [carol said](/p/%d)\n> carol's point\n\nBoth right.", carols.ID)
+	both, err := fx.f.CreatePost(fx.ctx, fx.alice.Viewer(), forum.NewPost{ThreadID: th.ID, Body: body, InReplyToID: &bobs.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.deliver(t)
+	wantStrings(t, "bob, quoted in a reply to him", fx.notified(t, fx.bob)[:1], []string{note(forum.NotificationQuote, both)})
+	wantStrings(t, "carol, quoted", fx.notified(t, carol)[:1], []string{note(forum.NotificationQuote, both)})
+	list, _, err := fx.f.Notifications(fx.ctx, carol.Viewer(), 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := list[0].Kind.Sentence(list[0].ActorName(), list[0].ThreadTitle); got != "alice quoted you in “Quotes”" {
+		t.Fatalf("carol's notification reads %q", got)
+	}
+
+	// Quoting oneself tells no one; a mention is still the more specific reason.
+	self := fx.reply(t, fx.bob, th.ID, fmt.Sprintf("> [me](/p/%d)\n\nagain, @carol", bobs.ID))
+	again := fx.reply(t, fx.bob, th.ID, fmt.Sprintf("> [carol](/p/%d)\n\n@carol, see", carols.ID))
+	fx.deliver(t)
+	if got := fx.notified(t, fx.bob)[0]; got == note(forum.NotificationQuote, self) {
+		t.Fatalf("bob was told he quoted himself")
+	}
+	wantStrings(t, "carol, quoted and mentioned", fx.notified(t, carol)[:2],
+		[]string{note(forum.NotificationMention, again), note(forum.NotificationMention, self)})
 }

@@ -105,6 +105,7 @@ func (f *Forum) CreatePost(ctx context.Context, by Viewer, in NewPost) (Post, er
 		placed, err := f.insertPost(ctx, tx, postInsert{
 			ThreadID: t.ID, AuthorID: actor.ActorID, InReplyToID: in.InReplyToID,
 			Source: in.Body, SourceKind: "markdown", HTML: rendered.HTML, Mentions: rendered.Mentions,
+			Quotes: rendered.Quotes,
 		})
 		if err != nil {
 			return err

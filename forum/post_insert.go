@@ -24,6 +24,8 @@ type postInsert struct {
 	// notified. Local posts pass what the renderer found; remote ones the Mention tags that name
 	// members here.
 	Mentions []Mention
+	// Quotes are the posts a local post quotes (Rendered.Quotes): their authors are notified.
+	Quotes []int64
 	// CreatedAt is the published time of a remote post. Zero for a local post, which is stamped
 	// now (and never earlier than the thread's last post, so local posts always append).
 	CreatedAt time.Time

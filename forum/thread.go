@@ -183,7 +183,7 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 		}
 		placed, err := f.insertPost(ctx, tx, postInsert{
 			ThreadID: threadID, AuthorID: actor.ActorID, Source: in.Body, SourceKind: "markdown", HTML: rendered.HTML,
-			Mentions: rendered.Mentions,
+			Mentions: rendered.Mentions, Quotes: rendered.Quotes,
 		})
 		if err != nil {
 			return err

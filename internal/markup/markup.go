@@ -77,6 +77,7 @@ func (m *Markup) RenderMarkdown(source string) forum.Rendered {
 	src := []byte(source)
 	doc := m.md.Parser().Parse(text.NewReader(src))
 	mentions, tags := collectTags(doc)
+	quotes := m.collectQuotes(doc)
 	var buf bytes.Buffer
 	if err := m.md.Renderer().Render(&buf, src, doc); err != nil {
 		// goldmark only fails on a failing writer; a bytes.Buffer does not fail. Fall back to
@@ -85,7 +86,7 @@ func (m *Markup) RenderMarkdown(source string) forum.Rendered {
 		buf.WriteString("<p>" + htmlEscape(source) + "</p>")
 	}
 	clean := m.local.SanitizeBytes(buf.Bytes())
-	return forum.Rendered{HTML: finishLinks(clean, m.base, true), Mentions: mentions, Hashtags: tags}
+	return forum.Rendered{HTML: finishLinks(clean, m.base, true), Mentions: mentions, Hashtags: tags, Quotes: quotes}
 }
 
 // SanitizeHTML implements forum.Markup for HTML received from other servers.
