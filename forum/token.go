@@ -32,16 +32,33 @@ type AccessToken struct {
 
 const accessTokenColumns = `t.id, t.member_id, t.name, t.created_at, t.last_used_at`
 
+// ErrTokenAlreadyCreated is CreateAccessTokenFromForm's answer to a form sent again: the token its
+// key made exists, and its secret was shown when it was made.
+var ErrTokenAlreadyCreated = fmt.Errorf("this form made its token already: %w", ErrConflict)
+
+// maxFormKeyLen bounds a form's key (the web makes 26 characters).
+const maxFormKeyLen = 64
+
 // CreateAccessToken makes a named token that signs API requests in as the member. Members make
 // their own; admins (and the console) may make one for anyone. It returns the token's secret, to
 // be shown once.
 func (f *Forum) CreateAccessToken(ctx context.Context, by Viewer, memberID int64, name string) (AccessToken, string, error) {
+	return f.CreateAccessTokenFromForm(ctx, by, memberID, name, "")
+}
+
+// CreateAccessTokenFromForm is CreateAccessToken for a form that carries a key of its own
+// (formKey, "" for none): sent again with the same key, it makes nothing and returns the token
+// the key made, with ErrTokenAlreadyCreated.
+func (f *Forum) CreateAccessTokenFromForm(ctx context.Context, by Viewer, memberID int64, name, formKey string) (AccessToken, string, error) {
 	switch {
 	case by.IsAdmin():
 	case !by.SignedIn():
 		return AccessToken{}, "", fmt.Errorf("create token: %w", ErrUnauthorized)
 	case by.ActorID != memberID:
 		return AccessToken{}, "", fmt.Errorf("create token: %w", ErrForbidden)
+	}
+	if len(formKey) > maxFormKeyLen {
+		return AccessToken{}, "", Invalid("form_key", "is not one this site made; reload the page")
 	}
 	name = cleanDisplayName(name)
 	if n := len([]rune(name)); n == 0 || n > MaxAccessTokenNameLen {
@@ -65,6 +82,22 @@ func (f *Forum) CreateAccessToken(ctx context.Context, by Viewer, memberID int64
 		if banned {
 			return fmt.Errorf("member %d is banned: %w", memberID, ErrForbidden)
 		}
+		// The member's row is locked: a form sent twice at once waits here, and finds the first's.
+		if formKey != "" {
+			rows, err := tx.Query(ctx, `SELECT `+accessTokenColumns+` FROM access_tokens t
+				WHERE t.member_id = $1 AND t.form_key = $2`, memberID, formKey)
+			if err != nil {
+				return err
+			}
+			made, err := pgx.CollectRows(rows, pgx.RowToStructByName[AccessToken])
+			if err != nil {
+				return err
+			}
+			if len(made) > 0 {
+				tok = made[0]
+				return ErrTokenAlreadyCreated
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM access_tokens WHERE member_id = $1`, memberID).Scan(&n); err != nil {
 			return err
@@ -72,14 +105,17 @@ func (f *Forum) CreateAccessToken(ctx context.Context, by Viewer, memberID int64
 		if n >= maxAccessTokensPerMember {
 			return Invalid("name", "you have %d tokens already; revoke one first", n)
 		}
-		rows, err := tx.Query(ctx, `INSERT INTO access_tokens AS t (member_id, name, token_hash) VALUES ($1, $2, $3)
-			RETURNING `+accessTokenColumns, memberID, name, hash)
+		rows, err := tx.Query(ctx, `INSERT INTO access_tokens AS t (member_id, name, token_hash, form_key)
+			VALUES ($1, $2, $3, nullif($4, '')) RETURNING `+accessTokenColumns, memberID, name, hash, formKey)
 		if err != nil {
 			return err
 		}
 		tok, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[AccessToken])
 		return err
 	})
+	if errors.Is(err, ErrTokenAlreadyCreated) {
+		return tok, "", fmt.Errorf("create token: %w", err)
+	}
 	if err != nil {
 		return AccessToken{}, "", fmt.Errorf("create token: %w", err)
 	}

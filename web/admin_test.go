@@ -252,3 +252,39 @@ func TestTokensAndSessionsPages(t *testing.T) {
 		t.Fatalf("change notice went to %q", m.To)
 	}
 }
+
+// A reload of the page that showed a new token sends its form again: it makes no second token, and
+// the page says what happened. A form shown afresh makes a token again.
+func TestSendingTheTokenFormAgainMakesNoSecondToken(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	forumtest.Member(t, s.f, "lou", forum.RoleMember)
+	b := s.browser()
+	b.login("lou")
+	key := attr(findAttr(b.get("/settings/tokens").doc, "name", "form_key"), "value")
+	if len(key) < 20 {
+		t.Fatalf("the form's key is %q", key)
+	}
+	form := url.Values{"name": {"deploy"}, "form_key": {key}}
+	first := b.post("/settings/tokens", form)
+	wantStatus(t, first, http.StatusOK)
+	if !first.has("new-token") {
+		t.Fatal("no token shown")
+	}
+	again := b.post("/settings/tokens", form)
+	wantStatus(t, again, http.StatusConflict)
+	if again.has("new-token") || !strings.Contains(again.body, "This form was sent before and made the token “deploy”") {
+		t.Fatalf("the form sent again shows:\n%s", again.body)
+	}
+	if n := strings.Count(b.get("/settings/tokens").text("tokens"), "deploy"); n != 1 {
+		t.Fatalf("%d tokens named deploy, want 1", n)
+	}
+	next := attr(findAttr(first.doc, "name", "form_key"), "value")
+	if next == key || next == "" {
+		t.Fatalf("the page that showed the token offers the same key again: %q", next)
+	}
+	wantStatus(t, b.post("/settings/tokens", url.Values{"name": {"deploy"}, "form_key": {next}}), http.StatusOK)
+	if n := strings.Count(b.get("/settings/tokens").text("tokens"), "deploy"); n != 2 {
+		t.Fatalf("%d tokens named deploy after a second form, want 2", n)
+	}
+}

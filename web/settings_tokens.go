@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -29,12 +31,15 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, v forum.Vi
 		return
 	}
 	view.Tokens = list
+	view.FormKey = newFormKey()
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.render(w, r, status, tokensSettingsPage(s.page(r, "Access tokens"), view))
 }
 
 // createToken shows the new token in the response itself: the secret exists nowhere else (only
-// its hash is stored), so it cannot survive a redirect. The page is marked no-store.
+// its hash is stored), so it cannot survive a redirect. The page is marked no-store. A reload of
+// it sends the form again: the form's key (newFormKey) makes that find the token it made, and the
+// page says so, where it made a second token before.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.requireMember(w, r)
 	if !ok {
@@ -45,7 +50,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PostForm.Get("name")
-	tok, secret, err := s.forum.CreateAccessToken(r.Context(), v, v.ActorID, name)
+	tok, secret, err := s.forum.CreateAccessTokenFromForm(r.Context(), v, v.ActorID, name, r.PostForm.Get("form_key"))
+	if errors.Is(err, forum.ErrTokenAlreadyCreated) {
+		s.renderTokens(w, r, v, http.StatusConflict, tokensView{Notice: fmt.Sprintf(
+			"This form was sent before and made the token “%s”; its secret was shown then, once. "+
+				"If you did not copy it, revoke it and create another.", tok.Name)})
+		return
+	}
 	if err != nil {
 		st, status, ok := formError(err)
 		if !ok {
@@ -74,3 +85,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/settings/tokens?revoked=1", http.StatusSeeOther)
 }
+
+// newFormKey names one showing of a form that must not act twice when sent twice: 128 random
+// bits.
+func newFormKey() string { return rand.Text() }
