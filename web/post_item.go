@@ -76,9 +76,18 @@ func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 		b = append(b, `/history" data-testid="edited">edited</a> `...)
 	}
 	if post.InReplyToID != nil {
-		b = append(b, `<a class="in-reply-to" href="/p/`...)
-		b = strconv.AppendInt(b, *post.InReplyToID, 10)
-		b = append(b, `">in reply</a>`...)
+		// Named when the post answered is on this page (a link within it); else a permalink.
+		if parent, ok := v.parentOnPage(*post.InReplyToID); ok {
+			b = append(b, `<a class="in-reply-to" href="#p`...)
+			b = strconv.AppendInt(b, parent.ID, 10)
+			b = append(b, `">in reply to `...)
+			b = appendEscaped(b, parent.AuthorName())
+			b = append(b, `</a>`...)
+		} else {
+			b = append(b, `<a class="in-reply-to" href="/p/`...)
+			b = strconv.AppendInt(b, *post.InReplyToID, 10)
+			b = append(b, `">in reply to an earlier post</a>`...)
+		}
 	}
 	if origin := postOrigin(post); origin != "" {
 		b = append(b, `<a class="origin" href="`...)

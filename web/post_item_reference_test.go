@@ -12,6 +12,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "github.com/stoa-forum/stoa/forum"
 
+import "strconv"
+
 // postItemTempl is the templ component post_item.go replaced (thread_page.templ's postItem).
 func postItemTempl(v threadView, post forum.Post) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -154,7 +156,23 @@ func postItemTempl(v threadView, post forum.Post) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
+		// Edited by hand after the hand-written post named the author of a reply's parent on the
+		// page: what templ would make of `<a href={ "#p" + id }>in reply to { name }</a>`.
+		var parent forum.Post
+		var onPage bool
 		if post.InReplyToID != nil {
+			parent, onPage = v.parentOnPage(*post.InReplyToID)
+		}
+		if onPage {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<a class=\"in-reply-to\" href=\"#p"+strconv.FormatInt(parent.ID, 10)+"\">in reply to ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(parent.AuthorName()) + "</a>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		} else if post.InReplyToID != nil {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<a class=\"in-reply-to\" href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -168,7 +186,7 @@ func postItemTempl(v threadView, post forum.Post) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\">in reply</a>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\">in reply to an earlier post</a>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -126,6 +126,24 @@ func TestHandWrittenPostItemMatchesTheTemplComponent(t *testing.T) {
 			t.Errorf("%s: the list of %d posts differs from the components one by one", vname, len(all))
 		}
 	}
+	// A reply to a post on the same page names its author and links within the page; the
+	// cases above reply to a post elsewhere.
+	answer := base
+	answer.ID, answer.InReplyToID, answer.AuthorDisplayName = 4322, &base.ID, "Bob"
+	page := threadView{ThreadPage: forum.ThreadPage{Thread: forum.ThreadView{Thread: forum.Thread{ID: 42, Title: "T"}},
+		Posts: []forum.Post{base, answer}}}
+	var want, got bytes.Buffer
+	for _, p := range page.Posts {
+		if err := postItemTempl(page, p).Render(context.Background(), &want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := postItems(page).Render(context.Background(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() || !strings.Contains(got.String(), `href="#p4321">in reply to Alice &lt;A&gt; &amp; &#39;co&#39; &#34;x&#34;</a>`) {
+		t.Errorf("a reply to a post on the page:\nwant %s\ngot  %s", want.String(), got.String())
+	}
 	if compared != len(posts)*len(viewers) {
 		t.Fatalf("compared %d posts, want %d", compared, len(posts)*len(viewers))
 	}
