@@ -136,7 +136,11 @@ func checkParent(ctx context.Context, tx pgx.Tx, parentID *int64, self int64) er
 }
 
 func (f *Forum) queryCategories(ctx context.Context, where string, args ...any) ([]Category, error) {
-	rows, err := f.db.Query(ctx, "SELECT "+categoryColumns+" FROM categories c WHERE "+where, args...)
+	return queryCategoriesOn(ctx, f.db, where, args...)
+}
+
+func queryCategoriesOn(ctx context.Context, q pgQuerier, where string, args ...any) ([]Category, error) {
+	rows, err := q.Query(ctx, "SELECT "+categoryColumns+" FROM categories c WHERE "+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +149,14 @@ func (f *Forum) queryCategories(ctx context.Context, where string, args ...any) 
 
 // CategoryByID loads a category.
 func (f *Forum) CategoryByID(ctx context.Context, id int64) (Category, error) {
-	cs, err := f.queryCategories(ctx, "c.id = $1", id)
+	return categoryByIDOn(ctx, f.db, id)
+}
+
+// categoryByIDOn is CategoryByID through q: a transaction reads with its own connection, never a
+// second one from the pool (a transaction holding a row lock while it waits for the pool, whose
+// connections are all held by transactions waiting for that lock, waits forever).
+func categoryByIDOn(ctx context.Context, q pgQuerier, id int64) (Category, error) {
+	cs, err := queryCategoriesOn(ctx, q, "c.id = $1", id)
 	if err != nil {
 		return Category{}, fmt.Errorf("category %d: %w", id, err)
 	}

@@ -158,7 +158,7 @@ func (f *Forum) decideFollow(ctx context.Context, tx pgx.Tx, target Actor) (Foll
 		if !visible {
 			return FollowRejected, nil
 		}
-		c, err := f.CategoryByID(ctx, catID)
+		c, err := categoryByIDOn(ctx, tx, catID)
 		if err != nil {
 			return "", err
 		}

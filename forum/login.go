@@ -67,11 +67,13 @@ func (f *Forum) Login(ctx context.Context, in LoginInput) (NewSession, error) {
 		accountKey = "member:" + strconv.FormatInt(cand.ID, 10)
 	}
 	ipKey, hasIP := ipBucket(in.Client.IP)
-	if limited, err := loginPerAccount.over(ctx, f.db, accountKey); err != nil || limited {
+	// Every attempt is counted before its password is checked, and given back when it succeeds:
+	// counted after the check, parallel guesses were all checked before any was counted.
+	if limited, err := loginPerAccount.take(ctx, f.db, accountKey); err != nil || limited {
 		return NewSession{}, loginRefused(err)
 	}
 	if hasIP {
-		if limited, err := loginPerIP.over(ctx, f.db, ipKey); err != nil || limited {
+		if limited, err := loginPerIP.take(ctx, f.db, ipKey); err != nil || limited {
 			return NewSession{}, loginRefused(err)
 		}
 	}
@@ -85,18 +87,6 @@ func (f *Forum) Login(ctx context.Context, in LoginInput) (NewSession, error) {
 		return NewSession{}, fmt.Errorf("login: member %d: %w", cand.ID, err)
 	}
 	if !ok || !found || tooLong {
-		err := f.inTx(ctx, func(tx pgx.Tx) error {
-			if err := loginPerAccount.hit(ctx, tx, accountKey); err != nil {
-				return err
-			}
-			if hasIP {
-				return loginPerIP.hit(ctx, tx, ipKey)
-			}
-			return nil
-		})
-		if err != nil {
-			return NewSession{}, fmt.Errorf("login: %w", err)
-		}
 		return NewSession{}, fmt.Errorf("login: %w", ErrBadCredentials)
 	}
 	if cand.Banned {
@@ -107,6 +97,11 @@ func (f *Forum) Login(ctx context.Context, in LoginInput) (NewSession, error) {
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
 		if err := loginPerAccount.clear(ctx, tx, accountKey); err != nil {
 			return err
+		}
+		if hasIP {
+			if err := loginPerIP.giveBack(ctx, tx, ipKey); err != nil {
+				return err
+			}
 		}
 		var err error
 		ns.Token, ns.Session, err = f.createSession(ctx, tx, cand.ID, in.Client)

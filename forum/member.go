@@ -2,6 +2,7 @@ package forum
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strconv"
@@ -133,7 +134,9 @@ func (f *Forum) Register(ctx context.Context, in Registration) (NewSession, erro
 	}
 	ipKey, hasIP := ipBucket(in.Client.IP)
 	if hasIP {
-		limited, err := registerPerIP.over(ctx, f.db, ipKey)
+		// Counted before the account is made, so that parallel requests cannot all pass the
+		// check; given back when the form is refused (a name taken is not an account made).
+		limited, err := registerPerIP.take(ctx, f.db, ipKey)
 		if err != nil {
 			return NewSession{}, fmt.Errorf("register: %w", err)
 		}
@@ -143,12 +146,12 @@ func (f *Forum) Register(ctx context.Context, in Registration) (NewSession, erro
 	}
 	m, err := f.CreateMember(ctx, NewMember{Username: in.Username, Email: in.Email, Password: in.Password, Role: RoleMember})
 	if err != nil {
-		return NewSession{}, err
-	}
-	if hasIP {
-		if err := registerPerIP.hit(ctx, f.db, ipKey); err != nil {
-			return NewSession{}, fmt.Errorf("register: %w", err)
+		if hasIP {
+			if gbErr := registerPerIP.giveBack(ctx, f.db, ipKey); gbErr != nil {
+				return NewSession{}, fmt.Errorf("register: %w", errors.Join(err, gbErr))
+			}
 		}
+		return NewSession{}, err
 	}
 	return f.startSession(ctx, m.ID, in.Client)
 }
@@ -298,7 +301,8 @@ func (f *Forum) ChangeEmail(ctx context.Context, by Viewer, password, email stri
 // confirmPassword checks the viewer's password for a sensitive change, throttled like sign-in.
 func (f *Forum) confirmPassword(ctx context.Context, by Viewer, password string) error {
 	key := "member:" + strconv.FormatInt(by.ActorID, 10)
-	limited, err := loginPerAccount.over(ctx, f.db, key)
+	// Counted first and given back when right, as a sign-in is (login.go).
+	limited, err := loginPerAccount.take(ctx, f.db, key)
 	if err != nil {
 		return err
 	}
@@ -314,12 +318,9 @@ func (f *Forum) confirmPassword(ctx context.Context, by Viewer, password string)
 		return err
 	}
 	if !ok || len(password) > MaxPasswordLen {
-		if err := loginPerAccount.hit(ctx, f.db, key); err != nil {
-			return err
-		}
 		return Invalid("current_password", "is not your current password")
 	}
-	return nil
+	return loginPerAccount.giveBack(ctx, f.db, key)
 }
 
 func validateEmail(v *ValidationError, field, email string) {

@@ -227,7 +227,7 @@ func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryI
 		if m.cat.ID == toCategoryID {
 			return nil
 		}
-		to, err := f.CategoryByID(ctx, toCategoryID)
+		to, err := categoryByIDOn(ctx, m.tx, toCategoryID)
 		if err != nil {
 			return Invalid("category", "does not exist")
 		}

@@ -30,14 +30,6 @@ func (f *Forum) RequestPasswordReset(ctx context.Context, email string, client C
 	}
 	emailKey := strings.ToLower(email)
 	ipKey, hasIP := ipBucket(client.IP)
-	if limited, err := resetPerEmail.over(ctx, f.db, emailKey); err != nil || limited {
-		return resetRefused(err)
-	}
-	if hasIP {
-		if limited, err := resetPerIP.over(ctx, f.db, ipKey); err != nil || limited {
-			return resetRefused(err)
-		}
-	}
 	settings, err := f.SiteSettings(ctx)
 	if err != nil {
 		return fmt.Errorf("password reset: %w", err)
@@ -47,12 +39,18 @@ func (f *Forum) RequestPasswordReset(ctx context.Context, email string, client C
 		return err
 	}
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
-		if err := resetPerEmail.hit(ctx, tx, emailKey); err != nil {
+		// Counted in the transaction that sends the mail: requests at once wait for each
+		// other's count, and a refused one (rolled back) spends nothing.
+		if limited, err := resetPerEmail.take(ctx, tx, emailKey); err != nil {
 			return err
+		} else if limited {
+			return ErrRateLimited
 		}
 		if hasIP {
-			if err := resetPerIP.hit(ctx, tx, ipKey); err != nil {
+			if limited, err := resetPerIP.take(ctx, tx, ipKey); err != nil {
 				return err
+			} else if limited {
+				return ErrRateLimited
 			}
 		}
 		var memberID int64
@@ -82,13 +80,6 @@ func (f *Forum) RequestPasswordReset(ctx context.Context, email string, client C
 		return fmt.Errorf("password reset: %w", err)
 	}
 	return nil
-}
-
-func resetRefused(err error) error {
-	if err != nil {
-		return fmt.Errorf("password reset: %w", err)
-	}
-	return fmt.Errorf("password reset: %w", ErrRateLimited)
 }
 
 // CheckPasswordResetToken reports whether a reset link still works, so the form can say so before

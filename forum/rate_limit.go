@@ -56,20 +56,19 @@ const DefaultPostsPerMinute = 10
 
 // spendPostBudget counts a post by actor in tx, or refuses it with ErrPostingTooFast when actor
 // has posted the forum's bound in the last minute. Counted in the post's transaction, it is spent
-// only when the post is stored.
+// only when the post is stored, and a member's posts at once wait for each other's count.
 func (f *Forum) spendPostBudget(ctx context.Context, tx pgx.Tx, actor Viewer) error {
 	if f.postBudget.max == 0 || actor.IsStaff() {
 		return nil
 	}
-	key := strconv.FormatInt(actor.ActorID, 10)
-	over, err := f.postBudget.over(ctx, tx, key)
+	over, err := f.postBudget.take(ctx, tx, strconv.FormatInt(actor.ActorID, 10))
 	if err != nil {
 		return err
 	}
 	if over {
 		return fmt.Errorf("%s: %w", actor.Username, ErrPostingTooFast)
 	}
-	return f.postBudget.hit(ctx, tx, key)
+	return nil
 }
 
 // longestRateWindow bounds how long rows are useful: a check reads the current and previous window.
@@ -85,28 +84,39 @@ type pgQuerier interface {
 // The epoch the fixed windows are aligned to; any fixed instant works.
 const rateEpoch = `timestamptz '2000-01-01 00:00:00+00'`
 
-// over reports whether the bucket has used its budget.
-func (l rateLimit) over(ctx context.Context, q pgQuerier, key string) (bool, error) {
+// take counts one event against the bucket and reports whether the bucket had used its budget
+// before it. It is one statement: the upsert locks the bucket's row, so two requests at once
+// cannot both find the last unit of the budget free (a check and a later count let any number of
+// parallel requests through; each saw the count before the others' hits). In a transaction the
+// row stays locked, and the count stays spent, until it ends: a refused write rolled back spends
+// nothing. Autocommitted, a refused event stays counted, so a client that keeps trying stays
+// refused until it stops for a window.
+func (l rateLimit) take(ctx context.Context, q pgQuerier, key string) (bool, error) {
 	var count float64
 	err := q.QueryRow(ctx, `
-		SELECT coalesce(sum(r.hits) FILTER (WHERE r.window_start = c.cur), 0)::float8
-		     + coalesce(sum(r.hits) FILTER (WHERE r.window_start = c.cur - c.w), 0)::float8
+		WITH c AS (SELECT date_bin(w, now(), `+rateEpoch+`) AS cur, w
+		           FROM (SELECT make_interval(secs => $2) AS w) x),
+		counted AS (
+			INSERT INTO rate_limits (bucket, window_start, hits) SELECT $1, c.cur, 1 FROM c
+			ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+			RETURNING hits)
+		SELECT (SELECT hits FROM counted)::float8
+		     + coalesce((SELECT r.hits FROM rate_limits r WHERE r.bucket = $1 AND r.window_start = c.cur - c.w), 0)::float8
 		       * greatest(0, 1 - extract(epoch FROM now() - c.cur)::float8 / extract(epoch FROM c.w)::float8)
-		FROM (SELECT date_bin(w, now(), `+rateEpoch+`) AS cur, w
-		      FROM (SELECT make_interval(secs => $2) AS w) x) c
-		LEFT JOIN rate_limits r ON r.bucket = $1 AND r.window_start >= c.cur - c.w
-		GROUP BY c.cur, c.w`, l.bucket(key), l.window.Seconds()).Scan(&count)
+		FROM c`, l.bucket(key), l.window.Seconds()).Scan(&count)
 	if err != nil {
 		return false, fmt.Errorf("rate limit %s: %w", l.name, err)
 	}
-	return count >= float64(l.max), nil
+	// count includes this event: the budget was spent if what came before it reached max.
+	return count-1 >= float64(l.max), nil
 }
 
-// hit counts one event against the bucket.
-func (l rateLimit) hit(ctx context.Context, q pgQuerier, key string) error {
-	_, err := q.Exec(ctx, `INSERT INTO rate_limits (bucket, window_start, hits)
-		VALUES ($1, date_bin(make_interval(secs => $2), now(), `+rateEpoch+`), 1)
-		ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1`, l.bucket(key), l.window.Seconds())
+// giveBack uncounts an event take counted that turned out not to be one the budget is for (a
+// sign-in that succeeded, a registration refused for its form).
+func (l rateLimit) giveBack(ctx context.Context, q pgQuerier, key string) error {
+	_, err := q.Exec(ctx, `UPDATE rate_limits SET hits = hits - 1
+		WHERE bucket = $1 AND window_start = date_bin(make_interval(secs => $2), now(), `+rateEpoch+`) AND hits > 0`,
+		l.bucket(key), l.window.Seconds())
 	if err != nil {
 		return fmt.Errorf("rate limit %s: %w", l.name, err)
 	}

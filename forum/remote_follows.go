@@ -25,15 +25,14 @@ func (f *Forum) SpendRemoteLookup(ctx context.Context, v Viewer) error {
 	if !v.SignedIn() {
 		return fmt.Errorf("remote lookup: %w", ErrUnauthorized)
 	}
-	key := fmt.Sprint(v.ActorID)
-	over, err := remoteLookupPerMember.over(ctx, f.db, key)
+	over, err := remoteLookupPerMember.take(ctx, f.db, fmt.Sprint(v.ActorID))
 	if err != nil {
 		return err
 	}
 	if over {
 		return fmt.Errorf("remote lookups by %s: %w", v.Username, ErrRateLimited)
 	}
-	return remoteLookupPerMember.hit(ctx, f.db, key)
+	return nil
 }
 
 // FollowedActor is a remote actor a member follows, with where the follow stands and, for a

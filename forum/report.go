@@ -79,16 +79,18 @@ func (f *Forum) FileReport(ctx context.Context, by Viewer, in NewReport) (int64,
 		return 0, err
 	}
 	key := strconv.FormatInt(by.ActorID, 10)
-	if limited, err := reportsPerMember.over(ctx, f.db, key); err != nil {
-		return 0, err
-	} else if limited {
-		return 0, fmt.Errorf("report: %w", ErrRateLimited)
-	}
 	var id int64
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
 		actor, err := actingMember(ctx, tx, by)
 		if err != nil {
 			return err
+		}
+		// Counted first, in the transaction: a member's reports at once wait for each other's
+		// count. A report that only repeats an open one is given back below.
+		if limited, err := reportsPerMember.take(ctx, tx, key); err != nil {
+			return err
+		} else if limited {
+			return ErrRateLimited
 		}
 		err = tx.QueryRow(ctx, `SELECT r.id FROM reports r
 			WHERE r.reporter_id = $1 AND r.target_actor_id = $2 AND r.status = 'open'
@@ -96,7 +98,7 @@ func (f *Forum) FileReport(ctx context.Context, by Viewer, in NewReport) (int64,
 					IS NOT DISTINCT FROM $3::bigint[]
 			ORDER BY r.id DESC LIMIT 1`, actor.ActorID, target, posts).Scan(&id)
 		if err == nil {
-			return nil
+			return reportsPerMember.giveBack(ctx, tx, key)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
@@ -105,10 +107,8 @@ func (f *Forum) FileReport(ctx context.Context, by Viewer, in NewReport) (int64,
 			RETURNING id`, actor.ActorID, target, in.Rule, in.Reason).Scan(&id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO report_posts (report_id, post_id) SELECT $1, unnest($2::bigint[])`, id, posts); err != nil {
-			return err
-		}
-		return reportsPerMember.hit(ctx, tx, key)
+		_, err = tx.Exec(ctx, `INSERT INTO report_posts (report_id, post_id) SELECT $1, unnest($2::bigint[])`, id, posts)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("report: %w", err)

@@ -160,7 +160,7 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 		if err := f.spendPostBudget(ctx, tx, actor); err != nil {
 			return err
 		}
-		c, err := f.CategoryByID(ctx, in.CategoryID)
+		c, err := categoryByIDOn(ctx, tx, in.CategoryID)
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (f *Forum) threadForWrite(ctx context.Context, tx pgx.Tx, v Viewer, id int6
 	if err != nil {
 		return Thread{}, Category{}, Permission{}, notFound(err, fmt.Sprintf("thread %d", id))
 	}
-	c, err := f.CategoryByID(ctx, t.CategoryID)
+	c, err := categoryByIDOn(ctx, tx, t.CategoryID)
 	if err != nil {
 		return Thread{}, Category{}, Permission{}, err
 	}
