@@ -140,9 +140,10 @@ func (h *Handler) instanceActor(w http.ResponseWriter, r *http.Request) {
 	h.writeDocument(w, r, http.StatusOK, doc)
 }
 
-// category loads a local category and its actor.
+// category loads a published local category and its actor: one guests may not see is not found,
+// exactly as an unknown one (forum.PublishedCategoryBySlug).
 func (h *Handler) category(ctx context.Context, slug string) (forum.Category, forum.Actor, error) {
-	c, err := h.forum.CategoryBySlug(ctx, slug)
+	c, err := h.forum.PublishedCategoryBySlug(ctx, slug)
 	if err != nil {
 		return forum.Category{}, forum.Actor{}, err
 	}
@@ -150,13 +151,14 @@ func (h *Handler) category(ctx context.Context, slug string) (forum.Category, fo
 	return c, a, err
 }
 
-// thread parses a thread id from the path and returns its actor, made on first need.
+// thread parses a thread id from the path and returns its actor, made on first need. A thread in
+// a category guests may not see is not found, as an unknown one (forum.PublishedThreadActor).
 func (h *Handler) thread(ctx context.Context, param string) (forum.ThreadActor, error) {
 	id, ok := parseID(param)
 	if !ok {
 		return forum.ThreadActor{}, fmt.Errorf("thread %q: %w", param, forum.ErrNotFound)
 	}
-	return h.forum.EnsureThreadActor(ctx, id)
+	return h.forum.PublishedThreadActor(ctx, id)
 }
 
 // publicKeyPEM returns an actor's public key, generating thread actors' keys one at a time.

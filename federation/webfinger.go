@@ -40,7 +40,7 @@ func (h *Handler) WebFinger(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	a, err := localActor(r.Context(), h.forum, ref, true)
+	a, err := h.publishedActor(r.Context(), ref)
 	if err == nil && a.DeletedAt != nil {
 		err = fmt.Errorf("%s: %w", resource, forum.ErrGone)
 	}
@@ -66,6 +66,21 @@ func (h *Handler) WebFinger(w http.ResponseWriter, r *http.Request) {
 		jrd.Aliases = append(jrd.Aliases, profile)
 	}
 	writeJSON(w, http.StatusOK, "application/jrd+json; charset=utf-8", jrd)
+}
+
+// publishedActor is localActor for WebFinger: the Group of a category guests may not see, and the
+// actors of its threads, are not found, as unknown ones, like their documents (handler_actor.go).
+func (h *Handler) publishedActor(ctx context.Context, ref Ref) (forum.Actor, error) {
+	switch ref.Kind {
+	case RefCategory:
+		if _, err := h.forum.PublishedCategoryBySlug(ctx, ref.Name); err != nil {
+			return forum.Actor{}, err
+		}
+	case RefThreadActor:
+		ta, err := h.forum.PublishedThreadActor(ctx, ref.ID)
+		return ta.Actor, err
+	}
+	return localActor(ctx, h.forum, ref, true)
 }
 
 // profilePage is the HTML page of an actor: the same URL as its id for members and categories,

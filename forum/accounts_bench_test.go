@@ -119,7 +119,7 @@ func BenchmarkMemberPosts20k(b *testing.B) {
 	b.Run("posts-first-page", func(b *testing.B) {
 		start := time.Now()
 		for b.Loop() {
-			if ps, _, err := f.MemberPosts(ctx, m.ID, forum.MemberActivityCursor{}, 20); err != nil || len(ps) != 20 {
+			if ps, _, err := f.MemberPosts(ctx, forum.Guest, m.ID, forum.MemberActivityCursor{}, 20); err != nil || len(ps) != 20 {
 				b.Fatal(err)
 			}
 		}
@@ -128,7 +128,7 @@ func BenchmarkMemberPosts20k(b *testing.B) {
 	b.Run("threads-first-page", func(b *testing.B) {
 		start := time.Now()
 		for b.Loop() {
-			if ts, _, err := f.MemberThreads(ctx, m.ID, forum.MemberActivityCursor{}, 20); err != nil || len(ts) != 20 {
+			if ts, _, err := f.MemberThreads(ctx, forum.Guest, m.ID, forum.MemberActivityCursor{}, 20); err != nil || len(ts) != 20 {
 				b.Fatal(err)
 			}
 		}

@@ -78,18 +78,26 @@ func activityLimit(limit int) int {
 	return limit
 }
 
-// MemberThreads lists the threads a member started, newest first, before the cursor. Deleted and
-// hidden threads are left out. It returns the cursor of the next page (zero on the last page).
-func (f *Forum) MemberThreads(ctx context.Context, memberID int64, before MemberActivityCursor, limit int) ([]MemberThread, MemberActivityCursor, error) {
+// MemberThreads lists the threads a member started that v may read, newest first, before the
+// cursor. Threads in categories v may not see are left out (a member's page must not reveal what
+// the category pages hide), and so are deleted and hidden threads, for everyone, as in every
+// thread list. It returns the cursor of the next page (zero on the last page).
+func (f *Forum) MemberThreads(ctx context.Context, v Viewer, memberID int64, before MemberActivityCursor, limit int) ([]MemberThread, MemberActivityCursor, error) {
 	limit = activityLimit(limit)
+	visible, err := f.VisibleCategoryIDs(ctx, v)
+	if err != nil {
+		return nil, MemberActivityCursor{}, fmt.Errorf("member threads: %w", err)
+	}
+	// The category filter sits inside the limit-first walk of threads_author, so a page still
+	// reads about limit rows unless the member wrote much in categories v cannot see.
 	rows, err := f.db.Query(ctx, `SELECT t.id, t.title, c.slug || coalesce('@' || c.domain, '') AS category_slug,
 			c.title AS category_title, t.post_count, t.created_at, t.last_post_at
 		FROM (SELECT id, category_id, title, post_count, created_at, last_post_at FROM threads
-		      WHERE author_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL
+		      WHERE author_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND category_id = ANY($5)
 		        AND ($2 = 0 OR (created_at, id) < ($3, $2))
 		      ORDER BY created_at DESC, id DESC LIMIT $4) t
 		JOIN categories c ON c.id = t.category_id
-		ORDER BY t.created_at DESC, t.id DESC`, memberID, before.ID, before.At, limit+1)
+		ORDER BY t.created_at DESC, t.id DESC`, memberID, before.ID, before.At, limit+1, visible)
 	if err != nil {
 		return nil, MemberActivityCursor{}, fmt.Errorf("member threads: %w", err)
 	}
@@ -105,19 +113,25 @@ func (f *Forum) MemberThreads(ctx context.Context, memberID int64, before Member
 	return list, next, nil
 }
 
-// MemberPosts lists the posts a member wrote, newest first, before the cursor. Deleted and hidden
-// posts, and posts in deleted or hidden threads, are left out. It returns the next page's cursor.
-func (f *Forum) MemberPosts(ctx context.Context, memberID int64, before MemberActivityCursor, limit int) ([]MemberPost, MemberActivityCursor, error) {
+// MemberPosts lists the posts a member wrote that v may read, newest first, before the cursor.
+// Posts in threads of categories v may not see are left out (as RemoteActorPosts does for remote
+// actors), and so are deleted and hidden posts and posts in deleted or hidden threads, for
+// everyone, as in every list. It returns the next page's cursor.
+func (f *Forum) MemberPosts(ctx context.Context, v Viewer, memberID int64, before MemberActivityCursor, limit int) ([]MemberPost, MemberActivityCursor, error) {
 	limit = activityLimit(limit)
+	visible, err := f.VisibleCategoryIDs(ctx, v)
+	if err != nil {
+		return nil, MemberActivityCursor{}, fmt.Errorf("member posts: %w", err)
+	}
 	rows, err := f.db.Query(ctx, `SELECT p.id, p.thread_id, t.title AS thread_title, p.position, p.excerpt, p.created_at
 		FROM (SELECT id, thread_id, position, left(source, $5) AS excerpt, created_at FROM posts
 		      WHERE author_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL
 		        AND ($2 = 0 OR (created_at, id) < ($3, $2))
 		        AND EXISTS (SELECT 1 FROM threads vt WHERE vt.id = posts.thread_id
-		                    AND vt.deleted_at IS NULL AND vt.hidden_at IS NULL)
+		                    AND vt.deleted_at IS NULL AND vt.hidden_at IS NULL AND vt.category_id = ANY($6))
 		      ORDER BY created_at DESC, id DESC LIMIT $4) p
 		JOIN threads t ON t.id = p.thread_id
-		ORDER BY p.created_at DESC, p.id DESC`, memberID, before.ID, before.At, limit+1, 4*memberPostExcerptRunes)
+		ORDER BY p.created_at DESC, p.id DESC`, memberID, before.ID, before.At, limit+1, 4*memberPostExcerptRunes, visible)
 	if err != nil {
 		return nil, MemberActivityCursor{}, fmt.Errorf("member posts: %w", err)
 	}

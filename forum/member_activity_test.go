@@ -76,7 +76,7 @@ func TestMemberThreadsAndPostsArePagedAndSkipHiddenContent(t *testing.T) {
 	var titles []string
 	var cur forum.MemberActivityCursor
 	for {
-		page, next, err := f.MemberThreads(ctx, alice.ID, cur, 2)
+		page, next, err := f.MemberThreads(ctx, forum.Guest, alice.ID, cur, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestMemberThreadsAndPostsArePagedAndSkipHiddenContent(t *testing.T) {
 	var excerpts []string
 	cur = forum.MemberActivityCursor{}
 	for {
-		page, next, err := f.MemberPosts(ctx, alice.ID, cur, 1)
+		page, next, err := f.MemberPosts(ctx, forum.Guest, alice.ID, cur, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

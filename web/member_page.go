@@ -35,9 +35,9 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request, tab string) 
 	base := "/u/" + prof.Username
 	if tab == "posts" {
 		base += "/posts"
-		view.Posts, next, err = s.forum.MemberPosts(r.Context(), prof.ID, before, forum.DefaultMemberActivityLimit)
+		view.Posts, next, err = s.forum.MemberPosts(r.Context(), viewerOf(r), prof.ID, before, forum.DefaultMemberActivityLimit)
 	} else {
-		view.Threads, next, err = s.forum.MemberThreads(r.Context(), prof.ID, before, forum.DefaultMemberActivityLimit)
+		view.Threads, next, err = s.forum.MemberThreads(r.Context(), viewerOf(r), prof.ID, before, forum.DefaultMemberActivityLimit)
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -99,6 +99,13 @@ func (s *Server) lookupRemote(ctx context.Context, v forum.Viewer, field, q stri
 	if a.SuspendedAt != nil || (a.Local() && a.Kind == forum.ActorInstance) {
 		return forum.Actor{}, fmt.Errorf("look up %q: %w", q, forum.ErrNotFound)
 	}
+	// A handle of this server resolves to the local actor whatever v may see: a category or
+	// thread hidden from v must look as unknown here as on its own page.
+	if a.Local() {
+		if err := s.forum.LocalActorVisible(ctx, v, a); err != nil {
+			return forum.Actor{}, fmt.Errorf("look up %q: %w", q, err)
+		}
+	}
 	return a, nil
 }
 

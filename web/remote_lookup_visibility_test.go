@@ -1,0 +1,49 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+)
+
+// Looking up a handle of this server (the API's lookup, the lookup box) finds a category or
+// thread only for a viewer who may see it: to anyone else it is as unknown as a handle nobody has,
+// so its name and description do not leak.
+func TestLookupOfALocalHandleHidesWhatTheViewerMayNotSee(t *testing.T) {
+	t.Parallel()
+	fx := newRemoteFixture(t)
+	staff, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "mods", Title: "Mods only", Description: "Where bans are argued"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	th, _, err := fx.f.CreateThread(fx.ctx, fx.mod.Viewer(), forum.NewThread{CategoryID: staff.ID, Title: "Secret plans", Body: "shh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.EnsureThreadActor(fx.ctx, th.ID); err != nil { // as a past lookup by a moderator would have
+		t.Fatal(err)
+	}
+	alice := fx.alice.Viewer()
+	for _, q := range []string{"@mods@forum.example", "@" + forum.ThreadActorUsername(th.ID) + "@forum.example"} {
+		rec := fx.api(t, alice, "GET", "/api/v1/lookup?q="+url.QueryEscape(q), "")
+		wantAPIError(t, rec, http.StatusNotFound, "not_found")
+		if body := rec.Body.String(); strings.Contains(body, "Mods only") || strings.Contains(body, "bans") || strings.Contains(body, "Secret") {
+			t.Errorf("lookup of %s by a member tells %s", q, body)
+		}
+		// The lookup box answers as for a handle nobody has: no redirect to the page.
+		rec = fx.post(t, alice, "/remote", url.Values{"q": {q}})
+		wantCode(t, rec, http.StatusNotFound)
+		// A moderator may see both.
+		wantCode(t, fx.api(t, fx.mod.Viewer(), "GET", "/api/v1/lookup?q="+url.QueryEscape(q), ""), http.StatusOK)
+	}
+	// A public category is found as before.
+	wantCode(t, fx.api(t, alice, "GET", "/api/v1/lookup?q="+url.QueryEscape("@general@forum.example"), ""), http.StatusOK)
+}
