@@ -105,7 +105,7 @@ func (s *Server) apiAuthorOf(a forum.Author) apiAuthor {
 
 func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle string) apiThread {
 	out := apiThread{ID: t.ID, Title: t.Title, URL: s.abs(threadPath(t.ID)), APID: s.threadAPID(t), Category: categoryHandle,
-		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt, LastPostAt: t.LastPostAt, PostCount: t.PostCount,
+		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt.UTC(), LastPostAt: t.LastPostAt.UTC(), PostCount: t.PostCount,
 		Locked: t.Locked(), Pinned: t.Pinned(), Local: t.APID == ""}
 	if handle, apID, ok := s.threadFollow(t); ok {
 		out.Follow = &apiFollow{Handle: handle, APID: apID}
@@ -115,12 +115,23 @@ func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle stri
 
 func (s *Server) apiPostOf(p forum.Post) apiPost {
 	out := apiPost{ID: p.ID, APID: s.postAPID(p), URL: s.abs(postPath(p.ID)), Author: s.apiAuthorOf(p.Author),
-		BodyHTML: p.HTML, CreatedAt: p.CreatedAt, UpdatedAt: p.EditedAt, LikeCount: p.LikeCount, Liked: p.Liked,
+		BodyHTML: p.HTML, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: utcOrNil(p.EditedAt), LikeCount: p.LikeCount, Liked: p.Liked,
 		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted()}
 	if origin := postOrigin(p); origin != "" {
 		out.OriginURL = &origin
 	}
 	return out
+}
+
+// utcOrNil is t in UTC, nil for nil. The API promises UTC times (docs/API.md), but pgx scans a
+// timestamptz in the process's local zone, and a time marshals in its own zone: a host with TZ set
+// would otherwise give "-05:00" offsets.
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func nextCursor(c string) *string {

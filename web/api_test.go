@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -257,5 +259,34 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 	var n int
 	if err := fx.pool.QueryRow(fx.ctx, "SELECT count(*) FROM threads").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d threads after refused requests", n)
+	}
+}
+
+// The API's times are UTC whatever zone they come in: pgx scans a timestamptz in the process's
+// local zone, so a host with TZ=America/New_York would otherwise write "-05:00" offsets.
+func TestAPITimesAreUTC(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("https://forum.example")
+	s := &Server{public: base, fed: testFederation{base: base.String()}}
+	ny := time.FixedZone("EST", -5*3600)
+	at := time.Date(2026, 11, 24, 8, 45, 59, 123000000, ny)
+	edited := at.Add(time.Minute)
+	th := s.apiThreadOf(forum.Thread{ID: 1, CreatedAt: at, LastPostAt: at}, forum.Author{AuthorUsername: "alice"}, "general")
+	p := s.apiPostOf(forum.Post{ID: 2, CreatedAt: at, EditedAt: &edited})
+	for _, encoded := range []func() ([]byte, error){
+		func() ([]byte, error) { return th.appendJSON(nil) },
+		func() ([]byte, error) { return p.appendJSON(nil) },
+		func() ([]byte, error) { return json.Marshal(apiSearchPost{apiPost: p, Thread: th}) },
+	} {
+		b, err := encoded()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "-05:00") || !strings.Contains(string(b), `"2026-11-24T13:45:59.123Z"`) {
+			t.Errorf("times not in UTC: %s", b)
+		}
+	}
+	if !edited.Equal(*p.UpdatedAt) || p.UpdatedAt.Location() != time.UTC {
+		t.Errorf("updated_at %v, want %v in UTC", p.UpdatedAt, edited)
 	}
 }
