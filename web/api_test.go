@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 func (fx *webFixture) api(t *testing.T, v forum.Viewer, method, path, body string) *httptest.ResponseRecorder {
@@ -288,5 +289,50 @@ func TestAPITimesAreUTC(t *testing.T) {
 	}
 	if !edited.Equal(*p.UpdatedAt) || p.UpdatedAt.Location() != time.UTC {
 		t.Errorf("updated_at %v, want %v in UTC", p.UpdatedAt, edited)
+	}
+}
+
+// A guest's write is 401 before anything is read or looked up: whatever the category, thread or
+// post (one they may not see, one that does not exist) and whatever the body (broken, too big),
+// so the answer tells nothing about what exists.
+func TestAPIGuestWritesAreRefusedFirst(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	mods, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "mods", Title: "Mods"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetPermissionGrid(fx.ctx, fx.admin.Viewer(), mods.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	hidden, _, err := fx.f.CreateThread(fx.ctx, fx.mod.Viewer(), forum.NewThread{CategoryID: mods.ID, Title: "Staff only", Body: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, opener := fx.thread(t, fx.alice, "Public", "hello")
+	huge := `{"body":"` + strings.Repeat("x", maxJSONBytes) + `"}`
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/categories/general/threads", `{"title":"t","body":"b"}`},
+		{"POST", "/api/v1/categories/mods/threads", `{"title":"t","body":"b"}`},
+		{"POST", "/api/v1/categories/zzz/threads", `{"title":"t","body":"b"}`},
+		{"POST", "/api/v1/categories/zzz/threads", `[`},
+		{"POST", "/api/v1/categories/zzz/threads", huge},
+		{"POST", "/api/v1/threads/" + itoa(th.ID) + "/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/" + itoa(hidden.ID) + "/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/99999/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/x/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/99999/posts", `{"nope":1}`},
+		{"POST", "/api/v1/threads/99999/posts", huge},
+		{"PATCH", "/api/v1/posts/" + itoa(opener.ID), `{"body":"b"}`},
+		{"PATCH", "/api/v1/posts/99999", `not json`},
+		{"DELETE", "/api/v1/posts/99999", ""},
+		{"POST", "/api/v1/posts/99999/like", ""},
+		{"DELETE", "/api/v1/posts/99999/like", ""},
+	} {
+		rec := fx.api(t, forum.Guest, c.method, c.path, c.body)
+		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `"unauthorized"`) {
+			t.Errorf("guest %s %s (%.20s): %d %s", c.method, c.path, c.body, rec.Code, rec.Body)
+		}
 	}
 }
