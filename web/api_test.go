@@ -336,3 +336,23 @@ func TestAPIGuestWritesAreRefusedFirst(t *testing.T) {
 		}
 	}
 }
+
+// A 405 names the methods the path takes (Allow), in the API and on pages alike.
+func TestMethodNotAllowedSaysWhatIsAllowed(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/api/v1/categories", "GET, HEAD"},
+		{"DELETE", "/api/v1/threads/1", "GET, HEAD"},
+		{"PUT", "/api/v1/posts/1", "GET, HEAD, PATCH, DELETE"},
+		{"GET", "/api/v1/posts/1/like", "POST, DELETE"},
+		{"PATCH", "/api/v1/categories/general/threads", "GET, HEAD, POST"},
+		{"DELETE", "/t/1", "GET, HEAD"},
+	} {
+		rec := fx.api(t, forum.Guest, c.method, c.path, "")
+		wantCode(t, rec, http.StatusMethodNotAllowed)
+		if got := rec.Header().Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+}
