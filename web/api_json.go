@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -181,12 +182,37 @@ func describeJSONError(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		// The body as a whole has the wrong type (an array, a string, ...).
+		return "must be a JSON object"
 	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
+		return fmt.Sprintf("field %q must be %s", typ.Field, jsonTypeName(typ.Type))
 	case errors.Is(err, io.EOF):
 		return "is empty"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return "has an unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	}
 	return "is not valid JSON"
+}
+
+// jsonTypeName names the JSON a Go type is decoded from, with its article: a client should read
+// "a string", never the Go type's name (which would also show the server's internals).
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }

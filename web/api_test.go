@@ -243,6 +243,9 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 		{"not JSON", `{"title":`, "application/json", "not valid JSON"},
 		{"wrong type", `{"title":5,"body":"b"}`, "application/json", `field "title" must be a string`},
 		{"two objects", `{"title":"t","body":"b"}{}`, "application/json", "single JSON object"},
+		{"an array", `[]`, "application/json", "body: must be a JSON object"},
+		{"a string", `"t"`, "application/json", "body: must be a JSON object"},
+		{"object for a string", `{"title":{},"body":"b"}`, "application/json", `field "title" must be a string`},
 		{"empty", ``, "application/json", "is empty"},
 		{"form body", `title=t&body=b`, "application/x-www-form-urlencoded", "must be application/json"},
 		{"blank title", `{"title":" ","body":"b"}`, "application/json", "title: is required"},
@@ -252,6 +255,10 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 		msg := wantAPIError(t, rec, http.StatusUnprocessableEntity, "invalid")
 		if !strings.Contains(msg, c.want) {
 			t.Errorf("%s: message %q, want it to say %q", c.name, msg, c.want)
+		}
+		// Go's names for things (web.apiNewThread, map[string]interface {}) are internals.
+		if strings.Contains(msg, "web.") || strings.Contains(msg, "api") || strings.Contains(msg, "interface") {
+			t.Errorf("%s: message %q names Go types", c.name, msg)
 		}
 	}
 	huge := `{"title":"t","body":"` + strings.Repeat("x", maxJSONBytes) + `"}`
@@ -353,6 +360,24 @@ func TestMethodNotAllowedSaysWhatIsAllowed(t *testing.T) {
 		wantCode(t, rec, http.StatusMethodNotAllowed)
 		if got := rec.Header().Get("Allow"); got != c.allow {
 			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+}
+
+// A field of the wrong type is named with the JSON it must be, pointers and all.
+func TestAPIBodyTypeErrorsNameJSONTypes(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]string{
+		`{"body":"b","in_reply_to":"39"}`: `body: field "in_reply_to" must be an integer`,
+		`{"body":["b"]}`:                  `body: field "body" must be a string`,
+		`[{"body":"b"}]`:                  `body: must be a JSON object`,
+	} {
+		r := httptest.NewRequest("POST", "/api/v1/threads/1/posts", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var in apiNewPost
+		err := readJSON(httptest.NewRecorder(), r, &in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
 		}
 	}
 }
