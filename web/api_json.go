@@ -47,18 +47,22 @@ type apiFollow struct {
 }
 
 type apiThread struct {
-	ID         int64      `json:"id"`
-	Title      string     `json:"title"`
-	URL        string     `json:"url"`
-	APID       string     `json:"ap_id"`
-	Category   string     `json:"category"`
-	Author     apiAuthor  `json:"author"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastPostAt time.Time  `json:"last_post_at"`
-	PostCount  int        `json:"post_count"`
-	Locked     bool       `json:"locked"`
-	Pinned     bool       `json:"pinned"`
-	Follow     *apiFollow `json:"follow"`
+	ID         int64     `json:"id"`
+	Title      string    `json:"title"`
+	URL        string    `json:"url"`
+	APID       string    `json:"ap_id"`
+	Category   string    `json:"category"`
+	Author     apiAuthor `json:"author"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastPostAt time.Time `json:"last_post_at"`
+	PostCount  int       `json:"post_count"`
+	Locked     bool      `json:"locked"`
+	Pinned     bool      `json:"pinned"`
+	// Hidden and Deleted say why the thread is out of sight for others; only staff are shown
+	// such a thread, so only they ever read true here.
+	Hidden  bool       `json:"hidden"`
+	Deleted bool       `json:"deleted"`
+	Follow  *apiFollow `json:"follow"`
 	// Local is false for a thread that lives on another server (in a remote category's mirror).
 	Local bool `json:"local"`
 }
@@ -76,6 +80,9 @@ type apiPost struct {
 	InReplyTo *int64     `json:"in_reply_to"`
 	Position  int        `json:"position"`
 	Deleted   bool       `json:"deleted"`
+	// Hidden is true for a post staff hid, for every viewer: the thread page tells everyone a
+	// hidden post is there (its body is "" but to staff and its author).
+	Hidden bool `json:"hidden"`
 	// OriginURL is where a post from another server is shown there; null for local posts.
 	OriginURL *string `json:"origin_url"`
 }
@@ -107,7 +114,7 @@ func (s *Server) apiAuthorOf(a forum.Author) apiAuthor {
 func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle string) apiThread {
 	out := apiThread{ID: t.ID, Title: t.Title, URL: s.abs(threadPath(t.ID)), APID: s.threadAPID(t), Category: categoryHandle,
 		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt.UTC(), LastPostAt: t.LastPostAt.UTC(), PostCount: t.PostCount,
-		Locked: t.Locked(), Pinned: t.Pinned(), Local: t.APID == ""}
+		Locked: t.Locked(), Pinned: t.Pinned(), Hidden: t.HiddenAt != nil, Deleted: t.DeletedAt != nil, Local: t.APID == ""}
 	if handle, apID, ok := s.threadFollow(t); ok {
 		out.Follow = &apiFollow{Handle: handle, APID: apID}
 	}
@@ -117,7 +124,7 @@ func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle stri
 func (s *Server) apiPostOf(p forum.Post) apiPost {
 	out := apiPost{ID: p.ID, APID: s.postAPID(p), URL: s.abs(postPath(p.ID)), Author: s.apiAuthorOf(p.Author),
 		BodyHTML: p.HTML, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: utcOrNil(p.EditedAt), LikeCount: p.LikeCount, Liked: p.Liked,
-		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted()}
+		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted(), Hidden: p.Hidden()}
 	if origin := postOrigin(p); origin != "" {
 		out.OriginURL = &origin
 	}

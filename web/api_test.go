@@ -73,9 +73,9 @@ func wantAPIError(t *testing.T, rec *httptest.ResponseRecorder, status int, code
 
 var (
 	threadKeys = []string{"id", "title", "url", "ap_id", "category", "author", "created_at", "last_post_at", "post_count",
-		"locked", "pinned", "follow", "local"}
+		"locked", "pinned", "hidden", "deleted", "follow", "local"}
 	postKeys = []string{"id", "ap_id", "url", "author", "body_html", "created_at", "updated_at", "like_count", "liked",
-		"in_reply_to", "position", "deleted", "origin_url"}
+		"in_reply_to", "position", "deleted", "hidden", "origin_url"}
 )
 
 func TestAPIReads(t *testing.T) {
@@ -379,5 +379,69 @@ func TestAPIBodyTypeErrorsNameJSONTypes(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", body, err, want)
 		}
+	}
+}
+
+// The API says when a post or a thread is hidden, or a thread deleted: staff (and a hidden post's
+// author) read them with their content, and need to know they are not what others see.
+func TestAPISaysWhatIsHiddenOrDeleted(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	mod := fx.mod.Viewer()
+	th, _ := fx.thread(t, fx.alice, "Open", "hello")
+	reply := fx.reply(t, fx.bob, th.ID, "rude words")
+	if err := fx.f.HidePost(fx.ctx, mod, reply.ID, true, "rude"); err != nil {
+		t.Fatal(err)
+	}
+	postIn := func(v forum.Viewer) map[string]any {
+		t.Helper()
+		body := decode(t, fx.api(t, v, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)
+		return body["posts"].([]any)[1].(map[string]any)
+	}
+	for name, v := range map[string]forum.Viewer{"moderator": mod, "author": fx.bob.Viewer()} {
+		p := postIn(v)
+		if p["hidden"] != true || p["deleted"] != false || !strings.Contains(p["body_html"].(string), "rude words") {
+			t.Errorf("%s reads the hidden post as %v", name, p)
+		}
+		if got := decode(t, fx.api(t, v, "GET", "/api/v1/posts/"+itoa(reply.ID), "")).(map[string]any); got["hidden"] != true {
+			t.Errorf("%s: GET /api/v1/posts: %v", name, got)
+		}
+	}
+	// Others see that it is there and hidden, as the thread page tells them, but not its body.
+	for name, v := range map[string]forum.Viewer{"guest": forum.Guest, "member": fx.alice.Viewer()} {
+		if p := postIn(v); p["hidden"] != true || p["body_html"] != "" {
+			t.Errorf("%s reads the hidden post as %v", name, p)
+		}
+	}
+	if p := decode(t, fx.api(t, mod, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)["posts"].([]any)[0].(map[string]any); p["hidden"] != false {
+		t.Errorf("a visible post: %v", p)
+	}
+
+	hidden, _ := fx.thread(t, fx.alice, "Hidden", "b")
+	if err := fx.f.HideThread(fx.ctx, mod, hidden.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.LockThread(fx.ctx, mod, hidden.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	got := decode(t, fx.api(t, mod, "GET", "/api/v1/threads/"+itoa(hidden.ID), "")).(map[string]any)
+	if got["hidden"] != true || got["locked"] != true || got["deleted"] != false {
+		t.Errorf("a hidden, locked thread as staff read it: %v", got)
+	}
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(hidden.ID), ""), http.StatusNotFound, "not_found")
+
+	deleted, opener := fx.thread(t, fx.alice, "Deleted", "b")
+	if err := fx.f.DeletePost(fx.ctx, fx.alice.Viewer(), opener.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	got = decode(t, fx.api(t, mod, "GET", "/api/v1/threads/"+itoa(deleted.ID), "")).(map[string]any)
+	if got["deleted"] != true || got["hidden"] != false {
+		t.Errorf("a deleted thread as staff read it: %v", got)
+	}
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(deleted.ID), ""), http.StatusGone, "gone")
+
+	open := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)
+	if open["hidden"] != false || open["deleted"] != false || open["locked"] != false {
+		t.Errorf("an open thread: %v", open)
 	}
 }
