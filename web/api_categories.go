@@ -51,8 +51,14 @@ type apiNewThread struct {
 }
 
 // apiCreateThread: POST /api/v1/categories/{slug}/threads {title, body} -> 201 thread.
+// A guest is refused before the body is read or the category looked up, so that the answer (401)
+// does not tell whether a category they may not see exists.
 func (s *Server) apiCreateThread(w http.ResponseWriter, r *http.Request) {
-	ctx, v := r.Context(), viewerOf(r)
+	v, ok := s.requireMember(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
 	var in apiNewThread
 	if err := readJSON(w, r, &in); err != nil {
 		s.fail(w, r, err)

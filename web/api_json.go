@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -46,18 +47,22 @@ type apiFollow struct {
 }
 
 type apiThread struct {
-	ID         int64      `json:"id"`
-	Title      string     `json:"title"`
-	URL        string     `json:"url"`
-	APID       string     `json:"ap_id"`
-	Category   string     `json:"category"`
-	Author     apiAuthor  `json:"author"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastPostAt time.Time  `json:"last_post_at"`
-	PostCount  int        `json:"post_count"`
-	Locked     bool       `json:"locked"`
-	Pinned     bool       `json:"pinned"`
-	Follow     *apiFollow `json:"follow"`
+	ID         int64     `json:"id"`
+	Title      string    `json:"title"`
+	URL        string    `json:"url"`
+	APID       string    `json:"ap_id"`
+	Category   string    `json:"category"`
+	Author     apiAuthor `json:"author"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastPostAt time.Time `json:"last_post_at"`
+	PostCount  int       `json:"post_count"`
+	Locked     bool      `json:"locked"`
+	Pinned     bool      `json:"pinned"`
+	// Hidden and Deleted say why the thread is out of sight for others; only staff are shown
+	// such a thread, so only they ever read true here.
+	Hidden  bool       `json:"hidden"`
+	Deleted bool       `json:"deleted"`
+	Follow  *apiFollow `json:"follow"`
 	// Local is false for a thread that lives on another server (in a remote category's mirror).
 	Local bool `json:"local"`
 }
@@ -75,6 +80,9 @@ type apiPost struct {
 	InReplyTo *int64     `json:"in_reply_to"`
 	Position  int        `json:"position"`
 	Deleted   bool       `json:"deleted"`
+	// Hidden is true for a post staff hid, for every viewer: the thread page tells everyone a
+	// hidden post is there (its body is "" but to staff and its author).
+	Hidden bool `json:"hidden"`
 	// OriginURL is where a post from another server is shown there; null for local posts.
 	OriginURL *string `json:"origin_url"`
 }
@@ -105,8 +113,8 @@ func (s *Server) apiAuthorOf(a forum.Author) apiAuthor {
 
 func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle string) apiThread {
 	out := apiThread{ID: t.ID, Title: t.Title, URL: s.abs(threadPath(t.ID)), APID: s.threadAPID(t), Category: categoryHandle,
-		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt, LastPostAt: t.LastPostAt, PostCount: t.PostCount,
-		Locked: t.Locked(), Pinned: t.Pinned(), Local: t.APID == ""}
+		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt.UTC(), LastPostAt: t.LastPostAt.UTC(), PostCount: t.PostCount,
+		Locked: t.Locked(), Pinned: t.Pinned(), Hidden: t.HiddenAt != nil, Deleted: t.DeletedAt != nil, Local: t.APID == ""}
 	if handle, apID, ok := s.threadFollow(t); ok {
 		out.Follow = &apiFollow{Handle: handle, APID: apID}
 	}
@@ -115,12 +123,23 @@ func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle stri
 
 func (s *Server) apiPostOf(p forum.Post) apiPost {
 	out := apiPost{ID: p.ID, APID: s.postAPID(p), URL: s.abs(postPath(p.ID)), Author: s.apiAuthorOf(p.Author),
-		BodyHTML: p.HTML, CreatedAt: p.CreatedAt, UpdatedAt: p.EditedAt, LikeCount: p.LikeCount, Liked: p.Liked,
-		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted()}
+		BodyHTML: p.HTML, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: utcOrNil(p.EditedAt), LikeCount: p.LikeCount, Liked: p.Liked,
+		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted(), Hidden: p.Hidden()}
 	if origin := postOrigin(p); origin != "" {
 		out.OriginURL = &origin
 	}
 	return out
+}
+
+// utcOrNil is t in UTC, nil for nil. The API promises UTC times (docs/API.md), but pgx scans a
+// timestamptz in the process's local zone, and a time marshals in its own zone: a host with TZ set
+// would otherwise give "-05:00" offsets.
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func nextCursor(c string) *string {
@@ -170,12 +189,37 @@ func describeJSONError(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		// The body as a whole has the wrong type (an array, a string, ...).
+		return "must be a JSON object"
 	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
+		return fmt.Sprintf("field %q must be %s", typ.Field, jsonTypeName(typ.Type))
 	case errors.Is(err, io.EOF):
 		return "is empty"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return "has an unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	}
 	return "is not valid JSON"
+}
+
+// jsonTypeName names the JSON a Go type is decoded from, with its article: a client should read
+// "a string", never the Go type's name (which would also show the server's internals).
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }

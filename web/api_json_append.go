@@ -87,6 +87,10 @@ func (t apiThread) appendFields(b []byte) ([]byte, error) {
 	b = strconv.AppendBool(b, t.Locked)
 	b = append(b, `,"pinned":`...)
 	b = strconv.AppendBool(b, t.Pinned)
+	b = append(b, `,"hidden":`...)
+	b = strconv.AppendBool(b, t.Hidden)
+	b = append(b, `,"deleted":`...)
+	b = strconv.AppendBool(b, t.Deleted)
 	b = append(b, `,"follow":`...)
 	if t.Follow == nil {
 		b = append(b, `null`...)
@@ -142,6 +146,8 @@ func (p apiPost) appendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(p.Position), 10)
 	b = append(b, `,"deleted":`...)
 	b = strconv.AppendBool(b, p.Deleted)
+	b = append(b, `,"hidden":`...)
+	b = strconv.AppendBool(b, p.Hidden)
 	b = append(b, `,"origin_url":`...)
 	b = appendJSONOptionalString(b, p.OriginURL)
 	return append(b, '}'), nil

@@ -55,13 +55,13 @@ func TestAppendedJSONMatchesEncodingJSON(t *testing.T) {
 		at := zones[i%len(zones)]
 		a := apiAuthor{Handle: s, APID: s + "a", Local: i%2 == 0, Name: s, AvatarURL: s, URL: s, Page: s}
 		p := apiPost{ID: int64(i) * 1e15, APID: s, URL: s, Author: a, BodyHTML: "<p>" + s + "</p>", CreatedAt: at,
-			LikeCount: i - 3, Liked: i%3 == 0, Position: i, Deleted: i%4 == 0}
+			LikeCount: i - 3, Liked: i%3 == 0, Position: i, Deleted: i%4 == 0, Hidden: i%3 == 1}
 		if i%2 == 1 {
 			p.UpdatedAt, p.InReplyTo, p.OriginURL = &edited, &parent, &origin
 		}
 		posts = append(posts, p)
 		th := apiThread{ID: int64(i), Title: s, URL: s, APID: s, Category: s, Author: a, CreatedAt: at, LastPostAt: edited,
-			PostCount: i, Locked: i%2 == 0, Pinned: i%3 == 0, Local: i%2 == 1}
+			PostCount: i, Locked: i%2 == 0, Pinned: i%3 == 0, Hidden: i%3 == 1, Deleted: i%4 == 1, Local: i%2 == 1}
 		if i%2 == 0 {
 			th.Follow = &apiFollow{Handle: s, APID: s}
 		}

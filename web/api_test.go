@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 func (fx *webFixture) api(t *testing.T, v forum.Viewer, method, path, body string) *httptest.ResponseRecorder {
@@ -70,9 +73,9 @@ func wantAPIError(t *testing.T, rec *httptest.ResponseRecorder, status int, code
 
 var (
 	threadKeys = []string{"id", "title", "url", "ap_id", "category", "author", "created_at", "last_post_at", "post_count",
-		"locked", "pinned", "follow", "local"}
+		"locked", "pinned", "hidden", "deleted", "follow", "local"}
 	postKeys = []string{"id", "ap_id", "url", "author", "body_html", "created_at", "updated_at", "like_count", "liked",
-		"in_reply_to", "position", "deleted", "origin_url"}
+		"in_reply_to", "position", "deleted", "hidden", "origin_url"}
 )
 
 func TestAPIReads(t *testing.T) {
@@ -240,6 +243,9 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 		{"not JSON", `{"title":`, "application/json", "not valid JSON"},
 		{"wrong type", `{"title":5,"body":"b"}`, "application/json", `field "title" must be a string`},
 		{"two objects", `{"title":"t","body":"b"}{}`, "application/json", "single JSON object"},
+		{"an array", `[]`, "application/json", "body: must be a JSON object"},
+		{"a string", `"t"`, "application/json", "body: must be a JSON object"},
+		{"object for a string", `{"title":{},"body":"b"}`, "application/json", `field "title" must be a string`},
 		{"empty", ``, "application/json", "is empty"},
 		{"form body", `title=t&body=b`, "application/x-www-form-urlencoded", "must be application/json"},
 		{"blank title", `{"title":" ","body":"b"}`, "application/json", "title: is required"},
@@ -250,6 +256,10 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 		if !strings.Contains(msg, c.want) {
 			t.Errorf("%s: message %q, want it to say %q", c.name, msg, c.want)
 		}
+		// Go's names for things (web.apiNewThread, map[string]interface {}) are internals.
+		if strings.Contains(msg, "web.") || strings.Contains(msg, "api") || strings.Contains(msg, "interface") {
+			t.Errorf("%s: message %q names Go types", c.name, msg)
+		}
 	}
 	huge := `{"title":"t","body":"` + strings.Repeat("x", maxJSONBytes) + `"}`
 	wantAPIError(t, fx.do(t, alice, "POST", path, strings.NewReader(huge), "Content-Type", "application/json"),
@@ -257,5 +267,181 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 	var n int
 	if err := fx.pool.QueryRow(fx.ctx, "SELECT count(*) FROM threads").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d threads after refused requests", n)
+	}
+}
+
+// The API's times are UTC whatever zone they come in: pgx scans a timestamptz in the process's
+// local zone, so a host with TZ=America/New_York would otherwise write "-05:00" offsets.
+func TestAPITimesAreUTC(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("https://forum.example")
+	s := &Server{public: base, fed: testFederation{base: base.String()}}
+	ny := time.FixedZone("EST", -5*3600)
+	at := time.Date(2026, 11, 24, 8, 45, 59, 123000000, ny)
+	edited := at.Add(time.Minute)
+	th := s.apiThreadOf(forum.Thread{ID: 1, CreatedAt: at, LastPostAt: at}, forum.Author{AuthorUsername: "alice"}, "general")
+	p := s.apiPostOf(forum.Post{ID: 2, CreatedAt: at, EditedAt: &edited})
+	for _, encoded := range []func() ([]byte, error){
+		func() ([]byte, error) { return th.appendJSON(nil) },
+		func() ([]byte, error) { return p.appendJSON(nil) },
+		func() ([]byte, error) { return json.Marshal(apiSearchPost{apiPost: p, Thread: th}) },
+	} {
+		b, err := encoded()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "-05:00") || !strings.Contains(string(b), `"2026-11-24T13:45:59.123Z"`) {
+			t.Errorf("times not in UTC: %s", b)
+		}
+	}
+	if !edited.Equal(*p.UpdatedAt) || p.UpdatedAt.Location() != time.UTC {
+		t.Errorf("updated_at %v, want %v in UTC", p.UpdatedAt, edited)
+	}
+}
+
+// A guest's write is 401 before anything is read or looked up: whatever the category, thread or
+// post (one they may not see, one that does not exist) and whatever the body (broken, too big),
+// so the answer tells nothing about what exists.
+func TestAPIGuestWritesAreRefusedFirst(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	mods, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "mods", Title: "Mods"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetPermissionGrid(fx.ctx, fx.admin.Viewer(), mods.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	hidden, _, err := fx.f.CreateThread(fx.ctx, fx.mod.Viewer(), forum.NewThread{CategoryID: mods.ID, Title: "Staff only", Body: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, opener := fx.thread(t, fx.alice, "Public", "hello")
+	huge := `{"body":"` + strings.Repeat("x", maxJSONBytes) + `"}`
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/categories/general/threads", `{"title":"t","body":"b"}`},
+		{"POST", "/api/v1/categories/mods/threads", `{"title":"t","body":"b"}`},
+		{"POST", "/api/v1/categories/zzz/threads", `{"title":"t","body":"b"}`},
+		{"POST", "/api/v1/categories/zzz/threads", `[`},
+		{"POST", "/api/v1/categories/zzz/threads", huge},
+		{"POST", "/api/v1/threads/" + itoa(th.ID) + "/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/" + itoa(hidden.ID) + "/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/99999/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/x/posts", `{"body":"b"}`},
+		{"POST", "/api/v1/threads/99999/posts", `{"nope":1}`},
+		{"POST", "/api/v1/threads/99999/posts", huge},
+		{"PATCH", "/api/v1/posts/" + itoa(opener.ID), `{"body":"b"}`},
+		{"PATCH", "/api/v1/posts/99999", `not json`},
+		{"DELETE", "/api/v1/posts/99999", ""},
+		{"POST", "/api/v1/posts/99999/like", ""},
+		{"DELETE", "/api/v1/posts/99999/like", ""},
+	} {
+		rec := fx.api(t, forum.Guest, c.method, c.path, c.body)
+		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `"unauthorized"`) {
+			t.Errorf("guest %s %s (%.20s): %d %s", c.method, c.path, c.body, rec.Code, rec.Body)
+		}
+	}
+}
+
+// A 405 names the methods the path takes (Allow), in the API and on pages alike.
+func TestMethodNotAllowedSaysWhatIsAllowed(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/api/v1/categories", "GET, HEAD"},
+		{"DELETE", "/api/v1/threads/1", "GET, HEAD"},
+		{"PUT", "/api/v1/posts/1", "GET, HEAD, PATCH, DELETE"},
+		{"GET", "/api/v1/posts/1/like", "POST, DELETE"},
+		{"PATCH", "/api/v1/categories/general/threads", "GET, HEAD, POST"},
+		{"DELETE", "/t/1", "GET, HEAD"},
+	} {
+		rec := fx.api(t, forum.Guest, c.method, c.path, "")
+		wantCode(t, rec, http.StatusMethodNotAllowed)
+		if got := rec.Header().Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+}
+
+// A field of the wrong type is named with the JSON it must be, pointers and all.
+func TestAPIBodyTypeErrorsNameJSONTypes(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]string{
+		`{"body":"b","in_reply_to":"39"}`: `body: field "in_reply_to" must be an integer`,
+		`{"body":["b"]}`:                  `body: field "body" must be a string`,
+		`[{"body":"b"}]`:                  `body: must be a JSON object`,
+	} {
+		r := httptest.NewRequest("POST", "/api/v1/threads/1/posts", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var in apiNewPost
+		err := readJSON(httptest.NewRecorder(), r, &in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}
+
+// The API says when a post or a thread is hidden, or a thread deleted: staff (and a hidden post's
+// author) read them with their content, and need to know they are not what others see.
+func TestAPISaysWhatIsHiddenOrDeleted(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	mod := fx.mod.Viewer()
+	th, _ := fx.thread(t, fx.alice, "Open", "hello")
+	reply := fx.reply(t, fx.bob, th.ID, "rude words")
+	if err := fx.f.HidePost(fx.ctx, mod, reply.ID, true, "rude"); err != nil {
+		t.Fatal(err)
+	}
+	postIn := func(v forum.Viewer) map[string]any {
+		t.Helper()
+		body := decode(t, fx.api(t, v, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)
+		return body["posts"].([]any)[1].(map[string]any)
+	}
+	for name, v := range map[string]forum.Viewer{"moderator": mod, "author": fx.bob.Viewer()} {
+		p := postIn(v)
+		if p["hidden"] != true || p["deleted"] != false || !strings.Contains(p["body_html"].(string), "rude words") {
+			t.Errorf("%s reads the hidden post as %v", name, p)
+		}
+		if got := decode(t, fx.api(t, v, "GET", "/api/v1/posts/"+itoa(reply.ID), "")).(map[string]any); got["hidden"] != true {
+			t.Errorf("%s: GET /api/v1/posts: %v", name, got)
+		}
+	}
+	// Others see that it is there and hidden, as the thread page tells them, but not its body.
+	for name, v := range map[string]forum.Viewer{"guest": forum.Guest, "member": fx.alice.Viewer()} {
+		if p := postIn(v); p["hidden"] != true || p["body_html"] != "" {
+			t.Errorf("%s reads the hidden post as %v", name, p)
+		}
+	}
+	if p := decode(t, fx.api(t, mod, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)["posts"].([]any)[0].(map[string]any); p["hidden"] != false {
+		t.Errorf("a visible post: %v", p)
+	}
+
+	hidden, _ := fx.thread(t, fx.alice, "Hidden", "b")
+	if err := fx.f.HideThread(fx.ctx, mod, hidden.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.LockThread(fx.ctx, mod, hidden.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	got := decode(t, fx.api(t, mod, "GET", "/api/v1/threads/"+itoa(hidden.ID), "")).(map[string]any)
+	if got["hidden"] != true || got["locked"] != true || got["deleted"] != false {
+		t.Errorf("a hidden, locked thread as staff read it: %v", got)
+	}
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(hidden.ID), ""), http.StatusNotFound, "not_found")
+
+	deleted, opener := fx.thread(t, fx.alice, "Deleted", "b")
+	if err := fx.f.DeletePost(fx.ctx, fx.alice.Viewer(), opener.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	got = decode(t, fx.api(t, mod, "GET", "/api/v1/threads/"+itoa(deleted.ID), "")).(map[string]any)
+	if got["deleted"] != true || got["hidden"] != false {
+		t.Errorf("a deleted thread as staff read it: %v", got)
+	}
+	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(deleted.ID), ""), http.StatusGone, "gone")
+
+	open := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)
+	if open["hidden"] != false || open["deleted"] != false || open["locked"] != false {
+		t.Errorf("an open thread: %v", open)
 	}
 }

@@ -46,7 +46,13 @@ type apiNewPost struct {
 }
 
 // apiCreatePost: POST /api/v1/threads/{id}/posts {body, in_reply_to?} -> 201 post.
+// A guest is refused before anything else: the body read, or the thread looked up, would tell
+// them whether a thread they may not see exists (404 against 401).
 func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.requireMember(w, r)
+	if !ok {
+		return
+	}
 	id, err := idParam(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
@@ -57,7 +63,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.forum.CreatePost(r.Context(), viewerOf(r), forum.NewPost{ThreadID: id, Body: in.Body, InReplyToID: in.InReplyTo})
+	p, err := s.forum.CreatePost(r.Context(), v, forum.NewPost{ThreadID: id, Body: in.Body, InReplyToID: in.InReplyTo})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/httperr"
 )
@@ -51,11 +53,39 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, fmt.Errorf("no route for %s: %w", r.URL.Path, forum.ErrNotFound))
 }
 
+// methodNotAllowed answers 405 with the Allow header HTTP requires of it (RFC 9110, 15.5.6), so a
+// client can tell what the path takes.
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	p := httperr.Problem{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed"}
+	if allow := s.allowedMethods(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+	}
 	if isAPI(r) {
 		writeJSONError(w, p)
 		return
 	}
 	s.render(w, r, p.Status, errorPage(s.page(r, "405"), p, nil))
+}
+
+// allowedMethods are the methods the router has a route for at r's path. chi works them out while
+// routing but does not hand them to a MethodNotAllowed handler of one's own, so each method is
+// matched again here. HEAD goes where GET goes (headAsGet).
+func (s *Server) allowedMethods(r *http.Request) []string {
+	if s.router == nil {
+		return nil
+	}
+	path := r.URL.RawPath
+	if path == "" {
+		path = r.URL.Path
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if s.router.Match(chi.NewRouteContext(), m, path) {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	return allow
 }

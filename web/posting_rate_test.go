@@ -42,6 +42,10 @@ func TestMembersPostingTooFastAreAskedToWait(t *testing.T) {
 	if api.Code != http.StatusTooManyRequests || !strings.Contains(api.Body.String(), `"rate_limited"`) {
 		t.Errorf("the API: %d %s", api.Code, api.Body.String())
 	}
+	// The budget is per minute: a bot told when to try again need not guess or hammer.
+	if got := api.Header().Get("Retry-After"); got != "60" {
+		t.Errorf("the API's 429: Retry-After %q, want 60", got)
+	}
 	if new := fx.post(t, fx.alice.Viewer(), "/c/general/new", url.Values{"title": {"Another"}, "body": {"thread"}}); new.Code != http.StatusTooManyRequests {
 		t.Errorf("a new thread too soon: %d", new.Code)
 	}

@@ -9,6 +9,7 @@ import (
 // routes is the whole URL map of the pages and the API, in one readable table.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
+	s.router = r
 	r.Use(securityHeaders)
 	// HEAD is answered as GET without the body (link checkers, feed readers, uptime monitors).
 	r.Use(headAsGet)

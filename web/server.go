@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/stoa-forum/stoa/forum"
 )
 
@@ -59,6 +61,8 @@ type Server struct {
 	pages *pageCache
 	// now is the clock members' kept pages age by.
 	now func() time.Time
+	// router is the URL map (routes), kept to tell a 405 which methods its path takes.
+	router chi.Routes
 }
 
 // New returns the web handler tree, wrapped in cross-origin (CSRF) protection: a browser's

@@ -17,6 +17,13 @@ type Problem struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter is the Retry-After a refusal carries, in seconds; 0 for none (a 503 always has
+	// one, RetryAfterSeconds).
+	RetryAfter int
+}
+
+func problem(status int, code, message string) Problem {
+	return Problem{Status: status, Code: code, Message: message}
 }
 
 // StatusClientClosed is nginx's code for a client that went away; nothing is sent, it is logged.
@@ -30,37 +37,38 @@ func Of(err error) Problem {
 	case err == nil:
 		return Problem{Status: http.StatusOK, Code: "ok"}
 	case errors.As(err, &ve):
-		return Problem{http.StatusUnprocessableEntity, "invalid", ve.Error()}
+		return problem(http.StatusUnprocessableEntity, "invalid", ve.Error())
 	case errors.As(err, &mbe):
-		return Problem{http.StatusRequestEntityTooLarge, "too_large", "the request body is too large"}
+		return problem(http.StatusRequestEntityTooLarge, "too_large", "the request body is too large")
 	case errors.Is(err, forum.ErrNotFound):
-		return Problem{http.StatusNotFound, "not_found", "not found"}
+		return problem(http.StatusNotFound, "not_found", "not found")
 	case errors.Is(err, forum.ErrGone):
-		return Problem{http.StatusGone, "gone", "this has been deleted"}
+		return problem(http.StatusGone, "gone", "this has been deleted")
 	case errors.Is(err, forum.ErrUnauthorized):
-		return Problem{http.StatusUnauthorized, "unauthorized", "sign in first"}
+		return problem(http.StatusUnauthorized, "unauthorized", "sign in first")
 	case errors.Is(err, forum.ErrBadCredentials):
-		return Problem{http.StatusUnauthorized, "bad_credentials", "wrong username or password"}
+		return problem(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
 	case errors.Is(err, forum.ErrForbidden):
-		return Problem{http.StatusForbidden, "forbidden", "you are not allowed to do that"}
+		return problem(http.StatusForbidden, "forbidden", "you are not allowed to do that")
 	case errors.Is(err, forum.ErrLocked):
-		return Problem{http.StatusConflict, "locked", "this thread is locked"}
+		return problem(http.StatusConflict, "locked", "this thread is locked")
 	case errors.Is(err, forum.ErrConflict):
-		return Problem{http.StatusConflict, "conflict", "that conflicts with the current state"}
+		return problem(http.StatusConflict, "conflict", "that conflicts with the current state")
 	case errors.Is(err, forum.ErrRateLimited):
-		return Problem{http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a little and try again"}
+		return Problem{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many attempts; wait a little and try again",
+			RetryAfter: RateLimitRetryAfterSeconds}
 	case errors.Is(err, forum.ErrUnavailable):
-		return Problem{http.StatusBadGateway, "unavailable", "the other server could not be reached or gave an answer we cannot use; try again later"}
+		return problem(http.StatusBadGateway, "unavailable", "the other server could not be reached or gave an answer we cannot use; try again later")
 	case forum.NotText(err):
-		return Problem{http.StatusBadRequest, "invalid_text", "the request holds bytes that are not text (a NUL, or invalid UTF-8)"}
+		return problem(http.StatusBadRequest, "invalid_text", "the request holds bytes that are not text (a NUL, or invalid UTF-8)")
 	case forum.DatabaseUnavailable(err):
-		return Problem{http.StatusServiceUnavailable, "database_unavailable", "the forum cannot reach its database right now; try again in a moment"}
+		return problem(http.StatusServiceUnavailable, "database_unavailable", "the forum cannot reach its database right now; try again in a moment")
 	case errors.Is(err, context.Canceled):
-		return Problem{StatusClientClosed, "canceled", "request canceled"}
+		return problem(StatusClientClosed, "canceled", "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
-		return Problem{http.StatusServiceUnavailable, "timeout", "the server took too long; try again"}
+		return problem(http.StatusServiceUnavailable, "timeout", "the server took too long; try again")
 	}
-	return Problem{http.StatusInternalServerError, "internal", "something went wrong on our side"}
+	return problem(http.StatusInternalServerError, "internal", "something went wrong on our side")
 }
 
 // RetryAfterSeconds is how long a 503 answer asks a client to wait before trying again: what
@@ -68,9 +76,21 @@ func Of(err error) Problem {
 // seconds.
 const RetryAfterSeconds = 5
 
-// SetHeaders sets the headers an answer with p carries beside its body: Retry-After on a 503.
+// RateLimitRetryAfterSeconds is how long a 429 asks a client to wait. The posting limit, the one
+// bots meet, counts posts per minute, so its budget frees within a minute. The other limits
+// (sign-in, registration, resets, reports, remote lookups) count over longer windows, but they are
+// sliding windows, whose budget frees little by little as old hits age out, and the limiters only
+// answer whether a bucket is over (forum/rate_limit.go), not when it will not be: a minute is then
+// a hint, and a client refused again is told to wait again.
+const RateLimitRetryAfterSeconds = 60
+
+// SetHeaders sets the headers an answer with p carries beside its body: Retry-After on a 503, and
+// on a refusal that says how long to wait (a 429).
 func (p Problem) SetHeaders(h http.Header) {
-	if p.Status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	switch {
+	case p.Status == http.StatusServiceUnavailable:
+		h.Set("Retry-After", strconv.Itoa(max(p.RetryAfter, RetryAfterSeconds)))
+	case p.RetryAfter > 0:
+		h.Set("Retry-After", strconv.Itoa(p.RetryAfter))
 	}
 }

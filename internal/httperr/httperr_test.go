@@ -82,3 +82,20 @@ func TestAnUnreachableDatabaseIsA503ToRetry(t *testing.T) {
 		}
 	}
 }
+
+// A 429 says when to try again, whichever limiter refused: the posting limit (per minute) and the
+// others alike.
+func TestRateLimitedAnswersSayWhenToRetry(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("alice: %w", forum.ErrPostingTooFast),
+		fmt.Errorf("login: %w", forum.ErrRateLimited),
+		fmt.Errorf("remote lookups by alice: %w", forum.ErrRateLimited),
+	} {
+		p := httperr.Of(err)
+		h := http.Header{}
+		p.SetHeaders(h)
+		if p.Status != http.StatusTooManyRequests || h.Get("Retry-After") != "60" {
+			t.Errorf("Of(%v) = %d with Retry-After %q, want 429 with 60 (posts are counted per minute)", err, p.Status, h.Get("Retry-After"))
+		}
+	}
+}
