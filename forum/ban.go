@@ -57,8 +57,8 @@ func (e *BanError) Unwrap() error { return ErrForbidden }
 
 // BanMember bans a member until a time, or permanently when until is nil (stored as 'infinity').
 // Staff only; admins cannot be banned (demote them first) and only admins may ban moderators. The
-// ban ends the member's sessions and deletes their access tokens, and is recorded in the
-// moderation log in the same transaction.
+// ban ends the member's sessions, and is recorded in the moderation log in the same transaction.
+// Their access tokens are refused while it lasts (ViewerByAccessToken), and kept for after it.
 func (f *Forum) BanMember(ctx context.Context, by Viewer, memberID int64, until *time.Time, reason string) error {
 	if !by.IsStaff() {
 		return fmt.Errorf("ban member: %w", ErrForbidden)
@@ -104,21 +104,25 @@ func (f *Forum) banMemberTx(ctx context.Context, tx pgx.Tx, by Viewer, memberID 
 	if err := revokeSessions(ctx, tx, memberID, 0); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM access_tokens WHERE member_id = $1`, memberID); err != nil {
-		return err
-	}
 	return f.logModeration(ctx, tx, by, ModerationEntry{Action: "ban_member", TargetActorID: &memberID,
 		Reason: reason, Details: modDetails(details)})
 }
 
-// UnbanMember lifts a ban. Staff only; recorded in the moderation log.
+// UnbanMember lifts a ban. Staff only, and moderators only a member's; recorded in the moderation
+// log.
 func (f *Forum) UnbanMember(ctx context.Context, by Viewer, memberID int64) error {
 	if !by.IsStaff() {
 		return fmt.Errorf("unban member: %w", ErrForbidden)
 	}
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := lockMemberRole(ctx, tx, memberID); err != nil {
+		// Moderators unban members only, as they ban members only (banMemberTx): a moderator
+		// does not lift an admin's ban of another moderator. Admins unban anyone.
+		target, err := lockMemberRole(ctx, tx, memberID)
+		if err != nil {
 			return err
+		}
+		if target != RoleMember && !by.IsAdmin() {
+			return fmt.Errorf("%s cannot be unbanned by %s: %w", target, by.Role, ErrForbidden)
 		}
 		tag, err := tx.Exec(ctx, `UPDATE members SET banned_until = NULL, ban_reason = ''
 			WHERE actor_id = $1 AND banned_until > now()`, memberID)

@@ -31,12 +31,15 @@ func TestBanRevokesAccessRefusesLoginAndIsLogged(t *testing.T) {
 	if _, _, err := f.ResumeSession(ctx, ns.Token); !errors.Is(err, forum.ErrUnauthorized) {
 		t.Fatalf("session survived the ban: %v", err)
 	}
-	if _, err := f.ViewerByAccessToken(ctx, secret); !errors.Is(err, forum.ErrUnauthorized) {
-		t.Fatalf("token survived the ban: %v", err)
+	// The token is refused while the ban lasts, saying until when, and kept for after it.
+	var tokenBan *forum.BanError
+	if _, err := f.ViewerByAccessToken(ctx, secret); !errors.As(err, &tokenBan) || !errors.Is(err, forum.ErrForbidden) ||
+		!tokenBan.Until.Equal(until) {
+		t.Fatalf("token during the ban: %v", err)
 	}
 	var tokens int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM access_tokens WHERE member_id = $1", troll.ID).Scan(&tokens); err != nil || tokens != 0 {
-		t.Fatalf("%d tokens left (%v)", tokens, err)
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM access_tokens WHERE member_id = $1", troll.ID).Scan(&tokens); err != nil || tokens != 1 {
+		t.Fatalf("%d tokens kept (%v), want 1", tokens, err)
 	}
 
 	// The right password gets the ban's end; a wrong one gets nothing more than usual.
@@ -73,6 +76,9 @@ func TestBanRevokesAccessRefusesLoginAndIsLogged(t *testing.T) {
 	}
 	if _, err := f.Login(ctx, forum.LoginInput{Login: "troll", Password: testPassword}); err != nil {
 		t.Fatalf("after unban: %v", err)
+	}
+	if v, err := f.ViewerByAccessToken(ctx, secret); err != nil || v.ActorID != troll.ID {
+		t.Fatalf("token after unban: %+v %v", v, err)
 	}
 	var ve *forum.ValidationError
 	if err := f.UnbanMember(ctx, mod.Viewer(), troll.ID); !errors.As(err, &ve) {
@@ -150,6 +156,13 @@ func TestWhoMayBanWhom(t *testing.T) {
 	}
 	if err := f.UnbanMember(ctx, member.Viewer(), mod.ID); !errors.Is(err, forum.ErrForbidden) {
 		t.Errorf("member unbans: %v", err)
+	}
+	// Whom a moderator may not ban, they may not unban either; an admin may.
+	if err := f.UnbanMember(ctx, mod2.Viewer(), mod.ID); !errors.Is(err, forum.ErrForbidden) {
+		t.Errorf("moderator unbans the moderator an admin banned: %v", err)
+	}
+	if err := f.UnbanMember(ctx, admin2.Viewer(), mod.ID); err != nil {
+		t.Errorf("admin unbans moderator: %v", err)
 	}
 }
 

@@ -151,28 +151,32 @@ func (f *Forum) RevokeAccessToken(ctx context.Context, by Viewer, tokenID int64)
 }
 
 type tokenViewer struct {
-	ID       int64  `db:"id"`
-	MemberID int64  `db:"member_id"`
-	Username string `db:"username"`
-	Role     Role   `db:"role"`
-	Stale    bool   `db:"stale"`
+	ID            int64      `db:"id"`
+	MemberID      int64      `db:"member_id"`
+	Username      string     `db:"username"`
+	Role          Role       `db:"role"`
+	Stale         bool       `db:"stale"`
+	BannedUntil   *time.Time `db:"banned_until"`
+	BannedForever bool       `db:"banned_forever"`
+	BanReason     string     `db:"ban_reason"`
+	Banned        bool       `db:"banned"`
 }
 
-// ViewerByAccessToken returns who a bearer token signs in. A malformed, unknown or revoked token,
-// or one of a banned member, is ErrUnauthorized. last_used_at is refreshed at most every few minutes.
+// ViewerByAccessToken returns who a bearer token signs in. A malformed, unknown or revoked token
+// is ErrUnauthorized. A banned member's token is refused with a *BanError (ErrForbidden) that says
+// until when, and works again when the ban ends: a ban keeps the member's tokens (a bot should not
+// need a new one after a day's ban). last_used_at is refreshed at most every few minutes.
 func (f *Forum) ViewerByAccessToken(ctx context.Context, token string) (Viewer, error) {
 	token = strings.TrimSpace(token)
 	if !plausibleToken(token, AccessTokenPrefix) {
 		return Guest, fmt.Errorf("access token: %w", ErrUnauthorized)
 	}
 	rows, err := f.db.Query(ctx, `SELECT t.id, t.member_id, a.username, m.role,
-			(t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => $2)) AS stale
+			(t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => $2)) AS stale, `+banColumns+`
 		FROM access_tokens t
 		JOIN members m ON m.actor_id = t.member_id
 		JOIN actors a ON a.id = t.member_id
-		WHERE t.token_hash = $1
-		  AND (m.banned_until IS NULL OR m.banned_until <= now())
-		  AND a.suspended_at IS NULL AND a.deleted_at IS NULL`, hashSecretToken(token), touchInterval.Seconds())
+		WHERE t.token_hash = $1 AND a.suspended_at IS NULL AND a.deleted_at IS NULL`, hashSecretToken(token), touchInterval.Seconds())
 	if err != nil {
 		return Guest, fmt.Errorf("access token: %w", err)
 	}
@@ -182,6 +186,9 @@ func (f *Forum) ViewerByAccessToken(ctx context.Context, token string) (Viewer, 
 	}
 	if err != nil {
 		return Guest, fmt.Errorf("access token: %w", err)
+	}
+	if tv.Banned {
+		return Guest, fmt.Errorf("access token: %w", banError(tv.BannedUntil, tv.BannedForever, tv.BanReason))
 	}
 	if tv.Stale {
 		_, err := f.db.Exec(ctx, `WITH t AS (UPDATE access_tokens SET last_used_at = now() WHERE id = $1 RETURNING member_id)

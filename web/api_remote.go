@@ -65,7 +65,7 @@ func (s *Server) apiActorOf(a forum.Actor, category string, fo *forum.Follow) ap
 		out.Category = &category
 	}
 	if fo != nil {
-		out.Follow = &apiFollowState{State: fo.State, FollowedAt: fo.CreatedAt, AcceptedAt: fo.AcceptedAt}
+		out.Follow = &apiFollowState{State: fo.State, FollowedAt: fo.CreatedAt.UTC(), AcceptedAt: utcOrNil(fo.AcceptedAt)}
 	}
 	return out
 }
