@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 )
 
@@ -12,6 +11,5 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(map[string]any{"id": v.ActorID, "username": v.Username, "role": v.Role})
+	writeJSON(w, http.StatusOK, map[string]any{"id": v.ActorID, "username": v.Username, "role": v.Role})
 }

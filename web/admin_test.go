@@ -198,6 +198,10 @@ func TestTokensAndSessionsPages(t *testing.T) {
 	api := s.browser()
 	api.header.Set("Authorization", "Bearer "+secret)
 	wantStatus(t, api.get("/api/me"), http.StatusOK)
+	// Read with the session, as the rest of the API, it is never stored by a cache.
+	if me := laptop.get("/api/me"); me.Header.Get("Cache-Control") != "no-store" || !strings.Contains(me.body, `"username":"lou"`) {
+		t.Fatalf("/api/me with a session: Cache-Control %q, %s", me.Header.Get("Cache-Control"), me.body)
+	}
 	wantStatus(t, laptop.post("/settings/tokens", url.Values{"name": {"  "}}), http.StatusUnprocessableEntity)
 
 	revoke := firstByTestID(list.doc, "tokens")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -354,5 +355,26 @@ func TestSessionListShowsTheForwardedAddressOnlyBehindATrustedProxy(t *testing.T
 				t.Fatalf("sessions list: %q", r.text("sessions"))
 			}
 		})
+	}
+}
+
+// A form refused for its rate says when to try again, as the API does: registrations from one
+// address (5 an hour), of which a refused form spends none.
+func TestRateLimitedFormsSayWhenToRetry(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	b := s.browser()
+	for i := 0; i < 5; i++ {
+		// A form refused for what it says is not an account made, and leaves the budget alone.
+		wantStatus(t, b.post("/register", url.Values{"username": {"Bad Name"}, "email": {"x@example.test"}, "password": {"short"}}),
+			http.StatusUnprocessableEntity)
+		name := fmt.Sprintf("reg%d", i)
+		wantStatus(t, s.browser().post("/register", url.Values{"username": {name}, "email": {name + "@example.test"},
+			"password": {"a long enough password"}}), http.StatusSeeOther)
+	}
+	r := b.post("/register", url.Values{"username": {"reg9"}, "email": {"reg9@example.test"}, "password": {"a long enough password"}})
+	wantStatus(t, r, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") != "60" {
+		t.Fatalf("a refused registration: Retry-After %q", r.Header.Get("Retry-After"))
 	}
 }

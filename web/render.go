@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/httperr"
 )
 
 // renderBuffers are the buffers pages are rendered into, reused: a list page is tens of
@@ -56,6 +57,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	// The page is whole before it is sent, so its length is known: without it net/http frames a page
 	// over 2 KB in chunks (chunk headers, a closing chunk: more writes to the socket).
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	// A form refused for its rate (registration, reports, lookups...) says when to try again, as
+	// the API's 429 does; a handler that knows better (sign-in, 15 minutes) has set it already.
+	if status == http.StatusTooManyRequests && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", strconv.Itoa(httperr.RateLimitRetryAfterSeconds))
+	}
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
