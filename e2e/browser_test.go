@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/stoa-forum/stoa/internal/stoaproc"
@@ -210,8 +212,22 @@ func memberFlow(t *testing.T, js bool) {
 	if text != "alice" {
 		t.Fatalf("signed in as %q", text)
 	}
-	step(t, ctx, "sign out for good",
-		chromedp.Click(byTestID("nav-logout")),
+	// On a phone the header takes two rows, the site's links and search box, then the account's
+	// (it took four); Sign out is on the settings page there.
+	var header *dom.BoxModel
+	step(t, ctx, "a phone's header",
+		emulation.SetDeviceMetricsOverride(390, 844, 1, true),
+		chromedp.Navigate(in.URL+"/latest"),
+		chromedp.WaitVisible(byTestID("nav-me")),
+		chromedp.Dimensions(".site-header", &header, chromedp.ByQuery),
+	)
+	if header.Height > 110 {
+		t.Fatalf("the header on a phone is %d px high: more than two rows", header.Height)
+	}
+	step(t, ctx, "sign out on a phone",
+		chromedp.Click(byTestID("nav-settings")),
+		chromedp.WaitVisible(byTestID("settings-logout")),
+		chromedp.Click(byTestID("settings-logout")),
 		chromedp.WaitVisible(byTestID("nav-login")),
 	)
 }

@@ -32,14 +32,14 @@ func searchBox(p page) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<form class=\"search-box\" method=\"get\" action=\"/search\" role=\"search\" data-testid=\"search-box\"><label for=\"site-search\" class=\"visually-hidden\">Search the forum</label> <input id=\"site-search\" type=\"search\" name=\"q\" placeholder=\"Search\" maxlength=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<form class=\"search-box\" method=\"get\" action=\"/search\" role=\"search\" data-testid=\"search-box\"><label for=\"site-search\" class=\"visually-hidden\">Search the forum</label> <input id=\"site-search\" type=\"search\" name=\"q\" placeholder=\"Search\" enterkeyhint=\"search\" maxlength=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(forum.MaxSearchLen))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/header.templ`, Line: 9, Col: 106}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/header.templ`, Line: 9, Col: 128}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 		if templ_7745c5c3_Err != nil {
