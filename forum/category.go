@@ -81,12 +81,17 @@ func (f *Forum) CreateCategory(ctx context.Context, by Viewer, in NewCategory) (
 		if _, err := tx.Exec(ctx, `UPDATE actors SET summary_html = $2 WHERE id = $1`, actorID, escapeParagraphs(in.Description)); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO categories (actor_id, parent_id, slug, title, description, position, note_mode)
+		if err := tx.QueryRow(ctx, `INSERT INTO categories (actor_id, parent_id, slug, title, description, position, note_mode)
 			VALUES ($1, $2, $3, $4, $5,
 				CASE WHEN $6 <> 0 THEN $6 ELSE (SELECT coalesce(max(position), 0) + 1 FROM categories
 					WHERE domain IS NULL AND parent_id IS NOT DISTINCT FROM $2) END,
 				$7) RETURNING id`,
-			actorID, in.ParentID, in.Slug, in.Title, in.Description, in.Position, in.NoteMode).Scan(&id)
+			actorID, in.ParentID, in.Slug, in.Title, in.Description, in.Position, in.NoteMode).Scan(&id); err != nil {
+			return err
+		}
+		// A new category is visible to everyone the default grid lets in, so its creation is an
+		// admin action worth a line in the log like its later changes.
+		return f.logModeration(ctx, tx, by, ModerationEntry{Action: "create_category", CategoryID: &id})
 	})
 	if err != nil {
 		return Category{}, fmt.Errorf("create category %q: %w", in.Slug, err)
@@ -327,6 +332,14 @@ func (f *Forum) ReorderCategory(ctx context.Context, by Viewer, id int64, delta 
 		ids[i], ids[j] = ids[j], ids[i]
 		if _, err = tx.Exec(ctx, `UPDATE categories c SET position = o.n FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, n)
 			WHERE c.id = o.id`, ids); err != nil {
+			return err
+		}
+		direction := "down"
+		if j < i {
+			direction = "up"
+		}
+		if err := f.logModeration(ctx, tx, by, ModerationEntry{Action: "reorder_category", CategoryID: &id,
+			Details: modDetails(map[string]any{"direction": direction})}); err != nil {
 			return err
 		}
 		// Positions are not a column migration 0020's trigger watches; other processes cache them

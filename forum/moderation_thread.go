@@ -260,8 +260,10 @@ func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryI
 			CategoryID: &to.ID, Details: map[string]any{"from": from}}); err != nil {
 			return err
 		}
+		// category_id is the destination; details name both ends, since the row's category alone
+		// cannot say where the thread came from.
 		return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: "move_thread", ThreadID: &threadID, CategoryID: &to.ID,
-			TargetActorID: &m.thread.AuthorID, Details: []byte(fmt.Sprintf(`{"from": %d}`, from))})
+			TargetActorID: &m.thread.AuthorID, Details: modDetails(map[string]any{"from": from, "to": to.ID})})
 	})
 }
 

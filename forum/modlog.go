@@ -18,12 +18,31 @@ type ModerationEntry struct {
 	TargetActorID *int64          `db:"target_actor_id"`
 	Target        string          `db:"target"` // target actor's handle, if any
 	CategoryID    *int64          `db:"category_id"`
+	Category      LogCategory     `db:"-"` // the category CategoryID names, read back by ModerationLog
+	FromCategory  LogCategory     `db:"-"` // move_thread: where the thread came from (details' "from")
 	ThreadID      *int64          `db:"thread_id"`
 	PostID        *int64          `db:"post_id"`
 	Domain        string          `db:"domain"`
 	Reason        string          `db:"reason"`
 	Details       json.RawMessage `db:"details"`
 	CreatedAt     time.Time       `db:"created_at"`
+}
+
+// LogCategory names a category in the log: ID is 0 when the entry names none (or it is gone).
+// Domain is empty for a local category.
+type LogCategory struct {
+	ID     int64
+	Slug   string
+	Domain string
+	Title  string
+}
+
+// Handle is slug for a local category and slug@domain for a remote one.
+func (c LogCategory) Handle() string {
+	if c.Domain == "" {
+		return c.Slug
+	}
+	return c.Slug + "@" + c.Domain
 }
 
 // logModeration appends to the audit log in the caller's transaction, so an action and its record
@@ -60,15 +79,46 @@ func (f *Forum) ModerationLog(ctx context.Context, by Viewer, before int64, limi
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
+	// A move's origin is only in its details (category_id is the destination), so it is joined
+	// from there; older rows hold just {"from": id}. Other actions' "from" is no id (set_role's is
+	// a role): the CASE keeps the cast from ever seeing them, which an AND would not promise.
 	rows, err := f.db.Query(ctx, `SELECT l.id, l.moderator_id, coalesce(m.username, '') AS moderator, l.action,
 			l.target_actor_id, coalesce(t.username || coalesce('@' || t.domain, ''), '') AS target,
-			l.category_id, l.thread_id, l.post_id, coalesce(l.domain, '') AS domain, l.reason, l.details, l.created_at
+			l.category_id, l.thread_id, l.post_id, coalesce(l.domain, '') AS domain, l.reason, l.details, l.created_at,
+			coalesce(c.slug, ''), coalesce(c.domain, ''), coalesce(c.title, ''),
+			fc.id, coalesce(fc.slug, ''), coalesce(fc.domain, ''), coalesce(fc.title, '')
 		FROM (SELECT * FROM moderation_log WHERE ($1 = 0 OR id < $1) ORDER BY id DESC LIMIT $2) l
 		LEFT JOIN actors m ON m.id = l.moderator_id
 		LEFT JOIN actors t ON t.id = l.target_actor_id
+		LEFT JOIN categories c ON c.id = l.category_id
+		LEFT JOIN categories fc ON fc.id = CASE WHEN l.action = 'move_thread' AND jsonb_typeof(l.details -> 'from') = 'number'
+			THEN (l.details ->> 'from')::bigint END
 		ORDER BY l.id DESC`, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("moderation log: %w", err)
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[ModerationEntry])
+	var out []ModerationEntry
+	var e ModerationEntry
+	var fromID *int64
+	_, err = pgx.ForEachRow(rows, []any{&e.ID, &e.ModeratorID, &e.Moderator, &e.Action, &e.TargetActorID, &e.Target,
+		&e.CategoryID, &e.ThreadID, &e.PostID, &e.Domain, &e.Reason, &e.Details, &e.CreatedAt,
+		&e.Category.Slug, &e.Category.Domain, &e.Category.Title,
+		&fromID, &e.FromCategory.Slug, &e.FromCategory.Domain, &e.FromCategory.Title}, func() error {
+		entry := e
+		// Details is scanned into the same slice each row; each entry keeps its own copy.
+		entry.Details = append(json.RawMessage(nil), e.Details...)
+		entry.Category.ID, entry.FromCategory.ID = 0, 0
+		if entry.CategoryID != nil && entry.Category.Slug != "" {
+			entry.Category.ID = *entry.CategoryID
+		}
+		if fromID != nil {
+			entry.FromCategory.ID = *fromID
+		}
+		out = append(out, entry)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("moderation log: %w", err)
+	}
+	return out, nil
 }

@@ -67,9 +67,17 @@ func (f *Forum) EditPost(ctx context.Context, by Viewer, postID int64, in PostEd
 		if err := f.queueEditMentions(ctx, tx, p.ID, p.AuthorID, before, rendered.Mentions); err != nil {
 			return err
 		}
-		_, err = f.recordActivity(ctx, tx, NewActivity{Verb: VerbUpdate, ActorID: p.AuthorID, ThreadID: &t.ID, PostID: &p.ID, CategoryID: &c.ID,
-			Details: map[string]any{"editor_id": actor.ActorID}})
-		return err
+		if _, err = f.recordActivity(ctx, tx, NewActivity{Verb: VerbUpdate, ActorID: p.AuthorID, ThreadID: &t.ID, PostID: &p.ID, CategoryID: &c.ID,
+			Details: map[string]any{"editor_id": actor.ActorID}}); err != nil {
+			return err
+		}
+		if own {
+			return nil
+		}
+		// Staff changing someone else's words is a moderation action like hiding them: the author
+		// and other admins must be able to find out who did it.
+		return f.logModeration(ctx, tx, actor, ModerationEntry{Action: "edit_post", PostID: &p.ID, ThreadID: &t.ID,
+			CategoryID: &c.ID, TargetActorID: &p.AuthorID})
 	})
 	if err != nil {
 		return Post{}, fmt.Errorf("edit post %d: %w", postID, err)

@@ -205,9 +205,12 @@ type Report struct {
 	TargetHost    string       `db:"target_domain"`
 	TargetDisplay string       `db:"target_display_name"`
 	// TargetMember reports whether the account is a member here (only members can be banned).
-	TargetMember bool           `db:"target_member"`
-	TargetBanned bool           `db:"target_banned"`
-	Posts        []ReportedPost `db:"-"`
+	TargetMember bool `db:"target_member"`
+	TargetBanned bool `db:"target_banned"`
+	// TargetRole is the member's role, "" when the account is no member here: the queue offers a
+	// ban only where BanMember's rule allows one.
+	TargetRole Role           `db:"target_role"`
+	Posts      []ReportedPost `db:"-"`
 }
 
 // ReporterHandle is the reporter's handle (user@domain when remote).
@@ -251,7 +254,8 @@ func (f *Forum) OpenReports(ctx context.Context, by Viewer, before int64, limit 
 			r.forwarded_at, r.reporter_id, ra.username AS reporter_username, coalesce(ra.domain, '') AS reporter_domain,
 			ra.kind AS reporter_kind, r.target_actor_id, ta.username AS target_username,
 			coalesce(ta.domain, '') AS target_domain, ta.display_name AS target_display_name,
-			m.actor_id IS NOT NULL AS target_member, coalesce(m.banned_until > now(), false) AS target_banned
+			m.actor_id IS NOT NULL AS target_member, coalesce(m.banned_until > now(), false) AS target_banned,
+			coalesce(m.role, '') AS target_role
 		FROM (SELECT * FROM reports WHERE status = 'open' AND ($1::bigint = 0 OR id < $1)
 			ORDER BY id DESC LIMIT $2) r
 		JOIN actors ra ON ra.id = r.reporter_id

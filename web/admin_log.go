@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -39,4 +40,13 @@ func logTarget(e forum.ModerationEntry) string {
 		return e.Target
 	}
 	return e.Domain
+}
+
+// logCategoryPath is where a category in the log links: the admin's page for a local one (the log
+// is about its settings), the category's page for a remote one (it has no admin page).
+func logCategoryPath(c forum.LogCategory) string {
+	if c.Domain == "" {
+		return "/admin/categories/" + url.PathEscape(c.Slug)
+	}
+	return categoryPath(c.Handle())
 }

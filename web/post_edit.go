@@ -100,7 +100,10 @@ func (s *Server) postHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	post, revs, err := s.forum.PostHistory(r.Context(), viewerOf(r), id)
-	if err == nil && post.Redacted {
+	// Only a deleted post is gone. One the viewer may not read for another reason (hidden by
+	// staff, withheld) is answered as the thread page answers it: its place, with a placeholder
+	// and no versions; staff and the author are not redacted and see it all.
+	if err == nil && post.Redacted && post.Deleted() {
 		err = fmt.Errorf("history of post %d: %w", id, forum.ErrGone)
 	}
 	if err != nil {

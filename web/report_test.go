@@ -134,3 +134,48 @@ func TestReportingAPostAndWorkingTheQueue(t *testing.T) {
 		}
 	}
 }
+
+func TestReportQueueOffersBansOnlyWhereTheViewerMayBanAndNamesPostsByID(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Heated", "opening")
+	for i := 0; i < 3; i++ {
+		fx.reply(t, fx.alice, th.ID, "filler "+itoa(int64(i)))
+	}
+	// The moderator's post sits at position 5; posts in another thread first give it a
+	// different id, so a label by position would name another post.
+	other, _ := fx.thread(t, fx.bob, "Elsewhere", "first")
+	fx.reply(t, fx.bob, other.ID, "second")
+	modPost := fx.reply(t, fx.mod, th.ID, "a moderator being rude")
+	if modPost.Position == int(modPost.ID) {
+		t.Fatalf("post %d at position %d: the test needs them to differ", modPost.ID, modPost.Position)
+	}
+	forumtest.Member(t, fx.f, "mike", forum.RoleModerator)
+	for _, in := range []forum.NewReport{{PostID: modPost.ID, Reason: "rude mod"}, {Account: "ada", Reason: "admin abuse"},
+		{Account: "bob", Reason: "spam"}, {Account: "mike", Reason: "another moderator"}} {
+		if _, err := fx.f.FileReport(fx.ctx, fx.alice.Viewer(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	banOffered := func(v forum.Viewer) map[string]bool {
+		d := doc(t, fx.get(t, v, "/admin/reports"))
+		out := map[string]bool{}
+		for _, item := range byTestID(d, "report") {
+			out[strings.Fields(text(one(t, item, "report-target")))[0]] = len(byTestID(item, "report-ban")) > 0
+		}
+		return out
+	}
+	// A moderator bans members only (and never themselves); an admin also moderators; nobody an admin.
+	if got := banOffered(fx.mod.Viewer()); got["molly"] || got["mike"] || got["ada"] || !got["bob"] {
+		t.Errorf("moderator is offered bans %v, want bob's only", got)
+	}
+	if got := banOffered(fx.admin.Viewer()); !got["molly"] || !got["mike"] || got["ada"] || !got["bob"] {
+		t.Errorf("admin is offered bans %v, want molly's, mike's and bob's", got)
+	}
+
+	d := doc(t, fx.get(t, fx.mod.Viewer(), "/admin/reports"))
+	link := one(t, d, "report-post-link")
+	if want := "post #" + itoa(modPost.ID) + " in “Heated”"; text(link) != want || attr(link, "href") != "/p/"+itoa(modPost.ID) {
+		t.Errorf("reported post shown as %q → %q, want %q → /p/%d", text(link), attr(link, "href"), want, modPost.ID)
+	}
+}
