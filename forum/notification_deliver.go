@@ -86,9 +86,15 @@ func (f *Forum) notifyQuery(ctx context.Context, a NotifyArgs, ev notifyEvent, c
 	}
 	switch a.Event {
 	case NotifyPost, NotifyMention:
+		// An edit tells only whom it newly mentions or quotes: not the author of the post it
+		// answers (told, or not, when it was published), nor any watcher.
 		mentionsOnly := a.Event == NotifyMention
+		parent := ev.InReplyToID
+		if mentionsOnly {
+			parent = nil
+		}
 		return notifyPostSQL, []any{a.PostID, a.ActorID, ev.ThreadID, c.ID, roles,
-			a.Mentions, ev.InReplyToID, !mentionsOnly && ev.InReplyToID == nil && ev.Position > 1, ev.ThreadAuthorID,
+			a.Mentions, parent, !mentionsOnly && ev.InReplyToID == nil && ev.Position > 1, ev.ThreadAuthorID,
 			!mentionsOnly && ev.Position > 1, !mentionsOnly && ev.Position == 1, a.Quotes}, nil
 	case NotifyLike:
 		return notifyLikeSQL, []any{a.PostID, a.ActorID, ev.ThreadID, c.ID, roles}, nil
@@ -147,11 +153,13 @@ func (f *Forum) rolesThatSee(ctx context.Context, c Category) ([]string, error) 
 	return roles, nil
 }
 
-// notifyTail inserts the chosen (member_id, kind) rows of a statement's "chosen" CTE for post $1
-// by actor $2 in thread $3, category $4, for members whose role is in $5, then claims the mail of
-// each new notification whose member wants mail and has had none about the thread since their
-// last visit. It returns every notification made, with whether to mail it.
-const notifyTail = `,
+// notifyTailInsert and notifyTailMail, around an ON CONFLICT clause, insert the chosen
+// (member_id, kind) rows of a statement's "chosen" CTE for post $1 by actor $2 in thread $3,
+// category $4, for members whose role is in $5, doing what the clause says where a row is there
+// already; then they claim the mail of each notification made whose member wants mail and has had
+// none about the thread since their last visit, and return every notification made, with whether
+// to mail it.
+const notifyTailInsert = `,
 	inserted AS (
 		INSERT INTO notifications (member_id, kind, actor_id, thread_id, post_id)
 		SELECT c.member_id, c.kind, $2, $3, $1
@@ -162,7 +170,9 @@ const notifyTail = `,
 		LEFT JOIN member_categories mc ON mc.category_id = $4 AND mc.member_id = c.member_id
 		WHERE c.member_id <> $2 AND m.role = ANY($5::text[]) AND a.deleted_at IS NULL AND a.suspended_at IS NULL
 			AND (c.kind = 'mention' OR coalesce(mt.level, mc.level, '') <> 'muted')
-		ON CONFLICT DO NOTHING
+		`
+
+const notifyTailMail = `
 		RETURNING id, member_id, kind),
 	mailed AS (
 		INSERT INTO member_threads AS mt (thread_id, member_id, mailed_at)
@@ -197,12 +207,21 @@ const notifyPostSQL = `WITH candidates (member_id, kind, rank) AS (
 		SELECT mc.member_id, 'new_thread', 4 FROM member_categories mc
 		WHERE $11::boolean AND mc.category_id = $4 AND mc.level = 'watching'),
 	chosen AS (
-		SELECT DISTINCT ON (member_id) member_id, kind FROM candidates ORDER BY member_id, rank)` + notifyTail
+		SELECT DISTINCT ON (member_id) member_id, kind FROM candidates ORDER BY member_id, rank)` + notifyTailInsert + upgradeNotification + notifyTailMail
+
+// upgradeNotification is what a post's notification does to one its member has about the post
+// already: nothing when it is a retry (the same kind), but an edit that mentions or quotes someone
+// who was told of the post for a weaker reason (watching it, a reply) makes theirs a mention or
+// quote, unread and new: the once-per-post rule must not swallow it.
+const upgradeNotification = `ON CONFLICT (member_id, post_id) WHERE kind <> 'like' DO UPDATE
+		SET kind = excluded.kind, actor_id = excluded.actor_id, created_at = excluded.created_at, read_at = NULL
+		WHERE array_position(ARRAY['mention', 'quote', 'reply', 'watching', 'new_thread'], excluded.kind)
+			< array_position(ARRAY['mention', 'quote', 'reply', 'watching', 'new_thread'], notifications.kind)`
 
 // notifyLikeSQL tells the post's author, while the like ($2's) still stands.
 const notifyLikeSQL = `WITH chosen AS (
 		SELECT p.author_id AS member_id, 'like' AS kind FROM posts p
-		WHERE p.id = $1 AND EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2))` + notifyTail
+		WHERE p.id = $1 AND EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2))` + notifyTailInsert + "ON CONFLICT DO NOTHING" + notifyTailMail
 
 // madeNotification is a notification the job inserted.
 type madeNotification struct {

@@ -21,7 +21,8 @@ const (
 	// NotifyPost: a post was published (replies, mentions, watchers of the thread or, for an
 	// opener, of the category).
 	NotifyPost NotifyEvent = "post"
-	// NotifyMention: an edit mentioned members the post did not mention before.
+	// NotifyMention: an edit mentioned members the post did not mention before, or quoted posts
+	// it did not quote before.
 	NotifyMention NotifyEvent = "mention"
 	// NotifyLike: someone liked a post.
 	NotifyLike NotifyEvent = "like"
@@ -37,7 +38,8 @@ type NotifyArgs struct {
 	// Mentions are the usernames of the local members the post mentions (NotifyPost) or newly
 	// mentions (NotifyMention).
 	Mentions []string `json:"mentions,omitempty"`
-	// Quotes are the posts a published post quotes (NotifyPost): their authors are told.
+	// Quotes are the posts a published post quotes (NotifyPost), or newly quotes (NotifyMention):
+	// their authors are told.
 	Quotes []int64 `json:"quotes,omitempty"`
 }
 
@@ -74,22 +76,30 @@ func (f *Forum) queuePostNotifications(ctx context.Context, tx pgx.Tx, id int64,
 		Quotes: in.Quotes})
 }
 
-// queueEditMentions notifies the members an edit mentions for the first time.
-func (f *Forum) queueEditMentions(ctx context.Context, tx pgx.Tx, postID, authorID int64, before, after []Mention) error {
-	old := map[string]bool{}
-	for _, u := range localMentions(before) {
-		old[u] = true
-	}
-	var added []string
-	for _, u := range localMentions(after) {
-		if !old[u] {
-			added = append(added, u)
-		}
-	}
-	if len(added) == 0 {
+// queueEditMentions notifies the members an edit mentions for the first time, and the authors of
+// the posts it quotes for the first time.
+func (f *Forum) queueEditMentions(ctx context.Context, tx pgx.Tx, postID, authorID int64, before, after Rendered) error {
+	added := newOnes(localMentions(before.Mentions), localMentions(after.Mentions))
+	quoted := newOnes(before.Quotes, after.Quotes)
+	if len(added) == 0 && len(quoted) == 0 {
 		return nil
 	}
-	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyMention, PostID: postID, ActorID: authorID, Mentions: added})
+	return f.insertJob(ctx, tx, NotifyArgs{Event: NotifyMention, PostID: postID, ActorID: authorID, Mentions: added, Quotes: quoted})
+}
+
+// newOnes lists what after has and before had not, in after's order.
+func newOnes[T comparable](before, after []T) []T {
+	old := make(map[T]bool, len(before))
+	for _, x := range before {
+		old[x] = true
+	}
+	var out []T
+	for _, x := range after {
+		if !old[x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // queueLikeNotification notifies a post's author of a new like, in the transaction that stored

@@ -320,3 +320,63 @@ func TestAQuoteTellsTheQuotedAuthor(t *testing.T) {
 	wantStrings(t, "carol, quoted and mentioned", fx.notified(t, carol)[:2],
 		[]string{note(forum.NotificationMention, again), note(forum.NotificationMention, self)})
 }
+
+// An edit tells whom it newly mentions or quotes even when they were told of the post before, for
+// a weaker reason: the notification becomes a mention (or quote), unread. It tells nobody else
+// again: not the author of the post it answers, who was not told at first.
+func TestAnEditUpgradesANotificationAndTellsNobodyElse(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	th, opener := fx.thread(t, fx.alice, fx.cat, "Upgrades", "opener")
+	carols := fx.reply(t, carol, th.ID, "carol watches now")
+	if err := fx.f.SetThreadLevel(fx.ctx, fx.alice.Viewer(), th.ID, forum.Muted); err != nil {
+		t.Fatal(err)
+	}
+	r, err := fx.f.CreatePost(fx.ctx, fx.bob.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "to alice", InReplyToID: &opener.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.deliver(t)
+	wantStrings(t, "carol, watching", fx.notified(t, carol)[:1], []string{note(forum.NotificationWatching, r)})
+	if _, err := fx.f.MarkAllNotificationsRead(fx.ctx, carol.Viewer()); err != nil {
+		t.Fatal(err)
+	}
+	aliceBefore := len(fx.notified(t, fx.alice))
+	// alice unmutes; bob's edit mentions carol and quotes nobody new.
+	if err := fx.f.SetThreadLevel(fx.ctx, fx.alice.Viewer(), th.ID, forum.Tracking); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.EditPost(fx.ctx, fx.bob.Viewer(), r.ID, forum.PostEdit{Body: "to alice, cc @carol"}); err != nil {
+		t.Fatal(err)
+	}
+	fx.deliver(t)
+	list, _, err := fx.f.Notifications(fx.ctx, carol.Viewer(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list[0].PostID != r.ID || list[0].Kind != forum.NotificationMention || !list[0].Unread() {
+		t.Fatalf("carol after the edit mentioned her: %+v", list[0])
+	}
+	if n := len(fx.notified(t, fx.alice)); n != aliceBefore {
+		t.Fatalf("the edit told alice again of the reply she was not told of (muted): %d notifications, had %d", n, aliceBefore)
+	}
+
+	// An edit that quotes carol's post tells her it quotes her; a retried job changes nothing.
+	dave := forumtest.Member(t, fx.f, "dave", forum.RoleMember)
+	d := fx.reply(t, dave, th.ID, "plain")
+	fx.deliver(t)
+	if _, err := fx.f.EditPost(fx.ctx, dave.Viewer(), d.ID, forum.PostEdit{Body: fmt.Sprintf("> [carol](/p/%d)\n\nnow quoting", carols.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	jobs := takeJobs[forum.NotifyArgs](fx.jobs)
+	for range 2 {
+		for _, a := range jobs {
+			if _, err := fx.f.DeliverNotifications(fx.ctx, a, siteLink); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wantStrings(t, "carol, quoted by an edit", fx.notified(t, carol)[:2],
+		[]string{note(forum.NotificationQuote, d), note(forum.NotificationMention, r)})
+}

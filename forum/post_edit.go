@@ -60,11 +60,11 @@ func (f *Forum) EditPost(ctx context.Context, by Viewer, postID int64, in PostEd
 		if err != nil || !changed {
 			return err
 		}
-		var before []Mention
+		var before Rendered
 		if p.SourceKind == "markdown" {
-			before = f.markup.RenderMarkdown(p.Source).Mentions
+			before = f.markup.RenderMarkdown(p.Source)
 		}
-		if err := f.queueEditMentions(ctx, tx, p.ID, p.AuthorID, before, rendered.Mentions); err != nil {
+		if err := f.queueEditMentions(ctx, tx, p.ID, p.AuthorID, before, rendered); err != nil {
 			return err
 		}
 		if _, err = f.recordActivity(ctx, tx, NewActivity{Verb: VerbUpdate, ActorID: p.AuthorID, ThreadID: &t.ID, PostID: &p.ID, CategoryID: &c.ID,
