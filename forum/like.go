@@ -37,10 +37,12 @@ func (f *Forum) setLike(ctx context.Context, by Viewer, postID int64, like bool)
 		if err != nil {
 			return err
 		}
+		// A like is refused on a post deleted or hidden; taking one back never is (a like given
+		// before the post was hidden could not be taken back at all).
 		switch {
-		case p.DeletedAt != nil || t.DeletedAt != nil:
+		case like && (p.DeletedAt != nil || t.DeletedAt != nil):
 			return fmt.Errorf("like post %d: %w", postID, ErrGone)
-		case p.HiddenAt != nil:
+		case like && p.HiddenAt != nil:
 			return fmt.Errorf("like post %d: %w", postID, ErrNotFound)
 		case like && p.AuthorID == actor.ActorID:
 			return fmt.Errorf("like your own post: %w", ErrForbidden)
@@ -71,10 +73,17 @@ func (f *Forum) setLike(ctx context.Context, by Viewer, postID int64, like bool)
 		if like {
 			return f.queueLikeNotification(ctx, tx, postID, actor.ActorID)
 		}
-		return nil
+		return forgetLikeNotification(ctx, tx, postID, actor.ActorID)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("like post %d: %w", postID, err)
 	}
 	return count, nil
+}
+
+// forgetLikeNotification takes back the author's "liked your post" with the like, local or remote
+// (its job, if it has not run yet, makes none: notifyLikeSQL asks whether the like stands).
+func forgetLikeNotification(ctx context.Context, tx pgx.Tx, postID, likerID int64) error {
+	_, err := tx.Exec(ctx, `DELETE FROM notifications WHERE kind = 'like' AND post_id = $1 AND actor_id = $2`, postID, likerID)
+	return err
 }

@@ -242,6 +242,25 @@ func TestLikes(t *testing.T) {
 	if _, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil {
 		t.Fatalf("like in a locked thread: %v", err)
 	}
+	// A post hidden, then deleted, takes no like, but a like given before can be taken back.
+	th2, _ := fx.thread(t, fx.alice, fx.cat, "Likeable too", "opener")
+	r := fx.reply(t, fx.alice, th2.ID, "soon hidden")
+	if _, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), r.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fx.f.LikePost(fx.ctx, fx.mod.Viewer(), r.ID)
+	wantErr(t, "like of a hidden post", err, forum.ErrNotFound)
+	if n, err := fx.f.UnlikePost(fx.ctx, fx.bob.Viewer(), r.ID); err != nil || n != 0 {
+		t.Fatalf("unlike of a hidden post: count %d, %v", n, err)
+	}
+	if err := fx.f.DeletePost(fx.ctx, fx.mod.Viewer(), r.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fx.f.LikePost(fx.ctx, fx.bob.Viewer(), r.ID)
+	wantErr(t, "like of a deleted post", err, forum.ErrGone)
 }
 
 func TestPostTagsForFederation(t *testing.T) {

@@ -72,6 +72,9 @@ func (f *Forum) UnlikeRemote(ctx context.Context, in RemoteReaction) (removed bo
 		if _, err := tx.Exec(ctx, `UPDATE posts SET like_count = greatest(like_count - 1, 0) WHERE id = $1`, postID); err != nil {
 			return err
 		}
+		if err := forgetLikeNotification(ctx, tx, postID, in.ActorID); err != nil {
+			return err
+		}
 		p, err := postForWrite(ctx, tx, postID)
 		if err != nil {
 			return err
