@@ -165,28 +165,52 @@ type Revision struct {
 	SourceKind     string    `db:"previous_source_kind"`
 	Title          *string   `db:"previous_title"`
 	ReplacedAt     time.Time `db:"created_at"`
+	// StaffOnly marks a version a moderator's edit replaced, or an older one (History.StaffOnly).
+	StaffOnly bool `db:"staff_only"`
 }
 
-// PostHistory returns a post as v sees it and its earlier versions, newest first. Anyone who may
-// read a post may read its history (as on Discourse); a withheld post's history is withheld too.
-func (f *Forum) PostHistory(ctx context.Context, v Viewer, postID int64) (Post, []Revision, error) {
+// History is a post's earlier versions as a viewer may read them, newest first.
+type History struct {
+	Revisions []Revision
+	// StaffOnly is how many older versions are left out: those from before the last edit made by
+	// someone other than the author (a moderator), which often takes out what must not stay
+	// public (an address, a name). Staff and the author read them.
+	StaffOnly int
+}
+
+// PostHistory returns a post as v sees it and its earlier versions. Anyone who may read a post may
+// read its history (as on Discourse), but for the versions a moderator's edit replaced (History);
+// a withheld post's history is withheld too.
+func (f *Forum) PostHistory(ctx context.Context, v Viewer, postID int64) (Post, History, error) {
 	p, err := f.PostByID(ctx, v, postID)
 	if err != nil {
-		return Post{}, nil, err
+		return Post{}, History{}, err
 	}
 	if p.Redacted {
-		return p, nil, nil
+		return p, History{}, nil
 	}
 	rows, err := f.db.Query(ctx, `SELECT e.id, a.username AS editor_username, coalesce(a.domain, '') AS editor_domain,
-			e.previous_source, e.previous_source_kind, e.previous_title, e.created_at
+			e.previous_source, e.previous_source_kind, e.previous_title, e.created_at,
+			e.id <= (SELECT coalesce(max(s.id), 0) FROM post_edits s WHERE s.post_id = $1 AND s.editor_id <> $2) AS staff_only
 		FROM post_edits e JOIN actors a ON a.id = e.editor_id
-		WHERE e.post_id = $1 ORDER BY e.id DESC LIMIT 100`, postID)
+		WHERE e.post_id = $1 ORDER BY e.id DESC LIMIT 100`, postID, p.AuthorID)
 	if err != nil {
-		return Post{}, nil, fmt.Errorf("history of post %d: %w", postID, err)
+		return Post{}, History{}, fmt.Errorf("history of post %d: %w", postID, err)
 	}
 	revs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Revision])
 	if err != nil {
-		return Post{}, nil, fmt.Errorf("history of post %d: %w", postID, err)
+		return Post{}, History{}, fmt.Errorf("history of post %d: %w", postID, err)
 	}
-	return p, revs, nil
+	h := History{Revisions: revs}
+	if !v.IsStaff() && v.ActorID != p.AuthorID {
+		h.Revisions = revs[:0]
+		for _, r := range revs {
+			if r.StaffOnly {
+				h.StaffOnly++
+			} else {
+				h.Revisions = append(h.Revisions, r)
+			}
+		}
+	}
+	return p, h, nil
 }

@@ -32,12 +32,23 @@ func TestEditKeepsHistory(t *testing.T) {
 	_, err = fx.f.EditPost(fx.ctx, fx.bob.Viewer(), opener.ID, forum.PostEdit{Body: "vandalism"})
 	wantErr(t, "another member's edit", err, forum.ErrForbidden)
 
-	cur, revs, err := fx.f.PostHistory(fx.ctx, forum.Guest, opener.ID)
+	// The versions the moderator's edit replaced are for staff and the author only: such an edit
+	// often takes out what must not stay public.
+	cur, guests, err := fx.f.PostHistory(fx.ctx, forum.Guest, opener.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cur.Source != "third version" || len(revs) != 2 {
-		t.Fatalf("current %q with %d revisions, want third version with 2", cur.Source, len(revs))
+	if cur.Source != "third version" || len(guests.Revisions) != 0 || guests.StaffOnly != 2 {
+		t.Fatalf("a guest reads %q with %d revisions, %d left out; want third version, none, 2 left out",
+			cur.Source, len(guests.Revisions), guests.StaffOnly)
+	}
+	_, authors, err := fx.f.PostHistory(fx.ctx, fx.alice.Viewer(), opener.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := authors.Revisions
+	if len(revs) != 2 || authors.StaffOnly != 0 {
+		t.Fatalf("the author reads %d revisions, %d left out; want 2, none", len(revs), authors.StaffOnly)
 	}
 	if revs[0].Source != "second *version*" || revs[0].EditorUsername != "molly" || revs[0].Title != nil {
 		t.Errorf("newest revision %+v", revs[0])
@@ -45,11 +56,22 @@ func TestEditKeepsHistory(t *testing.T) {
 	if revs[1].Source != "first version" || revs[1].EditorUsername != "alice" || revs[1].Title == nil || *revs[1].Title != "Original title" {
 		t.Errorf("oldest revision %+v", revs[1])
 	}
+	// A later edit by the author is public again; what the moderator replaced stays out.
+	if _, err := fx.f.EditPost(fx.ctx, fx.alice.Viewer(), opener.ID, forum.PostEdit{Body: "fourth version"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, h, err := fx.f.PostHistory(fx.ctx, fx.bob.Viewer(), opener.ID); err != nil || len(h.Revisions) != 1 ||
+		h.Revisions[0].Source != "third version" || h.StaffOnly != 2 {
+		t.Fatalf("bob after the author's next edit: %+v, %v", h, err)
+	}
+	if _, h, err := fx.f.PostHistory(fx.ctx, fx.mod.Viewer(), opener.ID); err != nil || len(h.Revisions) != 3 || h.StaffOnly != 0 {
+		t.Fatalf("a moderator: %+v, %v", h, err)
+	}
 	tv, err := fx.f.ThreadByID(fx.ctx, forum.Guest, th.ID)
 	if err != nil || tv.Title != "Better title" {
 		t.Fatalf("thread title %q (%v)", tv.Title, err)
 	}
-	if got := fx.activities(t, th.ID); !slices.Equal(got, []forum.Verb{forum.VerbCreate, forum.VerbUpdate, forum.VerbUpdate}) {
+	if got := fx.activities(t, th.ID); !slices.Equal(got, []forum.Verb{forum.VerbCreate, forum.VerbUpdate, forum.VerbUpdate, forum.VerbUpdate}) {
 		t.Errorf("activities %v", got)
 	}
 

@@ -99,7 +99,7 @@ func (s *Server) postHistory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	post, revs, err := s.forum.PostHistory(r.Context(), viewerOf(r), id)
+	post, history, err := s.forum.PostHistory(r.Context(), viewerOf(r), id)
 	// Only a deleted post is gone. One the viewer may not read for another reason (hidden by
 	// staff, withheld) is answered as the thread page answers it: its place, with a placeholder
 	// and no versions; staff and the author are not redacted and see it all.
@@ -110,5 +110,5 @@ func (s *Server) postHistory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, historyPage(s.page(r, "Post history"), post, revs))
+	s.render(w, r, http.StatusOK, historyPage(s.page(r, "Post history"), post, history))
 }

@@ -51,3 +51,31 @@ func TestHiddenPostsHistoryFollowsThePostsVisibility(t *testing.T) {
 	wantCode(t, rec, http.StatusOK)
 	one(t, doc(t, rec), "post-deleted")
 }
+
+// What a moderator's edit replaced is for staff and the author: everyone else is told it is kept,
+// not shown it.
+func TestWhatAModeratorsEditReplacedIsKeptFromThePublic(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Addresses", "opening")
+	p := fx.reply(t, fx.bob, th.ID, "I live at 12 Secret Lane")
+	if _, err := fx.f.EditPost(fx.ctx, fx.mod.Viewer(), p.ID, forum.PostEdit{Body: "I live nearby"}); err != nil {
+		t.Fatal(err)
+	}
+	history := "/p/" + itoa(p.ID) + "/history"
+	for name, v := range map[string]forum.Viewer{"member": fx.alice.Viewer(), "guest": forum.Guest} {
+		rec := fx.get(t, v, history)
+		wantCode(t, rec, http.StatusOK)
+		d := doc(t, rec)
+		if strings.Contains(rec.Body.String(), "Secret Lane") || len(byTestID(d, "revision")) != 0 ||
+			!strings.Contains(text(one(t, d, "revisions-staff-only")), "1 older version is kept") || len(byTestID(d, "no-revisions")) != 0 {
+			t.Errorf("%s's history after a moderator's edit: %s", name, rec.Body)
+		}
+	}
+	for name, v := range map[string]forum.Viewer{"author": fx.bob.Viewer(), "moderator": fx.mod.Viewer()} {
+		rec := fx.get(t, v, history)
+		if !strings.Contains(rec.Body.String(), "Secret Lane") || len(byTestID(doc(t, rec), "revisions-staff-only")) != 0 {
+			t.Errorf("%s's history after a moderator's edit: %s", name, rec.Body)
+		}
+	}
+}
