@@ -132,6 +132,9 @@ func (f *Forum) hidePostIn(ctx context.Context, m moderation, postID int64, hidd
 	if _, err := m.tx.Exec(ctx, `UPDATE posts SET hidden_at = CASE WHEN $2 THEN now() END WHERE id = $1`, postID, hidden); err != nil {
 		return err
 	}
+	if err := refreshLastPost(ctx, m.tx, p.ThreadID); err != nil {
+		return err
+	}
 	return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: hideAction("post", hidden), PostID: &postID, ThreadID: &m.thread.ID,
 		CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
 }
@@ -171,6 +174,9 @@ func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID i
 		return ErrLocked
 	}
 	if _, err := tx.Exec(ctx, `UPDATE posts SET deleted_at = now() WHERE id = $1`, postID); err != nil {
+		return err
+	}
+	if err := refreshLastPost(ctx, tx, p.ThreadID); err != nil {
 		return err
 	}
 	details := map[string]any{}
@@ -291,4 +297,20 @@ func hideAction(what string, hidden bool) string {
 		return "hide_" + what
 	}
 	return "unhide_" + what
+}
+
+// refreshLastPost makes a thread's last post its newest one readers see, after a post was deleted,
+// hidden or shown again: a reply deleted a moment after it was posted no longer keeps its thread
+// at the top of the lists (nor does a hidden one), and a post shown again bumps it back. A thread
+// whose every post is gone keeps what it had (its opener's deletion deletes it).
+func refreshLastPost(ctx context.Context, tx pgx.Tx, threadID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE threads t SET last_post_at = lp.created_at, last_post_id = lp.id
+		FROM (SELECT p.id, p.created_at FROM posts p
+			WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+			ORDER BY p.position DESC LIMIT 1) lp
+		WHERE t.id = $1 AND t.last_post_id IS DISTINCT FROM lp.id`, threadID)
+	if err != nil {
+		return fmt.Errorf("thread %d: last post: %w", threadID, err)
+	}
+	return nil
 }

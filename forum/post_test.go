@@ -299,3 +299,47 @@ func TestPostTagsForFederation(t *testing.T) {
 		t.Fatal("a withheld post revealed its tags")
 	}
 }
+
+// A reply deleted or hidden a moment after it was posted does not keep its thread at the top of
+// the lists: the thread's last post is its newest one readers see, and comes back when the reply
+// is shown again.
+func TestAPostGoneNoLongerBumpsItsThread(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	quiet, _ := fx.thread(t, fx.alice, fx.cat, "Quiet", "opener")
+	fx.thread(t, fx.alice, fx.cat, "Busy", "opener")
+	order := func() []string {
+		t.Helper()
+		list, err := fx.f.LatestThreads(fx.ctx, fx.bob.Viewer(), "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, th := range list.Threads {
+			out = append(out, th.Title)
+		}
+		return out
+	}
+	r := fx.reply(t, fx.bob, quiet.ID, "bump")
+	if got := order(); !slices.Equal(got, []string{"Quiet", "Busy"}) {
+		t.Fatalf("after the reply: %v", got)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), r.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := order(); !slices.Equal(got, []string{"Busy", "Quiet"}) {
+		t.Fatalf("after the reply was hidden: %v", got)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), r.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := order(); !slices.Equal(got, []string{"Quiet", "Busy"}) {
+		t.Fatalf("after the reply was shown again: %v", got)
+	}
+	if err := fx.f.DeletePost(fx.ctx, fx.bob.Viewer(), r.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := order(); !slices.Equal(got, []string{"Busy", "Quiet"}) {
+		t.Fatalf("after the reply was deleted: %v", got)
+	}
+}

@@ -149,6 +149,9 @@ func (f *Forum) DeleteRemotePost(ctx context.Context, in RemoteDeletion) (delete
 		if _, err := tx.Exec(ctx, `UPDATE posts SET deleted_at = now() WHERE id = $1`, p.ID); err != nil {
 			return err
 		}
+		if err := refreshLastPost(ctx, tx, p.ThreadID); err != nil {
+			return err
+		}
 		deleted = true
 		if p.Position == 1 && t.DeletedAt == nil {
 			if err := deleteThreadRow(ctx, tx, t); err != nil {
