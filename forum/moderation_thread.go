@@ -99,6 +99,11 @@ func (f *Forum) HideThread(ctx context.Context, by Viewer, threadID int64, hidde
 		if _, err := m.tx.Exec(ctx, `UPDATE threads SET hidden_at = CASE WHEN $2 THEN now() END WHERE id = $1`, threadID, hidden); err != nil {
 			return err
 		}
+		if hidden {
+			if err := settleThreadNotifications(ctx, m.tx, threadID); err != nil {
+				return err
+			}
+		}
 		if err := refreshCategoryActivity(ctx, m.tx, m.cat.ID); err != nil {
 			return err
 		}
@@ -134,6 +139,11 @@ func (f *Forum) hidePostIn(ctx context.Context, m moderation, postID int64, hidd
 	}
 	if err := refreshLastPost(ctx, m.tx, p.ThreadID); err != nil {
 		return err
+	}
+	if hidden {
+		if err := settleNotifications(ctx, m.tx, postID); err != nil {
+			return err
+		}
 	}
 	return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: hideAction("post", hidden), PostID: &postID, ThreadID: &m.thread.ID,
 		CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
@@ -179,6 +189,9 @@ func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID i
 	if err := refreshLastPost(ctx, tx, p.ThreadID); err != nil {
 		return err
 	}
+	if err := settleNotifications(ctx, tx, postID); err != nil {
+		return err
+	}
 	details := map[string]any{}
 	if reason != "" {
 		details["reason"] = reason
@@ -207,6 +220,9 @@ func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID i
 // deleteThreadRow marks a thread deleted and takes it out of its category's counters.
 func deleteThreadRow(ctx context.Context, tx pgx.Tx, t Thread) error {
 	if _, err := tx.Exec(ctx, `UPDATE threads SET deleted_at = now() WHERE id = $1`, t.ID); err != nil {
+		return err
+	}
+	if err := settleThreadNotifications(ctx, tx, t.ID); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count - 1, post_count = post_count - $2
@@ -311,6 +327,27 @@ func refreshLastPost(ctx context.Context, tx pgx.Tx, threadID int64) error {
 		WHERE t.id = $1 AND t.last_post_id IS DISTINCT FROM lp.id`, threadID)
 	if err != nil {
 		return fmt.Errorf("thread %d: last post: %w", threadID, err)
+	}
+	return nil
+}
+
+// settleNotifications marks read the unread notifications about a post just deleted or hidden:
+// their members can no longer open them (the notifications page says so), and they must
+// not keep counting in the header, which a thread page's visit would otherwise have cleared.
+func settleNotifications(ctx context.Context, tx pgx.Tx, postID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE post_id = $1 AND read_at IS NULL`, postID)
+	if err != nil {
+		return fmt.Errorf("settle notifications of post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// settleThreadNotifications is settleNotifications for every post of a thread deleted or hidden.
+func settleThreadNotifications(ctx context.Context, tx pgx.Tx, threadID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now()
+		WHERE post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = $1) AND read_at IS NULL`, threadID)
+	if err != nil {
+		return fmt.Errorf("settle notifications of thread %d: %w", threadID, err)
 	}
 	return nil
 }

@@ -380,3 +380,39 @@ func TestAnEditUpgradesANotificationAndTellsNobodyElse(t *testing.T) {
 	wantStrings(t, "carol, quoted by an edit", fx.notified(t, carol)[:2],
 		[]string{note(forum.NotificationQuote, d), note(forum.NotificationMention, r)})
 }
+
+// A notification about a post deleted or hidden no longer counts in the header: its member could
+// not open it, and so could never clear it by reading the thread.
+func TestNotificationsOfPostsGoneStopCounting(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Gone", "opener")
+	deleted := fx.reply(t, fx.bob, th.ID, "@alice one")
+	hidden := fx.reply(t, fx.bob, th.ID, "@alice two")
+	kept := fx.reply(t, fx.bob, th.ID, "@alice three")
+	other, _ := fx.thread(t, fx.bob, fx.cat, "Hidden thread", "@alice four")
+	fx.deliver(t)
+	unread := func() int {
+		t.Helper()
+		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, "alice").Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Counts.UnreadNotifications
+	}
+	if n := unread(); n != 4 {
+		t.Fatalf("%d unread, want 4", n)
+	}
+	if err := fx.f.DeletePost(fx.ctx, fx.bob.Viewer(), deleted.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), hidden.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), other.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := unread(); n != 1 {
+		t.Fatalf("%d unread after three of the four posts went, want 1 (post %d)", n, kept.ID)
+	}
+}

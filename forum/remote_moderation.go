@@ -152,6 +152,9 @@ func (f *Forum) DeleteRemotePost(ctx context.Context, in RemoteDeletion) (delete
 		if err := refreshLastPost(ctx, tx, p.ThreadID); err != nil {
 			return err
 		}
+		if err := settleNotifications(ctx, tx, p.ID); err != nil {
+			return err
+		}
 		deleted = true
 		if p.Position == 1 && t.DeletedAt == nil {
 			if err := deleteThreadRow(ctx, tx, t); err != nil {
