@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/stoa-forum/stoa/forum"
 )
 
@@ -27,7 +25,7 @@ func (s *Server) apiCategories(w http.ResponseWriter, r *http.Request) {
 // first page. {slug} may be a remote category's handle, slug@host, to read its mirror here.
 func (s *Server) apiCategoryThreads(w http.ResponseWriter, r *http.Request) {
 	ctx, v := r.Context(), viewerOf(r)
-	c, err := s.forum.CategoryByHandle(ctx, categoryHandleParam(r))
+	c, err := s.forum.CategoryByHandle(ctx, s.categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -64,7 +62,7 @@ func (s *Server) apiCreateThread(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.forum.CategoryBySlug(ctx, chi.URLParam(r, "slug"))
+	c, err := s.forum.CategoryBySlug(ctx, s.categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

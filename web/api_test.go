@@ -96,6 +96,11 @@ func TestAPIReads(t *testing.T) {
 
 	list := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/general/threads", "")).(map[string]any)
 	wantKeys(t, "thread list", list, "threads", "next_cursor")
+	// The category's own handle, as the list gives it, names it too.
+	byHandle := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/general@forum.example/threads", "")).(map[string]any)
+	if len(byHandle["threads"].([]any)) != len(list["threads"].([]any)) {
+		t.Errorf("by its handle, the category lists %v", byHandle)
+	}
 	if list["next_cursor"] != nil {
 		t.Errorf("next_cursor %v on the only page", list["next_cursor"])
 	}

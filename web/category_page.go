@@ -10,7 +10,7 @@ import (
 // categoryPage shows a category's threads, pinned first, a page at a time (?cursor=).
 func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 	ctx, v := r.Context(), viewerOf(r)
-	c, err := s.forum.CategoryByHandle(ctx, categoryHandleParam(r))
+	c, err := s.forum.CategoryByHandle(ctx, s.categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

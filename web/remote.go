@@ -186,13 +186,17 @@ func postOrigin(p forum.Post) string {
 }
 
 // categoryHandleParam is the {slug} route parameter as a category handle: "slug" for a local
-// category, "slug@host" for a remote one's mirror (a client may have escaped the @ as %40).
-func categoryHandleParam(r *http.Request) string {
-	raw := chi.URLParam(r, "slug")
-	if h, err := url.PathUnescape(raw); err == nil {
-		return h
+// category, "slug@host" for a remote one's mirror (a client may have escaped the @ as %40). A
+// local category's own handle, slug@this host (the API's "handle" field), is its slug.
+func (s *Server) categoryHandleParam(r *http.Request) string {
+	h := chi.URLParam(r, "slug")
+	if u, err := url.PathUnescape(h); err == nil {
+		h = u
 	}
-	return raw
+	if slug, host, ok := strings.Cut(strings.TrimPrefix(h, "@"), "@"); ok && s.public != nil && strings.EqualFold(host, s.public.Host) {
+		return slug
+	}
+	return h
 }
 
 // hostOf is the host of an absolute URL, for "on social.example" links.

@@ -54,7 +54,7 @@ func (s *Server) startableCategory(w http.ResponseWriter, r *http.Request) (foru
 	if _, ok := s.requireMember(w, r); !ok {
 		return forum.Category{}, false
 	}
-	c, err := s.forum.CategoryByHandle(r.Context(), categoryHandleParam(r))
+	c, err := s.forum.CategoryByHandle(r.Context(), s.categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return forum.Category{}, false

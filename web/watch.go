@@ -37,7 +37,7 @@ func (s *Server) watchCategory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.forum.CategoryByHandle(r.Context(), categoryHandleParam(r))
+	c, err := s.forum.CategoryByHandle(r.Context(), s.categoryHandleParam(r))
 	if err == nil {
 		err = parseForm(w, r, maxFormBytes)
 	}
