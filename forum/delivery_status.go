@@ -156,6 +156,23 @@ type DeliveryCounts struct {
 	Cancelled int `db:"cancelled"`
 }
 
+// deliveryCountsSince counts the deliveries queued since a time, by state.
+func (f *Forum) deliveryCountsSince(ctx context.Context, since time.Time) (DeliveryCounts, error) {
+	rows, err := f.db.Query(ctx, `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
+			count(*) FILTER (WHERE state = 'pending')::int AS pending,
+			count(*) FILTER (WHERE state = 'failed')::int AS failed,
+			count(*) FILTER (WHERE state = 'cancelled')::int AS cancelled
+		FROM deliveries WHERE created_at > $1`, since)
+	if err != nil {
+		return DeliveryCounts{}, fmt.Errorf("delivery counts: %w", err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[DeliveryCounts])
+	if err != nil {
+		return DeliveryCounts{}, fmt.Errorf("delivery counts: %w", err)
+	}
+	return c, nil
+}
+
 // DeliveryOverview is the queue overview page.
 type DeliveryOverview struct {
 	Queues  []QueueDepth
@@ -174,16 +191,8 @@ func (f *Forum) DeliveryOverviewOf(ctx context.Context, by Viewer, now time.Time
 	if out.Queues, err = f.QueueDepths(ctx); err != nil {
 		return DeliveryOverview{}, err
 	}
-	rows, err := f.db.Query(ctx, `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
-			count(*) FILTER (WHERE state = 'pending')::int AS pending,
-			count(*) FILTER (WHERE state = 'failed')::int AS failed,
-			count(*) FILTER (WHERE state = 'cancelled')::int AS cancelled
-		FROM deliveries WHERE created_at > $1`, now.Add(-24*time.Hour))
-	if err != nil {
-		return DeliveryOverview{}, fmt.Errorf("delivery counts: %w", err)
-	}
-	if out.Day, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[DeliveryCounts]); err != nil {
-		return DeliveryOverview{}, fmt.Errorf("delivery counts: %w", err)
+	if out.Day, err = f.deliveryCountsSince(ctx, now.Add(-24*time.Hour)); err != nil {
+		return DeliveryOverview{}, err
 	}
 	if out.Trouble, err = f.DomainsWithTrouble(ctx, by, 50); err != nil {
 		return DeliveryOverview{}, err

@@ -7,19 +7,19 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 )
 
-// adminOverview is /admin: the member figures and the way into the other admin pages. Moderators
-// see it too, with only the sections they may act on.
+// adminOverview is /admin: the figures of members, content and (for admins) federation, and the
+// way into the other admin pages. Moderators see it too, with only the sections they may act on.
 func (s *Server) adminOverview(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.requireStaff(w, r)
 	if !ok {
 		return
 	}
-	counts, err := s.forum.CountMembersByState(r.Context(), v)
+	overview, err := s.forum.SiteOverviewOf(r.Context(), v)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, adminOverviewPage(s.page(r, "Administration"), counts))
+	s.render(w, r, http.StatusOK, adminOverviewPage(s.page(r, "Administration"), overview))
 }
 
 func now() time.Time { return time.Now() }

@@ -55,3 +55,26 @@ func formatOptionalDateTime(t *time.Time, none string) string {
 	}
 	return formatDateTime(*t)
 }
+
+// formatCount writes a count with its thousands grouped, as the admin figures show them:
+// 10,000,000 reads at a glance where 10000000 does not.
+func formatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	digits := len(s)
+	if n < 0 {
+		digits--
+	}
+	if digits <= 3 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+digits/3)
+	lead := len(s) - digits // the sign, if any
+	b = append(b, s[:lead]...)
+	for i := lead; i < len(s); i++ {
+		if i > lead && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
+)
+
+// The overview counts what is written in this forum's categories and what waits for staff; only
+// admins see how federation goes. Each figure is set up to differ from the others, so a column
+// shown in the wrong place fails.
+func TestTheOverviewCountsContentAndFederationForAdmins(t *testing.T) {
+	t.Parallel()
+	s := newDomainSite(t)
+	ctx := context.Background()
+	cat, err := s.f.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forumtest.Member(t, s.f, "owner", forum.RoleAdmin)
+	forumtest.Member(t, s.f, "keeper", forum.RoleModerator)
+	alice := forumtest.Member(t, s.f, "alice", forum.RoleMember)
+	for _, title := range []string{"One", "Two"} {
+		th, _, err := s.f.CreateThread(ctx, alice.Viewer(), forum.NewThread{CategoryID: cat.ID, Title: title, Body: "opener"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := s.f.CreatePost(ctx, alice.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "a reply"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, user := range []string{"a", "b", "c"} {
+		fan := remotePerson(t, s.f, "fans.example", user)
+		if _, err := s.f.AddRemoteFollower(ctx, forum.RemoteFollow{FollowerID: fan.ID, TargetID: cat.ActorID, APID: fan.APID + "/follow"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.f.BlockDomain(ctx, forumtest.Admin, forum.DomainBlockInput{Domain: "bad.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.f.FileReport(ctx, alice.Viewer(), forum.NewReport{Account: "c@fans.example", Reason: "spam"}); err != nil {
+		t.Fatal(err)
+	}
+
+	admin := s.browser()
+	admin.login("owner")
+	over := admin.get("/admin")
+	want := map[string]string{"count-members": "3", "count-threads": "2", "count-posts": "6",
+		"count-active-threads": "2", "count-open-reports": "1", "count-remote-followers": "3",
+		"count-following": "0", "count-blocked": "1", "count-unavailable": "0"}
+	for id, n := range want {
+		if got := over.text(id); got != n {
+			t.Errorf("admin's overview: %s = %q, want %s", id, got, n)
+		}
+	}
+
+	mod := s.browser()
+	mod.login("keeper")
+	modOver := mod.get("/admin")
+	if modOver.text("count-posts") != "6" || modOver.text("count-open-reports") != "1" {
+		t.Errorf("moderator's overview: %q", modOver.text("content-counts"))
+	}
+	if modOver.has("federation-counts") {
+		t.Error("a moderator is shown the federation figures, whose pages are admins' only")
+	}
+}
+
+func TestCountsAreGroupedByThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", -1234: "-1,234", 10000000: "10,000,000", 123456: "123,456"} {
+		if got := formatCount(n); got != want {
+			t.Errorf("formatCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
