@@ -213,15 +213,11 @@ func (d *Documents) towardsActor(ctx context.Context, a forum.Activity, actor fo
 	if a.TargetActorID == nil {
 		return Built{}, fmt.Errorf("%s activity %d names no actor", a.Verb, a.ID)
 	}
-	target, err := d.forum.ActorByID(ctx, *a.TargetActorID)
-	if err != nil {
-		return Built{}, err
-	}
 	actorID, err := d.actorID(actor)
 	if err != nil {
 		return Built{}, err
 	}
-	targetID, err := d.actorID(target)
+	targetID, err := d.targetActorID(ctx, a)
 	if err != nil {
 		return Built{}, err
 	}
@@ -251,21 +247,27 @@ func (d *Documents) towardsActor(ctx context.Context, a forum.Activity, actor fo
 	return marshal(envelope{Type: "Undo", ID: id, Actor: actorID, Object: inner, To: []string{targetID}}, actor, b)
 }
 
+// targetActorID is the IRI of the actor an activity is towards (a.TargetActorID, which the
+// caller has checked is set).
+func (d *Documents) targetActorID(ctx context.Context, a forum.Activity) (string, error) {
+	target, err := d.forum.ActorByID(ctx, *a.TargetActorID)
+	if err != nil {
+		return "", err
+	}
+	return d.actorID(target)
+}
+
 // answerFollow is the Accept or Reject of a remote Follow, embedding it (id, actor, object) as
 // Mastodon, Lemmy and GoToSocial expect.
 func (d *Documents) answerFollow(ctx context.Context, a forum.Activity, actor forum.Actor) (Built, error) {
 	if a.TargetActorID == nil || a.ObjectAPID == "" {
 		return Built{}, fmt.Errorf("%s activity %d names no follower or Follow", a.Verb, a.ID)
 	}
-	follower, err := d.forum.ActorByID(ctx, *a.TargetActorID)
-	if err != nil {
-		return Built{}, err
-	}
 	actorID, err := d.actorID(actor)
 	if err != nil {
 		return Built{}, err
 	}
-	followerID, err := d.actorID(follower)
+	followerID, err := d.targetActorID(ctx, a)
 	if err != nil {
 		return Built{}, err
 	}
@@ -326,11 +328,7 @@ func (d *Documents) flag(ctx context.Context, a forum.Activity) (Built, error) {
 	if a.TargetActorID == nil {
 		return Built{}, fmt.Errorf("flag activity %d names no account", a.ID)
 	}
-	target, err := d.forum.ActorByID(ctx, *a.TargetActorID)
-	if err != nil {
-		return Built{}, err
-	}
-	targetID, err := d.actorID(target)
+	targetID, err := d.targetActorID(ctx, a)
 	if err != nil {
 		return Built{}, err
 	}
