@@ -67,7 +67,7 @@ func TestRegisterLoginSettingsLogout(t *testing.T) {
 		"link_name_0": {"Site"}, "link_url_0": {"https://ann.example/"}})
 	wantStatus(t, r, http.StatusSeeOther)
 	page := b.get("/u/ann")
-	if page.text("member-name") != "Ann Example" || page.text("member-handle") != "@ann" || !strings.Contains(page.text("member-bio"), "Hello *there*") {
+	if page.text("member-name") != "Ann Example" || page.text("member-handle") != "@ann@"+s.url.Host || !strings.Contains(page.text("member-bio"), "Hello *there*") {
 		t.Fatalf("member page header: %q", page.text("member-header"))
 	}
 	// A bad profile keeps what was typed.

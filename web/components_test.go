@@ -118,8 +118,8 @@ func TestMemberHeaderComponent(t *testing.T) {
 	p := forum.Profile{Member: forum.Member{Actor: forum.Actor{Username: "zoe", AvatarURL: "/avatars/x.png"}, Role: forum.RoleAdmin, JoinedAt: joined},
 		BioHTML: "<p>Hi</p>", PostCount: 42,
 		Links: []forum.ProfileLink{{Name: "Site", Value: "https://zoe.example"}, {Name: "Bad", Value: "javascript:alert(1)"}}}
-	doc := renderComponent(t, memberHeader(p))
-	checks := map[string]string{"member-name": "zoe", "member-handle": "@zoe", "member-role": "admin",
+	doc := renderComponent(t, memberHeader(p, "zoe@forum.example"))
+	checks := map[string]string{"member-name": "zoe", "member-handle": "@zoe@forum.example", "member-role": "admin",
 		"member-joined": "29 February 2024", "member-post-count": "42", "member-bio": "Hi"}
 	for id, want := range checks {
 		if got := text(firstByTestID(doc, id)); got != want {
@@ -127,7 +127,7 @@ func TestMemberHeaderComponent(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	_ = memberHeader(p).Render(t.Context(), &b)
+	_ = memberHeader(p, "zoe@forum.example").Render(t.Context(), &b)
 	if strings.Contains(b.String(), `href="javascript:`) {
 		t.Error("a javascript: link reached the page")
 	}

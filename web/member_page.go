@@ -30,7 +30,7 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request, tab string) 
 		s.fail(w, r, err)
 		return
 	}
-	view := memberPageView{Profile: prof, Tab: tab}
+	view := memberPageView{Profile: prof, Handle: s.fullHandle(prof.Username, ""), Tab: tab}
 	var next forum.MemberActivityCursor
 	base := "/u/" + prof.Username
 	if tab == "posts" {

@@ -44,7 +44,7 @@ func TestMemberPageShowsTheProfileAndPagesActivity(t *testing.T) {
 	b := s.browser()
 	r := b.get("/u/KIM")
 	wantStatus(t, r, http.StatusOK)
-	if r.text("member-name") != "Kim K" || r.text("member-handle") != "@kim" || r.text("member-role") != "moderator" ||
+	if r.text("member-name") != "Kim K" || r.text("member-handle") != "@kim@"+s.url.Host || r.text("member-role") != "moderator" ||
 		r.text("member-post-count") != fmt.Sprint(forum.DefaultMemberActivityLimit+3) || r.text("member-joined") == "" {
 		t.Fatalf("header: %q", r.text("member-header"))
 	}
