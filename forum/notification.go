@@ -41,16 +41,15 @@ func (k NotificationKind) Sentence(actor, title string) string {
 
 // Notification is one entry of a member's notifications, as their page lists it.
 type Notification struct {
-	ID               int64            `db:"id"`
-	Kind             NotificationKind `db:"kind"`
-	CreatedAt        time.Time        `db:"created_at"`
-	ReadAt           *time.Time       `db:"read_at"`
-	ThreadID         int64            `db:"thread_id"`
-	PostID           int64            `db:"post_id"`
-	ActorUsername    string           `db:"actor_username"`
-	ActorDomain      string           `db:"actor_domain"`
-	ActorDisplayName string           `db:"actor_display_name"`
-	ThreadTitle      string           `db:"thread_title"`
+	ID          int64            `db:"id"`
+	Kind        NotificationKind `db:"kind"`
+	CreatedAt   time.Time        `db:"created_at"`
+	ReadAt      *time.Time       `db:"read_at"`
+	ThreadID    int64            `db:"thread_id"`
+	PostID      int64            `db:"post_id"`
+	ThreadTitle string           `db:"thread_title"`
+	// Author is who acted: the post's author, or who liked it.
+	Author
 	// Available is false when the member may no longer read the post (deleted, hidden, or in a
 	// category they lost access to): the page then names neither the thread nor the post.
 	Available bool `db:"available"`
@@ -59,23 +58,12 @@ type Notification struct {
 // Unread reports whether the member has not seen the notification yet.
 func (n Notification) Unread() bool { return n.ReadAt == nil }
 
-// ActorName is the display name of who acted, else their handle.
-func (n Notification) ActorName() string {
-	if n.ActorDisplayName != "" {
-		return n.ActorDisplayName
-	}
-	if n.ActorDomain != "" {
-		return n.ActorUsername + "@" + n.ActorDomain
-	}
-	return n.ActorUsername
-}
-
 // Sentence says what happened.
 func (n Notification) Sentence() string {
 	if !n.Available {
-		return n.ActorName() + ": this post is no longer available"
+		return n.AuthorName() + ": this post is no longer available"
 	}
-	return n.Kind.Sentence(n.ActorName(), n.ThreadTitle)
+	return n.Kind.Sentence(n.AuthorName(), n.ThreadTitle)
 }
 
 // NotificationsPerPage is the length of a notifications page.
@@ -102,13 +90,12 @@ func (f *Forum) Notifications(ctx context.Context, v Viewer, before int64, limit
 		return nil, 0, err
 	}
 	rows, err := f.db.Query(ctx, `SELECT n.id, n.kind, n.created_at, n.read_at, n.thread_id, n.post_id,
-			a.username AS actor_username, coalesce(a.domain, '') AS actor_domain, a.display_name AS actor_display_name,
-			t.title AS thread_title,
+			`+authorColumns+`, t.title AS thread_title,
 			(t.category_id = ANY($4) AND t.deleted_at IS NULL AND t.hidden_at IS NULL
 				AND p.deleted_at IS NULL AND p.hidden_at IS NULL) AS available
 		FROM (SELECT * FROM notifications WHERE member_id = $1 AND ($2::bigint = 0 OR id < $2)
 			ORDER BY id DESC LIMIT $3) n
-		JOIN actors a ON a.id = n.actor_id
+		JOIN actors au ON au.id = n.actor_id
 		JOIN posts p ON p.id = n.post_id
 		JOIN threads t ON t.id = n.thread_id
 		ORDER BY n.id DESC`, v.ActorID, before, limit+1, visible)

@@ -306,7 +306,7 @@ func TestAQuoteTellsTheQuotedAuthor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := list[0].Kind.Sentence(list[0].ActorName(), list[0].ThreadTitle); got != "alice quoted you in “Quotes”" {
+	if got := list[0].Kind.Sentence(list[0].AuthorName(), list[0].ThreadTitle); got != "alice quoted you in “Quotes”" {
 		t.Fatalf("carol's notification reads %q", got)
 	}
 

@@ -36,11 +36,30 @@ func (s *Server) apiCategoryThreads(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	out := s.apiThreadListOf(list)
+	s.writeJSONAppended(w, r, http.StatusOK, out.appendJSON)
+}
+
+// apiLatest: GET /api/v1/latest[?cursor=], the threads of every category the caller may see, by
+// last activity, as the Latest page lists them.
+func (s *Server) apiLatest(w http.ResponseWriter, r *http.Request) {
+	list, err := s.forum.LatestThreads(r.Context(), viewerOf(r), r.URL.Query().Get("cursor"), 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := s.apiThreadListOf(list)
+	s.writeJSONAppended(w, r, http.StatusOK, out.appendJSON)
+}
+
+// apiThreadListOf is a list of threads as the API gives it, pinned ones (a category's first page)
+// first.
+func (s *Server) apiThreadListOf(list forum.ThreadList) apiThreadList {
 	out := apiThreadList{Threads: make([]apiThread, 0, len(list.Pinned)+len(list.Threads)), NextCursor: nextCursor(list.Next)}
 	for _, t := range append(list.Pinned, list.Threads...) {
 		out.Threads = append(out.Threads, s.apiThreadOf(t.Thread, t.Author, t.CategoryHandle()))
 	}
-	s.writeJSONAppended(w, r, http.StatusOK, out.appendJSON)
+	return out
 }
 
 type apiNewThread struct {

@@ -167,6 +167,7 @@ func (s *Server) routes() http.Handler {
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Get("/categories", s.apiCategories)
 			r.Get("/categories/{slug}/threads", s.pageCached(s.apiCategoryThreads))
+			r.Get("/latest", s.pageCached(s.apiLatest))
 			r.Post("/categories/{slug}/threads", s.apiCreateThread)
 			r.Get("/threads/{id}", s.pageCached(s.apiThread))
 			r.Post("/threads/{id}/posts", s.apiCreatePost)
@@ -176,6 +177,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/posts/{id}/like", s.apiLike)
 			r.Delete("/posts/{id}/like", s.apiLike)
 			r.Get("/search", s.apiSearch)
+			r.Get("/notifications", s.apiNotifications)
+			r.Post("/notifications/read", s.apiMarkAllNotificationsRead)
+			r.Post("/notifications/{id}/read", s.apiMarkNotificationRead)
 			// Remote actors and follows (api_remote.go).
 			r.Get("/lookup", s.apiLookup)
 			r.Get("/actors/{id}", s.apiRemoteActor)
