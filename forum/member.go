@@ -46,6 +46,9 @@ type NewMember struct {
 	PasswordHash string
 	Role         Role
 	DisplayName  string
+	// Unconfirmed leaves the e-mail address unconfirmed (a sign-up on the site); the console's
+	// and the tests' members count as confirmed.
+	Unconfirmed bool
 }
 
 // MaxDisplayNameLen is the longest display name, in characters.
@@ -62,6 +65,12 @@ const memberColumns = actorColumns + `, m.email, m.role, m.bio_source,
 // CreateMember registers a local member with a fresh key pair. It is the console's and the
 // tests' way in; people registering on the site go through Register.
 func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) {
+	return f.createMember(ctx, in, nil)
+}
+
+// createMember is CreateMember, running then (when not nil) in the transaction that made the
+// member, with its id and the normalised input.
+func (f *Forum) createMember(ctx context.Context, in NewMember, then func(tx pgx.Tx, id int64, in NewMember) error) (Member, error) {
 	in.Username = NormalizeHandle(in.Username)
 	in.Email = strings.TrimSpace(in.Email)
 	in.DisplayName = cleanDisplayName(in.DisplayName)
@@ -100,12 +109,15 @@ func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) 
 		if id, err = f.insertLocalActor(ctx, tx, "username", ActorPerson, in.Username, in.DisplayName); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO members (actor_id, email, password_hash, role) VALUES ($1, $2, $3, $4)`,
-			id, in.Email, hash, in.Role)
+		_, err = tx.Exec(ctx, `INSERT INTO members (actor_id, email, password_hash, role, email_confirmed_at)
+			VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN NULL ELSE now() END)`, id, in.Email, hash, in.Role, in.Unconfirmed)
 		if isUniqueViolation(err, "members_email") {
 			return Invalid("email", "is already registered")
 		}
-		return err
+		if err != nil || then == nil {
+			return err
+		}
+		return then(tx, id, in)
 	})
 	if err != nil {
 		return Member{}, fmt.Errorf("create member %q: %w", in.Username, err)
@@ -119,6 +131,9 @@ type Registration struct {
 	Email    string
 	Password string
 	Client   ClientInfo
+	// ConfirmLink turns a confirmation token into the URL mailed to the new member when the site
+	// asks members to confirm their address (required then).
+	ConfirmLink func(token string) string
 }
 
 // Register creates a member (role member) from the sign-up form and signs them in. It refuses with
@@ -144,7 +159,13 @@ func (f *Forum) Register(ctx context.Context, in Registration) (NewSession, erro
 			return NewSession{}, fmt.Errorf("register: %w", ErrRateLimited)
 		}
 	}
-	m, err := f.CreateMember(ctx, NewMember{Username: in.Username, Email: in.Email, Password: in.Password, Role: RoleMember})
+	m, err := f.createMember(ctx, NewMember{Username: in.Username, Email: in.Email, Password: in.Password, Role: RoleMember,
+		Unconfirmed: settings.ConfirmEmail}, func(tx pgx.Tx, id int64, nm NewMember) error {
+		if !nm.Unconfirmed {
+			return nil
+		}
+		return f.queueEmailConfirmation(ctx, tx, settings, id, nm.Username, nm.Email, in.ConfirmLink)
+	})
 	if err != nil {
 		if hasIP {
 			if gbErr := registerPerIP.giveBack(ctx, f.db, ipKey); gbErr != nil {
@@ -254,8 +275,9 @@ func (f *Forum) ChangePassword(ctx context.Context, by Viewer, current, next str
 
 // ChangeEmail sets the viewer's e-mail address after checking their password, and tells the old
 // address (a mail queued in the same transaction), so a hijacked session that changes the address
-// does not go unnoticed.
-func (f *Forum) ChangeEmail(ctx context.Context, by Viewer, password, email string) error {
+// does not go unnoticed. While the site asks for confirmed addresses, the new one must be
+// confirmed in turn: confirmLink makes the URL mailed to it.
+func (f *Forum) ChangeEmail(ctx context.Context, by Viewer, password, email string, confirmLink func(token string) string) error {
 	if !by.SignedIn() {
 		return fmt.Errorf("change e-mail: %w", ErrUnauthorized)
 	}
@@ -280,12 +302,20 @@ func (f *Forum) ChangeEmail(ctx context.Context, by Viewer, password, email stri
 		if old == email {
 			return nil
 		}
-		_, err := tx.Exec(ctx, `UPDATE members SET email = $2 WHERE actor_id = $1`, by.ActorID, email)
+		// The new address is unconfirmed while the site asks for confirmation; a link sent to the
+		// old one no longer confirms anything (ConfirmEmail matches the address).
+		_, err := tx.Exec(ctx, `UPDATE members SET email = $2,
+				email_confirmed_at = CASE WHEN $3 THEN NULL ELSE now() END WHERE actor_id = $1`, by.ActorID, email, settings.ConfirmEmail)
 		if isUniqueViolation(err, "members_email") {
 			return Invalid("email", "is already registered")
 		}
 		if err != nil {
 			return err
+		}
+		if settings.ConfirmEmail {
+			if err := f.queueEmailConfirmation(ctx, tx, settings, by.ActorID, by.Username, email, confirmLink); err != nil {
+				return err
+			}
 		}
 		return f.insertJob(ctx, tx, MailArgs{To: old, Subject: settings.SiteName + ": your e-mail address was changed",
 			Text: "Hello " + by.Username + ",\n\nThe e-mail address of your account on " + settings.SiteName +

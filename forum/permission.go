@@ -229,22 +229,45 @@ func (f *Forum) SetPermissionGrid(ctx context.Context, by Viewer, categoryID int
 // in, still a member, not banned (members.banned_until in the future) and not suspended. The
 // returned viewer carries the role as stored now, so a role taken away since sign-in counts at once.
 func actingMember(ctx context.Context, tx pgx.Tx, by Viewer) (Viewer, error) {
-	if !by.SignedIn() {
-		return Viewer{}, fmt.Errorf("post: %w", ErrUnauthorized)
-	}
-	var v Viewer
-	var banned, suspended bool
-	err := tx.QueryRow(ctx, `SELECT a.id, a.username, m.role, coalesce(m.banned_until > now(), false), a.suspended_at IS NOT NULL
-		FROM members m JOIN actors a ON a.id = m.actor_id WHERE m.actor_id = $1`, by.ActorID).
-		Scan(&v.ActorID, &v.Username, &v.Role, &banned, &suspended)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Viewer{}, fmt.Errorf("member %d: %w", by.ActorID, ErrUnauthorized)
-	}
+	v, _, err := actingMemberState(ctx, tx, by)
+	return v, err
+}
+
+// actingPoster is actingMember for a new post or thread: the member must also have confirmed their
+// address if the site asks for it (email_confirmation.go), and have posts left in their budget.
+func (f *Forum) actingPoster(ctx context.Context, tx pgx.Tx, by Viewer) (Viewer, error) {
+	v, unconfirmed, err := actingMemberState(ctx, tx, by)
 	if err != nil {
-		return Viewer{}, fmt.Errorf("member %d: %w", by.ActorID, err)
+		return Viewer{}, err
 	}
-	if banned || suspended {
-		return Viewer{}, fmt.Errorf("member %s is banned: %w", v.Username, ErrForbidden)
+	if unconfirmed {
+		return Viewer{}, fmt.Errorf("member %s: %w", v.Username, ErrEmailUnconfirmed)
+	}
+	if err := f.spendPostBudget(ctx, tx, v); err != nil {
+		return Viewer{}, err
 	}
 	return v, nil
+}
+
+// actingMemberState is actingMember, also saying whether the member still has to confirm their
+// address before they post.
+func actingMemberState(ctx context.Context, tx pgx.Tx, by Viewer) (v Viewer, unconfirmed bool, err error) {
+	if !by.SignedIn() {
+		return Viewer{}, false, fmt.Errorf("post: %w", ErrUnauthorized)
+	}
+	var banned, suspended bool
+	err = tx.QueryRow(ctx, `SELECT a.id, a.username, m.role, coalesce(m.banned_until > now(), false), a.suspended_at IS NOT NULL,
+			m.email_confirmed_at IS NULL AND (SELECT confirm_email FROM site_settings)
+		FROM members m JOIN actors a ON a.id = m.actor_id WHERE m.actor_id = $1`, by.ActorID).
+		Scan(&v.ActorID, &v.Username, &v.Role, &banned, &suspended, &unconfirmed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Viewer{}, false, fmt.Errorf("member %d: %w", by.ActorID, ErrUnauthorized)
+	}
+	if err != nil {
+		return Viewer{}, false, fmt.Errorf("member %d: %w", by.ActorID, err)
+	}
+	if banned || suspended {
+		return Viewer{}, false, fmt.Errorf("member %s is banned: %w", v.Username, ErrForbidden)
+	}
+	return v, unconfirmed, nil
 }

@@ -81,11 +81,8 @@ func (f *Forum) CreatePost(ctx context.Context, by Viewer, in NewPost) (Post, er
 	rendered := f.markup.RenderMarkdown(in.Body)
 	var postID int64
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		actor, err := actingMember(ctx, tx, by)
+		actor, err := f.actingPoster(ctx, tx, by)
 		if err != nil {
-			return err
-		}
-		if err := f.spendPostBudget(ctx, tx, actor); err != nil {
 			return err
 		}
 		t, c, perm, err := f.threadForWrite(ctx, tx, actor, in.ThreadID)

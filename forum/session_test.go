@@ -257,19 +257,19 @@ func TestChangeEmailNeedsThePasswordAndTellsTheOldAddress(t *testing.T) {
 	v := m.Viewer()
 
 	var ve *forum.ValidationError
-	if err := f.ChangeEmail(ctx, v, "wrong password!", "hank@new.example"); !errors.As(err, &ve) {
+	if err := f.ChangeEmail(ctx, v, "wrong password!", "hank@new.example", nil); !errors.As(err, &ve) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	if err := f.ChangeEmail(ctx, v, testPassword, "IVY@example.test"); !errors.As(err, &ve) || ve.Problems[0].Field != "email" {
+	if err := f.ChangeEmail(ctx, v, testPassword, "IVY@example.test", nil); !errors.As(err, &ve) || ve.Problems[0].Field != "email" {
 		t.Fatalf("taken address: %v", err)
 	}
-	if err := f.ChangeEmail(ctx, v, testPassword, "not an address"); !errors.As(err, &ve) || ve.Problems[0].Field != "email" {
+	if err := f.ChangeEmail(ctx, v, testPassword, "not an address", nil); !errors.As(err, &ve) || ve.Problems[0].Field != "email" {
 		t.Fatalf("bad address: %v", err)
 	}
 	if len(jobs.mails()) != 0 {
 		t.Fatalf("mail queued for a refused change: %+v", jobs.mails())
 	}
-	if err := f.ChangeEmail(ctx, v, testPassword, "hank@new.example"); err != nil {
+	if err := f.ChangeEmail(ctx, v, testPassword, "hank@new.example", nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.MemberByID(ctx, m.ID)

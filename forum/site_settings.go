@@ -21,10 +21,13 @@ type SiteSettings struct {
 	CustomCSS   string `db:"custom_css"`
 	RulesSource string `db:"rules_source"`
 	// RulesHTML is the rules page rendered from RulesSource, its MAC checked.
-	RulesHTML        string    `db:"rules_html"`
-	RulesHTMLMAC     []byte    `db:"rules_html_mac"`
-	RegistrationOpen bool      `db:"registration_open"`
-	UpdatedAt        time.Time `db:"updated_at"`
+	RulesHTML        string `db:"rules_html"`
+	RulesHTMLMAC     []byte `db:"rules_html_mac"`
+	RegistrationOpen bool   `db:"registration_open"`
+	// ConfirmEmail asks members who sign up (or change their address) while it is on to confirm
+	// their address before they post (email_confirmation.go).
+	ConfirmEmail bool      `db:"confirm_email"`
+	UpdatedAt    time.Time `db:"updated_at"`
 	// ReportRules are the rules a report can say were broken, in the order the report form lists
 	// them (report.go).
 	ReportRules []string `db:"report_rules"`
@@ -38,6 +41,7 @@ type SiteSettingsInput struct {
 	CustomCSS        string
 	Rules            string
 	RegistrationOpen bool
+	ConfirmEmail     bool
 	ReportRules      []string
 }
 
@@ -69,7 +73,7 @@ func newSiteCache() *siteCache {
 }
 
 const siteSettingsColumns = `site_name, description, logo_url, custom_css, rules_source, rules_html,
-	rules_html_mac, registration_open, updated_at, report_rules`
+	rules_html_mac, registration_open, confirm_email, updated_at, report_rules`
 
 // rulesMACKind binds the rules HTML's MAC to this use (the row id is always 1).
 const rulesMACKind = "site-rules"
@@ -143,13 +147,14 @@ func (f *Forum) UpdateSiteSettings(ctx context.Context, by Viewer, in SiteSettin
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE site_settings SET site_name = $1, description = $2, logo_url = $3,
 				custom_css = $4, rules_source = $5, rules_html = $6, rules_html_mac = $7, registration_open = $8,
-				report_rules = $9, updated_at = now()`,
-			in.SiteName, in.Description, in.LogoURL, in.CustomCSS, in.Rules, html, mac, in.RegistrationOpen, in.ReportRules)
+				report_rules = $9, confirm_email = $10, updated_at = now()`,
+			in.SiteName, in.Description, in.LogoURL, in.CustomCSS, in.Rules, html, mac, in.RegistrationOpen, in.ReportRules, in.ConfirmEmail)
 		if err != nil {
 			return err
 		}
 		return f.logModeration(ctx, tx, by, ModerationEntry{Action: "update_site_settings",
-			Details: modDetails(map[string]any{"site_name": in.SiteName, "registration_open": in.RegistrationOpen})})
+			Details: modDetails(map[string]any{"site_name": in.SiteName, "registration_open": in.RegistrationOpen,
+				"confirm_email": in.ConfirmEmail})})
 	})
 	f.site.invalidate()
 	if err != nil {

@@ -153,11 +153,8 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 	rendered := f.markup.RenderMarkdown(in.Body)
 	var threadID, postID int64
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
-		actor, err := actingMember(ctx, tx, by)
+		actor, err := f.actingPoster(ctx, tx, by)
 		if err != nil {
-			return err
-		}
-		if err := f.spendPostBudget(ctx, tx, actor); err != nil {
 			return err
 		}
 		c, err := categoryByIDOn(ctx, tx, in.CategoryID)

@@ -16,7 +16,7 @@ func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := forum.SiteSettingsInput{SiteName: cur.SiteName, Description: cur.Description, LogoURL: cur.LogoURL,
-		CustomCSS: cur.CustomCSS, Rules: cur.RulesSource, RegistrationOpen: cur.RegistrationOpen, ReportRules: cur.ReportRules}
+		CustomCSS: cur.CustomCSS, Rules: cur.RulesSource, RegistrationOpen: cur.RegistrationOpen, ConfirmEmail: cur.ConfirmEmail, ReportRules: cur.ReportRules}
 	msg := ""
 	if r.URL.Query().Get("saved") == "1" {
 		msg = "Saved."
@@ -35,7 +35,7 @@ func (s *Server) saveAdminSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	in := forum.SiteSettingsInput{SiteName: f.Get("site_name"), Description: f.Get("description"), LogoURL: f.Get("logo_url"),
-		CustomCSS: f.Get("custom_css"), Rules: f.Get("rules"), RegistrationOpen: f.Get("registration_open") == "1",
+		CustomCSS: f.Get("custom_css"), Rules: f.Get("rules"), RegistrationOpen: f.Get("registration_open") == "1", ConfirmEmail: f.Get("confirm_email") == "1",
 		ReportRules: forum.ReportRulesFromText(f.Get("report_rules"))}
 	if _, err := s.forum.UpdateSiteSettings(r.Context(), v, in); err != nil {
 		st, status, ok := formError(err)

@@ -38,7 +38,7 @@ func TestAPIDocListsEveryErrorCode(t *testing.T) {
 		{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed"},
 	}
 	for _, err := range []error{forum.Invalid("title", "is required"), &http.MaxBytesError{}, forum.ErrNotFound, forum.ErrGone,
-		forum.ErrUnauthorized, forum.ErrForbidden, forum.ErrLocked, forum.ErrRateLimited, forum.ErrUnavailable, errors.New("bug")} {
+		forum.ErrUnauthorized, forum.ErrForbidden, forum.ErrEmailUnconfirmed, forum.ErrLocked, forum.ErrRateLimited, forum.ErrUnavailable, errors.New("bug")} {
 		emitted = append(emitted, httperr.Of(fmt.Errorf("x: %w", err)))
 	}
 	for _, p := range emitted {

@@ -25,7 +25,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	view := registerView{Username: r.PostForm.Get("username"), Email: r.PostForm.Get("email")}
 	ns, err := s.forum.Register(r.Context(), forum.Registration{
 		Username: view.Username, Email: view.Email, Password: r.PostForm.Get("password"),
-		Client: forum.ClientInfo{IP: s.clientIP(r), UserAgent: r.UserAgent()},
+		Client:      forum.ClientInfo{IP: s.clientIP(r), UserAgent: r.UserAgent()},
+		ConfirmLink: s.confirmLink,
 	})
 	if errors.Is(err, forum.ErrRegistrationClosed) {
 		view.Closed = true
@@ -48,5 +49,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.setSessionCookie(w, ns.Token)
+	st, err := s.forum.EmailStatusOf(r.Context(), ns.Member.Viewer())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !st.Confirmed {
+		// The one thing left to do before posting, with the way to have the link sent again.
+		http.Redirect(w, r, "/settings/email?sent=1", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/u/"+ns.Member.Username, http.StatusSeeOther)
 }

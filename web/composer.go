@@ -11,13 +11,18 @@ import (
 func wantsPreview(r *http.Request) bool { return r.PostFormValue("preview") != "" }
 
 // composerRefused is refused for the forms that post (a new thread, a reply): besides what to fix
-// (422), a member posting faster than the forum allows gets the form back with their text and
-// what to do (429), not an error page that would lose what they wrote.
+// (422), a member posting faster than the forum allows (429), or before confirming their address
+// (403), gets the form back with their text and what to do, not an error page that would lose
+// what they wrote.
 func composerRefused(w http.ResponseWriter, err error) (problems []forum.FieldProblem, status int, ok bool) {
-	if errors.Is(err, forum.ErrPostingTooFast) {
+	switch {
+	case errors.Is(err, forum.ErrPostingTooFast):
 		w.Header().Set("Retry-After", "60")
 		return []forum.FieldProblem{{Message: "You are posting faster than this forum allows. Wait a minute, then post again: your text is kept below."}},
 			http.StatusTooManyRequests, true
+	case errors.Is(err, forum.ErrEmailUnconfirmed):
+		return []forum.FieldProblem{{Message: "Confirm your e-mail address before you post: open the link we mailed you, " +
+			"or have it sent again from Settings, E-mail. Your text is kept below."}}, http.StatusForbidden, true
 	}
 	problems, ok = refused(err)
 	return problems, http.StatusUnprocessableEntity, ok

@@ -34,14 +34,18 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, resetRequestPage(s.page(r, "Reset your password"), view))
 }
 
-// resetLink is the URL mailed for a token. The token travels in the query string, which the
-// access log leaves out (it logs paths), and the page's Referrer-Policy keeps it from other sites.
-func (s *Server) resetLink(token string) string {
+// resetLink is the URL mailed for a password-reset token.
+func (s *Server) resetLink(token string) string { return s.tokenLink("/password-reset/confirm", token) }
+
+// tokenLink is the URL mailed for a token, to the page at path. The token travels in the query
+// string, which the access log leaves out (it logs paths), and the page's Referrer-Policy keeps it
+// from other sites.
+func (s *Server) tokenLink(path, token string) string {
 	base := "http://localhost"
 	if s.public != nil {
 		base = s.public.Scheme + "://" + s.public.Host
 	}
-	return base + "/password-reset/confirm?token=" + url.QueryEscape(token)
+	return base + path + "?token=" + url.QueryEscape(token)
 }
 
 func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) {

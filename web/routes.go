@@ -73,6 +73,8 @@ func (s *Server) routes() http.Handler {
 		r.Post("/password-reset", s.resetRequest)
 		r.Get("/password-reset/confirm", s.resetForm)
 		r.Post("/password-reset/confirm", s.reset)
+		r.Get("/confirm-email", s.confirmEmailForm)
+		r.Post("/confirm-email", s.confirmEmail)
 
 		// People and communities elsewhere: the lookup box, their pages here (/u/name@host) and
 		// follows (remote_*.go). The pattern needs the @, so members' pages below are unaffected.
@@ -96,6 +98,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/settings/password", s.changePassword)
 		r.Get("/settings/email", s.emailSettings)
 		r.Post("/settings/email", s.changeEmail)
+		r.Post("/settings/email/confirm", s.resendConfirmation)
 		r.Get("/settings/notifications", s.notificationSettings)
 		r.Post("/settings/notifications", s.saveNotificationSettings)
 		r.Get("/settings/sessions", s.sessionsSettings)

@@ -27,7 +27,7 @@ func (w *pruneAccountsWorker) Work(ctx context.Context, _ *river.Job[pruneAccoun
 	if err != nil {
 		return err
 	}
-	w.log.InfoContext(ctx, "pruned account rows", "sessions", r.Sessions, "password_resets", r.PasswordResets, "rate_limits", r.RateLimits)
+	w.log.InfoContext(ctx, "pruned account rows", "sessions", r.Sessions, "password_resets", r.PasswordResets, "email_confirmations", r.EmailConfirmations, "rate_limits", r.RateLimits)
 	return nil
 }
 

@@ -48,6 +48,9 @@ func Of(err error) Problem {
 		return problem(http.StatusUnauthorized, "unauthorized", "sign in first")
 	case errors.Is(err, forum.ErrBadCredentials):
 		return problem(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
+	case errors.Is(err, forum.ErrEmailUnconfirmed):
+		return problem(http.StatusForbidden, "email_unconfirmed", "confirm your e-mail address before you post: open the link we mailed you, "+
+			"or have it sent again from your e-mail settings")
 	case errors.Is(err, forum.ErrForbidden):
 		return problem(http.StatusForbidden, "forbidden", "you are not allowed to do that")
 	case errors.Is(err, forum.ErrLocked):
