@@ -283,15 +283,33 @@ func (f *Forum) PruneDeliveries(ctx context.Context, olderThan time.Time, limit 
 	return tag.RowsAffected(), nil
 }
 
-// PostIsDeleted reports whether a post has been deleted (the delivery worker asks before sending a
-// post's Create or Update).
-func (f *Forum) PostIsDeleted(ctx context.Context, postID int64) (bool, error) {
-	var deleted bool
-	err := f.db.QueryRow(ctx, `SELECT deleted_at IS NOT NULL FROM posts WHERE id = $1`, postID).Scan(&deleted)
+// PostIsPublished reports whether a local post is still what federation publishes: not deleted or
+// hidden, nor its thread; neither limited by moderation; in a category guests may see (the same
+// rules as FederatedPostByID's Public and federation's visiblePost). The delivery worker asks
+// before sending a post's Create or Update, so that one queued, or waiting for a retry, is not
+// sent once the post has left public view: deleted, hidden, its thread deleted, hidden or moved
+// into a private category, or its category made private (SECURITY.md rule 18).
+func (f *Forum) PostIsPublished(ctx context.Context, postID int64) (bool, error) {
+	var shown bool
+	var categoryID int64
+	err := f.db.QueryRow(ctx, `SELECT p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.suppressed = 0
+			AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.suppressed = 0, t.category_id
+		FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1`, postID).Scan(&shown, &categoryID)
 	if err != nil {
 		return false, notFound(err, fmt.Sprintf("post %d", postID))
 	}
-	return deleted, nil
+	if !shown {
+		return false, nil
+	}
+	c, err := f.CategoryByID(ctx, categoryID)
+	if err != nil {
+		return false, err
+	}
+	perm, err := f.Permissions(ctx, Guest, c)
+	if err != nil {
+		return false, err
+	}
+	return perm.See, nil
 }
 
 // CancelDeliveriesByJob marks the pending deliveries of cancelled River jobs cancelled.

@@ -129,10 +129,12 @@ func (s *signerCache) get(ctx context.Context, f *forum.Forum, keys *federation.
 	})
 }
 
-// liveness answers "has this post been deleted?" for the delivery worker, which asks before
-// sending a post's Create or Update: a deletion cancels the queued ones (fan-out of the Delete),
-// and this check catches jobs already fetched. Answers are reused for ttl, so a fan-out of a
-// thousand deliveries costs one query a second, not a thousand.
+// liveness answers "is this post still published?" (forum.PostIsPublished) for the delivery
+// worker, which asks before sending a post's Create or Update: a deletion cancels the queued ones
+// (fan-out of the Delete), and this check catches jobs already fetched, and those a post's leaving
+// public view by other ways (hidden, its thread deleted or moved, its category made private)
+// never cancels. Answers are reused for ttl, so a fan-out of a thousand deliveries costs one query
+// a second, not a thousand.
 type liveness struct {
 	mu   sync.Mutex
 	ttl  time.Duration
@@ -141,23 +143,24 @@ type liveness struct {
 }
 
 type liveEntry struct {
-	deleted bool
-	at      time.Time
+	gone bool
+	at   time.Time
 }
 
 func newLiveness(ttl time.Duration, now func() time.Time) *liveness {
 	return &liveness{ttl: ttl, now: now, seen: map[int64]liveEntry{}}
 }
 
-func (l *liveness) deleted(ctx context.Context, f *forum.Forum, postID int64) (bool, error) {
+// gone reports whether a post is no longer published.
+func (l *liveness) gone(ctx context.Context, f *forum.Forum, postID int64) (bool, error) {
 	now := l.now()
 	l.mu.Lock()
 	e, ok := l.seen[postID]
 	l.mu.Unlock()
 	if ok && now.Sub(e.at) < l.ttl {
-		return e.deleted, nil
+		return e.gone, nil
 	}
-	deleted, err := f.PostIsDeleted(ctx, postID)
+	published, err := f.PostIsPublished(ctx, postID)
 	if err != nil {
 		return false, err
 	}
@@ -165,9 +168,9 @@ func (l *liveness) deleted(ctx context.Context, f *forum.Forum, postID int64) (b
 	if len(l.seen) > 10000 {
 		clear(l.seen)
 	}
-	l.seen[postID] = liveEntry{deleted: deleted, at: now}
+	l.seen[postID] = liveEntry{gone: !published, at: now}
 	l.mu.Unlock()
-	return deleted, nil
+	return !published, nil
 }
 
 // forget drops what is known about a post (this process just deleted it).

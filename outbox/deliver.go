@@ -212,16 +212,17 @@ func (ob *Outbox) wakeHeld(ctx context.Context, inbox string) {
 	}
 }
 
-// postGone reports whether a document is a Create or Update of a post deleted since: it is not sent.
+// postGone reports whether a document is a Create or Update of a post that has left public view
+// since (deleted, hidden, made private: forum.PostIsPublished): it is not sent.
 func (ob *Outbox) postGone(ctx context.Context, doc *document) (bool, error) {
 	if doc.postID == nil || (doc.verb != forum.VerbCreate && doc.verb != forum.VerbUpdate) {
 		return false, nil
 	}
-	deleted, err := ob.live.deleted(ctx, ob.forum, *doc.postID)
+	gone, err := ob.live.gone(ctx, ob.forum, *doc.postID)
 	if errors.Is(err, forum.ErrNotFound) {
 		return true, nil
 	}
-	return deleted, err
+	return gone, err
 }
 
 // defaultSlowDown is how long a 429 without Retry-After holds a delivery; maxSlowDown caps what a
