@@ -23,13 +23,26 @@ var Paths = []string{"/inbox", "/actor/inbox", "/u/{name}/inbox", "/c/{slug}/inb
 // kilobytes; the largest (an Article with its content) stay far below.
 const MaxBodyBytes = 1 << 20
 
+// bodyReadTimeout bounds the time a peer has to send an activity's body, from when its headers
+// were read: a few kilobytes, which a healthy peer sends at once. The server's own ReadTimeout is
+// longer, for the forms of the web pages.
+const bodyReadTimeout = 10 * time.Second
+
+// readBody reads an inbox request's body, at most MaxBodyBytes and within bodyReadTimeout.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	// Not every connection can take a deadline (a test's recorder cannot): then the server's
+	// ReadTimeout is the bound.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+}
+
 // ServeHTTP receives an activity POSTed to any of this instance's inboxes: the shared inbox and
 // the personal inboxes of members, categories, thread actors and the instance actor. In order,
-// each step cheaper than the next: find the inbox, read who claims to sign, apply the domain's rate
-// limit, read and cap the body, decode the envelope, ask the domain policy about every host named
-// (before any key fetch), answer a Delete from an unknown actor at once, verify the signature and
-// the origin rules, then record the activity and queue its apply job in one transaction and answer
-// 202. Nothing of the forum changes here: the apply job does that.
+// each step cheaper than the next: find the inbox, read who claims to sign, read and cap the body,
+// apply the domain's rate limit, take a concurrency slot, decode the envelope, ask the domain
+// policy about every host named (before any key fetch), answer a Delete from an unknown actor at
+// once, verify the signature and the origin rules, then record the activity and queue its apply
+// job in one transaction and answer 202. Nothing of the forum changes here: the apply job does that.
 func (ib *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -44,6 +57,20 @@ func (ib *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	keyID, signerHost, err := claimedSigner(r)
 	if err != nil {
 		ib.refuse(w, r, "unsigned", err)
+		return
+	}
+	// The body is read before the domain's in-flight count and a concurrency slot are taken: a
+	// client that sends the headers and then trickles the body (any client can claim any keyId
+	// before it is verified) holds neither, so it cannot make the inbox busy for every peer, or
+	// for the peer it names (SECURITY.md rule 17).
+	body, err := readBody(w, r)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			ib.refuse(w, r, "too_large", err)
+			return
+		}
+		ib.refuse(w, r, "bad_body", fmt.Errorf("read body: %v: %w", err, errMalformed))
 		return
 	}
 	client := ib.o.ClientIP(r)
@@ -66,16 +93,6 @@ func (ib *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	release := func() { releaseOnce.Do(acquired) }
 	defer release()
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			ib.refuse(w, r, "too_large", err)
-			return
-		}
-		ib.refuse(w, r, "bad_body", fmt.Errorf("read body: %v: %w", err, errMalformed))
-		return
-	}
 	act, err := federation.DecodeActivity(body)
 	if err != nil {
 		ib.refuse(w, r, "malformed", fmt.Errorf("%v: %w", err, errMalformed))
