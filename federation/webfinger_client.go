@@ -74,5 +74,15 @@ func (a *Actors) ResolveHandle(ctx context.Context, username, host string) (foru
 	if !strings.EqualFold(actor.Username, username) {
 		return forum.Actor{}, fmt.Errorf("%w: %s@%s names %s", ErrHandleMismatch, username, canon, actor.APID)
 	}
+	if !strings.EqualFold(actor.Domain, canon) {
+		// A server may answer WebFinger for accounts hosted elsewhere (example.com for
+		// social.example.com), but only if the actor's own server agrees: its WebFinger must give
+		// the same actor back, as Mastodon requires. Otherwise any server could make its handles
+		// stand for anyone's account.
+		back, err := a.fetcher.WebFinger(ctx, actor.Username, actor.Domain)
+		if err != nil || back != actor.APID {
+			return forum.Actor{}, fmt.Errorf("%w: %s@%s names %s, whose own server does not say so", ErrHandleMismatch, username, canon, actor.APID)
+		}
+	}
 	return actor, nil
 }

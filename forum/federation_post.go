@@ -178,10 +178,14 @@ func (f *Forum) postRefs(ctx context.Context, sql string, limit int, args ...any
 }
 
 // RemoteActorByHandle finds a stored remote actor by username and domain (case-insensitive
-// username), the cache a mention is resolved from before WebFinger is asked.
+// username), the cache a mention is resolved from before WebFinger is asked. One server may have
+// two actors of one name (on Lemmy a user and a community): a handle then names the person, as
+// @name does there (a community is !name), and of two of a kind the one stored first. The answer
+// never depends on which was fetched last, so an actor made later under a taken name cannot take
+// over the handle's mentions (SECURITY.md rule 2).
 func (f *Forum) RemoteActorByHandle(ctx context.Context, username, domain string) (Actor, error) {
 	a, err := f.queryActor(ctx, nil, `lower(a.username) = lower($1) AND a.domain = lower($2) AND a.deleted_at IS NULL
-		ORDER BY a.fetched_at DESC NULLS LAST LIMIT 1`, username, domain)
+		ORDER BY a.kind = 'person' DESC, a.id LIMIT 1`, username, domain)
 	if err != nil {
 		return Actor{}, notFound(err, "actor "+username+"@"+domain)
 	}
