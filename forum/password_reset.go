@@ -14,14 +14,28 @@ import (
 // PasswordResetLifetime is how long a reset link works.
 const PasswordResetLifetime = time.Hour
 
+// resetAnswerTime is how long RequestPasswordReset takes at the least, whatever the address: the
+// known one stores a token and queues a mail, which an unknown one does not, and without a floor
+// the difference (a fraction of a millisecond to a few) would tell who is registered
+// (SECURITY.md rule 22). Both paths take well under it.
+const resetAnswerTime = 250 * time.Millisecond
+
 var errBadResetToken = Invalid("token", "this password-reset link is invalid, used or expired; ask for a new one")
 
 // RequestPasswordReset mails a single-use reset link to the member with this e-mail address, if
 // there is one. The answer is the same either way (nil, or ErrRateLimited by the same rules), so
 // the form cannot be used to find out who is registered; both paths do the same counter updates in
 // one transaction, the known address additionally stores the token and queues the mail in it.
-// link turns a token into the URL to mail (the domain does not know the site's address).
+// link turns a token into the URL to mail (the domain does not know the site's address). Every
+// answer takes resetAnswerTime at the least, so its timing does not tell either.
 func (f *Forum) RequestPasswordReset(ctx context.Context, email string, client ClientInfo, link func(token string) string) error {
+	floor := time.NewTimer(resetAnswerTime)
+	defer func() {
+		select {
+		case <-floor.C:
+		case <-ctx.Done():
+		}
+	}()
 	email = strings.TrimSpace(email)
 	v := &ValidationError{}
 	validateEmail(v, "email", email)

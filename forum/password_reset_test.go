@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/forumtest"
@@ -29,14 +30,24 @@ func TestPasswordResetAnswersTheSameForUnknownAddresses(t *testing.T) {
 	ctx := context.Background()
 	forumtest.Member(t, f, "alice", forum.RoleMember)
 
+	// Both answers take the same floor, longer than either path's work: the timing tells nothing.
+	const floor = 250 * time.Millisecond
+	start := time.Now()
 	if err := f.RequestPasswordReset(ctx, "nobody@example.test", testClient, resetLink); err != nil {
 		t.Fatalf("unknown address: %v", err)
+	}
+	if took := time.Since(start); took < floor {
+		t.Fatalf("the answer for an unknown address came after %v, before the floor", took)
 	}
 	if len(jobs.mails()) != 0 {
 		t.Fatalf("mail queued for an unknown address: %+v", jobs.mails())
 	}
+	start = time.Now()
 	if err := f.RequestPasswordReset(ctx, "Alice@Example.test", testClient, resetLink); err != nil {
 		t.Fatalf("known address: %v", err)
+	}
+	if took := time.Since(start); took < floor {
+		t.Fatalf("the answer for a known address came after %v, before the floor", took)
 	}
 	mails := jobs.mails()
 	if len(mails) != 1 || mails[0].To != "Alice@Example.test" || !strings.Contains(mails[0].Text, "alice") {
