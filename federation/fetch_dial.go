@@ -30,6 +30,11 @@ var nonPublicPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("100::/64"),        // discard
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
 	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated, still routed inside some networks)
+	// Translation and tunnelling forms that can carry any IPv4 address, refused whole rather than
+	// judged by the address inside: no fediverse server is reached only through them.
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64 (RFC 8215)
+	netip.MustParsePrefix("2001::/32"),       // Teredo
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (SIIT)
 }
 
 // embeddedIPv4 returns the IPv4 address an IPv6 address carries in a form that reaches it:

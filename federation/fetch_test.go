@@ -213,6 +213,7 @@ func TestPublicUnicast(t *testing.T) {
 		"::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "2001:db8::1", "fec0::1", "100::1",
 		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "::127.0.0.1", "::10.0.0.1",
 		"64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2002:a00:1::",
+		"64:ff9b:1::7f00:1", "2001:0:4136:e378:8000:63bf:80ff:fffe", "::ffff:0:127.0.0.1", "::ffff:0:8.8.8.8",
 	}
 	for _, s := range refused {
 		if PublicUnicast(netip.MustParseAddr(s)) {
