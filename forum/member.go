@@ -230,7 +230,9 @@ func (f *Forum) SetPassword(ctx context.Context, memberID int64, password string
 	return nil
 }
 
-// storePassword saves a new hash and revokes every session but keep (0: all) and every pending reset.
+// storePassword saves a new hash and revokes every session but keep (0: all), every pending reset
+// and every personal access token: whoever took over a session could have made one, and a new
+// password is meant to lock them out.
 func storePassword(ctx context.Context, tx pgx.Tx, memberID int64, hash string, keep int64) error {
 	tag, err := tx.Exec(ctx, `UPDATE members SET password_hash = $2 WHERE actor_id = $1`, memberID, hash)
 	if err != nil {
@@ -240,6 +242,9 @@ func storePassword(ctx context.Context, tx pgx.Tx, memberID int64, hash string, 
 		return fmt.Errorf("member %d: %w", memberID, ErrNotFound)
 	}
 	if err := revokeSessions(ctx, tx, memberID, keep); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM access_tokens WHERE member_id = $1`, memberID); err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `DELETE FROM password_resets WHERE member_id = $1`, memberID)

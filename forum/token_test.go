@@ -73,3 +73,39 @@ func TestAccessTokensAreHashedListedAndRevocable(t *testing.T) {
 		t.Fatalf("console token: %v", err)
 	}
 }
+
+// A new password locks out whoever had the old one, tokens they made included: changing it
+// (from a session) and resetting it (from a mailed link) both revoke every access token.
+func TestANewPasswordRevokesTheAccessTokens(t *testing.T) {
+	t.Parallel()
+	jobs := &queuedJobs{}
+	f, _ := forumtest.New(t, forum.Options{Jobs: jobs})
+	ctx := context.Background()
+	m := forumtest.Member(t, f, "tess", forum.RoleMember)
+	_, first, err := f.CreateAccessToken(ctx, m.Viewer(), m.ID, "bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ViewerByAccessToken(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ChangePassword(ctx, m.Viewer(), testPassword, "a brand new password", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ViewerByAccessToken(ctx, first); !errors.Is(err, forum.ErrUnauthorized) {
+		t.Fatalf("a token made before the password change still works: %v", err)
+	}
+	_, second, err := f.CreateAccessToken(ctx, m.Viewer(), m.ID, "bot again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.RequestPasswordReset(ctx, m.Email, testClient, resetLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ResetPassword(ctx, tokenFromMail(t, jobs.mails()[0]), "yet another password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ViewerByAccessToken(ctx, second); !errors.Is(err, forum.ErrUnauthorized) {
+		t.Fatalf("a token made before the password reset still works: %v", err)
+	}
+}

@@ -73,7 +73,7 @@ func passwordSettingsPage(p page, v passwordSettingsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = inputField(field{Label: "New password", Name: "new_password", Type: "password", Autocomplete: "new-password",
-				Required: true, Hint: "At least " + strconv.Itoa(forum.MinPasswordLen) + " characters. Your other sessions will be signed out.",
+				Required: true, Hint: "At least " + strconv.Itoa(forum.MinPasswordLen) + " characters. Your other sessions will be signed out, and your API tokens revoked.",
 				Problem: v.Form.Problem("new_password")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
