@@ -80,3 +80,34 @@ func TestFederationFollowOneThread(t *testing.T) {
 		t.Errorf("carol's server refused deliveries: %v", refused)
 	}
 }
+
+// A member of another Stoa follows one thread of this one (its thread actor, by the handle the
+// API gives): each new reply reaches them, stored in the mirror of the thread's category with the
+// post it answers, and a thread they do not follow does not.
+func TestFederationAnotherForumFollowsOneThread(t *testing.T) {
+	t.Parallel()
+	cluster := stoaproc.NewCluster(t, nil, stoaproc.Options{Host: "alpha.test"}, stoaproc.Options{Host: "beta.test"})
+	alpha, beta := cluster.Instances["alpha.test"], cluster.Instances["beta.test"]
+	alpha.Admin("category", "create", "--slug", "general", "--title", "General")
+	alice := newMember(t, cluster, alpha, "alice")
+	bea := newMember(t, cluster, beta, "bea")
+
+	th := alice.startThread("general", "Sharpening stones", "Water stones or oil stones?")
+	bea.followRemote(th.Follow.Handle)
+	alice.startThread("general", "Workbench height", "How high is yours?")
+	alice.reply(th.ID, 0, "Oil stones, for me.")
+
+	onBeta := bea.mirroredThread("general@alpha.test", "Sharpening stones")
+	onBeta = bea.waitThread(onBeta.ID, "beta shows the reply in the thread bea follows", func(th apiThreadDoc) bool {
+		_, ok := postIn(th, "Oil stones")
+		return ok
+	})
+	if _, ok := postIn(onBeta, "Water stones"); !ok {
+		t.Fatalf("the reply came without the post it answers: %s", describeThread(onBeta))
+	}
+	for _, other := range bea.categoryThreads("general@alpha.test") {
+		if other.Title == "Workbench height" {
+			t.Fatal("a thread bea does not follow reached beta")
+		}
+	}
+}

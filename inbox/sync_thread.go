@@ -183,7 +183,7 @@ func (a *apply) syncItem(ctx context.Context, item string) error {
 	if known, err := a.ib.forum.InboundKnown(ctx, item); err != nil || known {
 		return err // received already: applied when it came
 	}
-	err := relayed(ctx, a, federation.ObjectRef{ID: item})
+	err := a.relayedByGroup(ctx, federation.ObjectRef{ID: item})
 	if _, final := classify(err); final {
 		return nil
 	}
@@ -285,7 +285,7 @@ func (w *syncGroupWorker) Work(ctx context.Context, job *river.Job[SyncGroupArgs
 		if !ok {
 			continue
 		}
-		if err := relayed(ctx, a, federation.ObjectRef{ID: obj.ID}); err != nil {
+		if err := a.relayedByGroup(ctx, federation.ObjectRef{ID: obj.ID}); err != nil {
 			if _, final := classify(err); !final {
 				return err
 			}
