@@ -67,3 +67,45 @@ func TestFederationModerationAcrossInstances(t *testing.T) {
 		t.Fatalf("alpha's thread changed:\n%s", describeThread(got))
 	}
 }
+
+// A moderator of alpha removes a reply written on beta in alpha's category: the removal reaches
+// gamma, which follows the category (it shows the reply deleted), and beta, the reply's own server
+// (it removes it there too).
+func TestFederationAModeratorsRemovalOfARemoteReplyTravels(t *testing.T) {
+	t.Parallel()
+	cluster := stoaproc.NewCluster(t, nil, stoaproc.Options{Host: "alpha.test"}, stoaproc.Options{Host: "beta.test"},
+		stoaproc.Options{Host: "gamma.test"})
+	alpha, beta, gamma := cluster.Instances["alpha.test"], cluster.Instances["beta.test"], cluster.Instances["gamma.test"]
+	alpha.Admin("category", "create", "--slug", "general", "--title", "General")
+	alice := newMember(t, cluster, alpha, "alice")
+	mo := newMember(t, cluster, alpha, "mo", "admin")
+	bea := newMember(t, cluster, beta, "bea")
+	gil := newMember(t, cluster, gamma, "gil")
+	bea.followRemote("general@alpha.test")
+	gil.followRemote("general@alpha.test")
+	alice.startThread("general", "Spam magnet", "Opening post.")
+	onBeta := bea.mirroredThread("general@alpha.test", "Spam magnet")
+	bea.reply(onBeta.ID, 0, "BUY CHEAP WATCHES")
+	onGamma := gil.mirroredThread("general@alpha.test", "Spam magnet")
+	gil.waitThread(onGamma.ID, "gamma has beta's reply", func(th apiThreadDoc) bool { _, ok := postIn(th, "WATCHES"); return ok })
+	var onAlpha apiThreadDoc
+	eventually(t, 30*time.Second, "alpha has beta's reply", func() bool {
+		ths := alice.categoryThreads("general")
+		if len(ths) == 0 {
+			return false
+		}
+		onAlpha, _ = alice.thread(ths[0].ID)
+		_, ok := postIn(onAlpha, "WATCHES")
+		return ok
+	}, func() string { return describeThread(onAlpha) })
+	spam, _ := postIn(onAlpha, "WATCHES")
+	if status, body := mo.try("DELETE", fmt.Sprintf("/api/v1/posts/%d", spam.ID), nil); status != http.StatusNoContent {
+		t.Fatalf("moderator's delete: %d %s", status, body)
+	}
+	removed := func(th apiThreadDoc) bool {
+		p, ok := postIn(th, "WATCHES")
+		return !ok || p.Deleted
+	}
+	gil.waitThread(onGamma.ID, "gamma shows the moderator's removal", removed)
+	bea.waitThread(onBeta.ID, "beta, the reply's own server, removes it too", removed)
+}

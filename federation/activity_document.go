@@ -118,7 +118,7 @@ func (d *Documents) postDelete(ctx context.Context, a forum.Activity) (Built, er
 		return Built{}, err
 	}
 	if p.APID != "" {
-		return Built{}, fmt.Errorf("post %d is remote: %w", p.ID, forum.ErrNotFound)
+		return d.removal(ctx, a, p)
 	}
 	if !p.Public {
 		return Built{}, errNotPublic
@@ -155,6 +155,45 @@ func (d *Documents) postDelete(ctx context.Context, a forum.Activity) (Built, er
 		b.Group = &group
 	}
 	return marshal(e, author, b)
+}
+
+// removal is a moderator's Delete of a remote post in one of this forum's categories, in Lemmy's
+// form: by the moderator (only the author's server can sign as the author), the object the post's
+// id, the Group as audience, the reason as summary. The Group announces it to the forums that
+// follow it, and the author's server is sent it. A remote post in another server's category is
+// that Group's to remove: nothing federates.
+func (d *Documents) removal(ctx context.Context, a forum.Activity, p forum.FederatedPost) (Built, error) {
+	if !p.Category.Local() || !p.Public {
+		return Built{}, fmt.Errorf("post %d is remote, in a category of its own server's: %w", p.ID, forum.ErrNotFound)
+	}
+	mod, err := d.forum.ActorByID(ctx, a.ActorID)
+	if err != nil {
+		return Built{}, err
+	}
+	if !mod.Local() {
+		return Built{}, fmt.Errorf("post %d was deleted by its own server: %w", p.ID, forum.ErrNotFound)
+	}
+	modID, err := d.actorID(mod)
+	if err != nil {
+		return Built{}, err
+	}
+	group, err := d.forum.ActorByID(ctx, p.Category.ActorID)
+	if err != nil {
+		return Built{}, err
+	}
+	groupID, err := d.actorID(group)
+	if err != nil {
+		return Built{}, err
+	}
+	var details struct {
+		Reason string `json:"reason"`
+	}
+	if err := a.DetailsInto(&details); err != nil {
+		return Built{}, err
+	}
+	e := envelope{Type: "Delete", ID: d.iris.Activity(a.ID), Actor: modID, Object: p.APID, Published: a.CreatedAt,
+		To: []string{PublicCollection}, CC: []string{groupID, p.Author.AuthorAPID}, Audience: groupID, Summary: details.Reason}
+	return marshal(e, mod, Built{Post: &p, ObjectID: p.APID, Group: &group})
 }
 
 // like is a Like of a post (local or remote), or the Undo of one, which repeats the Like.

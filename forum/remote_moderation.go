@@ -126,7 +126,8 @@ type RemoteDeletion struct {
 
 // DeleteRemotePost deletes a remote post (its place stays, marked deleted, as for local ones); an
 // opening post takes its thread with it. Its id is tombstoned, so the post cannot come back by a
-// late or relayed Create. Deleting a deleted post changes nothing.
+// late or relayed Create. Deleting a deleted post changes nothing. A member's own post in a
+// remote community's mirror may be removed this way too, by a moderator of that community.
 func (f *Forum) DeleteRemotePost(ctx context.Context, in RemoteDeletion) (deleted bool, err error) {
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
 		p, err := postForWrite(ctx, tx, in.PostID)
@@ -137,11 +138,19 @@ func (f *Forum) DeleteRemotePost(ctx context.Context, in RemoteDeletion) (delete
 		if err != nil {
 			return err
 		}
-		if err := remoteMayChange(p, c, in.ActorID, in.ByModerator); err != nil {
-			return err
-		}
-		if err := tombstone(ctx, tx, p.APID); err != nil {
-			return err
+		if p.APID == "" {
+			// A member's post in a remote community, removed by one of its moderators: it
+			// goes here too, as on Lemmy the comment's home instance removes it.
+			if !in.ByModerator || c.Local() {
+				return fmt.Errorf("post %d is local: %w", p.ID, ErrForbidden)
+			}
+		} else {
+			if err := remoteMayChange(p, c, in.ActorID, in.ByModerator); err != nil {
+				return err
+			}
+			if err := tombstone(ctx, tx, p.APID); err != nil {
+				return err
+			}
 		}
 		if p.DeletedAt != nil {
 			return nil

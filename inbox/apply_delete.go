@@ -33,7 +33,7 @@ func applyDelete(ctx context.Context, a *apply) error {
 		return nil
 	}
 	if a.ib.iris.IsLocal(ref.ID) {
-		return fmt.Errorf("%s deletes %s, which is ours: %w", a.actor.APID, ref.ID, forum.ErrForbidden)
+		return removeOurs(ctx, a, ref.ID)
 	}
 	p, err := a.ib.forum.PostPlaceByAPID(ctx, ref.ID)
 	if errors.Is(err, forum.ErrNotFound) {
@@ -61,6 +61,38 @@ func applyDelete(ctx context.Context, a *apply) error {
 	}
 	if !deleted {
 		return ignore("%s was deleted already", ref.ID)
+	}
+	return nil
+}
+
+// removeOurs applies a Delete of one of this forum's posts: only a moderator of the remote
+// community the post was written in may send one (the post then goes here too, as the community
+// removed it); a local post is deleted here, by its author or staff, and nobody elsewhere.
+func removeOurs(ctx context.Context, a *apply, iri string) error {
+	p, err := a.knownPost(ctx, iri)
+	if errors.Is(err, forum.ErrNotFound) {
+		return ignore("%s is not a post here", iri)
+	}
+	if err != nil {
+		return err
+	}
+	if p.LocalCategory() {
+		return fmt.Errorf("%s deletes %s, which is ours: %w", a.actor.APID, iri, forum.ErrForbidden)
+	}
+	ok, err := a.moderates(ctx, p.GroupID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s deletes %s, which is ours, and does not moderate its community: %w", a.actor.APID, iri, forum.ErrForbidden)
+	}
+	deleted, err := a.ib.forum.DeleteRemotePost(ctx, forum.RemoteDeletion{PostID: p.PostID, ActorID: a.actor.ID,
+		ByModerator: true, Reason: a.act.Summary, InboundID: a.relayID()})
+	if err != nil {
+		return err
+	}
+	if !deleted {
+		return ignore("%s was deleted already", iri)
 	}
 	return nil
 }

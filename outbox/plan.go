@@ -221,11 +221,14 @@ func (p *planner) threadFollowers(ctx context.Context, post *forum.FederatedPost
 	return fs, &ta, err
 }
 
-// post plans a local post's Create, Update or Delete.
+// post plans a local post's Create, Update or Delete, or a moderator's removal of a remote post.
 func (p *planner) post(ctx context.Context, main *plannedDoc) error {
 	post, built := p.built.Post, p.built
 	if post == nil {
 		return fmt.Errorf("activity %d: no post", p.a.ID)
+	}
+	if post.APID != "" {
+		return p.removal(ctx, main, post)
 	}
 	if err := p.followersOf(ctx, main, built.Signer.ID); err != nil {
 		return err
@@ -300,6 +303,29 @@ func (p *planner) post(ctx context.Context, main *plannedDoc) error {
 	relay.to.add(tfs...)
 	relay.sync = digests(tfs)
 	return nil
+}
+
+// removal plans a moderator's Delete of a remote post in a local category
+// (federation.Documents.removal): to its author's server, to whoever follows its thread, and
+// announced by the category to the forums that follow it. Not to the moderator's own followers:
+// it is the category's act, not theirs.
+func (p *planner) removal(ctx context.Context, main *plannedDoc, post *forum.FederatedPost) error {
+	if err := p.actors(ctx, main, post.AuthorID); err != nil {
+		return err
+	}
+	tfs, _, err := p.threadFollowers(ctx, post)
+	if err != nil {
+		return err
+	}
+	main.to.add(tfs...)
+	if p.built.Group == nil {
+		return nil
+	}
+	catFollowers, err := p.ob.forum.FollowerRecipients(ctx, p.built.Group.ID)
+	if err != nil {
+		return err
+	}
+	return p.groupAnnounceTo(ctx, *p.built.Group, forumPeers(catFollowers), catFollowers)
 }
 
 // groupAnnounceTo is the category's Announce of the activity to the given followers.
