@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"net/url"
 	"path"
 	"strings"
 	"unicode"
@@ -12,6 +13,7 @@ import (
 	xhtml "golang.org/x/net/html"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/markup"
 )
 
 // Documents builds the ActivityStreams documents of local posts and of every recorded activity
@@ -147,12 +149,35 @@ func (d *Documents) PostObject(ctx context.Context, p forum.FederatedPost, resol
 			continue // stays plain text
 		}
 		addMention(a)
+		if !a.Local() {
+			in.ContentHTML = d.linkMention(in.ContentHTML, m, a)
+		}
 	}
 	in.Attachments = d.images(p.HTML)
 	if out.Doc, err = objectDocument(in); err != nil {
 		return PostObject{}, err
 	}
 	return out, nil
+}
+
+// linkMention points the links of a mention of someone elsewhere at their profile on their own
+// server (their actor's url, else its id), as Mastodon's web client expects to match a mention's
+// link to its tag. The stored HTML links to this forum's page of them (markup.ProfileURL), or, in
+// posts rendered earlier, to a guessed https://host/@user, which most forum servers do not serve.
+func (d *Documents) linkMention(content string, m forum.Mention, a forum.Actor) string {
+	target := a.URL
+	if target == "" {
+		target = a.APID
+	}
+	to := `href="` + html.EscapeString(target) + `"`
+	base, err := url.Parse(d.iris.Base())
+	if err != nil {
+		return content
+	}
+	for _, from := range []string{markup.ProfileURL(base, m.Username, m.Domain), markup.LegacyRemoteProfileURL(m.Username, m.Domain)} {
+		content = strings.ReplaceAll(content, `href="`+html.EscapeString(from)+`"`, to)
+	}
+	return content
 }
 
 // mentioned finds the actor a mention names: a member, or a remote actor from the cache or (with

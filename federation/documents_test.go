@@ -201,6 +201,13 @@ func TestArticleOfAThreadOpenerFieldByField(t *testing.T) {
 		mentions["https://social.example/users/zoe"] != "@zoe@social.example" {
 		t.Errorf("mentions %v: bob and the cached zoe are tagged, the unknown nobody stays text", obj.Mentions)
 	}
+	// The link of a mention of someone elsewhere leads to their own server once their actor is
+	// known (Mastodon matches it to the tag); an unknown one's stays on this forum's page of them.
+	content := doc["content"].(string)
+	if !strings.Contains(content, `href="https://social.example/users/zoe"`) || strings.Contains(content, "/u/zoe@") ||
+		!strings.Contains(content, `href="https://forum.example/u/nobody@nowhere.example"`) {
+		t.Errorf("mention links in content: %s", content)
+	}
 	if len(obj.Hashtags) != 1 || obj.Hashtags[0].Name != "#woodwork" {
 		t.Errorf("hashtags %v", obj.Hashtags)
 	}
@@ -328,3 +335,18 @@ func toJSON(t *testing.T, v any) []byte {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Posts rendered before mentions linked to this forum's page kept Mastodon's guess,
+// https://host/@user; what is sent links the actor's own url instead, whichever form is stored.
+func TestMentionLinksOfOlderPostsLeadToTheActorsProfile(t *testing.T) {
+	t.Parallel()
+	d := &Documents{iris: MustIRIs("https://forum.example")}
+	zoe := forum.Actor{APID: "https://social.example/users/zoe", URL: "https://social.example/@zoe"}
+	for _, stored := range []string{`<a href="https://social.example/@Zoe" class="u-url mention">`,
+		`<a href="https://forum.example/u/zoe@social.example" class="u-url mention">`} {
+		got := d.linkMention(stored, forum.Mention{Username: "Zoe", Domain: "social.example"}, zoe)
+		if got != `<a href="https://social.example/@zoe" class="u-url mention">` {
+			t.Errorf("%s became %s", stored, got)
+		}
+	}
+}

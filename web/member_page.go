@@ -10,6 +10,11 @@ import (
 )
 
 // memberThreads is /u/{username}: the profile and the threads they started.
+// atProfile sends /@name (and /@name@host) to /u/name, where this forum shows the person.
+func (s *Server) atProfile(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/u/"+url.PathEscape(chi.URLParam(r, "username")), http.StatusMovedPermanently)
+}
+
 func (s *Server) memberThreads(w http.ResponseWriter, r *http.Request) {
 	s.memberPage(w, r, "threads")
 }

@@ -75,3 +75,16 @@ func TestMemberPageShowsTheProfileAndPagesActivity(t *testing.T) {
 	wantStatus(t, b.get("/u/nobody"), http.StatusNotFound)
 	wantStatus(t, b.get("/u/kim?before=garbage"), http.StatusUnprocessableEntity)
 }
+
+// Other servers guess Mastodon's /@name for people here: it leads to their page.
+func TestAtNameLeadsToTheMembersPage(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	for path, want := range map[string]string{"/@alice": "/u/alice", "/@bob@social.example": "/u/bob@social.example"} {
+		rec := fx.get(t, forum.Guest, path)
+		if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != want {
+			t.Errorf("%s: %d to %q, want %s", path, rec.Code, rec.Header().Get("Location"), want)
+		}
+	}
+	wantCode(t, fx.get(t, forum.Guest, "/u/alice"), http.StatusOK)
+}

@@ -84,7 +84,9 @@ func (s *Server) routes() http.Handler {
 		r.Post("/u/{handle:[^/@]+@[^/]+}/follow", s.remoteFollow)
 		r.Post("/u/{handle:[^/@]+@[^/]+}/unfollow", s.remoteUnfollow)
 
-		// Members' pages.
+		// Members' pages, also where the /@name of Mastodon's convention leads (other servers
+		// guess it for people here).
+		r.Get("/@{username}", s.atProfile)
 		r.Get("/u/{username}", s.memberThreads)
 		r.Get("/u/{username}/posts", s.memberPosts)
 

@@ -136,16 +136,30 @@ func (m *Markup) localHost() string {
 	return strings.ToLower(m.base.Hostname())
 }
 
-// profileURL is where a mention links: the member's page here, or the conventional
-// https://host/@user on another server. The remote form is provisional (the actor document's
-// url is authoritative), but it is what Mastodon itself writes and it works on most servers.
+// profileURL is where a mention links (ProfileURL).
 func (m *Markup) profileURL(username, domain string) string {
-	if domain == "" {
-		path := "/u/" + url.PathEscape(strings.ToLower(username))
-		if m.base == nil {
-			return path
-		}
-		return strings.TrimSuffix(m.base.String(), "/") + path
+	return ProfileURL(m.base, username, domain)
+}
+
+// ProfileURL is where a mention of username (at domain, "" for a member) links in a rendered
+// post: the member's page here, or this forum's page of someone elsewhere, /u/user@host, which
+// looks them up. Their own server's address for them is known only once their actor is fetched,
+// and servers differ (/@user on Mastodon, /u/user on Lemmy and Stoa): what is sent to other
+// servers has the link rewritten to it then (federation's post documents). base makes the URL
+// absolute; nil leaves a path.
+func ProfileURL(base *url.URL, username, domain string) string {
+	path := "/u/" + url.PathEscape(strings.ToLower(username))
+	if domain != "" {
+		path += "@" + strings.ToLower(domain)
 	}
+	if base == nil {
+		return path
+	}
+	return strings.TrimSuffix(base.String(), "/") + path
+}
+
+// LegacyRemoteProfileURL is where posts rendered before ProfileURL linked a mention of someone
+// elsewhere (Mastodon's convention, https://host/@user), still in their stored HTML.
+func LegacyRemoteProfileURL(username, domain string) string {
 	return fmt.Sprintf("https://%s/@%s", domain, url.PathEscape(username))
 }

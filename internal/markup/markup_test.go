@@ -101,7 +101,7 @@ func TestMentionsAndHashtags(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<span class="h-card"><a class="u-url mention" href="https://forum.example/u/alice">@<span>Alice</span></a></span>`,
-		`<span class="h-card"><a class="u-url mention" href="https://mastodon.social/@bob" rel="nofollow noopener noreferrer ugc">@<span>bob@mastodon.social</span></a></span>`,
+		`<span class="h-card"><a class="u-url mention" href="https://forum.example/u/bob@mastodon.social">@<span>bob@mastodon.social</span></a></span>`,
 		`<a class="u-url mention" href="https://forum.example/u/carol">@<span>carol</span></a>`,
 		`<span class="hashtag">#Go</span>`,
 		`<code>@dave</code>`,
