@@ -174,8 +174,13 @@ func (h *Handler) publicKeyPEM(ctx context.Context, a forum.Actor) (string, erro
 	return h.forum.PublicKeyPEM(ctx, a.ID)
 }
 
+// tombstone is the document of something deleted; formerType is left out when "" (not known).
 func tombstone(id, formerType string) map[string]any {
-	return map[string]any{"@context": ldContext(), "id": id, "type": "Tombstone", "formerType": formerType}
+	t := map[string]any{"@context": ldContext(), "id": id, "type": "Tombstone"}
+	if formerType != "" {
+		t["formerType"] = formerType
+	}
+	return t
 }
 
 func actorTypeName(kind forum.ActorKind) string {

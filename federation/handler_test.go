@@ -348,6 +348,19 @@ func TestConditionalGetHeadAndTombstone(t *testing.T) {
 	mustExec(t, s.pool, `UPDATE actors SET deleted_at = now() WHERE id = $1`, s.bob.ID)
 	gone := s.getDoc(t, "/u/bob", http.StatusGone)
 	wantFields(t, "tombstone", gone, map[string]any{"id": "https://forum.example/u/bob", "type": "Tombstone", "formerType": "Person"})
+
+	// A deleted thread's collection and actor are Tombstones too, not an error body.
+	s.getDoc(t, "/t/"+itoa(s.threadID)+"/actor", http.StatusOK) // the actor exists before the deletion
+	if err := s.forum.DeletePost(context.Background(), s.alice.Viewer(), s.openerID, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/t/" + itoa(s.threadID), "/t/" + itoa(s.threadID) + "/actor"} {
+		resp, body := s.get(t, path, ActivityJSON)
+		if resp.StatusCode != http.StatusGone || resp.Header.Get("Content-Type") != ActivityJSON ||
+			!strings.Contains(string(body), `"type":"Tombstone"`) || !strings.Contains(string(body), `"id":"https://forum.example`+path+`"`) {
+			t.Errorf("%s after the thread's deletion: %d %q %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
 }
 
 // Authorized fetch: GETs need a valid signature; unsigned actor fetches get the reduced document

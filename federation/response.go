@@ -92,6 +92,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		h.log.DebugContext(r.Context(), "federation request refused", "err", err, "status", p.Status, "path", r.URL.Path)
 	}
+	if p.Status == http.StatusGone {
+		// Whatever is gone answers as a deleted post does (FEDERATION.md): a Tombstone a peer can
+		// read, here of the thread's collection or actor, with what the document was unknown.
+		h.writeDocument(w, r, http.StatusGone, tombstone(h.iris.Base()+r.URL.Path, ""))
+		return
+	}
 	msg := p.Message
 	if errors.Is(err, ErrBadSignature) || errors.Is(err, ErrUnsigned) {
 		// Mastodon does the same: a peer's operator can only fix what the answer names.
