@@ -441,6 +441,10 @@ func TestWebFingerRoundTripForEveryActor(t *testing.T) {
 		{"acct:general@forum.example", "https://forum.example/c/general", "https://forum.example/c/general"},
 		{"acct:thread-" + tid + "@forum.example", "https://forum.example/t/" + tid + "/actor", "https://forum.example/t/" + tid},
 		{"https://forum.example/t/" + tid + "/actor", "https://forum.example/t/" + tid + "/actor", "https://forum.example/t/" + tid},
+		// The thread's own address, which the thread actor lists among its aliases.
+		{"https://forum.example/t/" + tid, "https://forum.example/t/" + tid + "/actor", "https://forum.example/t/" + tid},
+		// A bare name@host, as Mastodon accepts.
+		{"alice@forum.example", "https://forum.example/u/alice", "https://forum.example/u/alice"},
 		{"acct:instance.actor@forum.example", "https://forum.example/actor", "https://forum.example/"},
 	}
 	for _, c := range cases {
@@ -473,13 +477,12 @@ func TestWebFingerRoundTripForEveryActor(t *testing.T) {
 		}
 	}
 	for resource, status := range map[string]int{
-		"":                                        400,
-		"alice@forum.example":                     422,
-		"acct:alice":                              422,
-		"acct:alice@other.example":                404,
-		"acct:nobody@forum.example":               404,
-		"acct:thread-0@forum.example":             404,
-		"acct:thread-999999@forum.example":        404,
+		"":                                 400,
+		"acct:alice":                       422,
+		"acct:alice@other.example":         404,
+		"acct:nobody@forum.example":        404,
+		"acct:thread-0@forum.example":      404,
+		"acct:thread-999999@forum.example": 404,
 		"https://forum.example/u/alice/followers": 404,
 		"https://forum.example/p/1":               404,
 		"https://other.example/u/alice":           404,

@@ -103,15 +103,18 @@ var errBadResource = errors.New("resource is not an acct: URI or an actor URL of
 func (h *Handler) webfingerRef(ctx context.Context, resource string) (Ref, error) {
 	if strings.HasPrefix(resource, "https://") || strings.HasPrefix(resource, "http://") {
 		ref, ok := h.iris.Parse(resource)
+		if ok && ref.Kind == RefThread && ref.Collection == "" && !ref.Key {
+			// The thread's address (its page, and its context collection's id), which the
+			// thread actor's JRD lists among its aliases: what someone pastes to follow it.
+			return Ref{Kind: RefThreadActor, ID: ref.ID}, nil
+		}
 		if !ok || ref.Collection != "" || ref.Key || actorCollections[ref.Kind] == nil {
 			return Ref{}, fmt.Errorf("%s: %w", resource, forum.ErrNotFound)
 		}
 		return ref, nil
 	}
-	acct, ok := strings.CutPrefix(resource, "acct:")
-	if !ok {
-		return Ref{}, forum.Invalid("resource", "%v", errBadResource)
-	}
+	// acct: is optional, as for Mastodon: some clients send a bare name@host.
+	acct := strings.TrimPrefix(resource, "acct:")
 	acct = strings.TrimPrefix(acct, "@")
 	user, host, ok := strings.Cut(acct, "@")
 	if !ok || user == "" || strings.Contains(host, "@") {
