@@ -301,7 +301,7 @@ func (f *Forum) PostIsPublished(ctx context.Context, postID int64) (bool, error)
 	if !shown {
 		return false, nil
 	}
-	c, err := f.CategoryByID(ctx, categoryID)
+	c, err := f.categoryDefinition(ctx, categoryID) // from memory: the counters are not needed
 	if err != nil {
 		return false, err
 	}
