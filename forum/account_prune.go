@@ -17,9 +17,9 @@ type PruneResult struct {
 }
 
 // PruneAccounts deletes what can no longer be used: expired sessions, expired or used
-// password-reset tokens, expired e-mail confirmation links, and rate-limit windows too old to count. Nothing reads these rows once
-// they are stale (every lookup checks expiry), so this only keeps the tables small; cmd/stoa runs it
-// as a periodic job.
+// password-reset tokens, expired e-mail confirmation links, and rate-limit windows too old to
+// count. Nothing reads these rows once they are stale (every lookup checks expiry), so this only
+// keeps the tables small; cmd/stoa runs it as a periodic job.
 func (f *Forum) PruneAccounts(ctx context.Context) (PruneResult, error) {
 	var r PruneResult
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
