@@ -174,3 +174,40 @@ func isInvisibleOrControl(r rune) bool {
 	}
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }
+
+// PostCountFor is how many of a member's posts v may see. The stored count is every post the
+// pages show, in whatever category; when some category is hidden from v, its posts are counted
+// out, so that a private category's activity does not show in the number (the member page's lists
+// leave those posts out too). That costs a count over the member's posts in those categories,
+// only for viewers who do not see everything.
+func (f *Forum) PostCountFor(ctx context.Context, v Viewer, p Profile) (int64, error) {
+	s, err := f.perms.snapshot(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	visible, err := f.VisibleCategoryIDs(ctx, v)
+	if err != nil {
+		return 0, err
+	}
+	seen := make(map[int64]bool, len(visible))
+	for _, id := range visible {
+		seen[id] = true
+	}
+	var hidden []int64
+	for id := range s.defs.byID {
+		if !seen[id] {
+			hidden = append(hidden, id)
+		}
+	}
+	if len(hidden) == 0 {
+		return p.PostCount, nil
+	}
+	var n int64
+	err = f.db.QueryRow(ctx, `SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id
+		WHERE p.author_id = $1 AND t.category_id = ANY($2) AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+		  AND t.deleted_at IS NULL AND t.hidden_at IS NULL`, p.ID, hidden).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("posts of member %d: %w", p.ID, err)
+	}
+	return max(p.PostCount-n, 0), nil
+}

@@ -35,6 +35,10 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request, tab string) 
 		s.fail(w, r, err)
 		return
 	}
+	if prof.PostCount, err = s.forum.PostCountFor(r.Context(), viewerOf(r), prof); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	view := memberPageView{Profile: prof, Handle: s.fullHandle(prof.Username, ""), Tab: tab}
 	var next forum.MemberActivityCursor
 	base := "/u/" + prof.Username

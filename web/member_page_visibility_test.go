@@ -44,4 +44,10 @@ func TestMemberPageLeavesOutCategoriesTheViewerMayNotSee(t *testing.T) {
 			t.Errorf("moderator on %s does not see the thread they may read", path)
 		}
 	}
+	// The post count counts what the viewer may see, as the lists do.
+	for v, want := range map[forum.Viewer]string{forum.Guest: "1", fx.alice.Viewer(): "1", fx.mod.Viewer(): "2"} {
+		if body := fx.get(t, v, "/u/molly").Body.String(); !strings.Contains(body, `data-testid="member-post-count">`+want+`<`) {
+			t.Errorf("%s sees the post count of molly as other than %s", v.Role, want)
+		}
+	}
 }
