@@ -563,6 +563,22 @@ func (d *Documents) AnnounceObject(activityID int64, name string, announcer foru
 		Published: a.CreatedAt, To: []string{PublicCollection}, CC: []string{ids.Followers}, Audience: audience}.bytes()
 }
 
+// UndoAnnounce takes back a boost this forum sent (forum.SentBoost): the Announce embedded as it
+// was sent, signed by the actor that sent it, under the activity's id with the given name.
+// Mastodon removes the boost from the timelines it is in.
+func (d *Documents) UndoAnnounce(activityID int64, name string, announcer forum.Actor, announce []byte, a forum.Activity) ([]byte, error) {
+	ids, err := d.iris.Actor(announcer)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(announce) {
+		return nil, fmt.Errorf("activity %d: the boost to take back is not JSON", activityID)
+	}
+	return envelope{Type: "Undo", ID: d.iris.ActivityDocument(activityID, name), Actor: ids.ID,
+		Object: json.RawMessage(announce), Published: a.CreatedAt, To: []string{PublicCollection},
+		CC: []string{ids.Followers}}.bytes()
+}
+
 func anyStrings(v any) []string {
 	list, _ := v.([]any)
 	out := make([]string, 0, len(list))

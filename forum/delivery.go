@@ -80,22 +80,29 @@ func (f *Forum) ActorRecipients(ctx context.Context, ids []int64) ([]Recipient, 
 // any of its documents: its Update and Delete must reach every one of them, or copies elsewhere go
 // stale. Deliveries cancelled before any attempt are left out. Unavailable domains are marked.
 func (f *Forum) PostAudienceInboxes(ctx context.Context, postID int64) ([]Recipient, error) {
+	list, err := f.sentInboxes(ctx, `ac.post_id = $1 AND ac.verb IN ('create', 'announce')`, postID)
+	if err != nil {
+		return nil, fmt.Errorf("audience of post %d: %w", postID, err)
+	}
+	return list, nil
+}
+
+// sentInboxes lists, one per inbox, where deliveries of the activities matching where (over
+// activities ac) were sent or may have arrived: delivered, failed after trying, or tried at least
+// once. Cancelled before any attempt, they reached nobody.
+func (f *Forum) sentInboxes(ctx context.Context, where string, args ...any) ([]Recipient, error) {
 	rows, err := f.db.Query(ctx, `SELECT DISTINCT ON (dl.inbox) 0::bigint AS actor_id, '' AS ap_id,
 			'person'::text AS kind, dl.domain, dl.inbox, coalesce(d.software, '') AS software,
 			d.unavailable_since IS NOT NULL AS unavailable
 		FROM activities ac JOIN deliveries dl ON dl.activity_id = ac.id
 		LEFT JOIN domains d ON d.domain = dl.domain
-		WHERE ac.post_id = $1 AND ac.verb IN ('create', 'announce')
+		WHERE `+where+`
 		  AND (dl.state IN ('delivered', 'failed') OR dl.attempts > 0)
-		ORDER BY dl.inbox`, postID)
+		ORDER BY dl.inbox`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("audience of post %d: %w", postID, err)
+		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Recipient])
-	if err != nil {
-		return nil, fmt.Errorf("audience of post %d: %w", postID, err)
-	}
-	return list, nil
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Recipient])
 }
 
 // DomainFollowers lists the ids of the remote actors on a domain who follow a local actor

@@ -24,6 +24,10 @@ import (
 //	                                           followers, and every inbox that was sent the post
 //	                                           (so copies held on microblogs change too)
 //	                category's Announce(…)     the category's forum peers
+//	removal of a    moderator's Delete         the author's server, thread followers
+//	remote post     category's Announce(…)     the category's forum peers
+//	                Undo of each boost of it   every inbox the boost reached (Mastodon keeps a
+//	                                           boost of a status its server did not delete)
 //	like, unlike    liker's Like/Undo          a remote author, thread followers
 //	                category's Announce(…)     the category's forum peers
 //	lock, pin, move category's Announce(…)     the category's forum peers (both categories' for a move)
@@ -318,6 +322,9 @@ func (p *planner) removal(ctx context.Context, main *plannedDoc, post *forum.Fed
 		return err
 	}
 	main.to.add(tfs...)
+	if err := p.undoBoosts(ctx, post.ID); err != nil {
+		return err
+	}
 	if p.built.Group == nil {
 		return nil
 	}
@@ -326,6 +333,30 @@ func (p *planner) removal(ctx context.Context, main *plannedDoc, post *forum.Fed
 		return err
 	}
 	return p.groupAnnounceTo(ctx, *p.built.Group, forumPeers(catFollowers), catFollowers)
+}
+
+// undoBoosts takes back the boosts of a removed post that went into microblog timelines, each by
+// the actor that sent it and to the inboxes it reached (forum.SentBoost).
+func (p *planner) undoBoosts(ctx context.Context, postID int64) error {
+	boosts, err := p.ob.forum.SentBoostsOf(ctx, postID)
+	if err != nil {
+		return err
+	}
+	for _, b := range boosts {
+		signer, err := p.ob.forum.ActorByID(ctx, b.Document.ActorID)
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("undo-%s-%d", b.Document.Name, b.Document.ActivityID)
+		d, err := p.derived(ctx, name, signer, func() ([]byte, error) {
+			return p.ob.fed.Documents.UndoAnnounce(p.a.ID, name, signer, b.Document.Payload, p.a)
+		})
+		if err != nil {
+			return err
+		}
+		d.to.add(b.Audience...)
+	}
+	return nil
 }
 
 // groupAnnounceTo is the category's Announce of the activity to the given followers.
