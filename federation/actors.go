@@ -494,7 +494,8 @@ func (a *Actors) localKey(ctx context.Context, keyID string) (PublicKey, error) 
 }
 
 // localActor finds the local actor a parsed IRI names. With ensureThread a thread's actor is made
-// on first need (someone is about to follow it); without, only an existing one is found (a key id
+// on first need (someone is about to follow it), only for a thread guests may see: a lookup or a
+// Follow of a private thread's URL makes nothing. Without, only an existing one is found (a key id
 // in a signature names an actor that signed something, so it exists already).
 func localActor(ctx context.Context, f *forum.Forum, ref Ref, ensureThread bool) (forum.Actor, error) {
 	var want forum.ActorKind
@@ -502,11 +503,15 @@ func localActor(ctx context.Context, f *forum.Forum, ref Ref, ensureThread bool)
 	case RefInstance:
 		return f.InstanceActor(ctx)
 	case RefThreadActor:
+		ref.Name, want = forum.ThreadActorUsername(ref.ID), forum.ActorThread
 		if !ensureThread {
-			ref.Name, want = forum.ThreadActorUsername(ref.ID), forum.ActorThread
 			break
 		}
-		ta, err := f.EnsureThreadActor(ctx, ref.ID)
+		ensure := f.EnsureThreadActor
+		if _, err := f.LocalActorByUsername(ctx, ref.Name); errors.Is(err, forum.ErrNotFound) {
+			ensure = f.PublishedThreadActor
+		}
+		ta, err := ensure(ctx, ref.ID)
 		return ta.Actor, err
 	case RefMember:
 		want = forum.ActorPerson

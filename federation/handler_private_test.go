@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"testing"
@@ -56,6 +57,10 @@ func TestPrivateCategoriesAreNotPublished(t *testing.T) {
 		if resp, body := s.get(t, "/.well-known/webfinger?resource="+resource, ""); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("WebFinger %s: %d %s, want 404", resource, resp.StatusCode, body)
 		}
+	}
+	// Nor does a lookup or a Follow of the thread actor's URL (Actors.Resolve of a local IRI).
+	if _, err := localActor(ctx, s.forum, Ref{Kind: RefThreadActor, ID: secret}, true); !errors.Is(err, forum.ErrNotFound) {
+		t.Errorf("resolving the private thread's actor: %v, want not found", err)
 	}
 	var actors int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM threads WHERE category_id = $1 AND actor_id IS NOT NULL`, mods.ID).Scan(&actors); err != nil || actors != 0 {
