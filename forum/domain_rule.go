@@ -192,6 +192,18 @@ type domainRuleSet struct {
 	allows map[string]DomainAllow
 }
 
+// inForce counts the domains a rule applies to as written: every local rule, and each listed one
+// that no local rule replaces and no allow exempts.
+func (s *domainRuleSet) inForce() int {
+	n := len(s.local)
+	for domain := range s.listed {
+		if !s.verdict(domain).Allowed {
+			n++
+		}
+	}
+	return n
+}
+
 // verdict applies the rules to a host (a stored domain: host[:port], canonical).
 func (s *domainRuleSet) verdict(domain string) DomainVerdict {
 	names := domainSuffixes(domain)

@@ -23,7 +23,7 @@ type SiteOverview struct {
 type ContentCounts struct {
 	Threads     int64 `db:"threads"`
 	Posts       int64 `db:"posts"`
-	ActiveToday int64 `db:"active_today"` // threads with a post in the last 24 hours
+	ActiveToday int64 `db:"active_today"` // listed threads with a post in the last 24 hours
 	OpenReports int64 `db:"open_reports"`
 }
 
@@ -32,7 +32,9 @@ type FederationCounts struct {
 	RemoteFollowers int64 `db:"remote_followers"` // accepted follows of local actors by remote ones
 	Following       int64 `db:"following"`        // accepted follows of remote actors by local ones
 	Unavailable     int64 `db:"unavailable"`      // domains deliveries have stopped trying
-	Blocked         int64 `db:"blocked"`          // domains blocked, by hand or by a subscribed list
+	// Blocked counts the domain rules in force, by hand or from a subscribed list (not one a
+	// local rule replaces or an allow exempts): what the domains page lists.
+	Blocked int64 `db:"-"`
 	// DayDeliveries are the deliveries queued in the last 24 hours, by state.
 	DayDeliveries DeliveryCounts `db:"-"`
 }
@@ -50,7 +52,8 @@ func (f *Forum) SiteOverviewOf(ctx context.Context, by Viewer) (SiteOverview, er
 			(SELECT coalesce(sum(thread_count), 0) FROM totals)::bigint AS threads,
 			(SELECT coalesce(sum(post_count), 0) FROM totals)::bigint AS posts,
 			(SELECT count(*) FROM threads t JOIN categories c ON c.id = t.category_id
-				WHERE t.last_post_at > now() - interval '1 day' AND c.domain IS NULL) AS active_today,
+				WHERE t.last_post_at > now() - interval '1 day' AND c.domain IS NULL
+				  AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.suppressed = 0) AS active_today,
 			(SELECT count(*) FROM reports WHERE status = 'open') AS open_reports`)
 	if err != nil {
 		return SiteOverview{}, fmt.Errorf("content counts: %w", err)
@@ -75,8 +78,7 @@ func (f *Forum) federationCounts(ctx context.Context) (FederationCounts, error) 
 				WHERE fo.state = 'accepted' AND a.domain IS NOT NULL AND t.domain IS NULL) AS remote_followers,
 			(SELECT count(*) FROM follows fo JOIN actors a ON a.id = fo.follower_id JOIN actors t ON t.id = fo.target_id
 				WHERE fo.state = 'accepted' AND a.domain IS NULL AND t.domain IS NOT NULL) AS following,
-			(SELECT count(*) FROM domains WHERE unavailable_since IS NOT NULL) AS unavailable,
-			(SELECT count(*) FROM domain_blocks) AS blocked`)
+			(SELECT count(*) FROM domains WHERE unavailable_since IS NOT NULL) AS unavailable`)
 	if err != nil {
 		return FederationCounts{}, fmt.Errorf("federation counts: %w", err)
 	}
@@ -84,6 +86,11 @@ func (f *Forum) federationCounts(ctx context.Context) (FederationCounts, error) 
 	if err != nil {
 		return FederationCounts{}, fmt.Errorf("federation counts: %w", err)
 	}
+	rules, err := f.domains.get(ctx, f)
+	if err != nil {
+		return FederationCounts{}, fmt.Errorf("domain rules: %w", err)
+	}
+	fc.Blocked = int64(rules.inForce())
 	if fc.DayDeliveries, err = f.deliveryCountsSince(ctx, time.Now().Add(-24*time.Hour)); err != nil {
 		return FederationCounts{}, err
 	}
