@@ -76,11 +76,6 @@ func (f *Forum) SendEmailConfirmation(ctx context.Context, v Viewer, link func(t
 		if confirmed {
 			return Invalid("email", "%s is confirmed already", email)
 		}
-		if limited, err := confirmationsPerMember.take(ctx, tx, fmt.Sprint(v.ActorID)); err != nil {
-			return err
-		} else if limited {
-			return ErrRateLimited
-		}
 		return f.queueEmailConfirmation(ctx, tx, settings, v.ActorID, v.Username, email, link)
 	})
 	if err != nil {
@@ -90,8 +85,15 @@ func (f *Forum) SendEmailConfirmation(ctx context.Context, v Viewer, link func(t
 }
 
 // queueEmailConfirmation stores a new confirmation token for the member's address, voiding the
-// older ones, and queues the mail that carries it, in tx.
+// older ones, and queues the mail that carries it, in tx. Every confirmation mail counts against
+// confirmationsPerMember, whatever asked for it (a resend, a new address): past it, ErrRateLimited
+// and the caller's change rolls back.
 func (f *Forum) queueEmailConfirmation(ctx context.Context, tx pgx.Tx, settings SiteSettings, memberID int64, username, email string, link func(string) string) error {
+	if limited, err := confirmationsPerMember.take(ctx, tx, fmt.Sprint(memberID)); err != nil {
+		return err
+	} else if limited {
+		return ErrRateLimited
+	}
 	token, hash, err := newSecretToken("")
 	if err != nil {
 		return err

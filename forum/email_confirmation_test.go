@@ -143,3 +143,57 @@ func TestSignUpsConfirmTheirAddressBeforePosting(t *testing.T) {
 		t.Fatalf("a made-up token: %v", err)
 	}
 }
+
+// Every confirmation mail counts against the member's hourly budget, whatever asks for it: a
+// member cannot flood someone else's address by changing theirs to it again and again once their
+// resends are spent. The change that would send one more is refused, and the address stays.
+func TestConfirmationMailsAreLimitedHoweverTheyAreAskedFor(t *testing.T) {
+	t.Parallel()
+	jobs := &queuedJobs{}
+	f, _ := forumtest.New(t, forum.Options{Jobs: jobs})
+	ctx := context.Background()
+	s, err := f.SiteSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.UpdateSiteSettings(ctx, forumtest.Admin, forum.SiteSettingsInput{SiteName: s.SiteName, RegistrationOpen: true, ConfirmEmail: true}); err != nil {
+		t.Fatal(err)
+	}
+	link := func(token string) string {
+		return "https://forum.example/confirm-email?token=" + url.QueryEscape(token)
+	}
+	ns, err := f.Register(ctx, forum.Registration{Username: "frank", Email: "frank@example.test", Password: "long enough pw", ConfirmLink: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frank := ns.Member.Viewer()
+	sent := 1 // the sign-up's
+	for ; sent < 5; sent++ {
+		to := "victim@example.net"
+		if sent%2 == 0 {
+			to = "frank@example.test"
+		}
+		if err := f.ChangeEmail(ctx, frank, "long enough pw", to, link); err != nil {
+			t.Fatalf("change %d: %v", sent, err)
+		}
+	}
+	err = f.ChangeEmail(ctx, frank, "long enough pw", "victim@example.net", link)
+	if !errors.Is(err, forum.ErrRateLimited) {
+		t.Fatalf("a sixth confirmation mail in the hour, by a change of address: %v", err)
+	}
+	if err := f.SendEmailConfirmation(ctx, frank, link); !errors.Is(err, forum.ErrRateLimited) {
+		t.Fatalf("a sixth confirmation mail in the hour, by a resend: %v", err)
+	}
+	if st, err := f.EmailStatusOf(ctx, frank); err != nil || st.Email != "frank@example.test" {
+		t.Fatalf("the refused change: %+v, %v", st, err)
+	}
+	confirmations := 0
+	for _, m := range jobs.mails() {
+		if confirmURL.MatchString(m.Text) {
+			confirmations++
+		}
+	}
+	if confirmations != 5 {
+		t.Fatalf("%d confirmation mails sent, want 5", confirmations)
+	}
+}

@@ -14,8 +14,14 @@ func (s *Server) confirmLink(token string) string { return s.tokenLink("/confirm
 // nothing, because mail scanners and link previews open links before their reader does.
 func (s *Server) confirmEmailForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, confirmEmailPage(s.page(r, "Confirm your e-mail address"),
-		confirmEmailView{Token: r.URL.Query().Get("token")}))
+	p, token := s.page(r, "Confirm your e-mail address"), r.URL.Query().Get("token")
+	if token == "" {
+		// A link cut short in the mail: a button could only fail.
+		s.render(w, r, http.StatusBadRequest, confirmEmailPage(p, confirmEmailView{
+			Invalid: "This link is incomplete: open the whole link from the mail, or ask for a new one in your e-mail settings."}))
+		return
+	}
+	s.render(w, r, http.StatusOK, confirmEmailPage(p, confirmEmailView{Token: token}))
 }
 
 // confirmEmail confirms the address the token was mailed to.

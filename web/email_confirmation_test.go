@@ -68,6 +68,9 @@ func TestANewMemberConfirmsTheirAddressFromTheMailedLink(t *testing.T) {
 	if !b.get("/settings/email").has("email-unconfirmed") {
 		t.Fatal("opening the link confirmed the address without its button")
 	}
+	if cut := b.get("/confirm-email"); cut.StatusCode != http.StatusBadRequest || cut.has("confirm-form") || !cut.has("confirm-invalid") {
+		t.Fatalf("a link cut before its token offers a button that can only fail: %d\n%s", cut.StatusCode, cut.body)
+	}
 	done := s.browser().post("/confirm-email", url.Values{"token": {token}}) // from the mail app's browser: no session needed
 	wantStatus(t, done, http.StatusOK)
 	if !strings.Contains(done.text("confirm-done"), "newbie") {
