@@ -114,14 +114,15 @@ func (f *Forum) Notifications(ctx context.Context, v Viewer, before int64, limit
 	return list, next, nil
 }
 
-// ParseNotificationCursor reads the ?before= of the notifications page ("" is the start).
-func ParseNotificationCursor(s string) (int64, error) {
+// ParseNotificationCursor reads a notifications cursor ("" is the start), the value of the query
+// parameter named field (the page's ?before=, the API's ?cursor=), which a bad one names.
+func ParseNotificationCursor(field, s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, Invalid("before", "is not a cursor this server gave out")
+		return 0, Invalid(field, "is not a cursor this server gave out")
 	}
 	return n, nil
 }

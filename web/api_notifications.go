@@ -44,7 +44,7 @@ func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	before, err := forum.ParseNotificationCursor(r.URL.Query().Get("cursor"))
+	before, err := forum.ParseNotificationCursor("cursor", r.URL.Query().Get("cursor"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

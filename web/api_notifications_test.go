@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -110,7 +111,9 @@ func TestTheAPIListsAndMarksTheCallersNotifications(t *testing.T) {
 		t.Fatalf("mark all read: %s", all.body)
 	}
 	wantStatus(t, s.browser().get("/api/v1/notifications"), http.StatusUnauthorized)
-	wantStatus(t, api.get("/api/v1/notifications?cursor=x"), http.StatusUnprocessableEntity)
+	if bad := api.get("/api/v1/notifications?cursor=x"); bad.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "cursor:") {
+		t.Errorf("a cursor not given out: %d %s, want 422 naming the cursor", bad.StatusCode, bad.body)
+	}
 }
 
 // The latest threads across the categories the caller may see, as the Latest page lists them.

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -10,9 +11,26 @@ import (
 )
 
 // memberThreads is /u/{username}: the profile and the threads they started.
-// atProfile sends /@name (and /@name@host) to /u/name, where this forum shows the person.
+// atProfile sends /@name (and /@name@host) to /u/name (/u/name@host), where this forum shows the
+// person: a member of this forum by their full handle, @name@this-host, to their own page.
 func (s *Server) atProfile(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/u/"+url.PathEscape(chi.URLParam(r, "username")), http.StatusMovedPermanently)
+	handle := chi.URLParam(r, "username")
+	if h, err := url.PathUnescape(handle); err == nil {
+		handle = h // chi gives the escaped segment when the path holds escapes
+	}
+	if name, ok := s.ownHandle(handle); ok {
+		handle = name
+	}
+	http.Redirect(w, r, "/u/"+url.PathEscape(handle), http.StatusMovedPermanently)
+}
+
+// ownHandle reports whether handle is name@this-forum's-host, and gives the name.
+func (s *Server) ownHandle(handle string) (string, bool) {
+	name, host, ok := strings.Cut(handle, "@")
+	if !ok || s.public == nil || !strings.EqualFold(host, s.public.Host) {
+		return "", false
+	}
+	return name, true
 }
 
 func (s *Server) memberThreads(w http.ResponseWriter, r *http.Request) {

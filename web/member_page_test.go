@@ -80,7 +80,10 @@ func TestMemberPageShowsTheProfileAndPagesActivity(t *testing.T) {
 func TestAtNameLeadsToTheMembersPage(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
-	for path, want := range map[string]string{"/@alice": "/u/alice", "/@bob@social.example": "/u/bob@social.example"} {
+	for path, want := range map[string]string{"/@alice": "/u/alice", "/@bob@social.example": "/u/bob@social.example",
+		// The full handle the member page shows, and escapes decoded once.
+		"/@alice@forum.example": "/u/alice", "/@alice@Forum.Example": "/u/alice", "/u/alice@forum.example": "/u/alice",
+		"/@bob%40social.example": "/u/bob@social.example"} {
 		rec := fx.get(t, forum.Guest, path)
 		if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != want {
 			t.Errorf("%s: %d to %q, want %s", path, rec.Code, rec.Header().Get("Location"), want)

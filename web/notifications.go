@@ -31,7 +31,7 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	before, err := forum.ParseNotificationCursor(r.URL.Query().Get("before"))
+	before, err := forum.ParseNotificationCursor("before", r.URL.Query().Get("before"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

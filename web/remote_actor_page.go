@@ -60,6 +60,13 @@ func (s *Server) storedRemoteActor(r *http.Request) (forum.Actor, error) {
 // wrote that is stored here.
 func (s *Server) remoteActorPage(w http.ResponseWriter, r *http.Request) {
 	ctx, v := r.Context(), viewerOf(r)
+	if username, domain, err := remoteHandleParam(r); err == nil {
+		if name, ok := s.ownHandle(username + "@" + domain); ok {
+			// This forum's own member by their full handle.
+			http.Redirect(w, r, "/u/"+url.PathEscape(name), http.StatusMovedPermanently)
+			return
+		}
+	}
 	a, err := s.storedRemoteActor(r)
 	if err != nil {
 		s.fail(w, r, err)
