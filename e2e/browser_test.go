@@ -41,6 +41,8 @@ func memberFlow(t *testing.T, js bool) {
 		"STOA_UNSAFE_LOCAL_FEDERATION": "1", "STOA_UNSAFE_HOST_MAP": peer.host + "=" + peer.addr}})
 	in.Admin("category", "create", "--slug", "general", "--title", "General", "--description", "Anything goes")
 	in.Admin("user", "create", "--username", "bob", "--email", "bob@example.test", "--password", "bob's long password")
+	// The longest name there may be, whose page must fit a phone.
+	in.Admin("user", "create", "--username", "a_name_of_thirty_characters_xy", "--email", "long@example.test", "--password", "long's long password")
 	bob := apiClient{t: t, base: in.URL, token: trimmed(in.Admin("token", "create", "--username", "bob")), http: &http.Client{Timeout: 10 * time.Second}}
 
 	ctx := newBrowser(t, js)
@@ -223,6 +225,15 @@ func memberFlow(t *testing.T, js bool) {
 	)
 	if header.Height > 110 {
 		t.Fatalf("the header on a phone is %d px high: more than two rows", header.Height)
+	}
+	var pageWidth int64
+	step(t, ctx, "a long name's page on a phone",
+		chromedp.Navigate(in.URL+"/u/a_name_of_thirty_characters_xy"),
+		chromedp.WaitVisible(byTestID("member-handle")),
+		chromedp.Evaluate(`document.documentElement.scrollWidth`, &pageWidth),
+	)
+	if pageWidth > 390 {
+		t.Fatalf("a member page with a long handle is %d px wide on a 390 px phone: it scrolls sideways", pageWidth)
 	}
 	step(t, ctx, "sign out on a phone",
 		chromedp.Click(byTestID("nav-settings")),

@@ -33,7 +33,8 @@ var confirmationsPerMember = rateLimit{"confirm-email", time.Hour, 5}
 type EmailStatus struct {
 	Email     string
 	Confirmed bool
-	// Required says whether the site asks members to confirm their address before posting.
+	// Required says whether the member must confirm their address before posting: the site asks
+	// it, and they are not staff (actingPoster).
 	Required bool
 }
 
@@ -46,7 +47,7 @@ func (f *Forum) EmailStatusOf(ctx context.Context, v Viewer) (EmailStatus, error
 	if err != nil {
 		return EmailStatus{}, fmt.Errorf("e-mail status: %w", err)
 	}
-	st := EmailStatus{Required: settings.ConfirmEmail}
+	st := EmailStatus{Required: settings.ConfirmEmail && !v.IsStaff()}
 	err = f.db.QueryRow(ctx, `SELECT email, email_confirmed_at IS NOT NULL FROM members WHERE actor_id = $1`,
 		v.ActorID).Scan(&st.Email, &st.Confirmed)
 	if err != nil {

@@ -131,6 +131,15 @@ func TestSignUpsConfirmTheirAddressBeforePosting(t *testing.T) {
 		t.Fatalf("after confirming the new address: %v", err)
 	}
 
+	// Staff post with an unconfirmed address: appointed, not signed up.
+	promoted := register("promoted")
+	if err := f.SetRole(ctx, forumtest.Admin, promoted.ActorID, forum.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	if err := post(promoted); err != nil {
+		t.Fatalf("a moderator with an unconfirmed address: %v", err)
+	}
+
 	// Turning the setting off lets whoever has not confirmed post.
 	late := register("late")
 	if _, err := f.UpdateSiteSettings(ctx, forumtest.Admin, forum.SiteSettingsInput{SiteName: s.SiteName, RegistrationOpen: true}); err != nil {
