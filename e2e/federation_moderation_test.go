@@ -109,3 +109,53 @@ func TestFederationAModeratorsRemovalOfARemoteReplyTravels(t *testing.T) {
 	gil.waitThread(onGamma.ID, "gamma shows the moderator's removal", removed)
 	bea.waitThread(onBeta.ID, "beta, the reply's own server, removes it too", removed)
 }
+
+// A Mastodon user who follows a thread sees the replies the thread actor boosts, remote ones
+// included. When a moderator removes a remote reply, Mastodon would ignore a Delete of another
+// server's status: the thread actor takes its boost back with an Undo, and the boost leaves the
+// timeline.
+func TestFederationAMastodonFollowerLosesTheBoostOfARemovedReply(t *testing.T) {
+	t.Parallel()
+	peer := newMastoPeer(t)
+	cluster := stoaproc.NewCluster(t, map[string]string{peer.host: peer.addr}, stoaproc.Options{Host: "alpha.test"},
+		stoaproc.Options{Host: "beta.test"})
+	peer.connect(cluster.Client())
+	alpha, beta := cluster.Instances["alpha.test"], cluster.Instances["beta.test"]
+	alpha.Admin("category", "create", "--slug", "general", "--title", "General")
+	alice := newMember(t, cluster, alpha, "alice")
+	mo := newMember(t, cluster, alpha, "mo", "moderator")
+	bea := newMember(t, cluster, beta, "bea")
+	bea.followRemote("general@alpha.test")
+	th := alice.startThread("general", "Watch straps", "Leather or steel?")
+	full, _ := alice.thread(th.ID)
+	if full.Follow == nil {
+		t.Fatalf("thread %d names no actor to follow", th.ID)
+	}
+	follow := peer.follow(full.Follow.APID)
+	eventually(t, 30*time.Second, "the thread accepts carol's follow", func() bool { return peer.followAccepted(follow) }, peer.dump)
+
+	onBeta := bea.mirroredThread("general@alpha.test", "Watch straps")
+	reply := bea.reply(onBeta.ID, 0, "BUY CHEAP WATCHES")
+	boosted := func() bool {
+		_, timeline, _, _ := peer.snapshot()
+		for _, it := range timeline {
+			if it.Kind == "boost" && it.ObjectID == reply.APID && it.By == full.Follow.APID {
+				return true
+			}
+		}
+		return false
+	}
+	eventually(t, 30*time.Second, "beta's reply shows as the thread's boost in carol's timeline", boosted, peer.dump)
+
+	var onAlpha apiThreadDoc
+	eventually(t, 30*time.Second, "alpha has beta's reply", func() bool {
+		onAlpha, _ = alice.thread(th.ID)
+		_, ok := postIn(onAlpha, "WATCHES")
+		return ok
+	}, func() string { return describeThread(onAlpha) })
+	spam, _ := postIn(onAlpha, "WATCHES")
+	if status, body := mo.try("DELETE", fmt.Sprintf("/api/v1/posts/%d", spam.ID), nil); status != http.StatusNoContent {
+		t.Fatalf("moderator's delete: %d %s", status, body)
+	}
+	eventually(t, 30*time.Second, "the boost leaves carol's timeline", func() bool { return !boosted() }, peer.dump)
+}

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +29,9 @@ import (
 // httpsig directly): one account, carol@masto.test, that follows Groups like accounts, replies by
 // mentioning the person it answers (addressed only to them), shows an Announce of an Article or Page
 // as a boost made of title + summary + link (dropping content, as Mastodon does), ignores an
-// Announce whose object is an activity, and refuses unsigned or badly signed POSTs.
+// Announce whose object is an activity, takes a boost back on its booster's Undo (and on nothing
+// else: a Delete of a status from another server than the status's is not applied), and refuses
+// unsigned or badly signed POSTs.
 type mastoPeer struct {
 	t      *testing.T
 	host   string
@@ -57,6 +60,7 @@ type peerActivity struct {
 type timelineItem struct {
 	Kind      string // "boost", "status"
 	By        string // who boosted or wrote it
+	Activity  string // the Announce's id, for a boost
 	ObjectID  string
 	Title     string // Articles and Pages: name
 	Summary   string
@@ -406,16 +410,26 @@ func (p *mastoPeer) apply(a peerActivity) {
 		if err != nil {
 			return
 		}
-		p.show("boost", a.Actor, obj)
+		p.show("boost", a.Actor, str(a.Raw["id"]), obj)
 	case "Create":
 		if obj, ok := a.Raw["object"].(map[string]any); ok {
-			p.show("status", a.Actor, obj)
+			p.show("status", a.Actor, "", obj)
 		}
+	case "Undo":
+		undone := str(a.Raw["object"])
+		if obj, ok := a.Raw["object"].(map[string]any); ok {
+			undone = str(obj["id"])
+		}
+		p.mu.Lock()
+		p.timeline = slices.DeleteFunc(p.timeline, func(it timelineItem) bool {
+			return it.Kind == "boost" && it.Activity == undone && it.By == a.Actor
+		})
+		p.mu.Unlock()
 	}
 }
 
-func (p *mastoPeer) show(kind, by string, obj map[string]any) {
-	item := timelineItem{Kind: kind, By: by, ObjectID: str(obj["id"]), URL: str(obj["url"]), InReplyTo: str(obj["inReplyTo"])}
+func (p *mastoPeer) show(kind, by, activity string, obj map[string]any) {
+	item := timelineItem{Kind: kind, By: by, Activity: activity, ObjectID: str(obj["id"]), URL: str(obj["url"]), InReplyTo: str(obj["inReplyTo"])}
 	switch str(obj["type"]) {
 	case "Article", "Page":
 		item.Title, item.Summary = str(obj["name"]), str(obj["summary"])
