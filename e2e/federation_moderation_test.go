@@ -83,25 +83,12 @@ func TestFederationAModeratorsRemovalOfARemoteReplyTravels(t *testing.T) {
 	gil := newMember(t, cluster, gamma, "gil")
 	bea.followRemote("general@alpha.test")
 	gil.followRemote("general@alpha.test")
-	alice.startThread("general", "Spam magnet", "Opening post.")
+	th := alice.startThread("general", "Spam magnet", "Opening post.")
 	onBeta := bea.mirroredThread("general@alpha.test", "Spam magnet")
 	bea.reply(onBeta.ID, 0, "BUY CHEAP WATCHES")
 	onGamma := gil.mirroredThread("general@alpha.test", "Spam magnet")
 	gil.waitThread(onGamma.ID, "gamma has beta's reply", func(th apiThreadDoc) bool { _, ok := postIn(th, "WATCHES"); return ok })
-	var onAlpha apiThreadDoc
-	eventually(t, 30*time.Second, "alpha has beta's reply", func() bool {
-		ths := alice.categoryThreads("general")
-		if len(ths) == 0 {
-			return false
-		}
-		onAlpha, _ = alice.thread(ths[0].ID)
-		_, ok := postIn(onAlpha, "WATCHES")
-		return ok
-	}, func() string { return describeThread(onAlpha) })
-	spam, _ := postIn(onAlpha, "WATCHES")
-	if status, body := mo.try("DELETE", fmt.Sprintf("/api/v1/posts/%d", spam.ID), nil); status != http.StatusNoContent {
-		t.Fatalf("moderator's delete: %d %s", status, body)
-	}
+	moderatorRemoves(t, alice, mo, th.ID, "WATCHES")
 	removed := func(th apiThreadDoc) bool {
 		p, ok := postIn(th, "WATCHES")
 		return !ok || p.Deleted
@@ -147,15 +134,17 @@ func TestFederationAMastodonFollowerLosesTheBoostOfARemovedReply(t *testing.T) {
 	}
 	eventually(t, 30*time.Second, "beta's reply shows as the thread's boost in carol's timeline", boosted, peer.dump)
 
-	var onAlpha apiThreadDoc
-	eventually(t, 30*time.Second, "alpha has beta's reply", func() bool {
-		onAlpha, _ = alice.thread(th.ID)
-		_, ok := postIn(onAlpha, "WATCHES")
-		return ok
-	}, func() string { return describeThread(onAlpha) })
-	spam, _ := postIn(onAlpha, "WATCHES")
-	if status, body := mo.try("DELETE", fmt.Sprintf("/api/v1/posts/%d", spam.ID), nil); status != http.StatusNoContent {
+	moderatorRemoves(t, alice, mo, th.ID, "WATCHES")
+	eventually(t, 30*time.Second, "the boost leaves carol's timeline", func() bool { return !boosted() }, peer.dump)
+}
+
+// moderatorRemoves waits until a remote post holding text arrives in a local thread, as reader
+// sees it, and deletes it as the moderator mod.
+func moderatorRemoves(t *testing.T, reader, mod apiClient, threadID int64, text string) {
+	t.Helper()
+	th := reader.waitThread(threadID, "the remote post arrives", func(th apiThreadDoc) bool { _, ok := postIn(th, text); return ok })
+	spam, _ := postIn(th, text)
+	if status, body := mod.try("DELETE", fmt.Sprintf("/api/v1/posts/%d", spam.ID), nil); status != http.StatusNoContent {
 		t.Fatalf("moderator's delete: %d %s", status, body)
 	}
-	eventually(t, 30*time.Second, "the boost leaves carol's timeline", func() bool { return !boosted() }, peer.dump)
 }
