@@ -115,7 +115,7 @@ func adminSettingsPage(p page, in forum.SiteSettingsInput, st formState, msg str
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " aria-describedby=\"f-confirm_email-hint\"> <label for=\"f-confirm_email\">New members confirm their e-mail address before they post</label></div><p class=\"hint\" id=\"f-confirm_email-hint\">Members who sign up or change their address while this is on are mailed a link. Needs the SMTP settings: without them mail only goes to the server's log.</p><button type=\"submit\">Save settings</button></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " aria-describedby=\"f-confirm_email-hint\"> <label for=\"f-confirm_email\">New members confirm their e-mail address before they post</label></div><p class=\"hint\" id=\"f-confirm_email-hint\">Members who sign up or change their address while this is on are mailed a link; moderators and admins post without it. Needs the SMTP settings: without them mail only goes to the server's log.</p><button type=\"submit\">Save settings</button></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
