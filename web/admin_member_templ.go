@@ -339,7 +339,7 @@ func adminMemberPage(p page, v adminMemberView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<p>A ban signs the member out everywhere, revokes their access tokens and stops them from signing in.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<p>A ban signs the member out everywhere, stops them from signing in, and refuses their access tokens while it lasts (a bot works again when the ban ends; a new password revokes them).</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -14,8 +14,10 @@ func (s *Server) routes() http.Handler {
 	// HEAD is answered as GET without the body (link checkers, feed readers, uptime monitors).
 	r.Use(headAsGet)
 	r.Use(s.catchUpAfterWrites)
-	r.NotFound(s.notFound)
-	r.MethodNotAllowed(s.methodNotAllowed)
+	// Their pages are drawn for the viewer, as every other page: a signed-in member's 404 keeps
+	// their header.
+	r.NotFound(s.authenticate(http.HandlerFunc(s.notFound)).ServeHTTP)
+	r.MethodNotAllowed(s.authenticate(http.HandlerFunc(s.methodNotAllowed)).ServeHTTP)
 
 	// Files that are the same for everyone: no session lookup.
 	r.Handle("/static/*", staticFiles())
