@@ -69,7 +69,13 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, feed atomFeed
 		return
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=60")
+	// Only the guests' feed may sit in a shared cache; a member's can hold private categories and,
+	// for staff, hidden posts, and is private as their pages are.
+	cc := "public, max-age=60"
+	if viewerOf(r).SignedIn() {
+		cc = "private, no-cache"
+	}
+	w.Header().Set("Cache-Control", cc)
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(out)
 }
@@ -126,15 +132,14 @@ func (s *Server) threadFeed(w http.ResponseWriter, r *http.Request) {
 		if p.EditedAt != nil {
 			updated = *p.EditedAt
 		}
-		body := p.HTML
 		if p.Redacted {
-			body = "<p>This post is not available.</p>"
+			continue // deleted or hidden: not news, and a placeholder would take a real post's place
 		}
 		feed.Entries = append(feed.Entries, atomEntry{
 			ID: s.abs(postPath(p.ID)), Title: "Post #" + itoa(int64(p.Position)) + " by " + p.AuthorName(),
 			Published: atomTime(p.CreatedAt), Updated: atomTime(updated), Author: s.atomAuthor(p.Author),
 			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: s.abs(postPath(p.ID))}},
-			Content: atomContent{Type: "html", Body: body},
+			Content: atomContent{Type: "html", Body: p.HTML},
 		})
 	}
 	s.writeFeed(w, r, feed)

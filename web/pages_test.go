@@ -255,4 +255,26 @@ func TestFeeds(t *testing.T) {
 	if strings.Count(body, "<entry>") != 2 || strings.Index(body, "a reply") > strings.Index(body, "opener") {
 		t.Errorf("thread feed: want 2 entries, newest first\n%s", body)
 	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "public, max-age=60" {
+		t.Errorf("a guest's feed: Cache-Control %q, want public", cc)
+	}
+
+	// A deleted or hidden post is not in the feed, not even as a placeholder; a member's feed,
+	// which may hold what guests may not read, is kept out of shared caches.
+	gone := fx.reply(t, fx.bob, th.ID, "spam to delete")
+	hidden := fx.reply(t, fx.bob, th.ID, "rude words to hide")
+	if err := fx.f.DeletePost(fx.ctx, fx.mod.Viewer(), gone.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), hidden.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	rec = fx.get(t, fx.alice.Viewer(), "/t/"+itoa(th.ID)+"/feed")
+	body = rec.Body.String()
+	if n := strings.Count(body, "<entry>"); n != 2 || strings.Contains(body, "not available") {
+		t.Errorf("thread feed after a deletion and a hiding: %d entries, want the 2 readable ones\n%s", n, body)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "private, no-cache" {
+		t.Errorf("a member's feed: Cache-Control %q, want private", cc)
+	}
 }
