@@ -221,7 +221,7 @@ func TestNotificationsPageMarkingAndHeaderCounts(t *testing.T) {
 	th, _ := fx.thread(t, fx.alice, fx.cat, "Counts", "opener")
 	var replies []forum.Post
 	for i := 0; i < 5; i++ {
-		replies = append(replies, fx.reply(t, fx.bob, th.ID, "reply"))
+		replies = append(replies, fx.reply(t, fx.bob, th.ID, fmt.Sprint("reply ", i)))
 	}
 	fx.deliver(t)
 	sess := login(t, fx.f, "alice")

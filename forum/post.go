@@ -94,10 +94,20 @@ func (f *Forum) CreatePost(ctx context.Context, by Viewer, in NewPost) (Post, er
 		}
 		if in.InReplyToID != nil {
 			var parentThread int64
-			err := tx.QueryRow(ctx, `SELECT thread_id FROM posts WHERE id = $1`, *in.InReplyToID).Scan(&parentThread)
+			var removed bool
+			err := tx.QueryRow(ctx, `SELECT thread_id, deleted_at IS NOT NULL OR hidden_at IS NOT NULL FROM posts WHERE id = $1`,
+				*in.InReplyToID).Scan(&parentThread, &removed)
 			if err != nil || parentThread != t.ID {
 				return Invalid("in_reply_to", "must be a post of this thread")
 			}
+			if removed {
+				// Nobody could read what the reply answers, and its author is not to be told.
+				return Invalid("in_reply_to", "names a post that was deleted or hidden")
+			}
+		}
+		if same, ok, err := recentSameReply(ctx, tx, actor.ActorID, t.ID, in.Body); err != nil || ok {
+			postID = same // the same form sent again: the reply it made answers
+			return err
 		}
 		placed, err := f.insertPost(ctx, tx, postInsert{
 			ThreadID: t.ID, AuthorID: actor.ActorID, InReplyToID: in.InReplyToID,

@@ -1,6 +1,7 @@
 package forum_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -13,7 +14,7 @@ func TestUnreadCountsFollowReadingAndAuthorship(t *testing.T) {
 	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
 	th, _ := fx.thread(t, fx.alice, fx.cat, "Five posts", "opener")
 	for i := 0; i < 4; i++ {
-		fx.reply(t, fx.bob, th.ID, "reply")
+		fx.reply(t, fx.bob, th.ID, fmt.Sprint("reply ", i))
 	}
 	wantUnread(t, fx, "carol, who read nothing", carol.Viewer(), th.ID, 5)
 	wantUnread(t, fx, "alice, who wrote the opener", fx.alice.Viewer(), th.ID, 4)
@@ -53,7 +54,7 @@ func TestReadingAPageMarksExactlyItsPostsRead(t *testing.T) {
 	th, opener := fx.thread(t, fx.alice, fx.cat, "Two pages", "opener")
 	var last forum.Post
 	for i := 2; i <= forum.DefaultPostsPerPage+5; i++ {
-		last = fx.reply(t, fx.bob, th.ID, "reply")
+		last = fx.reply(t, fx.bob, th.ID, fmt.Sprint("reply ", i))
 	}
 	if _, err := fx.f.ReadThreadPage(fx.ctx, carol.Viewer(), th.ID, 2); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package forum_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -76,8 +77,8 @@ func TestAReadingChangeElsewhereMovesThatReadersStampWhenNotified(t *testing.T) 
 	// Seventeen rows in one statement: the notifications stop naming their member one row at a
 	// time and name everyone.
 	var threads []int64
-	for range 17 {
-		more, _ := fx.thread(t, fx.alice, fx.cat, "More", "another opener")
+	for i := range 17 {
+		more, _ := fx.thread(t, fx.alice, fx.cat, "More", fmt.Sprint("another opener ", i))
 		threads = append(threads, more.ID)
 	}
 	fx.settle(t)

@@ -171,6 +171,10 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 		case !perm.Start:
 			return fmt.Errorf("start a thread in %s: %w", c.Slug, ErrForbidden)
 		}
+		if same, opener, ok, err := recentSameThread(ctx, tx, actor.ActorID, c.ID, in.Title, in.Body); err != nil || ok {
+			threadID, postID = same, opener // the same form sent again: the thread it started answers
+			return err
+		}
 		if err := tx.QueryRow(ctx, `INSERT INTO threads (category_id, author_id, title) VALUES ($1, $2, $3) RETURNING id`,
 			c.ID, actor.ActorID, in.Title).Scan(&threadID); err != nil {
 			return err

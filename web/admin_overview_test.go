@@ -27,8 +27,8 @@ func TestTheOverviewCountsContentAndFederationForAdmins(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 2 {
-			if _, err := s.f.CreatePost(ctx, alice.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "a reply"}); err != nil {
+		for _, body := range []string{"a reply", "another reply"} {
+			if _, err := s.f.CreatePost(ctx, alice.Viewer(), forum.NewPost{ThreadID: th.ID, Body: body}); err != nil {
 				t.Fatal(err)
 			}
 		}

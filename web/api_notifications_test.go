@@ -34,8 +34,8 @@ func TestTheAPIListsAndMarksTheCallersNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	var replies []forum.Post
-	for range forum.NotificationsPerPage + 1 {
-		p, err := s.f.CreatePost(ctx, bob.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "ping"})
+	for i := range forum.NotificationsPerPage + 1 {
+		p, err := s.f.CreatePost(ctx, bob.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "ping " + itoa(int64(i))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,8 +128,8 @@ func TestTheAPIListsTheLatestThreads(t *testing.T) {
 		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []forum.Category{fx.cat, staff, fx.cat} {
-		if _, _, err := fx.f.CreateThread(fx.ctx, fx.admin.Viewer(), forum.NewThread{CategoryID: c.ID, Title: "In " + c.Slug, Body: "x"}); err != nil {
+	for i, c := range []forum.Category{fx.cat, staff, fx.cat} {
+		if _, _, err := fx.f.CreateThread(fx.ctx, fx.admin.Viewer(), forum.NewThread{CategoryID: c.ID, Title: "In " + c.Slug, Body: "x " + itoa(int64(i))}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -142,10 +142,10 @@ func TestAPICursorsWalkEveryItemOnce(t *testing.T) {
 	fx := newWebFixture(t)
 	th, _ := fx.thread(t, fx.alice, "Long", "1")
 	for i := 0; i < forum.DefaultPostsPerPage+5; i++ {
-		fx.reply(t, fx.bob, th.ID, "r")
+		fx.reply(t, fx.bob, th.ID, "r"+itoa(int64(i)))
 	}
 	for i := 0; i < forum.ThreadsPerPage; i++ {
-		fx.thread(t, fx.bob, "more", "b")
+		fx.thread(t, fx.bob, "more", "b"+itoa(int64(i)))
 	}
 	seen := map[float64]bool{}
 	path := "/api/v1/threads/" + itoa(th.ID)

@@ -41,8 +41,8 @@ func TestPagesStayWithinTheQueryBudget(t *testing.T) {
 	fx.alice = alice
 	th, _ := fx.thread(t, alice, "Busy", "opener")
 	for i := 0; i < 40; i++ {
-		fx.reply(t, mod, th.ID, "reply")
-		fx.thread(t, alice, "Another", "b")
+		fx.reply(t, mod, th.ID, "reply "+itoa(int64(i)))
+		fx.thread(t, alice, "Another", "b "+itoa(int64(i)))
 	}
 	if err := f.PinThread(fx.ctx, mod.Viewer(), th.ID, true); err != nil {
 		t.Fatal(err)
