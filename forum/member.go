@@ -73,7 +73,7 @@ func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) 
 func (f *Forum) createMember(ctx context.Context, in NewMember, then func(tx pgx.Tx, id int64, in NewMember) error) (Member, error) {
 	in.Username = NormalizeHandle(in.Username)
 	in.Email = strings.TrimSpace(in.Email)
-	in.DisplayName = cleanDisplayName(in.DisplayName)
+	in.DisplayName = cleanLine(in.DisplayName)
 	if in.Role == "" {
 		in.Role = RoleMember
 	}
@@ -364,9 +364,10 @@ func validateEmail(v *ValidationError, field, email string) {
 	}
 }
 
-// cleanDisplayName trims a display name and drops control and format characters (newlines,
-// bidirectional overrides) that would let a name break a page's layout or pose as another.
-func cleanDisplayName(s string) string {
+// cleanLine makes one line of text fit to show: white space collapsed to single spaces, control
+// and format characters (newlines, bell, bidirectional overrides) and non-characters dropped, so
+// that a display name or a title cannot break a page's layout or pose as another.
+func cleanLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return ' '

@@ -93,7 +93,7 @@ func (f *Forum) UpdateProfile(ctx context.Context, by Viewer, memberID int64, in
 	if err := canEditProfile(by, memberID); err != nil {
 		return fmt.Errorf("update profile: %w", err)
 	}
-	in.DisplayName = cleanDisplayName(in.DisplayName)
+	in.DisplayName = cleanLine(in.DisplayName)
 	in.Bio = strings.TrimSpace(in.Bio)
 	v := &ValidationError{}
 	if len([]rune(in.DisplayName)) > MaxDisplayNameLen {
@@ -135,7 +135,7 @@ func (f *Forum) UpdateProfile(ctx context.Context, by Viewer, memberID int64, in
 func cleanLinks(v *ValidationError, in []ProfileLink) []ProfileLink {
 	out := []ProfileLink{}
 	for i, l := range in {
-		l.Name = cleanDisplayName(l.Name)
+		l.Name = cleanLine(l.Name)
 		l.Value = strings.TrimSpace(l.Value)
 		if l.Name == "" && l.Value == "" {
 			continue
@@ -166,13 +166,15 @@ func validProfileURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
 }
 
-// isInvisibleOrControl reports control characters and Unicode format characters (bidirectional
-// overrides, zero-width spaces), except the zero-width joiner that emoji sequences need.
+// isInvisibleOrControl reports control characters, Unicode format characters (bidirectional
+// overrides, zero-width spaces) and non-characters (U+FFFE, U+FDD0...), except the zero-width
+// joiner that emoji sequences need.
 func isInvisibleOrControl(r rune) bool {
 	if r == '\u200d' {
 		return false
 	}
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	nonCharacter := r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || nonCharacter
 }
 
 // PostCountFor is how many of a member's posts v may see. The stored count is every post the

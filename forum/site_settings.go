@@ -110,7 +110,7 @@ func (f *Forum) UpdateSiteSettings(ctx context.Context, by Viewer, in SiteSettin
 	if !by.IsAdmin() {
 		return SiteSettings{}, fmt.Errorf("site settings: %w", ErrForbidden)
 	}
-	in.SiteName = cleanDisplayName(in.SiteName)
+	in.SiteName = cleanLine(in.SiteName)
 	in.Description = strings.TrimSpace(in.Description)
 	in.LogoURL = strings.TrimSpace(in.LogoURL)
 	v := &ValidationError{}
@@ -172,7 +172,7 @@ func ReportRulesFromText(text string) []string {
 func cleanReportRules(rules []string) []string {
 	out := []string{}
 	for _, r := range rules {
-		r = cleanDisplayName(r)
+		r = cleanLine(r)
 		if r != "" && !slices.Contains(out, r) {
 			out = append(out, r)
 		}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -119,10 +118,9 @@ type NewThread struct {
 	Body       string
 }
 
-// normalizeTitle trims and collapses runs of white space (a title is one line).
-func normalizeTitle(s string) string {
-	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-}
+// normalizeTitle makes a title one clean line (cleanLine): a bell or a bidirectional override
+// has no place in a thread list.
+func normalizeTitle(s string) string { return cleanLine(s) }
 
 func validateTitle(v *ValidationError, title string) {
 	if title == "" {

@@ -9,6 +9,16 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 )
 
+// A title is one line of text: no bell, escape, bidirectional override or non-character.
+func TestATitleIsOneCleanLine(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	odd, _ := fx.thread(t, fx.alice, fx.cat, "Ring\u0007 the\u000b bell \u202eevil\ufffe\U0010FFFF!", "odd title")
+	if odd.Title != "Ring the bell evil!" {
+		t.Errorf("title %q, want the controls, override and non-characters gone", odd.Title)
+	}
+}
+
 func TestCreateThreadStoresOpenerCountersAndActivity(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)

@@ -60,7 +60,7 @@ func (f *Forum) CreateAccessTokenFromForm(ctx context.Context, by Viewer, member
 	if len(formKey) > maxFormKeyLen {
 		return AccessToken{}, "", Invalid("form_key", "is not one this site made; reload the page")
 	}
-	name = cleanDisplayName(name)
+	name = cleanLine(name)
 	if n := len([]rune(name)); n == 0 || n > MaxAccessTokenNameLen {
 		return AccessToken{}, "", Invalid("name", "must be 1 to %d characters", MaxAccessTokenNameLen)
 	}
