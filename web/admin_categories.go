@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -12,24 +11,12 @@ import (
 
 // The admin's category pages: list and reorder, create, edit, and the permission grid.
 
-func requireAdmin(r *http.Request) error {
-	v := viewerOf(r)
-	if !v.SignedIn() {
-		return fmt.Errorf("admin: %w", forum.ErrUnauthorized)
-	}
-	if !v.IsAdmin() {
-		return fmt.Errorf("admin: %w", forum.ErrForbidden)
-	}
-	return nil
-}
-
 func (s *Server) adminCategories(w http.ResponseWriter, r *http.Request) {
 	s.showAdminCategories(w, r, http.StatusOK, categoryForm{})
 }
 
 func (s *Server) showAdminCategories(w http.ResponseWriter, r *http.Request, status int, form categoryForm) {
-	if err := requireAdmin(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireAdmin(w, r); !ok {
 		return
 	}
 	cats, err := s.forum.LocalCategories(r.Context())
@@ -55,8 +42,7 @@ func readCategoryForm(r *http.Request) (categoryForm, *int64, error) {
 }
 
 func (s *Server) adminCreateCategory(w http.ResponseWriter, r *http.Request) {
-	if err := requireAdmin(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireAdmin(w, r); !ok {
 		return
 	}
 	if err := parseForm(w, r, maxPostFormBytes); err != nil {
@@ -87,8 +73,7 @@ func (s *Server) adminCategory(w http.ResponseWriter, r *http.Request) {
 // showAdminCategory renders the edit page; form is nil to show the stored values, gridErrors is
 // set when a grid was refused.
 func (s *Server) showAdminCategory(w http.ResponseWriter, r *http.Request, status int, form *categoryForm, gridErrors []forum.FieldProblem) {
-	if err := requireAdmin(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireAdmin(w, r); !ok {
 		return
 	}
 	ctx, v := r.Context(), viewerOf(r)
@@ -180,10 +165,10 @@ func (s *Server) adminMoveCategory(w http.ResponseWriter, r *http.Request) {
 
 // adminCategoryOfURL checks the admin, reads the form and loads the category of the URL.
 func (s *Server) adminCategoryOfURL(w http.ResponseWriter, r *http.Request) (forum.Category, bool) {
-	err := requireAdmin(r)
-	if err == nil {
-		err = parseForm(w, r, maxPostFormBytes)
+	if _, ok := s.requireAdmin(w, r); !ok {
+		return forum.Category{}, false
 	}
+	err := parseForm(w, r, maxPostFormBytes)
 	var c forum.Category
 	if err == nil {
 		c, err = s.forum.CategoryBySlug(r.Context(), chi.URLParam(r, "slug"))

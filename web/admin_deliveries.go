@@ -25,8 +25,7 @@ type DeliveryControl interface {
 // adminDeliveries is /admin/deliveries: the queues by state, the last day's deliveries, and the
 // domains that fail.
 func (s *Server) adminDeliveries(w http.ResponseWriter, r *http.Request) {
-	if err := requireAdmin(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireAdmin(w, r); !ok {
 		return
 	}
 	// The form on the page asks for a post by number.

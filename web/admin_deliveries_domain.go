@@ -9,8 +9,7 @@ import (
 // adminDeliveryDomain is /admin/deliveries/domains/{domain}: the domain's health, its queue and
 // its latest deliveries.
 func (s *Server) adminDeliveryDomain(w http.ResponseWriter, r *http.Request) {
-	if err := requireAdmin(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireAdmin(w, r); !ok {
 		return
 	}
 	st, err := s.forum.DomainDeliveryStatus(r.Context(), viewerOf(r), chi.URLParam(r, "domain"))
@@ -24,8 +23,7 @@ func (s *Server) adminDeliveryDomain(w http.ResponseWriter, r *http.Request) {
 // adminRetryDomain is "retry now": the domain's failure record is cleared (it is delivered to
 // again, not skipped) and its waiting deliveries are made available at once.
 func (s *Server) adminRetryDomain(w http.ResponseWriter, r *http.Request) {
-	if err := requireAdmin(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireAdmin(w, r); !ok {
 		return
 	}
 	domain := chi.URLParam(r, "domain")

@@ -5,8 +5,7 @@ import "net/http"
 // adminDeliveryPost is /admin/deliveries/posts/{id}: every activity about a post (its creation,
 // edits, likes, deletion) with its deliveries by domain: delivered, pending, failed, last error.
 func (s *Server) adminDeliveryPost(w http.ResponseWriter, r *http.Request) {
-	if err := requireAdmin(r); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.requireAdmin(w, r); !ok {
 		return
 	}
 	id, err := idParam(r, "id")

@@ -208,7 +208,7 @@ func TestAdminCategoryPages(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
 	wantCode(t, fx.get(t, fx.mod.Viewer(), "/admin/categories"), http.StatusForbidden)
-	wantCode(t, fx.get(t, forum.Guest, "/admin/categories"), http.StatusUnauthorized)
+	wantCode(t, fx.get(t, forum.Guest, "/admin/categories"), http.StatusSeeOther) // to sign in
 	one(t, doc(t, fx.get(t, fx.admin.Viewer(), "/admin/categories")), "admin-category-general")
 
 	rec := fx.post(t, fx.admin.Viewer(), "/admin/categories", url.Values{"slug": {"bad slug"}, "title": {"Bad"}})
