@@ -22,7 +22,7 @@ type apiSearchResults struct {
 // apiSearch: GET /api/v1/search?q=&category=&author=&after=&before=&cursor= -> the posts found,
 // best first.
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
-	res, err := s.forum.Search(r.Context(), viewerOf(r), searchQueryOf(r.URL.Query()))
+	res, err := s.forum.Search(r.Context(), viewerOf(r), s.searchQueryOf(r.URL.Query()))
 	if err != nil {
 		s.fail(w, r, err)
 		return

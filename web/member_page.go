@@ -24,9 +24,10 @@ func (s *Server) atProfile(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/u/"+url.PathEscape(handle), http.StatusMovedPermanently)
 }
 
-// ownHandle reports whether handle is name@this-forum's-host, and gives the name.
+// ownHandle reports whether handle is [@]name@this-forum's-host (the full handle the API and the
+// pages give a member or category of this forum), and gives the name.
 func (s *Server) ownHandle(handle string) (string, bool) {
-	name, host, ok := strings.Cut(handle, "@")
+	name, host, ok := strings.Cut(strings.TrimPrefix(handle, "@"), "@")
 	if !ok || s.public == nil || !strings.EqualFold(host, s.public.Host) {
 		return "", false
 	}

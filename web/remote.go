@@ -193,7 +193,7 @@ func (s *Server) categoryHandleParam(r *http.Request) string {
 	if u, err := url.PathUnescape(h); err == nil {
 		h = u
 	}
-	if slug, host, ok := strings.Cut(strings.TrimPrefix(h, "@"), "@"); ok && s.public != nil && strings.EqualFold(host, s.public.Host) {
+	if slug, ok := s.ownHandle(h); ok {
 		return slug
 	}
 	return h

@@ -19,9 +19,16 @@ type searchView struct {
 }
 
 // searchQueryOf reads a search from a query string: the page's form and the API take the same
-// parameters.
-func searchQueryOf(q url.Values) forum.SearchQuery {
-	return forum.SearchQuery{Text: q.Get("q"), Category: q.Get("category"), Author: q.Get("author"),
+// parameters. A member or category of this forum may be named by its full handle, as the API
+// gives it (name@this host).
+func (s *Server) searchQueryOf(q url.Values) forum.SearchQuery {
+	local := func(handle string) string {
+		if name, ok := s.ownHandle(handle); ok {
+			return name
+		}
+		return handle
+	}
+	return forum.SearchQuery{Text: q.Get("q"), Category: local(q.Get("category")), Author: local(q.Get("author")),
 		After: q.Get("after"), Before: q.Get("before"), Cursor: q.Get("cursor")}
 }
 
@@ -40,7 +47,7 @@ func searchURL(path string, q forum.SearchQuery) string {
 // search is /search: the form, and with a query its results, best first (?cursor= pages on).
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	ctx, v := r.Context(), viewerOf(r)
-	q := searchQueryOf(r.URL.Query())
+	q := s.searchQueryOf(r.URL.Query())
 	view := searchView{Query: q}
 	var err error
 	if view.Categories, err = s.forum.VisibleCategories(ctx, v); err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -115,6 +116,11 @@ func TestSearchAPI(t *testing.T) {
 	}
 	if first.ID == reply.ID {
 		t.Fatal("fixture: the opener and the reply are one post")
+	}
+	// The handle a result gives names its author in the filter too, as does the category's.
+	again := fx.get(t, forum.Guest, "/api/v1/search?q=kettle&author="+url.QueryEscape(p.Author.Handle)+"&category=general@forum.example")
+	if wantCode(t, again, http.StatusOK); !strings.Contains(again.Body.String(), fmt.Sprintf(`"id":%d`, reply.ID)) {
+		t.Fatalf("searching by the full handles the API gives: %s", again.Body.String())
 	}
 	rec = fx.get(t, forum.Guest, "/api/v1/search?q=")
 	wantCode(t, rec, http.StatusUnprocessableEntity)
