@@ -59,8 +59,11 @@ func (s *Server) adminBan(w http.ResponseWriter, r *http.Request) {
 	view := adminMemberView{Member: m, Until: r.PostForm.Get("until"), Reason: r.PostForm.Get("reason")}
 	var until *time.Time // nil: permanent
 	var err error
+	permanent := r.PostForm.Get("permanent") == "1"
 	switch {
-	case r.PostForm.Get("permanent") == "1":
+	case permanent && view.Until != "":
+		err = forum.Invalid("until", "a ban is either until a date or permanent: clear the date, or untick “permanent”")
+	case permanent:
 	case view.Until == "":
 		err = forum.Invalid("until", "choose an end date, or tick “permanent”")
 	default:

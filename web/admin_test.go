@@ -92,6 +92,10 @@ func TestAdminBansAndChangesRolesThroughTheForms(t *testing.T) {
 		t.Fatal("banned member's session survived")
 	}
 	wantStatus(t, admin.post("/admin/members/noisy/unban", nil), http.StatusSeeOther)
+	// A date and "permanent" together say two things: refused, not guessed.
+	if r := admin.post("/admin/members/noisy/ban", url.Values{"until": {until}, "permanent": {"1"}}); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a ban until a date and permanent: %d", r.StatusCode)
+	}
 	r = admin.post("/admin/members/noisy/ban", url.Values{"permanent": {"1"}})
 	wantStatus(t, r, http.StatusSeeOther)
 	if got := admin.get("/admin/members/noisy").text("member-status"); got != "banned permanently" {
