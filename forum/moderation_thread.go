@@ -144,6 +144,9 @@ func (f *Forum) hidePostIn(ctx context.Context, m moderation, postID int64, hidd
 		if err := settleNotifications(ctx, m.tx, postID); err != nil {
 			return err
 		}
+		if err := closePostReports(ctx, m.tx, m.actor, postID, HideReportedPosts); err != nil {
+			return err
+		}
 	}
 	return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: hideAction("post", hidden), PostID: &postID, ThreadID: &m.thread.ID,
 		CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
@@ -205,6 +208,11 @@ func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID i
 	if _, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbDelete, ActorID: actor.ActorID, ThreadID: &t.ID, PostID: &postID,
 		CategoryID: &c.ID, Details: details}); err != nil {
 		return err
+	}
+	if perm.Moderate {
+		if err := closePostReports(ctx, tx, actor, postID, DeleteReportedPosts); err != nil {
+			return err
+		}
 	}
 	if own {
 		return nil

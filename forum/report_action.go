@@ -167,6 +167,18 @@ func closeReports(ctx context.Context, tx pgx.Tx, by Viewer, id int64, status Re
 	return nil
 }
 
+// closePostReports resolves the open reports about a post that staff deleted or hid from the
+// thread page rather than from the queue: the queue does not ask about what was dealt with, and
+// each report names who settled it and how.
+func closePostReports(ctx context.Context, tx pgx.Tx, by Viewer, postID int64, action ReportAction) error {
+	_, err := tx.Exec(ctx, `UPDATE reports SET status = 'resolved', resolution = $2, resolved_by = $3, resolved_at = now()
+		WHERE status = 'open' AND id IN (SELECT report_id FROM report_posts WHERE post_id = $1)`, postID, action, by.ActorID)
+	if err != nil {
+		return fmt.Errorf("close the reports of post %d: %w", postID, err)
+	}
+	return nil
+}
+
 // reportLogReason is the reason the moderation log records for an action taken on a report.
 func reportLogReason(id int64, r lockedReport) string {
 	parts := []string{"report #" + strconv.FormatInt(id, 10)}

@@ -2,6 +2,7 @@ package forum_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -175,6 +176,53 @@ func TestResolvingReports(t *testing.T) {
 	}
 	wantStrings(t, "report statuses", statuses, []string{"resolved:hide_post", "resolved:hide_post", "resolved:delete_post",
 		"resolved:ban_member", "dismissed:dismiss"})
+}
+
+// A post staff delete or hide from the thread page, not from the queue, takes its open reports
+// out of the queue, resolved by them with what they did; an author deleting their own reported
+// post leaves the report for staff.
+func TestActingOnAPostOutsideTheQueueClosesItsReports(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Reports", "opener")
+	spam := fx.reply(t, fx.bob, th.ID, "buy watches")
+	rude := fx.reply(t, fx.bob, th.ID, "rude words")
+	regret := fx.reply(t, fx.bob, th.ID, "words I regret")
+	var reports []int64
+	for _, p := range []forum.Post{spam, rude, regret} {
+		id, err := fx.f.FileReport(fx.ctx, fx.alice.Viewer(), forum.NewReport{PostID: p.ID, Reason: "bad"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, id)
+	}
+	if err := fx.f.DeletePost(fx.ctx, fx.mod.Viewer(), spam.ID, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), rude.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.DeletePost(fx.ctx, fx.bob.Viewer(), regret.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if q := fx.queue(t); len(q) != 1 || q[0].ID != reports[2] {
+		t.Fatalf("queue: %v, want only the report of the post its author deleted", reportIDs(q))
+	}
+	var settled []string
+	rows, err := fx.pool.Query(fx.ctx, `SELECT status || ':' || resolution || ':' || coalesce(resolved_by, 0) FROM reports
+		WHERE id = ANY($1) ORDER BY id`, reports[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		settled = append(settled, s)
+	}
+	by := fmt.Sprint(fx.mod.ID)
+	wantStrings(t, "reports settled on the thread page", settled, []string{"resolved:delete_post:" + by, "resolved:hide_post:" + by})
 }
 
 func reportIDs(rs []forum.Report) []int64 {
