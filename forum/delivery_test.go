@@ -224,7 +224,7 @@ func TestFederatedPostAndCollections(t *testing.T) {
 	if err != nil || total != 2 || len(out) != 2 || out[0].ID <= out[1].ID {
 		t.Fatalf("alice's outbox: %+v (%d), %v", out, total, err)
 	}
-	if err := fx.f.DeletePost(fx.ctx, fx.alice.Viewer(), opener.ID, ""); err != nil {
+	if err := fx.f.DeletePost(fx.ctx, fx.mod.Viewer(), opener.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, "deleted thread", func() error { _, err := fx.f.FederatedThreadByID(fx.ctx, th.ID); return err }(), forum.ErrGone)

@@ -18,6 +18,10 @@ var (
 	ErrBadCredentials = errors.New("wrong username or password")
 	// ErrPostingTooFast is the rate limit on a member's posts (Options.PostsPerMinute).
 	ErrPostingTooFast = fmt.Errorf("posting faster than this forum allows; wait a minute and post again: %w", ErrRateLimited)
+	// ErrThreadHasReplies refuses a member's deletion of their opening post once others have
+	// replied: it would take the thread, and the others' posts with it, out of everyone's reach.
+	ErrThreadHasReplies = fmt.Errorf("others have replied to this thread, so only a moderator can delete it; "+
+		"you can still edit your opening post: %w", ErrConflict)
 	// ErrUnavailable means another server could not be reached, or answered with something
 	// unusable, while serving a member's request (looking up a remote handle).
 	ErrUnavailable = errors.New("remote server unavailable")

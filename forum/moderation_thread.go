@@ -186,6 +186,16 @@ func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID i
 	case t.Locked() && !perm.Moderate:
 		return ErrLocked
 	}
+	if p.Position == 1 && !perm.Moderate {
+		var others bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM posts WHERE thread_id = $1 AND author_id <> $2
+				AND deleted_at IS NULL)`, t.ID, actor.ActorID).Scan(&others); err != nil {
+			return err
+		}
+		if others {
+			return ErrThreadHasReplies
+		}
+	}
 	if _, err := tx.Exec(ctx, `UPDATE posts SET deleted_at = now() WHERE id = $1`, postID); err != nil {
 		return err
 	}

@@ -130,6 +130,9 @@ func TestDeletingTheOpenerDeletesTheThread(t *testing.T) {
 	th, opener := fx.thread(t, fx.alice, fx.cat, "Doomed", "opener")
 	fx.reply(t, fx.bob, th.ID, "reply")
 	keep, _ := fx.thread(t, fx.bob, fx.cat, "Keeper", "stays")
+	// Its author may not, once someone else has replied: bob's reply would go with it.
+	wantErr(t, "the author deletes a thread with others' replies", fx.f.DeletePost(fx.ctx, fx.alice.Viewer(), opener.ID, ""),
+		forum.ErrThreadHasReplies)
 	if err := fx.f.DeletePost(fx.ctx, fx.mod.Viewer(), opener.ID, "off topic"); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestAQueuedCreateIsNotSentOnceItsPostLeftPublicView(t *testing.T) {
 				{Role: forum.RoleModerator, See: true, Start: true, Reply: true}}
 			switch change {
 			case "opener deleted", "reply in a deleted thread":
-				err = h.f.DeletePost(h.ctx, h.alice.Viewer(), opener.ID, "")
+				err = h.f.DeletePost(h.ctx, h.mod.Viewer(), opener.ID, "")
 			case "thread moved to a private category":
 				var closed forum.Category
 				if closed, err = h.f.CreateCategory(h.ctx, forumtest.Admin, forum.NewCategory{Slug: "modsonly", Title: "Mods"}); err != nil {

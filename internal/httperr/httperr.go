@@ -55,6 +55,9 @@ func Of(err error) Problem {
 		return problem(http.StatusForbidden, "forbidden", "you are not allowed to do that")
 	case errors.Is(err, forum.ErrLocked):
 		return problem(http.StatusConflict, "locked", "this thread is locked")
+	case errors.Is(err, forum.ErrThreadHasReplies):
+		return problem(http.StatusConflict, "has_replies", "others have replied to this thread, so only a moderator can delete it; "+
+			"you can still edit your opening post")
 	case errors.Is(err, forum.ErrConflict):
 		return problem(http.StatusConflict, "conflict", "that conflicts with the current state")
 	case errors.Is(err, forum.ErrRateLimited):
