@@ -1,9 +1,12 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -49,4 +52,29 @@ func logCategoryPath(c forum.LogCategory) string {
 		return "/admin/categories/" + url.PathEscape(c.Slug)
 	}
 	return categoryPath(c.Handle())
+}
+
+// logDetails writes an entry's details (a JSON object) for people: "key: value" pairs in key order,
+// strings unquoted, so that the column reads "until: permanent; report: 4" rather than raw JSON.
+// Anything that is not an object shows as stored.
+func logDetails(raw json.RawMessage) string {
+	var fields map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &fields) != nil {
+		return string(raw)
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v := string(fields[k])
+		var text string
+		if json.Unmarshal(fields[k], &text) == nil {
+			v = text
+		}
+		parts = append(parts, strings.ReplaceAll(k, "_", " ")+": "+v)
+	}
+	return strings.Join(parts, "; ")
 }

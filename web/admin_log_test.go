@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,6 +96,22 @@ func TestModerationLogShowsCategoriesMovesAndStaffEdits(t *testing.T) {
 		if got := strings.Join(strings.Fields(text(cells[3])), " "); text(cells[1]) != who ||
 			got != "bob post #"+itoa(reply.ID)+" in News & Notes" {
 			t.Errorf("edit row %d: %q by %q", i, got, text(cells[1]))
+		}
+	}
+}
+
+// The log's details read as words, not JSON.
+func TestLogDetailsReadAsWords(t *testing.T) {
+	for raw, want := range map[string]string{
+		`{"until":"permanent","report":4}`:           "report: 4; until: permanent",
+		`{"registration_open":true,"site_name":"S"}`: "registration open: true; site name: S",
+		`{}`:    "",
+		``:      "",
+		`[1,2]`: "[1,2]",
+		`{"reason":"a \"quoted\" word","from":"x/y"}`: `from: x/y; reason: a "quoted" word`,
+	} {
+		if got := logDetails(json.RawMessage(raw)); got != want {
+			t.Errorf("logDetails(%s) = %q, want %q", raw, got, want)
 		}
 	}
 }
