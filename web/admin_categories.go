@@ -179,3 +179,16 @@ func (s *Server) adminCategoryOfURL(w http.ResponseWriter, r *http.Request) (for
 	}
 	return c, true
 }
+
+// parentOf finds a sub-category's parent among the categories.
+func parentOf(c forum.Category, cats []forum.Category) (forum.Category, bool) {
+	if c.ParentID == nil {
+		return forum.Category{}, false
+	}
+	for _, p := range cats {
+		if p.ID == *c.ParentID {
+			return p, true
+		}
+	}
+	return forum.Category{}, false
+}

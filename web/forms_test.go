@@ -235,6 +235,12 @@ func TestAdminCategoryPages(t *testing.T) {
 	if !hasAttr(one(t, d, "reply-guest"), "disabled") {
 		t.Error("guests' reply box is not disabled")
 	}
+	if !strings.Contains(text(one(t, d, "parent-limits")), "may not see General may not see this one either") {
+		t.Error("a sub-category's grid does not say its parent's limits apply")
+	}
+	if len(byTestID(doc(t, fx.get(t, fx.admin.Viewer(), "/admin/categories/general")), "parent-limits")) != 0 {
+		t.Error("a top-level category's grid speaks of a parent")
+	}
 	rec = fx.post(t, fx.admin.Viewer(), "/admin/categories/news/permissions", url.Values{"see_member": {"1"}, "see_moderator": {"1"},
 		"start_moderator": {"1"}, "reply_moderator": {"1"}})
 	wantCode(t, rec, http.StatusSeeOther)
