@@ -236,6 +236,9 @@ type ReportedPost struct {
 	Excerpt     string     `db:"excerpt"`
 	HiddenAt    *time.Time `db:"hidden_at"`
 	DeletedAt   *time.Time `db:"deleted_at"`
+	// EditedSince says the post was edited after the report was filed: the excerpt is what it
+	// says now, and its history what it said when reported.
+	EditedSince bool `db:"edited_since"`
 }
 
 // maxReportExcerpt is how much of a reported post the queue shows, in characters.
@@ -282,8 +285,10 @@ func (f *Forum) OpenReports(ctx context.Context, by Viewer, before int64, limit 
 		ids[i] = r.ID
 	}
 	rows, err = f.db.Query(ctx, `SELECT rp.report_id, p.id AS post_id, p.thread_id, t.title AS thread_title, p.position,
-			left(coalesce(ps.body, ''), $2) AS excerpt, p.hidden_at, p.deleted_at
+			left(coalesce(ps.body, ''), $2) AS excerpt, p.hidden_at, p.deleted_at,
+			coalesce(p.edited_at > r.created_at, false) AS edited_since
 		FROM report_posts rp
+		JOIN reports r ON r.id = rp.report_id
 		JOIN posts p ON p.id = rp.post_id
 		JOIN threads t ON t.id = p.thread_id
 		LEFT JOIN post_search ps ON ps.post_id = p.id

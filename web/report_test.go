@@ -101,6 +101,20 @@ func TestReportingAPostAndWorkingTheQueue(t *testing.T) {
 	if firstByTestID(accountReport, "report-hide_post") != nil || firstByTestID(accountReport, "report-ban") == nil {
 		t.Fatal("an account report offers hiding, or no ban")
 	}
+	if firstByTestID(postReport, "report-edited") != nil {
+		t.Fatal("a post not edited since its report is marked edited")
+	}
+	// Edited after the report, the post is marked so, with its history, which holds what was
+	// reported.
+	if _, err := s.f.EditPost(ctx, bob.Viewer(), spam.ID, forum.PostEdit{Body: "nothing to see here"}); err != nil {
+		t.Fatal(err)
+	}
+	q = mod.get("/admin/reports")
+	edited := firstByTestID(byTestID(q.doc, "report")[1], "report-edited")
+	if edited == nil || attr(edited, "href") != "/p/"+itoa(spam.ID)+"/history" {
+		t.Fatalf("a post edited since its report is not marked so:\n%s", q.body)
+	}
+	postReport = byTestID(q.doc, "report")[1]
 	// Hide the post: the report closes and the post is hidden.
 	r = mod.post("/admin/reports/"+attr(postReport, "data-report-id"), url.Values{"action": {"hide_post"}})
 	wantStatus(t, r, http.StatusSeeOther)
