@@ -9,6 +9,7 @@ import (
 
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/forumtest"
+	"golang.org/x/net/html"
 )
 
 func TestHomeListsTheCategoriesTheViewerMaySee(t *testing.T) {
@@ -277,4 +278,48 @@ func TestFeeds(t *testing.T) {
 	if cc := rec.Header().Get("Cache-Control"); cc != "private, no-cache" {
 		t.Errorf("a member's feed: Cache-Control %q, want private", cc)
 	}
+}
+
+// The thread page's lock, pin and hide buttons share one form with a reason field, so a
+// moderator can say why, and the reason reaches the moderation log.
+func TestThreadToolsCarryAReason(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Getting heated", "b")
+	d := doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)))
+	reason := one(t, d, "mod-reason")
+	if attr(reason, "name") != "reason" {
+		t.Fatalf("reason field named %q", attr(reason, "name"))
+	}
+	form := enclosingForm(reason)
+	for _, id := range []string{"lock", "pin", "hide"} {
+		button := one(t, d, id)
+		if enclosingForm(button) != form || form == nil {
+			t.Errorf("%s is not in the reason's form", id)
+		}
+		if want := "/t/" + itoa(th.ID) + "/" + id; attr(button, "formaction") != want {
+			t.Errorf("%s posts to %q, want %q", id, attr(button, "formaction"), want)
+		}
+	}
+
+	wantCode(t, fx.post(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)+"/lock", url.Values{"reason": {"cooling off for a day"}}), http.StatusSeeOther)
+	rows := logRows(t, doc(t, fx.get(t, fx.admin.Viewer(), "/admin/log")), "lock_thread")
+	if len(rows) != 1 || !strings.Contains(text(rows[0]), "cooling off for a day") {
+		t.Errorf("the lock's log rows do not give its reason: %d rows", len(rows))
+	}
+	// Once locked, the same place offers Unlock, still in the shared form.
+	d = doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)))
+	if enclosingForm(one(t, d, "unlock")) != enclosingForm(one(t, d, "mod-reason")) {
+		t.Error("unlock is not in the reason's form")
+	}
+}
+
+// enclosingForm is the form element n sits in, or nil.
+func enclosingForm(n *html.Node) *html.Node {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "form" {
+			return p
+		}
+	}
+	return nil
 }
