@@ -323,3 +323,26 @@ func enclosingForm(n *html.Node) *html.Node {
 	}
 	return nil
 }
+
+// A member's opening post offers Delete until someone else replies; then only staff may delete it
+// (the server answers 409 has_replies), so the page stops offering it.
+func TestAnAnsweredOpenerOffersNoDeleteToItsAuthor(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, opener := fx.thread(t, fx.alice, "Asking", "b")
+	openerDeletes := func(v forum.Viewer) int {
+		return len(byTestID(byTestID(doc(t, fx.get(t, v, "/t/"+itoa(th.ID))), "post")[0], "delete"))
+	}
+	fx.reply(t, fx.alice, th.ID, "a follow-up of my own")
+	if openerDeletes(fx.alice.Viewer()) != 1 {
+		t.Fatal("alice is not offered to delete her unanswered thread")
+	}
+	fx.reply(t, fx.bob, th.ID, "an answer")
+	if openerDeletes(fx.alice.Viewer()) != 0 {
+		t.Error("alice is offered to delete a thread bob answered")
+	}
+	if openerDeletes(fx.mod.Viewer()) != 1 {
+		t.Error("the moderator is not offered to delete the opener")
+	}
+	wantCode(t, fx.post(t, fx.alice.Viewer(), "/p/"+itoa(opener.ID)+"/delete", nil), http.StatusConflict)
+}

@@ -139,7 +139,7 @@ func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 		b = appendPostAction(b, post.ID, `/report`)
 		b = append(b, `" rel="nofollow" data-testid="report">Report</a> `...)
 	}
-	if mayChange {
+	if mayChange && (v.Thread.Can.Moderate || !v.othersAnswered(post)) {
 		b = appendPostForm(b, post.ID, `/delete`)
 		b = append(b, `" class="inline" data-confirm="Delete this post?"><button type="submit" class="link" data-testid="delete">Delete</button></form>`...)
 	}
