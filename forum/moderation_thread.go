@@ -141,7 +141,7 @@ func (f *Forum) hidePostIn(ctx context.Context, m moderation, postID int64, hidd
 		return err
 	}
 	if hidden {
-		if err := settleNotifications(ctx, m.tx, postID); err != nil {
+		if err := settleRemovedPost(ctx, m.tx, postID); err != nil {
 			return err
 		}
 		if err := closePostReports(ctx, m.tx, m.actor, postID, HideReportedPosts); err != nil {
@@ -202,7 +202,7 @@ func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID i
 	if err := refreshLastPost(ctx, tx, p.ThreadID); err != nil {
 		return err
 	}
-	if err := settleNotifications(ctx, tx, postID); err != nil {
+	if err := settleRemovedPost(ctx, tx, postID); err != nil {
 		return err
 	}
 	details := map[string]any{}
@@ -349,18 +349,28 @@ func refreshLastPost(ctx context.Context, tx pgx.Tx, threadID int64) error {
 	return nil
 }
 
-// settleNotifications marks read the unread notifications about a post just deleted or hidden:
-// their members can no longer open them (the notifications page says so), and they must
-// not keep counting in the header, which a thread page's visit would otherwise have cleared.
-func settleNotifications(ctx context.Context, tx pgx.Tx, postID int64) error {
+// settleRemovedPost settles what a post just deleted or hidden leaves behind for readers:
+//   - its unread notifications are marked read: their members can no longer open them (the
+//     notifications page says so), and they must not keep counting in the header, which a
+//     thread page's visit would otherwise have cleared;
+//   - its position counts as read for every member who has opened the thread, so their unread
+//     counts (a span of positions less what they read: read_state.go) and "jump to first
+//     unread" skip a post they cannot read. Restoring it later leaves it read.
+func settleRemovedPost(ctx context.Context, tx pgx.Tx, postID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE post_id = $1 AND read_at IS NULL`, postID)
 	if err != nil {
 		return fmt.Errorf("settle notifications of post %d: %w", postID, err)
 	}
+	_, err = tx.Exec(ctx, `UPDATE member_threads mt
+		SET read_positions = mt.read_positions + int4multirange(int4range(p.position, p.position + 1))
+		FROM posts p WHERE p.id = $1 AND mt.thread_id = p.thread_id AND NOT mt.read_positions @> p.position`, postID)
+	if err != nil {
+		return fmt.Errorf("mark removed post %d read: %w", postID, err)
+	}
 	return nil
 }
 
-// settleThreadNotifications is settleNotifications for every post of a thread deleted or hidden.
+// settleThreadNotifications is settleRemovedPost's first part for every post of a thread deleted or hidden.
 func settleThreadNotifications(ctx context.Context, tx pgx.Tx, threadID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now()
 		WHERE post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = $1) AND read_at IS NULL`, threadID)

@@ -26,6 +26,8 @@ import (
 //   - writing a post adds its position for its author (insertPost via notePosted);
 //   - an edit removes the post's position from every reader's set, so it is unread again, and
 //     adds it to the editor's (applyEdit via markEditedUnread);
+//   - a post deleted or hidden is added to every set of its thread (settleRemovedPost), so a
+//     reader's count and jump skip what they cannot read;
 //   - a late remote post inserted at position p moves every later post down one place; the sets
 //     move with them (shiftReadPositions), so what a member read stays read and only the late
 //     post itself is unread. That is exact, costs one UPDATE of the thread's reader rows, and only

@@ -150,6 +150,39 @@ func TestAnEditMakesThePostUnreadAgain(t *testing.T) {
 	wantUnread(t, fx, "the moderator who edited", fx.mod.Viewer(), th.ID, 0)
 }
 
+// A post deleted or hidden after a member read the thread does not count as unread for them,
+// and "jump to first unread" passes it by: they could not read it.
+func TestRemovedPostsAreNotUnread(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Removals", "opener")
+	if _, err := fx.f.ReadThreadPage(fx.ctx, carol.Viewer(), th.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	spam := fx.reply(t, fx.bob, th.ID, "spam")
+	rude := fx.reply(t, fx.bob, th.ID, "rude")
+	kept := fx.reply(t, fx.bob, th.ID, "a fair answer")
+	wantUnread(t, fx, "carol before the removals", carol.Viewer(), th.ID, 3)
+	if err := fx.f.DeletePost(fx.ctx, fx.mod.Viewer(), spam.ID, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), rude.ID, true, "rude"); err != nil {
+		t.Fatal(err)
+	}
+	wantUnread(t, fx, "carol after a delete and a hide", carol.Viewer(), th.ID, 1)
+	postID, _, err := fx.f.FirstUnread(fx.ctx, carol.Viewer(), th.ID)
+	if err != nil || postID != kept.ID {
+		t.Fatalf("first unread: post %d (%v), want the kept reply %d, past the removed ones", postID, err, kept.ID)
+	}
+	// Restored, the hidden post stays read: it is not news, and re-counting it would need a log
+	// of who read what.
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), rude.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	wantUnread(t, fx, "carol after the unhide", carol.Viewer(), th.ID, 1)
+}
+
 func TestWatchLevels(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)

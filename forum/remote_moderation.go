@@ -161,7 +161,7 @@ func (f *Forum) DeleteRemotePost(ctx context.Context, in RemoteDeletion) (delete
 		if err := refreshLastPost(ctx, tx, p.ThreadID); err != nil {
 			return err
 		}
-		if err := settleNotifications(ctx, tx, p.ID); err != nil {
+		if err := settleRemovedPost(ctx, tx, p.ID); err != nil {
 			return err
 		}
 		deleted = true
