@@ -281,6 +281,9 @@ func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryI
 		if _, err := m.tx.Exec(ctx, `UPDATE threads SET category_id = $2 WHERE id = $1`, threadID, to.ID); err != nil {
 			return err
 		}
+		if err := f.settleUnseenNotifications(ctx, m.tx, threadID, to); err != nil {
+			return err
+		}
 		if m.thread.DeletedAt == nil {
 			for _, c := range []struct {
 				id    int64
@@ -305,6 +308,33 @@ func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryI
 		return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: "move_thread", ThreadID: &threadID, CategoryID: &to.ID,
 			TargetActorID: &m.thread.AuthorID, Details: modDetails(map[string]any{"from": from, "to": to.ID})})
 	})
+}
+
+// settleUnseenNotifications marks read the unread notifications about a thread just moved to
+// category to, for the members whose role may not see it there: they can no longer open them,
+// and the header must not keep counting them. Permissions follow the role alone (permission.go),
+// so one check per role decides; admins see everything.
+func (f *Forum) settleUnseenNotifications(ctx context.Context, tx pgx.Tx, threadID int64, to Category) error {
+	var blind []Role
+	for _, r := range []Role{RoleMember, RoleModerator} {
+		p, err := f.Permissions(ctx, Viewer{Role: r}, to)
+		if err != nil {
+			return err
+		}
+		if !p.See {
+			blind = append(blind, r)
+		}
+	}
+	if len(blind) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now() FROM members m
+		WHERE m.actor_id = n.member_id AND m.role = ANY($2) AND n.read_at IS NULL
+			AND n.post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = $1)`, threadID, blind)
+	if err != nil {
+		return fmt.Errorf("settle notifications of thread %d moved out of sight: %w", threadID, err)
+	}
+	return nil
 }
 
 // recordAndLog records a thread-level activity by the moderator and logs it.

@@ -416,3 +416,35 @@ func TestNotificationsOfPostsGoneStopCounting(t *testing.T) {
 		t.Fatalf("%d unread after three of the four posts went, want 1 (post %d)", n, kept.ID)
 	}
 }
+
+// A thread moved to a category a member may not see stops counting in their header; a moderator
+// who may see it there keeps theirs.
+func TestNotificationsOfAThreadMovedOutOfSightStopCounting(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	staff := fx.category(t, "staff_room")
+	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	th, _ := fx.thread(t, fx.bob, fx.cat, "Off topic", "opener")
+	fx.reply(t, fx.alice, th.ID, "@bob @molly have a look")
+	fx.deliver(t)
+	unread := func(m forum.Member) int {
+		t.Helper()
+		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, m.Username).Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Counts.UnreadNotifications
+	}
+	if b, m := unread(fx.bob), unread(fx.mod); b != 1 || m != 1 {
+		t.Fatalf("before the move: bob %d, the moderator %d unread, want 1 each", b, m)
+	}
+	if err := fx.f.MoveThread(fx.ctx, fx.mod.Viewer(), th.ID, staff.ID); err != nil {
+		t.Fatal(err)
+	}
+	if b, m := unread(fx.bob), unread(fx.mod); b != 0 || m != 1 {
+		t.Errorf("after the move to the staff room: bob %d, the moderator %d unread, want 0 and 1", b, m)
+	}
+}
