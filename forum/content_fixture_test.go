@@ -53,6 +53,17 @@ func newContentFixtureWith(t *testing.T, opts forum.Options) *contentFixture {
 	return fx
 }
 
+// staffRoom is a category "staff_room" only moderators (and admins) may see.
+func (fx *contentFixture) staffRoom(t *testing.T) forum.Category {
+	t.Helper()
+	c := fx.category(t, "staff_room")
+	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, c.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func (fx *contentFixture) category(t *testing.T, slug string) forum.Category {
 	t.Helper()
 	c, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: slug, Title: slug})

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/stoa-forum/stoa/forum"
-	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 // A member's page lists only what the viewer could read on the category and thread pages: threads
@@ -15,11 +14,7 @@ import (
 func TestMemberActivityHidesCategoriesTheViewerMayNotSee(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	staff := fx.category(t, "staff_room")
-	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
-		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
-		t.Fatal(err)
-	}
+	staff := fx.staffRoom(t)
 	fx.thread(t, fx.mod, fx.cat, "Public notes", "for everyone")
 	secret, _ := fx.thread(t, fx.mod, staff, "Ban list", "only staff")
 	fx.reply(t, fx.mod, secret.ID, "secret reply")

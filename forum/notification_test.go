@@ -87,11 +87,7 @@ func TestCategoryWatchersAndMutersAndWhoMaySee(t *testing.T) {
 	}
 
 	// Who may not see the category is told nothing, even when mentioned.
-	staff := fx.category(t, "staff_room")
-	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
-		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
-		t.Fatal(err)
-	}
+	staff := fx.staffRoom(t)
 	_, secret := fx.thread(t, fx.admin, staff, "Staff only", "@carol @molly please look")
 	fx.deliver(t)
 	if got := fx.notified(t, carol); len(got) != 1 {
@@ -422,11 +418,7 @@ func TestNotificationsOfPostsGoneStopCounting(t *testing.T) {
 func TestNotificationsOfAThreadMovedOutOfSightStopCounting(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	staff := fx.category(t, "staff_room")
-	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
-		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
-		t.Fatal(err)
-	}
+	staff := fx.staffRoom(t)
 	th, _ := fx.thread(t, fx.bob, fx.cat, "Off topic", "opener")
 	fx.reply(t, fx.alice, th.ID, "@bob @molly have a look")
 	fx.deliver(t)

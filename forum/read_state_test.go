@@ -234,11 +234,7 @@ func TestWatchLevels(t *testing.T) {
 	}
 	wantErr(t, "a guest watching", fx.f.SetThreadLevel(fx.ctx, forum.Guest, th.ID, forum.Watching), forum.ErrUnauthorized)
 	wantInvalid(t, "an unknown level", fx.f.SetThreadLevel(fx.ctx, carol.Viewer(), th.ID, "loud"), "level")
-	private := fx.category(t, "staff_room")
-	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, private.ID, []forum.RolePermission{
-		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
-		t.Fatal(err)
-	}
+	private := fx.staffRoom(t)
 	wantErr(t, "watching a category one cannot see", fx.f.SetCategoryLevel(fx.ctx, carol.Viewer(), private.ID, forum.Watching), forum.ErrNotFound)
 }
 

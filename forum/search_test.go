@@ -170,11 +170,7 @@ func TestSearchFiltersAndPages(t *testing.T) {
 func TestSearchFindsOnlyWhatTheSearcherMayRead(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	staff := fx.category(t, "staff_room")
-	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
-		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
-		t.Fatal(err)
-	}
+	staff := fx.staffRoom(t)
 	_, secret := fx.thread(t, fx.mod, staff, "Walrus policy", "walrus")
 	th, public := fx.thread(t, fx.alice, fx.cat, "Walrus sightings", "walrus")
 	hidden := fx.reply(t, fx.bob, th.ID, "walrus hidden")
