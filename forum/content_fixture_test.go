@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -114,18 +115,19 @@ func (fx *contentFixture) activities(t *testing.T, threadID int64) []forum.Verb 
 // lines of the fixture's own setup.
 func (fx *contentFixture) modActions(t *testing.T) []string {
 	t.Helper()
-	rows, err := fx.pool.Query(fx.ctx, `SELECT action FROM moderation_log WHERE action <> 'create_category' ORDER BY id`)
+	return fx.strings(t, `SELECT action FROM moderation_log WHERE action <> 'create_category' ORDER BY id`)
+}
+
+// strings runs a query of one text column and returns its values.
+func (fx *contentFixture) strings(t *testing.T, sql string, args ...any) []string {
+	t.Helper()
+	rows, err := fx.pool.Query(fx.ctx, sql, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

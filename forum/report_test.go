@@ -162,18 +162,7 @@ func TestResolvingReports(t *testing.T) {
 		t.Fatalf("queue at the end: %v", reportIDs(q))
 	}
 	wantStrings(t, "moderation log", fx.modActions(t), []string{"dismiss_report", "hide_post", "delete_post", "ban_member"})
-	var statuses []string
-	rows, err := fx.pool.Query(fx.ctx, `SELECT status || ':' || resolution FROM reports ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		statuses = append(statuses, s)
-	}
+	statuses := fx.strings(t, `SELECT status || ':' || resolution FROM reports ORDER BY id`)
 	wantStrings(t, "report statuses", statuses, []string{"resolved:hide_post", "resolved:hide_post", "resolved:delete_post",
 		"resolved:ban_member", "dismissed:dismiss"})
 }
@@ -208,19 +197,8 @@ func TestActingOnAPostOutsideTheQueueClosesItsReports(t *testing.T) {
 	if q := fx.queue(t); len(q) != 1 || q[0].ID != reports[2] {
 		t.Fatalf("queue: %v, want only the report of the post its author deleted", reportIDs(q))
 	}
-	var settled []string
-	rows, err := fx.pool.Query(fx.ctx, `SELECT status || ':' || resolution || ':' || coalesce(resolved_by, 0) FROM reports
+	settled := fx.strings(t, `SELECT status || ':' || resolution || ':' || coalesce(resolved_by, 0) FROM reports
 		WHERE id = ANY($1) ORDER BY id`, reports[:2])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		settled = append(settled, s)
-	}
 	by := fmt.Sprint(fx.mod.ID)
 	wantStrings(t, "reports settled on the thread page", settled, []string{"resolved:delete_post:" + by, "resolved:hide_post:" + by})
 }
