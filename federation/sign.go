@@ -73,8 +73,10 @@ func (k SigningKey) sign(r *http.Request, headers []string, now time.Time) error
 	r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
 	r.Header.Del("Signature")
 	// An httpsig.Signer is documented as unsafe for concurrent use; it is a small struct, so each
-	// signature gets its own rather than a shared one behind a lock.
-	signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256, headers, httpsig.Signature, 0)
+	// signature gets its own rather than a shared one behind a lock. It is httpsig's signer for
+	// an external key (an ssh.Signer): httpsig builds the signing string and the header, and
+	// rsaSHA256 signs with internal/rsasign, OpenSSL when it is there (rsa_signer.go).
+	signer, _, err := httpsig.NewSSHSigner(rsaSHA256{k.Private}, httpsig.DigestSha256, headers, httpsig.Signature, 0)
 	if err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
@@ -84,7 +86,7 @@ func (k SigningKey) sign(r *http.Request, headers []string, now time.Time) error
 	u := *r.URL
 	u.Path, u.RawPath = r.URL.EscapedPath(), ""
 	wire.URL = &u
-	if err := signer.SignRequest(k.Private, k.KeyID, &wire, nil); err != nil {
+	if err := signer.SignRequest(k.KeyID, &wire, nil); err != nil {
 		return fmt.Errorf("sign %s: %w", r.URL.Redacted(), err)
 	}
 	// httpsig always writes algorithm="hs2019"; the signature is RSASSA-PKCS1-v1_5 SHA-256, which

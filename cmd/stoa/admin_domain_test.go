@@ -190,7 +190,7 @@ func TestBlockCancelsAThousandQueuedDeliveries(t *testing.T) {
 	sc.follower("good.test", "friend", true)
 	// The followers' host is a subdomain of the blocked one, reached through the same sink.
 	sc.hostMap = append(sc.hostMap, "sub.bad.test="+bad.Addr())
-	_, logs := sc.serve("STOA_DELIVERY_PER_HOST=1", "STOA_JOB_RESCUE_AFTER=30s")
+	_, logs := sc.serve("STOA_DELIVERY_PER_HOST=1", "STOA_JOB_RESCUE_AFTER=30s", "STOA_RSA_SIGNER=openssl", "STOA_LOG_LEVEL=info")
 	sc.postThread("Queued", "A thousand deliveries.")
 
 	deadline := time.Now().Add(60 * time.Second)
@@ -242,6 +242,11 @@ func TestBlockCancelsAThousandQueuedDeliveries(t *testing.T) {
 	}
 	if n := len(good.Received()); n != 2 {
 		t.Fatalf("the allowed server got %d deliveries, want 2\n%s", n, logs.String())
+	}
+	// The machines the tests run on have libcrypto (PostgreSQL's package brings it): the server,
+	// told to, signed these deliveries with OpenSSL (internal/rsasign), and says so.
+	if !strings.Contains(logs.String(), "federation requests are signed by OpenSSL 3") {
+		t.Errorf("the server does not say it signs with OpenSSL:\n%s", logs.String())
 	}
 	t.Logf("%d delivered before the block, %d cancelled", atBlock, cancelled)
 }

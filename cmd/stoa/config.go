@@ -16,6 +16,7 @@ import (
 
 	"github.com/stoa-forum/stoa/federation"
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/rsasign"
 )
 
 // Config is everything the process is told at start-up, parsed once from flags and environment and
@@ -77,6 +78,7 @@ type DeliveryConfig struct {
 	PerHost       int           // concurrent deliveries to one host
 	Timeout       time.Duration // one delivery request, from connecting to the answer
 	FetchCooldown time.Duration // least time between two fetches of the delivery queue
+	RSASigner     rsasign.Mode  // what signs federation requests (internal/rsasign)
 	// RescueAfter is how long a job may run before River presumes its process died and runs it
 	// again; every job's own timeout is kept below it.
 	RescueAfter time.Duration
@@ -200,6 +202,14 @@ var settings = []setting{
 		n, err := boundedInt(v, 1, 10000)
 		c.Delivery.Workers = n
 		return err
+	}},
+	{"rsa-signer", "STOA_RSA_SIGNER", "auto", "what makes the RSA signatures of federation requests: auto (OpenSSL's libcrypto.so.3 when it loads, else Go's crypto/rsa), openssl (required) or go", func(c *Config, v string) error {
+		c.Delivery.RSASigner = rsasign.Mode(v)
+		switch c.Delivery.RSASigner {
+		case rsasign.Auto, rsasign.OpenSSL, rsasign.Go:
+			return nil
+		}
+		return fmt.Errorf("want auto, openssl or go, not %q", v)
 	}},
 	{"delivery-per-host", "STOA_DELIVERY_PER_HOST", "8", "concurrent federation deliveries to one host", func(c *Config, v string) error {
 		n, err := boundedInt(v, 1, 100)

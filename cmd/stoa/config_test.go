@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/rsasign"
 )
 
 func TestTrustedProxiesSetting(t *testing.T) {
@@ -151,3 +152,16 @@ func buildConfig(env map[string]string) (*Config, error) {
 }
 
 func buildDefault() (*Config, error) { return buildConfig(nil) }
+
+func TestRSASignerSetting(t *testing.T) {
+	cfg, err := buildConfig(nil)
+	if err != nil || cfg.Delivery.RSASigner != rsasign.Auto {
+		t.Fatalf("default rsa signer %q (%v), want auto", cfg.Delivery.RSASigner, err)
+	}
+	if cfg, err := buildConfig(map[string]string{"STOA_RSA_SIGNER": "go"}); err != nil || cfg.Delivery.RSASigner != rsasign.Go {
+		t.Fatalf("STOA_RSA_SIGNER=go gave %q (%v)", cfg.Delivery.RSASigner, err)
+	}
+	if _, err := buildConfig(map[string]string{"STOA_RSA_SIGNER": "fast"}); err == nil {
+		t.Fatal("STOA_RSA_SIGNER=fast was accepted")
+	}
+}

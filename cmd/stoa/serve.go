@@ -20,6 +20,7 @@ import (
 	"github.com/stoa-forum/stoa/inbox"
 	"github.com/stoa-forum/stoa/internal/giveway"
 	"github.com/stoa-forum/stoa/internal/observe"
+	"github.com/stoa-forum/stoa/internal/rsasign"
 	"github.com/stoa-forum/stoa/migrations"
 	"github.com/stoa-forum/stoa/outbox"
 )
@@ -79,6 +80,11 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	if len(res.Applied) > 0 || res.RiverApplied > 0 {
 		log.Info("applied migrations", "stoa", len(res.Applied), "river", res.RiverApplied, "version", migrations.Latest())
 	}
+	if err := rsasign.SetMode(cfg.Delivery.RSASigner); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	log.Info("federation requests are signed by "+rsasign.Backend(), "rsa_signer", cfg.Delivery.RSASigner)
 	a := &app{cfg: cfg, log: log, pool: pool, reg: observe.NewRegistry(), gate: giveway.New(cfg.Inbox.GiveWay)}
 	jobs := &riverJobs{}
 	// The forum records activities and the outbox publishes them, but the outbox needs the forum:

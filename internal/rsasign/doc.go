@@ -1,0 +1,20 @@
+// Package rsasign makes the RSASSA-PKCS1-v1_5 SHA-256 signatures of HTTP Signatures (the
+// "rsa-sha256" every fediverse server verifies), through the system's libcrypto (OpenSSL 3) when
+// it can be loaded, and through crypto/rsa otherwise.
+//
+// Why: signing is nearly all of what a delivery costs the sender (BENCHMARKS.md), and on the
+// machines Stoa was measured on OpenSSL signs 3-4 times faster than crypto/rsa (its assembly
+// for modular exponentiation against Go's constant-time generic code). A forum fanning a thread
+// out to thousands of inboxes spends that difference on every one of them.
+//
+// How: libcrypto is opened at run time (purego's dlopen, no cgo and no headers at build time),
+// so a build runs anywhere and a machine without libcrypto.so.3 signs with crypto/rsa. Each
+// private key is handed to OpenSSL once (DER, d2i_AutoPrivateKey) and kept beside the Go key
+// for as long as that key lives (a weak pointer and a cleanup), with a digest-sign context set
+// up once and copied per signature. PKCS#1 v1.5 signatures are deterministic, so the native
+// signature is checked against crypto/rsa's verification once per key before it is trusted: a
+// library that answers differently is not used for that key.
+//
+// Mode (SetMode, from STOA_RSA_SIGNER): "auto" (the default) uses OpenSSL when it loads,
+// "openssl" requires it, "go" never uses it (for comparisons, and as an escape hatch).
+package rsasign
