@@ -506,7 +506,9 @@ func (d *Documents) ActorDocument(ctx context.Context, a forum.Actor) (map[strin
 		}
 		in = personInput(d.iris, p)
 	case forum.ActorGroup:
-		c, err := d.forum.CategoryBySlug(ctx, a.Username)
+		// Only a published category's Group is sent or served: an Update of a private one would
+		// tell anyone walking /activities/N its name and description.
+		c, err := d.forum.PublishedCategoryBySlug(ctx, a.Username)
 		if err != nil {
 			return nil, err
 		}
@@ -516,7 +518,7 @@ func (d *Documents) ActorDocument(ctx context.Context, a forum.Actor) (map[strin
 		if !ok {
 			return nil, fmt.Errorf("thread actor %q: %w", a.Username, forum.ErrNotFound)
 		}
-		ta, err := d.forum.EnsureThreadActor(ctx, id)
+		ta, err := d.forum.PublishedThreadActor(ctx, id) // the same rule for a thread's actor
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/forumtest"
 )
@@ -56,6 +58,26 @@ func TestPrivateCategoriesAreNotPublished(t *testing.T) {
 		"acct:thread-" + tid + "@forum.example", "https://forum.example/t/" + tid + "/actor", "acct:thread-" + did + "@forum.example"} {
 		if resp, body := s.get(t, "/.well-known/webfinger?resource="+resource, ""); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("WebFinger %s: %d %s, want 404", resource, resp.StatusCode, body)
+		}
+	}
+	// Nor are the category's own activities (the Updates its permission grid and edits record):
+	// walking /activities/N must not tell a private category's name and description.
+	if _, err := s.forum.UpdateCategory(ctx, forumtest.Admin, mods.ID, forum.CategoryEdit{Title: "Secret Plans", Description: "Acquisitions."}); err != nil {
+		t.Fatal(err)
+	}
+	_, unknownActivity := s.get(t, "/activities/999999999", ActivityJSON)
+	rows, err := s.pool.Query(ctx, `SELECT id FROM activities WHERE category_id = $1 AND post_id IS NULL AND thread_id IS NULL`, mods.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) < 2 {
+		t.Fatalf("the private category's activities: %v (%v), want its grid's and its edit's", ids, err)
+	}
+	for _, id := range ids {
+		path := "/activities/" + strconv.FormatInt(id, 10)
+		if resp, body := s.get(t, path, ActivityJSON); resp.StatusCode != http.StatusNotFound || string(body) != string(unknownActivity) {
+			t.Errorf("GET %s: %d %s, want 404 %s", path, resp.StatusCode, body, unknownActivity)
 		}
 	}
 	// Nor does a lookup or a Follow of the thread actor's URL (Actors.Resolve of a local IRI).
