@@ -22,10 +22,9 @@ type Config struct {
 	UnsafeLocal bool
 	HostMap     map[string]string
 	// Policy is the domain policy; nil allows every domain.
-	Policy            DomainPolicy
-	Log               *slog.Logger
-	Software          Software
-	OpenRegistrations bool
+	Policy   DomainPolicy
+	Log      *slog.Logger
+	Software Software
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -90,5 +89,5 @@ func New(c Config) (*Federation, error) {
 func (f *Federation) Handler(fallback http.Handler) (*Handler, error) {
 	return NewHandler(HandlerOptions{Forum: f.cfg.Forum, IRIs: f.IRIs, Verifier: f.Verifier, AuthorizedFetch: f.cfg.AuthorizedFetch,
 		Policy: f.cfg.Policy, Fallback: fallback, Log: f.cfg.Log, Software: f.cfg.Software,
-		OpenRegistrations: f.cfg.OpenRegistrations, Now: f.cfg.Now, Documents: f.Documents})
+		Now: f.cfg.Now, Documents: f.Documents})
 }

@@ -33,13 +33,10 @@ type HandlerOptions struct {
 	AuthorizedFetch bool
 	Policy          DomainPolicy
 	// Fallback serves requests no ActivityStreams route matches: the HTML pages.
-	Fallback          http.Handler
-	Log               *slog.Logger
-	Software          Software
-	OpenRegistrations bool
-	// NodeName and NodeDescription go into NodeInfo metadata; NodeName defaults to the host.
-	NodeName, NodeDescription string
-	Now                       func() time.Time
+	Fallback http.Handler
+	Log      *slog.Logger
+	Software Software
+	Now      func() time.Time
 	// Documents builds posts' and activities' documents; nil: one without WebFinger resolution.
 	Documents *Documents
 }
@@ -56,9 +53,6 @@ type Handler struct {
 	fallback        http.Handler
 	log             *slog.Logger
 	software        Software
-	openReg         bool
-	nodeName        string
-	nodeDesc        string
 	now             func() time.Time
 	router          chi.Router
 	docs            *Documents
@@ -81,8 +75,8 @@ func NewHandler(o HandlerOptions) (*Handler, error) {
 		return nil, errors.New("federation: authorized fetch needs a Verifier")
 	}
 	h := &Handler{forum: o.Forum, iris: o.IRIs, verifier: o.Verifier, authorizedFetch: o.AuthorizedFetch,
-		policy: o.Policy, fallback: o.Fallback, log: o.Log, software: o.Software, openReg: o.OpenRegistrations,
-		nodeName: o.NodeName, nodeDesc: o.NodeDescription, now: o.Now, keyGate: make(chan struct{}, 1), docs: o.Documents}
+		policy: o.Policy, fallback: o.Fallback, log: o.Log, software: o.Software,
+		now: o.Now, keyGate: make(chan struct{}, 1), docs: o.Documents}
 	if h.docs == nil {
 		h.docs = NewDocuments(o.Forum, o.IRIs, nil)
 	}
@@ -102,9 +96,6 @@ func NewHandler(o HandlerOptions) (*Handler, error) {
 	}
 	if h.software.Version == "" {
 		h.software.Version = "dev"
-	}
-	if h.nodeName == "" {
-		h.nodeName = o.IRIs.Origin().Hostname()
 	}
 	if h.now == nil {
 		h.now = time.Now

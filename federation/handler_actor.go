@@ -129,7 +129,7 @@ func (h *Handler) instanceActor(w http.ResponseWriter, r *http.Request) {
 	}
 	host := h.iris.Origin().Hostname()
 	doc, err := actorDocument(actorInput{Kind: a.Kind, IDs: ids, SharedInbox: h.iris.SharedInbox(),
-		PreferredUsername: a.Username, Name: h.nodeName,
+		PreferredUsername: a.Username, Name: host,
 		SummaryHTML: "<p>The service actor of " + html.EscapeString(host) + ". It signs the requests this server makes.</p>",
 		URL:         h.iris.Base() + "/", PublicKeyPEM: pemText, Published: a.CreatedAt,
 		ManuallyApprovesFollowers: true}, false)

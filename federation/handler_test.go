@@ -79,8 +79,7 @@ func newSite(t *testing.T, authorizedFetch bool, policy DomainPolicy) *site {
 		io.WriteString(w, htmlMarker)
 	})
 	h, err := NewHandler(HandlerOptions{Forum: f, IRIs: s.iris, Verifier: verifier, AuthorizedFetch: authorizedFetch, Policy: policy,
-		Fallback: web, Software: Software{Name: "stoa", Version: "1.2.3", Repository: "https://example.org/stoa.git"},
-		OpenRegistrations: true})
+		Fallback: web, Software: Software{Name: "stoa", Version: "1.2.3", Repository: "https://example.org/stoa.git"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,6 +513,11 @@ func TestHostMetaAndNodeInfo(t *testing.T) {
 		links["https://www.w3.org/ns/activitystreams#Application"] != "https://forum.example/actor" {
 		t.Errorf("nodeinfo index %s", body)
 	}
+	// The admin's settings: the site's name and description, and whether anyone may sign up.
+	if _, err := s.forum.UpdateSiteSettings(context.Background(), forumtest.Admin, forum.SiteSettingsInput{SiteName: "Example Forum",
+		Description: "About examples.", RegistrationOpen: false}); err != nil {
+		t.Fatal(err)
+	}
 	for _, v := range []string{"2.0", "2.1"} {
 		resp, body := s.get(t, "/nodeinfo/"+v, "")
 		var ni map[string]any
@@ -525,8 +529,8 @@ func TestHostMetaAndNodeInfo(t *testing.T) {
 		}
 		wantFields(t, "nodeinfo "+v, ni, map[string]any{
 			"version": v, "software.name": "stoa", "software.version": "1.2.3", "protocols": []string{"activitypub"},
-			"openRegistrations": true, "usage.users.total": 2, "usage.users.activeMonth": 1, "usage.users.activeHalfyear": 1,
-			"usage.localPosts": 1, "metadata.nodeName": "forum.example",
+			"openRegistrations": false, "usage.users.total": 2, "usage.users.activeMonth": 1, "usage.users.activeHalfyear": 1,
+			"usage.localPosts": 1, "metadata.nodeName": "Example Forum", "metadata.nodeDescription": "About examples.",
 		})
 		if repo := field(ni, "software", "repository"); (v == "2.1") != (repo == "https://example.org/stoa.git") {
 			t.Errorf("%s: repository %v", v, repo)

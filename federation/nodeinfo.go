@@ -52,9 +52,16 @@ func (h *Handler) nodeInfo(w http.ResponseWriter, r *http.Request, version strin
 			software["homepage"] = h.software.Homepage
 		}
 	}
-	metadata := map[string]any{"nodeName": h.nodeName}
-	if h.nodeDesc != "" {
-		metadata["nodeDescription"] = h.nodeDesc
+	// The name, description and whether anyone may sign up are the admin's site settings (kept in
+	// process), so NodeInfo follows the settings page.
+	site, err := h.forum.SiteSettings(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	metadata := map[string]any{"nodeName": site.SiteName}
+	if site.Description != "" {
+		metadata["nodeDescription"] = site.Description
 	}
 	fedMeta, err := h.federationMetadata(r.Context())
 	if err != nil {
@@ -73,7 +80,7 @@ func (h *Handler) nodeInfo(w http.ResponseWriter, r *http.Request, version strin
 			},
 			"localPosts": u.LocalPosts,
 		},
-		"openRegistrations": h.openReg,
+		"openRegistrations": site.RegistrationOpen,
 		"metadata":          metadata,
 	})
 }
