@@ -11,10 +11,17 @@ import (
 // A form sent twice (a double click, a slow network, the browser's "send again?" after a reload)
 // must not post twice. A post or thread identical to one its author made in the same place within
 // duplicateWindow is taken for the same submission: CreatePost and CreateThread answer with the
-// one already made. Two such submissions cannot both miss the other: a reply's transaction holds
-// its thread's row lock, and a new thread's holds the author's posting-budget row
-// (spendPostBudget), before either looks.
+// one already made, without spending the author's posting budget again. Two such submissions
+// cannot both miss the other: a reply's transaction holds its thread's row lock, and a new
+// thread's the author's new-thread lock (lockNewThreads), before either looks.
 const duplicateWindow = 30 // seconds
+
+// lockNewThreads serializes an author's thread starts until the transaction ends, so the second of
+// two identical submissions finds the first's thread.
+func lockNewThreads(ctx context.Context, tx pgx.Tx, authorID int64) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('stoa new thread ' || $1::bigint, 0))`, authorID)
+	return err
+}
 
 // recentSameReply finds the author's post of this source in the thread, made within the window.
 func recentSameReply(ctx context.Context, tx pgx.Tx, authorID, threadID int64, source string) (int64, bool, error) {

@@ -72,3 +72,43 @@ func TestTheSameFormSentTwiceMakesOnePost(t *testing.T) {
 		t.Fatalf("a reply to a deleted post: %v", err)
 	}
 }
+
+// A submission sent again does not spend the posting budget: a client retrying after a timeout
+// gets its post back, not "too fast". Two identical new threads at once are one thread.
+func TestASubmissionSentAgainSpendsNoBudget(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixtureWith(t, forum.Options{PostsPerMinute: 2})
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Budget", "opener")
+	var first forum.Post
+	for i := 0; i < 5; i++ {
+		p, err := fx.f.CreatePost(fx.ctx, fx.bob.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "Retried."})
+		if err != nil {
+			t.Fatalf("sending the same reply a %d. time: %v", i+1, err)
+		}
+		if i == 0 {
+			first = p
+		} else if p.ID != first.ID {
+			t.Fatalf("the same reply sent again made post %d beside %d", p.ID, first.ID)
+		}
+	}
+	var threads [2]int64
+	var wg sync.WaitGroup
+	for i := range threads {
+		wg.Go(func() {
+			th, _, err := fx.f.CreateThread(fx.ctx, fx.bob.Viewer(), forum.NewThread{CategoryID: fx.cat.ID, Title: "At once", Body: "twice"})
+			if err != nil {
+				t.Error(err)
+			}
+			threads[i] = th.ID
+		})
+	}
+	wg.Wait()
+	if threads[0] != threads[1] {
+		t.Fatalf("two identical new threads at once made threads %v", threads)
+	}
+	// Two posts spent the budget of two: a third, new one is too fast.
+	_, err := fx.f.CreatePost(fx.ctx, fx.bob.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "Something new."})
+	if !errors.Is(err, forum.ErrPostingTooFast) {
+		t.Fatalf("a third different post in the minute: %v, want too fast", err)
+	}
+}

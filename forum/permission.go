@@ -234,9 +234,11 @@ func actingMember(ctx context.Context, tx pgx.Tx, by Viewer) (Viewer, error) {
 }
 
 // actingPoster is actingMember for a new post or thread: the member must also have confirmed their
-// address if the site asks for it (email_confirmation.go), and have posts left in their budget.
-// Staff need no confirmation: the check keeps sign-up spam out, and an admin who changes their
-// address on a forum without mail set up must not be locked out of posting until they read the log.
+// address if the site asks for it (email_confirmation.go). Staff need no confirmation: the check
+// keeps sign-up spam out, and an admin who changes their address on a forum without mail set up
+// must not be locked out of posting until they read the log. The posting budget is spent later
+// (spendPostBudget), once the submission is known not to repeat one just made: a client retrying
+// after a timeout gets its post back, not "too fast".
 func (f *Forum) actingPoster(ctx context.Context, tx pgx.Tx, by Viewer) (Viewer, error) {
 	v, unconfirmed, err := actingMemberState(ctx, tx, by)
 	if err != nil {
@@ -244,9 +246,6 @@ func (f *Forum) actingPoster(ctx context.Context, tx pgx.Tx, by Viewer) (Viewer,
 	}
 	if unconfirmed && !v.IsStaff() {
 		return Viewer{}, fmt.Errorf("member %s: %w", v.Username, ErrEmailUnconfirmed)
-	}
-	if err := f.spendPostBudget(ctx, tx, v); err != nil {
-		return Viewer{}, err
 	}
 	return v, nil
 }

@@ -109,6 +109,9 @@ func (f *Forum) CreatePost(ctx context.Context, by Viewer, in NewPost) (Post, er
 			postID = same // the same form sent again: the reply it made answers
 			return err
 		}
+		if err := f.spendPostBudget(ctx, tx, actor); err != nil {
+			return err
+		}
 		placed, err := f.insertPost(ctx, tx, postInsert{
 			ThreadID: t.ID, AuthorID: actor.ActorID, InReplyToID: in.InReplyToID,
 			Source: in.Body, SourceKind: "markdown", HTML: rendered.HTML, Mentions: rendered.Mentions,

@@ -169,8 +169,14 @@ func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thre
 		case !perm.Start:
 			return fmt.Errorf("start a thread in %s: %w", c.Slug, ErrForbidden)
 		}
+		if err := lockNewThreads(ctx, tx, actor.ActorID); err != nil {
+			return err
+		}
 		if same, opener, ok, err := recentSameThread(ctx, tx, actor.ActorID, c.ID, in.Title, in.Body); err != nil || ok {
 			threadID, postID = same, opener // the same form sent again: the thread it started answers
+			return err
+		}
+		if err := f.spendPostBudget(ctx, tx, actor); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO threads (category_id, author_id, title) VALUES ($1, $2, $3) RETURNING id`,
