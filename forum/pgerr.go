@@ -37,7 +37,12 @@ func DatabaseUnavailable(err error) bool {
 // NotText reports whether err is PostgreSQL refusing bytes that are not text: a NUL, or a
 // sequence that is not UTF-8 (SQLSTATE 22021), or a NUL escaped in JSON (22P05). A browser never
 // sends them; a crafted address or form does, and it is the request that is wrong, not the forum.
+// ErrNotText is the same refusal made before PostgreSQL sees the bytes (a JSON body that is not
+// UTF-8, which Go's decoder would otherwise turn into U+FFFD without a word).
 func NotText(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
+	return errors.Is(err, ErrNotText) || errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
 }
+
+// ErrNotText: see NotText.
+var ErrNotText = errors.New("not text")

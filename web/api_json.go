@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -161,8 +162,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // object with no fields v does not have. Every refusal is a ValidationError (422) that says what
 // was wrong, except a body over the cap (413).
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
 		return forum.Invalid("content_type", "must be application/json")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return forum.Invalid("content_type", "must be UTF-8 (JSON is)")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBytes))
 	if err != nil {
@@ -171,6 +176,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return fmt.Errorf("read body: %w", err)
 		}
 		return forum.Invalid("body", "could not be read")
+	}
+	if !utf8.Valid(body) {
+		return fmt.Errorf("request body: %w", forum.ErrNotText)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -253,6 +253,7 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 		{"object for a string", `{"title":{},"body":"b"}`, "application/json", `field "title" must be a string`},
 		{"empty", ``, "application/json", "is empty"},
 		{"form body", `title=t&body=b`, "application/x-www-form-urlencoded", "must be application/json"},
+		{"another charset", `{"title":"t","body":"b"}`, "application/json; charset=latin1", "must be UTF-8"},
 		{"blank title", `{"title":" ","body":"b"}`, "application/json", "title: is required"},
 	}
 	for _, c := range cases {
@@ -266,6 +267,9 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 			t.Errorf("%s: message %q names Go types", c.name, msg)
 		}
 	}
+	// Bytes that are not UTF-8 are refused as the forms' are, not turned into U+FFFD.
+	wantAPIError(t, fx.do(t, alice, "POST", path, strings.NewReader("{\"title\":\"t\",\"body\":\"bad \xff utf8\"}"), "Content-Type", "application/json"),
+		http.StatusBadRequest, "invalid_text")
 	huge := `{"title":"t","body":"` + strings.Repeat("x", maxJSONBytes) + `"}`
 	wantAPIError(t, fx.do(t, alice, "POST", path, strings.NewReader(huge), "Content-Type", "application/json"),
 		http.StatusRequestEntityTooLarge, "too_large")
@@ -273,6 +277,8 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 	if err := fx.pool.QueryRow(fx.ctx, "SELECT count(*) FROM threads").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d threads after refused requests", n)
 	}
+	wantCode(t, fx.do(t, alice, "POST", path, strings.NewReader(`{"title":"t","body":"b"}`), "Content-Type", "application/json; charset=UTF-8"),
+		http.StatusCreated)
 }
 
 // The API's times are UTC whatever zone they come in: pgx scans a timestamptz in the process's
