@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -322,7 +323,8 @@ func parseSearchCursor(s string) (*float32, *int64, error) {
 	r, id, ok := strings.Cut(s, "_")
 	rank, err1 := strconv.ParseFloat(r, 32)
 	n, err2 := strconv.ParseInt(id, 10, 64)
-	if !ok || err1 != nil || err2 != nil || n <= 0 {
+	// A rank this server gave out is ts_rank's: finite and not negative.
+	if !ok || err1 != nil || err2 != nil || n <= 0 || math.IsNaN(rank) || math.IsInf(rank, 0) || rank < 0 {
 		return nil, nil, errors.New("bad cursor")
 	}
 	r32 := float32(rank)

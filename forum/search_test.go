@@ -161,6 +161,10 @@ func TestSearchFiltersAndPages(t *testing.T) {
 		{forum.SearchQuery{Text: "kettle", After: "15/01/2025"}, "after"},
 		{forum.SearchQuery{Text: "kettle", After: "2025-02-01", Before: "2025-01-01"}, "before"},
 		{forum.SearchQuery{Text: "kettle", Cursor: "x_1"}, "cursor"},
+		{forum.SearchQuery{Text: "kettle", Cursor: "NaN_1"}, "cursor"},
+		{forum.SearchQuery{Text: "kettle", Cursor: "Inf_5"}, "cursor"},
+		{forum.SearchQuery{Text: "kettle", Cursor: "-Inf_5"}, "cursor"},
+		{forum.SearchQuery{Text: "kettle", Cursor: "-0.5_5"}, "cursor"},
 	} {
 		_, err := fx.f.Search(fx.ctx, forum.Guest, bad.q)
 		wantInvalid(t, "search "+bad.q.Text, err, bad.field)
