@@ -140,15 +140,16 @@ func cleanLinks(v *ValidationError, in []ProfileLink) []ProfileLink {
 		if l.Name == "" && l.Value == "" {
 			continue
 		}
-		field := fmt.Sprintf("links[%d]", i)
+		// A link's name and address are told apart, so the form marks the field that is wrong.
+		name, address := fmt.Sprintf("links[%d].name", i), fmt.Sprintf("links[%d].url", i)
 		switch {
 		case l.Name == "":
-			v.Add(field, "needs a name")
+			v.Add(name, "needs a name")
 		case len([]rune(l.Name)) > MaxLinkNameLen:
-			v.Add(field, "name must be at most %d characters", MaxLinkNameLen)
+			v.Add(name, "must be at most %d characters", MaxLinkNameLen)
 		}
 		if !validProfileURL(l.Value) {
-			v.Add(field, "must be an http:// or https:// address of at most %d characters", MaxLinkURLLen)
+			v.Add(address, "must be an http:// or https:// address of at most %d characters", MaxLinkURLLen)
 		}
 		out = append(out, l)
 	}

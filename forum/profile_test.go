@@ -111,11 +111,11 @@ func TestProfileValidation(t *testing.T) {
 	}{
 		{"long name", forum.ProfileInput{DisplayName: strings.Repeat("n", 61)}, "display_name"},
 		{"long bio", forum.ProfileInput{Bio: strings.Repeat("b", 5001)}, "bio"},
-		{"javascript link", forum.ProfileInput{Links: link("x", "javascript:alert(1)")}, "links[0]"},
-		{"data link", forum.ProfileInput{Links: link("x", "data:text/html,hi")}, "links[0]"},
-		{"relative link", forum.ProfileInput{Links: link("x", "/u/carol")}, "links[0]"},
-		{"link without a name", forum.ProfileInput{Links: link("", "https://ok.example")}, "links[0]"},
-		{"link with credentials", forum.ProfileInput{Links: link("x", "https://user:pw@ok.example")}, "links[0]"},
+		{"javascript link", forum.ProfileInput{Links: link("x", "javascript:alert(1)")}, "links[0].url"},
+		{"data link", forum.ProfileInput{Links: link("x", "data:text/html,hi")}, "links[0].url"},
+		{"relative link", forum.ProfileInput{Links: link("x", "/u/carol")}, "links[0].url"},
+		{"link without a name", forum.ProfileInput{Links: link("", "https://ok.example")}, "links[0].name"},
+		{"link with credentials", forum.ProfileInput{Links: link("x", "https://user:pw@ok.example")}, "links[0].url"},
 		{"five links", forum.ProfileInput{Links: []forum.ProfileLink{
 			{"a", "https://a.example"}, {"b", "https://b.example"}, {"c", "https://c.example"},
 			{"d", "https://d.example"}, {"e", "https://e.example"}}}, "links"},

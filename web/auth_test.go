@@ -70,11 +70,16 @@ func TestRegisterLoginSettingsLogout(t *testing.T) {
 	if page.text("member-name") != "Ann Example" || page.text("member-handle") != "@ann@"+s.url.Host || !strings.Contains(page.text("member-bio"), "Hello *there*") {
 		t.Fatalf("member page header: %q", page.text("member-header"))
 	}
-	// A bad profile keeps what was typed.
+	// A bad profile keeps what was typed, and marks the field that is wrong: the address, not the name.
 	r = b.post("/settings/profile", url.Values{"display_name": {"Still typed"}, "link_name_1": {"Evil"}, "link_url_1": {"javascript:alert(1)"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	if !r.has("problem-link_name_1") || !strings.Contains(r.body, `value="Still typed"`) || !strings.Contains(r.body, `value="javascript:alert(1)"`) {
+	if !r.has("problem-link_url_1") || r.has("problem-link_name_1") || !strings.Contains(r.body, `value="Still typed"`) ||
+		!strings.Contains(r.body, `value="javascript:alert(1)"`) {
 		t.Fatalf("bad profile form:\n%s", r.body)
+	}
+	r = b.post("/settings/profile", url.Values{"link_url_0": {"https://ann.example/"}})
+	if !r.has("problem-link_name_0") || r.has("problem-link_url_0") {
+		t.Fatalf("a link without a name:\n%s", r.body)
 	}
 
 	r = b.post("/logout", nil)

@@ -127,12 +127,12 @@ func profileSettingsPage(p page, v profileSettingsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				templ_7745c5c3_Err = inputField(field{Label: fmt.Sprintf("Link %d name", i+1), Name: fmt.Sprintf("link_name_%d", i), Value: l.Name,
-					MaxLength: forum.MaxLinkNameLen, Problem: v.Form.Problem(fmt.Sprintf("links[%d]", i))}).Render(ctx, templ_7745c5c3_Buffer)
+					MaxLength: forum.MaxLinkNameLen, Problem: v.Form.Problem(fmt.Sprintf("links[%d].name", i))}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				templ_7745c5c3_Err = inputField(field{Label: fmt.Sprintf("Link %d address", i+1), Name: fmt.Sprintf("link_url_%d", i), Type: "url",
-					Value: l.Value, MaxLength: forum.MaxLinkURLLen}).Render(ctx, templ_7745c5c3_Buffer)
+					Value: l.Value, MaxLength: forum.MaxLinkURLLen, Problem: v.Form.Problem(fmt.Sprintf("links[%d].url", i))}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
