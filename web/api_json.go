@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stoa-forum/stoa/forum"
 )
