@@ -333,6 +333,15 @@ func TestContextRepliesHistoryAndOutboxCollections(t *testing.T) {
 	if out["totalItems"] != float64(2) || len(anyStrings(opage["orderedItems"])) != 2 {
 		t.Fatalf("alice's outbox: %v / %v", out, opage["orderedItems"])
 	}
+
+	// Pages are keyset pages reached by next links: a page number this server never gave out is
+	// refused, not answered with page 1 under page 1's id (a peer checks the id is what it fetched).
+	for _, path := range []string{tp + "?page=3", tp + "/history?page=2", "/p/" + itoa(replies[0].ID) + "/replies?page=0",
+		"/u/alice/outbox?page=true", "/u/alice/followers?page=2"} {
+		if resp, _, body := fx.get(t, path, false); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("GET %s: %d %s, want 422", path, resp.StatusCode, body)
+		}
+	}
 }
 
 func TestFollowersSynchronization(t *testing.T) {

@@ -190,6 +190,20 @@ func actorTypeName(kind forum.ActorKind) string {
 	return "Object"
 }
 
+// pageWanted reads a collection request's ?page=: absent asks for the collection itself, 1 for a
+// page (its place given by the after= or before= cursor). Stoa gives out no other page number (its
+// pages are keyset pages, each linking the next), and answering one with page 1 under page 1's id
+// would fail the fetching peer's check that a document's id is the URL it fetched.
+func pageWanted(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("page") {
+	case "":
+		return false, nil
+	case "1":
+		return true, nil
+	}
+	return false, forum.Invalid("page", "must be 1: later pages are reached by each page's next link")
+}
+
 // pageCursor parses the before= keyset cursor of a collection page.
 func pageCursor(r *http.Request) (int64, bool) {
 	v := r.URL.Query().Get("before")

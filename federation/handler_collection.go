@@ -110,7 +110,11 @@ type pageFunc func(ctx context.Context, actorID, before int64, limit int) ([]for
 // (with ?page=1) a page, newest first, keyset-paged by ?before=.
 func (h *Handler) followCollection(r *http.Request, id string, actorID int64, count countFunc, page pageFunc) (map[string]any, error) {
 	first := id + "?page=1"
-	if r.URL.Query().Get("page") == "" {
+	paged, err := pageWanted(r)
+	if err != nil {
+		return nil, err
+	}
+	if !paged {
 		n, err := count(r.Context(), actorID)
 		if err != nil {
 			return nil, err

@@ -69,7 +69,12 @@ func (h *Handler) postReplies(w http.ResponseWriter, r *http.Request) {
 	}
 	collID := h.iris.PostReplies(id)
 	var doc map[string]any
-	if r.URL.Query().Get("page") == "" {
+	paged, err := pageWanted(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !paged {
 		n, err := h.forum.CountPostReplies(r.Context(), p)
 		if err == nil {
 			doc, err = orderedCollectionDocument(collectionInput{ID: collID, TotalItems: n, First: collID + "?page=1"})

@@ -13,7 +13,11 @@ import (
 // dereferences at its id.
 func (h *Handler) outboxCollection(r *http.Request, id string, a forum.Actor) (map[string]any, error) {
 	first := id + "?page=1"
-	if r.URL.Query().Get("page") == "" {
+	paged, err := pageWanted(r)
+	if err != nil {
+		return nil, err
+	}
+	if !paged {
 		_, total, err := h.forum.ActorOutbox(r.Context(), a, 0, 1)
 		if err != nil {
 			return nil, err

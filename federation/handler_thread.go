@@ -21,7 +21,12 @@ func (h *Handler) threadContext(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	collID := h.iris.Thread(t.ID)
-	if r.URL.Query().Get("page") == "" {
+	paged, err := pageWanted(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !paged {
 		doc, err := orderedCollectionDocument(collectionInput{ID: collID, TotalItems: t.Visible, First: collID + "?page=1",
 			AttributedTo: group})
 		if err != nil {
@@ -60,8 +65,12 @@ func (h *Handler) threadHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	collID := h.iris.ThreadHistory(t.ID)
 	var doc map[string]any
-	var err error
-	if r.URL.Query().Get("page") == "" {
+	paged, err := pageWanted(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !paged {
 		var n int
 		if n, err = h.forum.CountThreadActivities(r.Context(), t.ID); err == nil {
 			doc, err = orderedCollectionDocument(collectionInput{ID: collID, TotalItems: n, First: collID + "?page=1"})
