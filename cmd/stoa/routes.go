@@ -73,6 +73,6 @@ func (a *app) routes() (http.Handler, error) {
 		r.Get(path, fed.ServeHTTP)
 		r.Head(path, fed.ServeHTTP)
 	}
-	r.Mount("/", federation.Negotiate(fed, pages))
+	r.Mount("/", web.CanonicalCase(federation.Negotiate(fed, pages)))
 	return r, nil
 }
