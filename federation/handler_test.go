@@ -490,6 +490,23 @@ func TestWebFingerRoundTripForEveryActor(t *testing.T) {
 			t.Errorf("resource %q: %d %s, want %d", resource, resp.StatusCode, body, status)
 		}
 	}
+	// A deleted thread's actor is gone: a plain 410, not an ActivityStreams Tombstone (WebFinger
+	// answers JRD).
+	ctx := context.Background()
+	c, err := s.forum.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "wf", Title: "WF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gone int64
+	if err := s.pool.QueryRow(ctx, `INSERT INTO threads (category_id, author_id, title, deleted_at) VALUES ($1, $2, 'Gone', now()) RETURNING id`,
+		c.ID, s.bob.ID).Scan(&gone); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := s.get(t, "/.well-known/webfinger?resource=acct:thread-"+strconv.FormatInt(gone, 10)+"@forum.example", "")
+	if resp.StatusCode != http.StatusGone || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") ||
+		strings.Contains(string(body), "Tombstone") {
+		t.Errorf("a deleted thread's WebFinger: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
 }
 
 func TestHostMetaAndNodeInfo(t *testing.T) {

@@ -83,6 +83,16 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 // fail answers an error with the status internal/httperr picks, as a small JSON body peers can log.
 // 401s say how to sign, so a peer's operator can tell what Stoa expects.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	h.answerError(w, r, err, true)
+}
+
+// failPlain is fail without the Tombstone: for WebFinger, whose answers are JRD, not
+// ActivityStreams, a gone actor is a plain 410.
+func (h *Handler) failPlain(w http.ResponseWriter, r *http.Request, err error) {
+	h.answerError(w, r, err, false)
+}
+
+func (h *Handler) answerError(w http.ResponseWriter, r *http.Request, err error, tombstones bool) {
 	p := httperr.Of(err)
 	switch {
 	case p.Status == httperr.StatusClientClosed:
@@ -92,7 +102,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		h.log.DebugContext(r.Context(), "federation request refused", "err", err, "status", p.Status, "path", r.URL.Path)
 	}
-	if p.Status == http.StatusGone {
+	if p.Status == http.StatusGone && tombstones {
 		// Whatever is gone answers as a deleted post does (FEDERATION.md): a Tombstone a peer can
 		// read, here of the thread's collection or actor, with what the document was unknown.
 		h.writeDocument(w, r, http.StatusGone, tombstone(h.iris.Base()+r.URL.Path, ""))

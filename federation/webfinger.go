@@ -37,7 +37,7 @@ func (h *Handler) WebFinger(w http.ResponseWriter, r *http.Request) {
 	}
 	ref, err := h.webfingerRef(r.Context(), resource)
 	if err != nil {
-		h.fail(w, r, err)
+		h.failPlain(w, r, err)
 		return
 	}
 	a, err := h.publishedActor(r.Context(), ref)
@@ -45,12 +45,12 @@ func (h *Handler) WebFinger(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("%s: %w", resource, forum.ErrGone)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.failPlain(w, r, err)
 		return
 	}
 	ids, err := h.iris.Actor(a)
 	if err != nil {
-		h.fail(w, r, err)
+		h.failPlain(w, r, err)
 		return
 	}
 	profile := h.profilePage(a, ids)
