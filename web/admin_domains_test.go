@@ -131,7 +131,7 @@ func TestBlockingADomainFromTheAdminPages(t *testing.T) {
 		t.Fatalf("changing the rule would lose its private comment:\n%s", again.body)
 	}
 
-	if log := admin.get("/admin/log"); !strings.Contains(log.body, "block_domain") || !strings.Contains(log.body, "<td>bad.example</td>") {
+	if log := admin.get("/admin/log"); !strings.Contains(log.body, "block_domain") || !strings.Contains(log.body, `<td data-label="Target">bad.example</td>`) {
 		t.Fatalf("the moderation log page does not show the block:\n%s", log.body)
 	}
 	// The public list: obfuscated, with the public comment only.
