@@ -51,7 +51,7 @@ type apiFollowList struct {
 // apiActorOf shapes an actor; category is its mirror's handle ("" for none) and fo the caller's
 // follow (nil for none).
 func (s *Server) apiActorOf(a forum.Actor, category string, fo *forum.Follow) apiActor {
-	out := apiActor{ID: a.ID, Kind: string(a.Kind), Handle: s.fullHandle(a.Username, a.Domain), APID: a.APID, URL: a.URL,
+	out := apiActor{ID: a.ID, Kind: apiActorKind(a.Kind), Handle: s.fullHandle(a.Username, a.Domain), APID: a.APID, URL: a.URL,
 		Page: s.abs(actorPagePath(a)), Name: a.Name(), SummaryHTML: s.forum.ActorSummaryHTML(a), AvatarURL: safeAvatar(a.AvatarURL),
 		Local: a.Local()}
 	if a.Local() {
@@ -68,6 +68,15 @@ func (s *Server) apiActorOf(a forum.Actor, category string, fo *forum.Follow) ap
 		out.Follow = &apiFollowState{State: fo.State, FollowedAt: fo.CreatedAt.UTC(), AcceptedAt: utcOrNil(fo.AcceptedAt)}
 	}
 	return out
+}
+
+// apiActorKind is the API's name of an actor kind: a Stoa thread's actor is a service, as its
+// document says (docs/API.md), wherever it lives.
+func apiActorKind(k forum.ActorKind) string {
+	if k == forum.ActorThread {
+		return "service"
+	}
+	return string(k)
 }
 
 // localActorAPID is the ActivityPub id of a local actor, "" without federation.
@@ -92,6 +101,9 @@ func (s *Server) localActorAPID(a forum.Actor) string {
 func (s *Server) apiActorFor(ctx context.Context, v forum.Viewer, a forum.Actor) (apiActor, error) {
 	var category string
 	var fo *forum.Follow
+	if a.Local() && a.Kind == forum.ActorGroup {
+		category = a.Username // a local category's slug: its threads are /api/v1/categories/{slug}/threads
+	}
 	if !a.Local() && a.Kind == forum.ActorGroup {
 		c, err := s.forum.RemoteCategoryByActor(ctx, a.ID)
 		switch {

@@ -44,6 +44,21 @@ func TestLookupOfALocalHandleHidesWhatTheViewerMayNotSee(t *testing.T) {
 		// A moderator may see both.
 		wantCode(t, fx.api(t, fx.mod.Viewer(), "GET", "/api/v1/lookup?q="+url.QueryEscape(q), ""), http.StatusOK)
 	}
-	// A public category is found as before.
-	wantCode(t, fx.api(t, alice, "GET", "/api/v1/lookup?q="+url.QueryEscape("@general@forum.example"), ""), http.StatusOK)
+	// A public category is found as before, with its slug to read its threads by; a thread's
+	// actor is a service, as the docs say.
+	general := decode(t, fx.api(t, alice, "GET", "/api/v1/lookup?q="+url.QueryEscape("@general@forum.example"), "")).(map[string]any)
+	if general["kind"] != "group" || general["category"] != "general" || general["local"] != true {
+		t.Errorf("lookup of the local category: %v", general)
+	}
+	open, _, err := fx.f.CreateThread(fx.ctx, fx.alice.Viewer(), forum.NewThread{CategoryID: fx.cat.ID, Title: "Open", Body: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.EnsureThreadActor(fx.ctx, open.ID); err != nil { // federation's resolver makes it; this stub does not
+		t.Fatal(err)
+	}
+	q := "@" + forum.ThreadActorUsername(open.ID) + "@forum.example"
+	if thread := decode(t, fx.api(t, alice, "GET", "/api/v1/lookup?q="+url.QueryEscape(q), "")).(map[string]any); thread["kind"] != "service" || thread["category"] != nil {
+		t.Errorf("lookup of a local thread's actor: %v", thread)
+	}
 }
