@@ -144,11 +144,11 @@ func setActorProfile(t actorType, in actorInput) error {
 	name := streams.NewActivityStreamsNameProperty()
 	name.AppendXMLSchemaString(in.Name)
 	t.SetActivityStreamsName(name)
-	if in.SummaryHTML != "" {
-		summary := streams.NewActivityStreamsSummaryProperty()
-		summary.AppendXMLSchemaString(in.SummaryHTML)
-		t.SetActivityStreamsSummary(summary)
-	}
+	// Always present, "" for none: every actor document has a summary (FEDERATION.md), and a peer
+	// that updates its copy from an Update learns that a bio was cleared.
+	summary := streams.NewActivityStreamsSummaryProperty()
+	summary.AppendXMLSchemaString(in.SummaryHTML)
+	t.SetActivityStreamsSummary(summary)
 	if in.URL != "" {
 		u, err := parseIRI(in.URL)
 		if err != nil {

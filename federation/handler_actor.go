@@ -83,7 +83,7 @@ func (h *Handler) threadActor(w http.ResponseWriter, r *http.Request) {
 // personInput is what a member's Person document shows.
 func personInput(iris IRIs, p forum.LocalPerson) actorInput {
 	in := actorInput{Kind: p.Kind, Name: p.Name(), SummaryHTML: p.SummaryHTML, URL: iris.Member(p.Username),
-		IconURL: iris.Absolute(p.AvatarURL), Published: p.JoinedAt, ManuallyApprovesFollowers: p.ManuallyApprovesFollowers,
+		IconURL: iris.Icon(p.AvatarURL), Published: p.JoinedAt, ManuallyApprovesFollowers: p.ManuallyApprovesFollowers,
 		Discoverable: p.Discoverable, Indexable: p.Discoverable, Links: p.Links}
 	in.IDs.ID = iris.Member(p.Username)
 	return in
@@ -92,7 +92,7 @@ func personInput(iris IRIs, p forum.LocalPerson) actorInput {
 // groupInput is what a category's Group document shows.
 func groupInput(iris IRIs, c forum.Category, a forum.Actor) actorInput {
 	in := actorInput{Kind: a.Kind, Name: c.Title, SummaryHTML: a.SummaryHTML, URL: iris.Category(c.Slug),
-		IconURL: iris.Absolute(a.AvatarURL), Published: c.CreatedAt, ManuallyApprovesFollowers: a.ManuallyApprovesFollowers,
+		IconURL: iris.Icon(a.AvatarURL), Published: c.CreatedAt, ManuallyApprovesFollowers: a.ManuallyApprovesFollowers,
 		Discoverable: a.Discoverable, Indexable: true, PostingRestrictedToMods: c.PostingRestrictedToMods}
 	in.IDs.ID = iris.Category(c.Slug)
 	return in
@@ -104,7 +104,7 @@ func threadActorInput(iris IRIs, ta forum.ThreadActor) actorInput {
 	summary := fmt.Sprintf("<p>The thread “%s” in %s. Follow it to receive its replies.</p>",
 		html.EscapeString(ta.Title), html.EscapeString(ta.CategoryTitle))
 	in := actorInput{Kind: ta.Kind, Name: ta.Title, SummaryHTML: summary, URL: iris.Thread(ta.ThreadID),
-		Published: ta.ThreadCreatedAt, Discoverable: false, Indexable: true}
+		IconURL: iris.Icon(""), Published: ta.ThreadCreatedAt, Discoverable: false, Indexable: true}
 	in.IDs.ID = iris.ThreadActor(ta.ThreadID)
 	return in
 }
@@ -131,7 +131,7 @@ func (h *Handler) instanceActor(w http.ResponseWriter, r *http.Request) {
 	doc, err := actorDocument(actorInput{Kind: a.Kind, IDs: ids, SharedInbox: h.iris.SharedInbox(),
 		PreferredUsername: a.Username, Name: host,
 		SummaryHTML: "<p>The service actor of " + html.EscapeString(host) + ". It signs the requests this server makes.</p>",
-		URL:         h.iris.Base() + "/", PublicKeyPEM: pemText, Published: a.CreatedAt,
+		URL:         h.iris.Base() + "/", IconURL: h.iris.Icon(""), PublicKeyPEM: pemText, Published: a.CreatedAt,
 		ManuallyApprovesFollowers: true}, false)
 	if err != nil {
 		h.fail(w, r, err)

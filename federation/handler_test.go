@@ -554,3 +554,30 @@ func TestHostMetaAndNodeInfo(t *testing.T) {
 		}
 	}
 }
+
+// Every actor document has a summary and an icon (FEDERATION.md): a member without a bio or an
+// avatar, a category, a thread's actor and the instance actor too; without a picture of its own
+// the icon is the forum's placeholder, which the forum serves.
+func TestEveryActorHasASummaryAndAnIcon(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false, nil)
+	ctx := context.Background()
+	c, err := s.forum.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "plain", Title: "Plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, _, err := s.forum.CreateThread(ctx, s.bob.Viewer(), forum.NewThread{CategoryID: c.ID, Title: "Hello", Body: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/u/bob", "/c/plain", "/t/" + strconv.FormatInt(th.ID, 10) + "/actor", "/actor"} {
+		doc := s.getDoc(t, path, http.StatusOK)
+		if _, ok := doc["summary"].(string); !ok {
+			t.Errorf("%s has no summary: %v", path, doc["summary"])
+		}
+		icon, _ := doc["icon"].(map[string]any)
+		if icon == nil || icon["type"] != "Image" || icon["url"] != "https://forum.example"+DefaultIconPath {
+			t.Errorf("%s's icon %v, want the placeholder", path, doc["icon"])
+		}
+	}
+}

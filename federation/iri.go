@@ -108,6 +108,19 @@ func (i IRIs) Absolute(pathOrURL string) string {
 	return pathOrURL
 }
 
+// DefaultIconPath is the picture of an actor without one of its own, served by web from its
+// static files.
+const DefaultIconPath = "/static/avatar.png"
+
+// Icon is an actor's icon URL: its avatar made absolute, or the forum's default picture, so every
+// actor document has an icon (FEDERATION.md) and a peer shows this forum's placeholder, not its own.
+func (i IRIs) Icon(avatar string) string {
+	if avatar == "" {
+		return i.base + DefaultIconPath
+	}
+	return i.Absolute(avatar)
+}
+
 // KeyID is the id of an actor's public key.
 func KeyID(actorIRI string) string { return actorIRI + "#main-key" }
 
