@@ -192,6 +192,12 @@ type NodeUsage struct {
 // visible posts they wrote.
 func (f *Forum) Usage(ctx context.Context, now time.Time) (NodeUsage, error) {
 	month, halfyear := now.AddDate(0, 0, -30), now.AddDate(0, 0, -180)
+	// Local posts are counted as they are published: in categories guests may see, in threads
+	// neither hidden nor deleted (a staff room's posts are no one else's business, even as a sum).
+	public, err := f.VisibleCategoryIDs(ctx, Guest)
+	if err != nil {
+		return NodeUsage{}, fmt.Errorf("usage: %w", err)
+	}
 	rows, err := f.db.Query(ctx, `WITH people AS (
 			SELECT m.actor_id,
 			       greatest(m.last_seen_at,
@@ -201,9 +207,10 @@ func (f *Forum) Usage(ctx context.Context, now time.Time) (NodeUsage, error) {
 		SELECT (SELECT count(*) FROM people) AS users,
 		       (SELECT count(*) FROM people WHERE active_at > $1) AS active_month,
 		       (SELECT count(*) FROM people WHERE active_at > $2) AS active_halfyear,
-		       (SELECT count(*) FROM posts p JOIN actors a ON a.id = p.author_id
-		        WHERE a.domain IS NULL AND p.deleted_at IS NULL AND p.hidden_at IS NULL) AS local_posts`,
-		month, halfyear)
+		       (SELECT count(*) FROM posts p JOIN actors a ON a.id = p.author_id JOIN threads t ON t.id = p.thread_id
+		        WHERE a.domain IS NULL AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+		          AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.category_id = ANY($3)) AS local_posts`,
+		month, halfyear, public)
 	if err != nil {
 		return NodeUsage{}, fmt.Errorf("usage: %w", err)
 	}

@@ -109,12 +109,25 @@ func TestModeratorsFeaturedOutboxAndUsage(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE members SET last_seen_at = now() - interval '60 days' WHERE actor_id = $1`, admin.ID); err != nil {
 		t.Fatal(err)
 	}
+	// A post in a staff room is not published, so not counted either.
+	staff, err := f.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "staff_room", Title: "Staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetPermissionGrid(ctx, forumtest.Admin, staff.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.CreateThread(ctx, mod.Viewer(), forum.NewThread{CategoryID: staff.ID, Title: "Bans", Body: "shh"}); err != nil {
+		t.Fatal(err)
+	}
 	u, err := f.Usage(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// plain posted today; root_admin was seen 60 days ago; mod_one never.
-	if u.Users != 3 || u.ActiveMonth != 1 || u.ActiveHalfyear != 2 || u.LocalPosts != 4 {
+	// plain posted today; root_admin was seen 60 days ago; mod_one posted today. Local posts: the
+	// three openers of threads not deleted in the public category.
+	if u.Users != 3 || u.ActiveMonth != 2 || u.ActiveHalfyear != 3 || u.LocalPosts != 3 {
 		t.Fatalf("usage %+v", u)
 	}
 }
