@@ -292,6 +292,10 @@ func TestThreadToolsCarryAReason(t *testing.T) {
 		t.Fatalf("reason field named %q", attr(reason, "name"))
 	}
 	form := enclosingForm(reason)
+	// Enter in the reason field submits with the form's first button, which must be inert.
+	if first := byTag(form, "button")[0]; attr(first, "data-testid") != "mod-default" || !hasAttr(first, "disabled") {
+		t.Errorf("the form's first button is %q (disabled %v): Enter would press it", attr(first, "data-testid"), hasAttr(first, "disabled"))
+	}
 	for _, id := range []string{"lock", "pin", "hide"} {
 		button := one(t, d, id)
 		if enclosingForm(button) != form || form == nil {
