@@ -45,6 +45,8 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+	# The static build without OpenSSL (internal/rsasign) must keep compiling.
+	$(GO) vet -tags nolibcrypto ./internal/rsasign ./federation
 
 generate:
 	$(GO) tool templ generate

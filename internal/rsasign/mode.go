@@ -14,9 +14,9 @@ const (
 	Go      Mode = "go"      // crypto/rsa only
 )
 
+// useNative is false until SetMode chooses OpenSSL: nothing is loaded before the program asks
+// (stoa serve does at start), so a program that never does, or chooses Go, never opens libcrypto.
 var useNative atomic.Bool
-
-func init() { useNative.Store(loadNative() == nil) }
 
 // SetMode chooses the implementation; "" is Auto. It fails for an unknown mode, and for OpenSSL
 // when libcrypto cannot be loaded (the error says why).

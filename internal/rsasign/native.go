@@ -1,3 +1,5 @@
+//go:build !nolibcrypto
+
 package rsasign
 
 import (
@@ -19,14 +21,14 @@ var (
 		version string
 	}
 	opensslVersion    func(t int32) string
-	d2iAutoPrivateKey func(a uintptr, pp *uintptr, length int64) uintptr
+	d2iAutoPrivateKey func(a uintptr, pp *uintptr, length int) uintptr // C long: Go's int on the platforms purego runs on
 	evpPKEYFree       func(pkey uintptr)
 	evpSHA256         func() uintptr
 	evpMDCtxNew       func() uintptr
 	evpMDCtxFree      func(ctx uintptr)
 	evpMDCtxCopyEx    func(out, in uintptr) int32
 	evpDigestSignInit func(ctx, pctx, md, engine, pkey uintptr) int32
-	evpDigestSign     func(ctx uintptr, sig *byte, siglen *uint64, tbs *byte, tbslen uint64) int32
+	evpDigestSign     func(ctx uintptr, sig *byte, siglen *uintptr, tbs *byte, tbslen uintptr) int32 // size_t: uintptr
 )
 
 // loadNative opens libcrypto.so.3 and binds the functions, once; later calls return the first
@@ -78,7 +80,7 @@ type nativeKey struct {
 // newNativeKey hands a PKCS#1 DER private key to OpenSSL.
 func newNativeKey(der []byte, size int) (*nativeKey, error) {
 	p := uintptr(unsafe.Pointer(&der[0]))
-	pkey := d2iAutoPrivateKey(0, &p, int64(len(der)))
+	pkey := d2iAutoPrivateKey(0, &p, len(der))
 	runtime.KeepAlive(der) // p held its address as a plain number
 	if pkey == 0 {
 		return nil, errors.New("openssl: the private key was not accepted")
@@ -106,12 +108,12 @@ func (k *nativeKey) sign(msg []byte) ([]byte, error) {
 		return nil, errors.New("openssl: copy of the signing context failed")
 	}
 	sig := make([]byte, k.size)
-	n := uint64(len(sig))
+	n := uintptr(len(sig))
 	var tbs *byte
 	if len(msg) > 0 {
 		tbs = &msg[0]
 	}
-	if evpDigestSign(ctx, &sig[0], &n, tbs, uint64(len(msg))) != 1 || n != uint64(k.size) {
+	if evpDigestSign(ctx, &sig[0], &n, tbs, uintptr(len(msg))) != 1 || n != uintptr(k.size) {
 		return nil, errors.New("openssl: signing failed")
 	}
 	return sig, nil
