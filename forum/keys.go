@@ -35,11 +35,19 @@ type SigningKey struct {
 }
 
 // keyCache keeps parsed private keys: parsing one costs ~0.16 ms, more than a tenth of an RSA
-// signature, and the delivery path signs a thousand times a second.
+// signature, and the delivery path signs a thousand times a second. It holds at most
+// maxParsedKeys: every thread that federates has an actor with a key, and a forum with a million
+// threads must not keep a million keys (each with its OpenSSL copy, internal/rsasign) for the life
+// of the process. Past the bound a quarter of the keys, taken at random, are dropped: those in use
+// are parsed again on their next signature, the rest are collected.
 type keyCache struct {
 	mu   sync.RWMutex
 	keys map[int64]SigningKey
 }
+
+// maxParsedKeys bounds keyCache: the actors signing at any one time (categories, active threads,
+// members posting) are far fewer.
+const maxParsedKeys = 4096
 
 func (c *keyCache) get(id int64) (SigningKey, bool) {
 	c.mu.RLock()
@@ -51,6 +59,16 @@ func (c *keyCache) get(id int64) (SigningKey, bool) {
 func (c *keyCache) put(k SigningKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.keys) >= maxParsedKeys {
+		drop := maxParsedKeys / 4
+		for id := range c.keys { // map order is random enough for this
+			if drop == 0 {
+				break
+			}
+			delete(c.keys, id)
+			drop--
+		}
+	}
 	c.keys[k.ActorID] = k
 }
 
