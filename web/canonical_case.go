@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -25,22 +26,29 @@ func CanonicalCase(next http.Handler) http.Handler {
 	})
 }
 
-// lowerCasedName is path (escaped) with the name after /u/ or /c/ in lower case, if that changes it.
-func lowerCasedName(path string) (string, bool) {
+// lowerCasedName is the escaped path with the name after /u/ or /c/ in lower case, if that
+// changes it. The name is judged decoded (/u/%41lice is Alice; /u/Name%40host is a remote handle),
+// and written back decoded and lower-cased: a local name is [a-z0-9_], which needs no escaping.
+func lowerCasedName(escaped string) (string, bool) {
 	var prefix string
 	switch {
-	case strings.HasPrefix(path, "/u/"):
+	case strings.HasPrefix(escaped, "/u/"):
 		prefix = "/u/"
-	case strings.HasPrefix(path, "/c/"):
+	case strings.HasPrefix(escaped, "/c/"):
 		prefix = "/c/"
 	default:
 		return "", false
 	}
-	name, rest, more := strings.Cut(path[len(prefix):], "/")
-	if strings.Contains(name, "@") || !strings.ContainsFunc(name, func(r rune) bool { return 'A' <= r && r <= 'Z' }) {
+	raw, rest, more := strings.Cut(escaped[len(prefix):], "/")
+	name, err := url.PathUnescape(raw)
+	if err != nil || strings.Contains(name, "@") || !strings.ContainsFunc(name, func(r rune) bool { return 'A' <= r && r <= 'Z' }) {
 		return "", false
 	}
-	out := prefix + strings.ToLower(name)
+	lower := strings.ToLower(name)
+	if strings.ContainsFunc(lower, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_') }) {
+		return "", false // not a local name: no redirect to make, the page says it is unknown
+	}
+	out := prefix + lower
 	if more {
 		out += "/" + rest
 	}

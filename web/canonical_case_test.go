@@ -17,6 +17,9 @@ func TestCapitalisedAddressesRedirectToTheirOneAddress(t *testing.T) {
 		{"GET", "/u/Gargron@mastodon.social", ""}, // a remote handle keeps its case
 		{"POST", "/u/ALICE/inbox", ""},            // a POST is not redirected
 		{"GET", "/t/1/Actor", ""},                 // not a name
+		{"GET", "/u/%41lice", "/u/alice"},         // an escaped capital
+		{"GET", "/u/Name%40host.example", ""},     // an escaped @: a remote handle
+		{"GET", "/u/Al%2Fice", ""},                // not a name at all
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(c.method, c.target, nil))
