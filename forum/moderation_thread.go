@@ -22,6 +22,15 @@ type moderation struct {
 	perm   Permission
 }
 
+// live refuses to change a deleted thread: locking, pinning, hiding or moving it would change
+// nothing anyone sees and only add lines to the moderation log.
+func (m moderation) live() error {
+	if m.thread.DeletedAt != nil {
+		return fmt.Errorf("thread %d was deleted: %w", m.thread.ID, ErrGone)
+	}
+	return nil
+}
+
 // moderateThread runs fn with the thread locked, after checking that by is staff there.
 func (f *Forum) moderateThread(ctx context.Context, by Viewer, threadID int64, what string, fn func(m moderation) error) error {
 	err := f.inTx(ctx, func(tx pgx.Tx) error { return f.moderateThreadTx(ctx, tx, by, threadID, fn) })
@@ -55,6 +64,9 @@ func (f *Forum) LockThread(ctx context.Context, by Viewer, threadID int64, locke
 		verb, action = VerbUnlock, "unlock_thread"
 	}
 	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
+		if err := m.live(); err != nil {
+			return err
+		}
 		if m.thread.Locked() == locked {
 			return nil
 		}
@@ -78,6 +90,9 @@ func (f *Forum) PinThread(ctx context.Context, by Viewer, threadID int64, pinned
 		verb, action = VerbUnpin, "unpin_thread"
 	}
 	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
+		if err := m.live(); err != nil {
+			return err
+		}
 		if m.thread.Pinned() == pinned {
 			return nil
 		}
@@ -93,6 +108,9 @@ func (f *Forum) PinThread(ctx context.Context, by Viewer, threadID int64, pinned
 func (f *Forum) HideThread(ctx context.Context, by Viewer, threadID int64, hidden bool, reason string) error {
 	action := hideAction("thread", hidden)
 	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
+		if err := m.live(); err != nil {
+			return err
+		}
 		if (m.thread.HiddenAt != nil) == hidden {
 			return nil
 		}
@@ -264,6 +282,9 @@ func refreshCategoryActivity(ctx context.Context, tx pgx.Tx, categoryID int64) e
 // the destination.
 func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryID int64) error {
 	return f.moderateThread(ctx, by, threadID, "move", func(m moderation) error {
+		if err := m.live(); err != nil {
+			return err
+		}
 		if m.cat.ID == toCategoryID {
 			return nil
 		}
@@ -284,18 +305,16 @@ func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryI
 		if err := f.settleUnseenNotifications(ctx, m.tx, threadID, to); err != nil {
 			return err
 		}
-		if m.thread.DeletedAt == nil {
-			for _, c := range []struct {
-				id    int64
-				delta int
-			}{{m.cat.ID, -1}, {to.ID, 1}} {
-				if _, err := m.tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + $2,
-					post_count = post_count + $2 * $3 WHERE id = $1`, c.id, c.delta, m.thread.PostCount); err != nil {
-					return err
-				}
-				if err := refreshCategoryActivity(ctx, m.tx, c.id); err != nil {
-					return err
-				}
+		for _, c := range []struct {
+			id    int64
+			delta int
+		}{{m.cat.ID, -1}, {to.ID, 1}} {
+			if _, err := m.tx.Exec(ctx, `UPDATE categories SET thread_count = thread_count + $2,
+				post_count = post_count + $2 * $3 WHERE id = $1`, c.id, c.delta, m.thread.PostCount); err != nil {
+				return err
+			}
+			if err := refreshCategoryActivity(ctx, m.tx, c.id); err != nil {
+				return err
 			}
 		}
 		from := m.cat.ID

@@ -178,7 +178,11 @@ func TestLockedAndDeletedThreads(t *testing.T) {
 
 	wantCode(t, fx.post(t, fx.mod.Viewer(), "/p/"+itoa(opener.ID)+"/delete", url.Values{"reason": {"spam"}}), http.StatusSeeOther)
 	wantCode(t, fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)), http.StatusGone)
-	one(t, doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID))), "badge-deleted")
+	staffView := doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)))
+	one(t, staffView, "badge-deleted")
+	if len(byTestID(staffView, "mod-tools")) != 0 {
+		t.Error("a deleted thread offers moderation tools (the server refuses them)")
+	}
 }
 
 // Links to a post, a reply made through the page and the API's batches follow the forum's page

@@ -252,7 +252,7 @@ func threadPage(p page, v threadView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if v.Thread.Can.Moderate {
+			if v.Thread.Can.Moderate && v.Thread.DeletedAt == nil {
 				templ_7745c5c3_Err = threadTools(v).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
