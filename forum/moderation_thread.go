@@ -22,13 +22,16 @@ type moderation struct {
 	perm   Permission
 }
 
-// live refuses to change a deleted thread: locking, pinning, hiding or moving it would change
-// nothing anyone sees and only add lines to the moderation log.
-func (m moderation) live() error {
-	if m.thread.DeletedAt != nil {
-		return fmt.Errorf("thread %d was deleted: %w", m.thread.ID, ErrGone)
-	}
-	return nil
+// moderateLiveThread is moderateThread for what changes a thread that is still there: locking,
+// pinning, hiding or moving a deleted thread would change nothing anyone sees and only add lines
+// to the moderation log, so it is refused (ErrGone).
+func (f *Forum) moderateLiveThread(ctx context.Context, by Viewer, threadID int64, what string, fn func(m moderation) error) error {
+	return f.moderateThread(ctx, by, threadID, what, func(m moderation) error {
+		if m.thread.DeletedAt != nil {
+			return fmt.Errorf("thread %d was deleted: %w", m.thread.ID, ErrGone)
+		}
+		return fn(m)
+	})
 }
 
 // moderateThread runs fn with the thread locked, after checking that by is staff there.
@@ -63,10 +66,7 @@ func (f *Forum) LockThread(ctx context.Context, by Viewer, threadID int64, locke
 	if !locked {
 		verb, action = VerbUnlock, "unlock_thread"
 	}
-	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
-		if err := m.live(); err != nil {
-			return err
-		}
+	return f.moderateLiveThread(ctx, by, threadID, action, func(m moderation) error {
 		if m.thread.Locked() == locked {
 			return nil
 		}
@@ -89,10 +89,7 @@ func (f *Forum) PinThread(ctx context.Context, by Viewer, threadID int64, pinned
 	if !pinned {
 		verb, action = VerbUnpin, "unpin_thread"
 	}
-	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
-		if err := m.live(); err != nil {
-			return err
-		}
+	return f.moderateLiveThread(ctx, by, threadID, action, func(m moderation) error {
 		if m.thread.Pinned() == pinned {
 			return nil
 		}
@@ -107,10 +104,7 @@ func (f *Forum) PinThread(ctx context.Context, by Viewer, threadID int64, pinned
 // a local decision and reversible, so nothing is federated.
 func (f *Forum) HideThread(ctx context.Context, by Viewer, threadID int64, hidden bool, reason string) error {
 	action := hideAction("thread", hidden)
-	return f.moderateThread(ctx, by, threadID, action, func(m moderation) error {
-		if err := m.live(); err != nil {
-			return err
-		}
+	return f.moderateLiveThread(ctx, by, threadID, action, func(m moderation) error {
 		if (m.thread.HiddenAt != nil) == hidden {
 			return nil
 		}
@@ -281,10 +275,7 @@ func refreshCategoryActivity(ctx context.Context, tx pgx.Tx, categoryID int64) e
 // MoveThread moves a thread to another local category. Staff only, and they must be able to see
 // the destination.
 func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryID int64) error {
-	return f.moderateThread(ctx, by, threadID, "move", func(m moderation) error {
-		if err := m.live(); err != nil {
-			return err
-		}
+	return f.moderateLiveThread(ctx, by, threadID, "move", func(m moderation) error {
 		if m.cat.ID == toCategoryID {
 			return nil
 		}

@@ -18,10 +18,7 @@ func (s *Server) atProfile(w http.ResponseWriter, r *http.Request) {
 	if h, err := url.PathUnescape(handle); err == nil {
 		handle = h // chi gives the escaped segment when the path holds escapes
 	}
-	if name, ok := s.ownHandle(handle); ok {
-		handle = name
-	}
-	http.Redirect(w, r, "/u/"+url.PathEscape(handle), http.StatusMovedPermanently)
+	http.Redirect(w, r, "/u/"+url.PathEscape(s.localName(handle)), http.StatusMovedPermanently)
 }
 
 // ownHandle reports whether handle is [@]name@this-forum's-host (the full handle the API and the
@@ -32,6 +29,15 @@ func (s *Server) ownHandle(handle string) (string, bool) {
 		return "", false
 	}
 	return name, true
+}
+
+// localName is handle with this forum's host taken off when it is a full handle of this forum
+// (name@this-host is name); any other handle is returned as it is.
+func (s *Server) localName(handle string) string {
+	if name, ok := s.ownHandle(handle); ok {
+		return name
+	}
+	return handle
 }
 
 func (s *Server) memberThreads(w http.ResponseWriter, r *http.Request) {

@@ -193,10 +193,7 @@ func (s *Server) categoryHandleParam(r *http.Request) string {
 	if u, err := url.PathUnescape(h); err == nil {
 		h = u
 	}
-	if slug, ok := s.ownHandle(h); ok {
-		return slug
-	}
-	return h
+	return s.localName(h)
 }
 
 // hostOf is the host of an absolute URL, for "on social.example" links.

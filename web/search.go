@@ -22,13 +22,7 @@ type searchView struct {
 // parameters. A member or category of this forum may be named by its full handle, as the API
 // gives it (name@this host).
 func (s *Server) searchQueryOf(q url.Values) forum.SearchQuery {
-	local := func(handle string) string {
-		if name, ok := s.ownHandle(handle); ok {
-			return name
-		}
-		return handle
-	}
-	return forum.SearchQuery{Text: q.Get("q"), Category: local(q.Get("category")), Author: local(q.Get("author")),
+	return forum.SearchQuery{Text: q.Get("q"), Category: s.localName(q.Get("category")), Author: s.localName(q.Get("author")),
 		After: q.Get("after"), Before: q.Get("before"), Cursor: q.Get("cursor")}
 }
 
