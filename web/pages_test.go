@@ -322,6 +322,57 @@ func TestThreadToolsCarryAReason(t *testing.T) {
 	}
 }
 
+// Staff's Hide and Delete on a post submit the thread tools' form, so the reason typed there goes
+// with them into the log.
+func TestPostModerationCarriesTheToolsReason(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Getting heated", "b")
+	rude := fx.reply(t, fx.bob, th.ID, "something rude")
+	worse := fx.reply(t, fx.bob, th.ID, "something worse")
+	d := doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)))
+	form := enclosingForm(one(t, d, "mod-reason"))
+	if form == nil || attr(form, "id") == "" {
+		t.Fatal("the reason field's form has no id for the posts' buttons to name")
+	}
+	posts := byTestID(d, "post")
+	for _, c := range []struct {
+		testID string
+		post   int64
+		action string
+	}{{"hide-post", rude.ID, "/hide"}, {"delete", worse.ID, "/delete"}} {
+		var button *html.Node
+		for _, p := range posts {
+			if attr(p, "id") == "p"+itoa(c.post) {
+				button = one(t, p, c.testID)
+			}
+		}
+		if button == nil {
+			t.Fatalf("post %d is not on the page", c.post)
+		}
+		if attr(button, "form") != attr(form, "id") || attr(button, "formaction") != "/p/"+itoa(c.post)+c.action {
+			t.Errorf("%s submits form %q to %q, want %q to %q", c.testID, attr(button, "form"), attr(button, "formaction"),
+				attr(form, "id"), "/p/"+itoa(c.post)+c.action)
+		}
+	}
+
+	// What the browser sends for those buttons: the shared form's fields, to the post's action.
+	wantCode(t, fx.post(t, fx.mod.Viewer(), "/p/"+itoa(rude.ID)+"/hide", url.Values{"reason": {"personal attack"}}), http.StatusSeeOther)
+	wantCode(t, fx.post(t, fx.mod.Viewer(), "/p/"+itoa(worse.ID)+"/delete", url.Values{"reason": {"doxxing"}}), http.StatusSeeOther)
+	log := doc(t, fx.get(t, fx.admin.Viewer(), "/admin/log"))
+	for action, reason := range map[string]string{"hide_post": "personal attack", "delete_post": "doxxing"} {
+		rows := logRows(t, log, action)
+		if len(rows) != 1 || !strings.Contains(text(rows[0]), reason) {
+			t.Errorf("the log's %s rows do not give the reason %q: %d rows", action, reason, len(rows))
+		}
+	}
+	// Unhide is in the shared form too, once the post is hidden.
+	d = doc(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)))
+	if attr(one(t, d, "unhide-post"), "form") != attr(enclosingForm(one(t, d, "mod-reason")), "id") {
+		t.Error("unhide does not submit the reason's form")
+	}
+}
+
 // enclosingForm is the form element n sits in, or nil.
 func enclosingForm(n *html.Node) *html.Node {
 	for p := n.Parent; p != nil; p = p.Parent {

@@ -139,20 +139,39 @@ func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 		b = appendPostAction(b, post.ID, `/report`)
 		b = append(b, `" rel="nofollow" data-testid="report">Report</a> `...)
 	}
+	tools := v.hasTools()
 	if mayChange && (v.Thread.Can.Moderate || !v.othersAnswered(post)) {
-		b = appendPostForm(b, post.ID, `/delete`)
-		b = append(b, `" class="inline" data-confirm="Delete this post?"><button type="submit" class="link" data-testid="delete">Delete</button></form>`...)
+		if tools {
+			b = appendStaffButton(b, post.ID, `/delete`)
+			b = append(b, `" data-confirm="Delete this post?" data-testid="delete">Delete</button>`...)
+		} else {
+			b = appendPostForm(b, post.ID, `/delete`)
+			b = append(b, `" class="inline" data-confirm="Delete this post?"><button type="submit" class="link" data-testid="delete">Delete</button></form>`...)
+		}
 	}
 	if v.Thread.Can.Moderate && !deleted {
+		action, label := `/hide`, `" data-testid="hide-post">Hide</button>`
 		if hidden {
-			b = appendPostForm(b, post.ID, `/unhide`)
-			b = append(b, `" class="inline"><button type="submit" class="link" data-testid="unhide-post">Unhide</button></form>`...)
+			action, label = `/unhide`, `" data-testid="unhide-post">Unhide</button>`
+		}
+		if tools {
+			b = append(appendStaffButton(b, post.ID, action), label...)
 		} else {
-			b = appendPostForm(b, post.ID, `/hide`)
-			b = append(b, `" class="inline"><button type="submit" class="link" data-testid="hide-post">Hide</button></form>`...)
+			b = appendPostForm(b, post.ID, action)
+			b = append(b, `" class="inline"><button type="submit" class="link`...)
+			b = append(b, label...)
+			b = append(b, `</form>`...)
 		}
 	}
 	return append(b, `</footer></li>`...)
+}
+
+// appendStaffButton opens a button that submits the page's moderation form (modFormID, with its
+// reason) to one of a post's actions, up to the end of its formaction.
+func appendStaffButton(b []byte, id int64, action string) []byte {
+	b = append(b, `<button type="submit" class="link" form="`+modFormID+`" formaction="/p/`...)
+	b = strconv.AppendInt(b, id, 10)
+	return append(b, action...)
 }
 
 // appendLikeControl is likeControl: a form (a button that works without JavaScript; app.js

@@ -84,6 +84,10 @@ func TestHandWrittenPostItemMatchesTheTemplComponent(t *testing.T) {
 		},
 		"moderator":         func(v *threadView) { v.Viewer, v.Thread.Can = moderator, staff },
 		"moderator, locked": func(v *threadView) { v.Viewer, v.Thread.Can, v.Thread.LockedAt = moderator, staff, &now },
+		// A deleted thread's page has no moderation form (threadTools) for the posts' buttons.
+		"moderator, deleted thread": func(v *threadView) {
+			v.Viewer, v.Thread.Can, v.Thread.DeletedAt = moderator, staff, &now
+		},
 		"moderator, own post in a locked thread": func(v *threadView) {
 			v.Viewer, v.Thread.Can, v.Thread.LockedAt = forum.Viewer{ActorID: 7, Role: forum.RoleModerator}, staff, &now
 		},
@@ -151,7 +155,9 @@ func TestHandWrittenPostItemMatchesTheTemplComponent(t *testing.T) {
 		"post-origin", "This post was deleted.", "This post was hidden by a moderator.", "Deleted; only staff see this.",
 		"Hidden by a moderator.", `aria-pressed="true"`, `aria-pressed="false"`, `class="likes"`, `data-testid="quote"`,
 		`data-testid="reply-to"`, `data-testid="edit"`, `data-testid="report"`, `data-testid="delete"`,
-		`data-testid="hide-post"`, `data-testid="unhide-post"`, `class="post deleted hidden unread"`} {
+		`data-testid="hide-post"`, `data-testid="unhide-post"`, `class="post deleted hidden unread"`,
+		`form="mod-form" formaction="/p/4321/hide"`, `form="mod-form" formaction="/p/4321/unhide"`,
+		`form="mod-form" formaction="/p/4321/delete"`, `class="inline"><button type="submit" class="link" data-testid="hide-post"`} {
 		if !strings.Contains(rendered.String(), marker) {
 			t.Errorf("no case renders %s", marker)
 		}

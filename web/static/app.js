@@ -35,9 +35,11 @@
       .catch(function () { form.submit(); });
   });
 
-  // Confirm destructive buttons.
+  // Confirm destructive buttons: the form asks, or the button that submits it (staff's Delete
+  // submits the page's shared moderation form).
   document.addEventListener("submit", function (e) {
-    var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+    var asker = e.submitter && e.submitter.hasAttribute("data-confirm") ? e.submitter : e.target;
+    var msg = asker.getAttribute && asker.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
 

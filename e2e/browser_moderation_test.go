@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/stoa-forum/stoa/internal/stoaproc"
+)
+
+// TestBrowserModeratorGivesReasons: a moderator types a reason once, in the thread's tools, and
+// hides one post and deletes another with the posts' own buttons; the log gives both reasons. The
+// posts' buttons submit the tools' form through their form attribute, which only a real browser
+// shows works; with JavaScript on, Delete still asks first (app.js reads the button's question).
+func TestBrowserModeratorGivesReasons(t *testing.T) {
+	t.Parallel()
+	for _, js := range []bool{true, false} {
+		name := "JavaScriptOff"
+		if js {
+			name = "JavaScriptOn"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			moderatorFlow(t, js)
+		})
+	}
+}
+
+func moderatorFlow(t *testing.T, js bool) {
+	in := stoaproc.Start(t, stoaproc.Options{})
+	in.Admin("category", "create", "--slug", "general", "--title", "General")
+	in.Admin("user", "create", "--username", "alice", "--email", "alice@example.test", "--password", "alice's long password")
+	in.Admin("user", "create", "--username", "mia", "--email", "mia@example.test", "--password", "mia's long password", "--role", "admin")
+	alice := apiClient{t: t, base: in.URL, token: trimmed(in.Admin("token", "create", "--username", "alice")), http: &http.Client{Timeout: 10 * time.Second}}
+	var thread struct {
+		ID int64 `json:"id"`
+	}
+	alice.do("POST", "/api/v1/categories/general/threads", map[string]any{"title": "Getting heated", "body": "Tabs or spaces?"}, &thread)
+	var rude, worse struct {
+		ID int64 `json:"id"`
+	}
+	alice.do("POST", "/api/v1/threads/"+strconv.FormatInt(thread.ID, 10)+"/posts", map[string]any{"body": "Only a fool uses tabs."}, &rude)
+	alice.do("POST", "/api/v1/threads/"+strconv.FormatInt(thread.ID, 10)+"/posts", map[string]any{"body": "Here is where they live."}, &worse)
+	inPost := func(id int64, testID string) string { return "#p" + strconv.FormatInt(id, 10) + " " + byTestID(testID) }
+
+	ctx := newBrowser(t, js)
+	var asked atomic.Value // the question app.js asked before deleting
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			asked.Store(d.Message)
+			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
+		}
+	})
+
+	step(t, ctx, "sign in",
+		chromedp.Navigate(in.URL+"/login"),
+		chromedp.WaitVisible(byTestID("login-form")),
+		chromedp.SendKeys(`input[name="login"]`, "mia"),
+		chromedp.SendKeys(`input[name="password"]`, "mia's long password"),
+		chromedp.Submit(byTestID("login-form")),
+		chromedp.WaitVisible(byTestID("nav-me")),
+	)
+	threadURL := in.URL + "/t/" + strconv.FormatInt(thread.ID, 10)
+	step(t, ctx, "hide a post with a reason",
+		chromedp.Navigate(threadURL),
+		chromedp.WaitVisible(byTestID("mod-reason")),
+		chromedp.SendKeys(byTestID("mod-reason"), "personal attack"),
+		chromedp.Click(inPost(rude.ID, "hide-post")),
+		chromedp.WaitVisible(inPost(rude.ID, "unhide-post")),
+	)
+	step(t, ctx, "delete a post with a reason",
+		chromedp.WaitVisible(byTestID("mod-reason")),
+		chromedp.SendKeys(byTestID("mod-reason"), "doxxing"),
+		chromedp.Click(inPost(worse.ID, "delete")),
+		chromedp.WaitVisible(inPost(worse.ID, "post-deleted")),
+	)
+	if q, _ := asked.Load().(string); js && q != "Delete this post?" {
+		t.Errorf("with JavaScript on, Delete asked %q first", q)
+	} else if !js && q != "" {
+		t.Errorf("with JavaScript off, a question was asked: %q", q)
+	}
+	var log string
+	step(t, ctx, "read the log",
+		chromedp.Navigate(in.URL+"/admin/log"),
+		chromedp.WaitVisible("main", chromedp.ByQuery),
+		chromedp.Text("main", &log, chromedp.ByQuery),
+	)
+	for _, reason := range []string{"personal attack", "doxxing"} {
+		if !strings.Contains(log, reason) {
+			t.Errorf("the moderation log does not give the reason %q:\n%s", reason, log)
+		}
+	}
+}
