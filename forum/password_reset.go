@@ -67,10 +67,14 @@ func (f *Forum) RequestPasswordReset(ctx context.Context, email string, client C
 				return ErrRateLimited
 			}
 		}
+		// The mail goes to the address on the account, never the one typed: lower() folds other
+		// spellings into it (Go's and PostgreSQL's folding of U+0130 or the Kelvin sign), and a
+		// link sent to such a look-alike, on a domain anyone may register, would hand over the
+		// account.
 		var memberID int64
-		var username string
-		err := tx.QueryRow(ctx, `SELECT m.actor_id, a.username FROM members m JOIN actors a ON a.id = m.actor_id
-			WHERE lower(m.email) = $1 AND a.deleted_at IS NULL`, emailKey).Scan(&memberID, &username)
+		var username, stored string
+		err := tx.QueryRow(ctx, `SELECT m.actor_id, a.username, m.email FROM members m JOIN actors a ON a.id = m.actor_id
+			WHERE lower(m.email) = $1 AND a.deleted_at IS NULL`, emailKey).Scan(&memberID, &username, &stored)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -85,7 +89,7 @@ func (f *Forum) RequestPasswordReset(ctx context.Context, email string, client C
 			VALUES ($1, $2, now() + make_interval(secs => $3))`, memberID, hash, PasswordResetLifetime.Seconds()); err != nil {
 			return err
 		}
-		return f.insertJob(ctx, tx, MailArgs{To: email, Subject: settings.SiteName + ": reset your password",
+		return f.insertJob(ctx, tx, MailArgs{To: stored, Subject: settings.SiteName + ": reset your password",
 			Text: "Hello " + username + ",\n\nSomeone (hopefully you) asked to reset the password of your account on " +
 				settings.SiteName + ".\n\nTo choose a new password, open this link within an hour. It works once:\n\n" +
 				link(token) + "\n\nIf you did not ask for this, ignore this message: your password stays as it is.\n"})

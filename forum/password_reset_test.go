@@ -49,8 +49,9 @@ func TestPasswordResetAnswersTheSameForUnknownAddresses(t *testing.T) {
 	if took := time.Since(start); took < floor {
 		t.Fatalf("the answer for a known address came after %v, before the floor", took)
 	}
+	// The link goes to the address on the account, not to the spelling typed.
 	mails := jobs.mails()
-	if len(mails) != 1 || mails[0].To != "Alice@Example.test" || !strings.Contains(mails[0].Text, "alice") {
+	if len(mails) != 1 || mails[0].To != "alice@example.test" || !strings.Contains(mails[0].Text, "alice") {
 		t.Fatalf("mails %+v", mails)
 	}
 	token := tokenFromMail(t, mails[0])
@@ -61,6 +62,31 @@ func TestPasswordResetAnswersTheSameForUnknownAddresses(t *testing.T) {
 	var ve *forum.ValidationError
 	if err := f.RequestPasswordReset(ctx, "not an address", testClient, resetLink); !errors.As(err, &ve) {
 		t.Fatalf("malformed address: %v", err)
+	}
+}
+
+// A look-alike address that case folding maps onto a member's (a dotted capital İ for the i, on a
+// domain anyone may register) must not receive that member's reset link.
+func TestPasswordResetNeverMailsALookAlikeAddress(t *testing.T) {
+	t.Parallel()
+	jobs := &queuedJobs{}
+	f, _ := forumtest.New(t, forum.Options{Jobs: jobs})
+	ctx := context.Background()
+	forumtest.Member(t, f, "kiki", forum.RoleMember) // kiki@example.test
+	typed := []string{"k\u0130ki@example.test", "\u212Aiki@example.test", "KIKI@EXAMPLE.TEST"}
+	for _, typed := range typed {
+		if err := f.RequestPasswordReset(ctx, typed, testClient, resetLink); err != nil {
+			t.Fatalf("%q: %v", typed, err)
+		}
+	}
+	mails := jobs.mails()
+	if len(mails) != len(typed) {
+		t.Fatalf("%d reset mails for %d requests: a look-alike was not found, so it tests nothing", len(mails), len(typed))
+	}
+	for _, m := range mails {
+		if m.To != "kiki@example.test" {
+			t.Errorf("a reset link for kiki went to %q", m.To)
+		}
 	}
 }
 
