@@ -71,7 +71,7 @@ func (f *Forum) withholdSuppressed(ctx context.Context, v Viewer, perm Permissio
 		}
 		p.Redacted, p.Withheld = true, p.Suppressed
 		p.HTML, p.Source, p.HTMLMAC, p.Summary = "", "", nil, ""
-		p.Author = Author{}
+		p.Author = Author{AuthorWithheld: true}
 	}
 	return nil
 }

@@ -49,10 +49,13 @@ type Author struct {
 	AuthorAPID        string `db:"author_ap_id"`
 	AuthorURL         string `db:"author_url"`
 	AuthorAvatarURL   string `db:"author_avatar_url"`
+	// AuthorWithheld: the viewer may not know who wrote it (a post of a limited server, Post.Withheld);
+	// every other field is empty.
+	AuthorWithheld bool `db:"-"`
 }
 
 // AuthorLocal reports whether the author is a member here.
-func (a Author) AuthorLocal() bool { return a.AuthorDomain == "" }
+func (a Author) AuthorLocal() bool { return a.AuthorDomain == "" && !a.AuthorWithheld }
 
 // AuthorHandle is username for members and username@domain for remote people.
 func (a Author) AuthorHandle() string {

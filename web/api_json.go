@@ -86,6 +86,9 @@ type apiPost struct {
 	Hidden bool `json:"hidden"`
 	// OriginURL is where a post from another server is shown there; null for local posts.
 	OriginURL *string `json:"origin_url"`
+	// Withheld is true for a post of a server this forum limits, which the reader may not see:
+	// its body, its ap_id, its origin and every field of its author are empty.
+	Withheld bool `json:"withheld"`
 }
 
 type apiThreadList struct {
@@ -100,6 +103,9 @@ type apiThreadWithPosts struct {
 }
 
 func (s *Server) apiAuthorOf(a forum.Author) apiAuthor {
+	if a.AuthorWithheld {
+		return apiAuthor{}
+	}
 	out := apiAuthor{Handle: s.fullHandle(a.AuthorUsername, a.AuthorDomain), APID: s.authorAPID(a), Local: a.AuthorLocal(),
 		Name: a.AuthorName(), AvatarURL: safeAvatar(a.AuthorAvatarURL), Page: s.abs(authorPagePath(a))}
 	if strings.HasPrefix(out.AvatarURL, "/") {
@@ -128,6 +134,9 @@ func (s *Server) apiPostOf(p forum.Post) apiPost {
 		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted(), Hidden: p.Hidden()}
 	if origin := postOrigin(p); origin != "" {
 		out.OriginURL = &origin
+	}
+	if p.Withheld != forum.LimitNone {
+		out.APID, out.Withheld = "", true // its id names the server
 	}
 	return out
 }

@@ -150,6 +150,8 @@ func (p apiPost) appendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendBool(b, p.Hidden)
 	b = append(b, `,"origin_url":`...)
 	b = appendJSONOptionalString(b, p.OriginURL)
+	b = append(b, `,"withheld":`...)
+	b = strconv.AppendBool(b, p.Withheld)
 	return append(b, '}'), nil
 }
 

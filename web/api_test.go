@@ -75,7 +75,7 @@ var (
 	threadKeys = []string{"id", "title", "url", "ap_id", "category", "author", "created_at", "last_post_at", "post_count",
 		"locked", "pinned", "hidden", "deleted", "follow", "local"}
 	postKeys = []string{"id", "ap_id", "url", "author", "body_html", "created_at", "updated_at", "like_count", "liked",
-		"in_reply_to", "position", "deleted", "hidden", "origin_url"}
+		"in_reply_to", "position", "deleted", "hidden", "origin_url", "withheld"}
 )
 
 func TestAPIReads(t *testing.T) {

@@ -100,6 +100,8 @@ func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 	switch {
 	case post.Redacted && deleted:
 		b = append(b, `<p class="placeholder" data-testid="post-deleted">This post was deleted.</p>`...)
+	case post.Redacted && post.Withheld != forum.LimitNone:
+		b = append(b, `<p class="placeholder" data-testid="post-withheld">`+withheldPost+`</p>`...)
 	case post.Redacted:
 		b = append(b, `<p class="placeholder" data-testid="post-hidden">This post was hidden by a moderator.</p>`...)
 	default:

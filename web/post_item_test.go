@@ -64,6 +64,9 @@ func TestHandWrittenPostItemMatchesTheTemplComponent(t *testing.T) {
 		"unicode": func(p *forum.Post) {
 			p.AuthorDisplayName, p.HTML = "Ünïcødé — ‘quotes’ \u2028", "<p>♥ \u2029 ✓</p>"
 		},
+		"withheld": func(p *forum.Post) {
+			p.Redacted, p.Withheld, p.Author, p.HTML, p.APID = true, forum.LimitSuspend, forum.Author{AuthorWithheld: true}, "", "https://limited.example/p/1"
+		},
 		"everything": func(p *forum.Post) {
 			p.Unread, p.EditedAt, p.InReplyToID, p.HiddenAt, p.Liked, p.AuthorAvatarURL = true, &now, &parent, &now, true, "/a.png"
 		},
@@ -156,6 +159,7 @@ func TestHandWrittenPostItemMatchesTheTemplComponent(t *testing.T) {
 		"Hidden by a moderator.", `aria-pressed="true"`, `aria-pressed="false"`, `class="likes"`, `data-testid="quote"`,
 		`data-testid="reply-to"`, `data-testid="edit"`, `data-testid="report"`, `data-testid="delete"`,
 		`data-testid="hide-post"`, `data-testid="unhide-post"`, `class="post deleted hidden unread"`,
+		`data-testid="post-withheld"`, `<span class="author" data-testid="post-author">an account on a limited server</span>`,
 		`form="mod-form" formaction="/p/4321/hide"`, `form="mod-form" formaction="/p/4321/unhide"`,
 		`form="mod-form" formaction="/p/4321/delete"`, `class="inline"><button type="submit" class="link" data-testid="hide-post"`} {
 		if !strings.Contains(rendered.String(), marker) {

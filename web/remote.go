@@ -172,9 +172,9 @@ func authorPagePath(a forum.Author) string {
 }
 
 // postOrigin is where a post from another server is shown on its own server: its url, else its
-// id; "" for local posts. Only http(s) links are given out.
+// id; "" for local posts and for posts withheld from the reader. Only http(s) links are given out.
 func postOrigin(p forum.Post) string {
-	if p.APID == "" {
+	if p.APID == "" || p.Withheld != forum.LimitNone { // a limited server's address is withheld too
 		return ""
 	}
 	for _, u := range []string{p.URL, p.APID} {

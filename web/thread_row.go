@@ -89,6 +89,11 @@ func appendThreadRow(b []byte, t forum.ThreadSummary, showCategory bool) []byte 
 
 // appendAuthorByline is authorByline (author.templ) appended to b.
 func appendAuthorByline(b []byte, a forum.Author, testID string) []byte {
+	if a.AuthorWithheld {
+		b = append(b, `<span class="author" data-testid="`...)
+		b = appendEscaped(b, testID)
+		return append(b, `">`+withheldAuthor+`</span>`...)
+	}
 	if avatar := safeAvatar(a.AuthorAvatarURL); avatar != "" {
 		b = append(b, `<img class="avatar small" src="`...)
 		b = appendEscaped(b, avatar)
