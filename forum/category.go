@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,7 +59,7 @@ func (f *Forum) CreateCategory(ctx context.Context, by Viewer, in NewCategory) (
 		return Category{}, fmt.Errorf("create category: %w", ErrForbidden)
 	}
 	in.Slug = NormalizeHandle(in.Slug)
-	in.Title = strings.TrimSpace(in.Title)
+	in.Title = cleanLine(in.Title) // as thread titles: no bidi overrides, no invisible-only titles
 	v := &ValidationError{}
 	if err := ValidateHandle("slug", in.Slug); err != nil {
 		v.Problems = append(v.Problems, err.(*ValidationError).Problems...)
@@ -242,7 +241,7 @@ func (f *Forum) UpdateCategory(ctx context.Context, by Viewer, id int64, in Cate
 	if !by.IsAdmin() {
 		return Category{}, fmt.Errorf("update category: %w", ErrForbidden)
 	}
-	in.Title = strings.TrimSpace(in.Title)
+	in.Title = cleanLine(in.Title) // as thread titles: no bidi overrides, no invisible-only titles
 	v := &ValidationError{}
 	validateCategoryText(v, in.Title, in.Description)
 	if err := v.Err(); err != nil {

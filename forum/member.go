@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Member is a local account.
@@ -366,8 +367,11 @@ func validateEmail(v *ValidationError, field, email string) {
 
 // cleanLine makes one line of text fit to show: white space collapsed to single spaces, control
 // and format characters (newlines, bell, bidirectional overrides) and non-characters dropped, so
-// that a display name or a title cannot break a page's layout or pose as another.
+// that a display name or a title cannot break a page's layout or pose as another. It is then put
+// in NFC, so that "é" typed as e and a combining accent is one character, as it looks, for the
+// length limits and for search.
 func cleanLine(s string) string {
+	s = norm.NFC.String(s)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return ' '

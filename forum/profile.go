@@ -170,6 +170,17 @@ func validProfileURL(s string) bool {
 // isInvisibleOrControl reports control characters, Unicode format characters (bidirectional
 // overrides, zero-width spaces) and non-characters (U+FFFE, U+FDD0...), except the zero-width
 // joiner that emoji sequences need.
+// hasVisibleText reports whether s has a character that shows: a body of zero-width spaces is as
+// empty as one of blanks.
+func hasVisibleText(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !isInvisibleOrControl(r) && r != '\u200d' {
+			return true
+		}
+	}
+	return false
+}
+
 func isInvisibleOrControl(r rune) bool {
 	if r == '\u200d' {
 		return false

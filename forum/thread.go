@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -134,7 +133,7 @@ func validateTitle(v *ValidationError, title string) {
 }
 
 func validateBody(v *ValidationError, body string) {
-	if strings.TrimSpace(body) == "" {
+	if !hasVisibleText(body) {
 		v.Add("body", "is required")
 	} else if n := len([]rune(body)); n > MaxBodyLen {
 		v.Add("body", "must be at most %d characters (it has %d)", MaxBodyLen, n)

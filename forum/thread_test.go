@@ -1,12 +1,14 @@
 package forum_test
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 // A title is one line of text: no bell, escape, bidirectional override or non-character.
@@ -16,6 +18,49 @@ func TestATitleIsOneCleanLine(t *testing.T) {
 	odd, _ := fx.thread(t, fx.alice, fx.cat, "Ring\u0007 the\u000b bell \u202eevil\ufffe\U0010FFFF!", "odd title")
 	if odd.Title != "Ring the bell evil!" {
 		t.Errorf("title %q, want the controls, override and non-characters gone", odd.Title)
+	}
+}
+
+// What shows is what counts: a title is measured in NFC (an accent typed as a combining mark is part
+// of its letter), and a body or a title of invisible characters only is empty.
+func TestTextIsMeasuredAsItShows(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	combining := strings.Repeat("e\u0301", forum.MaxTitleLen)
+	th, _ := fx.thread(t, fx.alice, fx.cat, combining, "accents")
+	if th.Title != strings.Repeat("\u00e9", forum.MaxTitleLen) {
+		t.Errorf("title %q, want it in NFC", th.Title)
+	}
+	for _, in := range []forum.NewThread{
+		{CategoryID: fx.cat.ID, Title: "Blank body", Body: "\u200b\u200b\u2060 \n"},
+		{CategoryID: fx.cat.ID, Title: "\u200b\u202e", Body: "a body"},
+	} {
+		var ve *forum.ValidationError
+		if _, _, err := fx.f.CreateThread(fx.ctx, fx.alice.Viewer(), in); !errors.As(err, &ve) {
+			t.Errorf("%+q, %+q: %v, want a validation error", in.Title, in.Body, err)
+		}
+	}
+	var ve *forum.ValidationError
+	if _, err := fx.f.CreatePost(fx.ctx, fx.alice.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "\u200b"}); !errors.As(err, &ve) {
+		t.Errorf("an invisible reply: %v, want a validation error", err)
+	}
+}
+
+// A category's title is one clean line, as a thread's: no override, no title of invisible
+// characters only.
+func TestACategoryTitleIsOneCleanLine(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	c, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "rtl", Title: "\u202eRTL cat"})
+	if err != nil || c.Title != "RTL cat" {
+		t.Fatalf("created %q, %v; want the override gone", c.Title, err)
+	}
+	var ve *forum.ValidationError
+	if _, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "blank", Title: "\u200b"}); !errors.As(err, &ve) {
+		t.Errorf("an invisible title: %v, want a validation error", err)
+	}
+	if _, err := fx.f.UpdateCategory(fx.ctx, forumtest.Admin, c.ID, forum.CategoryEdit{Title: "\u200b\u2066"}); !errors.As(err, &ve) {
+		t.Errorf("an invisible title by an edit: %v, want a validation error", err)
 	}
 }
 
