@@ -274,6 +274,11 @@ func (f *Forum) UpdateCategory(ctx context.Context, by Viewer, id int64, in Cate
 			c.ActorID, in.Title, escapeParagraphs(in.Description)); err != nil {
 			return err
 		}
+		if !sameParent(c.ParentID, in.ParentID) {
+			if err := f.settleCategoryOutOfSight(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		if c.Title != in.Title || c.Description != in.Description {
 			if _, err := f.recordActivity(ctx, tx, NewActivity{Verb: VerbUpdate, ActorID: c.ActorID, TargetActorID: &c.ActorID, CategoryID: &c.ID}); err != nil {
 				return err

@@ -440,3 +440,53 @@ func TestNotificationsOfAThreadMovedOutOfSightStopCounting(t *testing.T) {
 		t.Errorf("after the move to the staff room: bob %d, the moderator %d unread, want 0 and 1", b, m)
 	}
 }
+
+// Closing a category to members, by its permission grid or by putting it under a parent closed to
+// them, settles their notifications about its threads and its sub-categories' threads; a
+// moderator who still sees them keeps theirs.
+func TestNotificationsOfACategoryClosedToMembersStopCounting(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	unread := func(m forum.Member) int {
+		t.Helper()
+		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, m.Username).Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Counts.UnreadNotifications
+	}
+	parent := fx.category(t, "parent")
+	child, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "child", Title: "Child", ParentID: &parent.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, _ := fx.thread(t, fx.bob, child, "In the child", "opener")
+	fx.reply(t, fx.alice, th.ID, "@bob @molly have a look")
+	fx.deliver(t)
+	if b, m := unread(fx.bob), unread(fx.mod); b != 1 || m != 1 {
+		t.Fatalf("before: bob %d, the moderator %d unread, want 1 each", b, m)
+	}
+	closed := []forum.RolePermission{{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}
+	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, parent.ID, closed); err != nil {
+		t.Fatal(err)
+	}
+	if b, m := unread(fx.bob), unread(fx.mod); b != 0 || m != 1 {
+		t.Errorf("after closing the parent: bob %d, the moderator %d unread, want 0 and 1", b, m)
+	}
+
+	// Moving an open category under the staff room does the same.
+	open := fx.category(t, "open")
+	th, _ = fx.thread(t, fx.bob, open, "In the open", "opener")
+	fx.reply(t, fx.alice, th.ID, "@bob again")
+	fx.deliver(t)
+	if b := unread(fx.bob); b != 1 {
+		t.Fatalf("bob has %d unread before the move, want 1", b)
+	}
+	staff := fx.staffRoom(t)
+	if _, err := fx.f.UpdateCategory(fx.ctx, forumtest.Admin, open.ID, forum.CategoryEdit{Title: "Open", ParentID: &staff.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if b := unread(fx.bob); b != 0 {
+		t.Errorf("after moving the category under the staff room: bob %d unread, want 0", b)
+	}
+}

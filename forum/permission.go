@@ -216,6 +216,9 @@ func (f *Forum) SetPermissionGrid(ctx context.Context, by Viewer, categoryID int
 				return err
 			}
 		}
+		if err := f.settleCategoryOutOfSight(ctx, tx, categoryID); err != nil {
+			return err
+		}
 		return f.logModeration(ctx, tx, by, ModerationEntry{Action: "set_category_permissions", CategoryID: &categoryID})
 	})
 	if err != nil {

@@ -60,7 +60,7 @@ func (c *permCache) invalidate() { c.snaps.invalidate() }
 
 // snapshot returns the current snapshot, loading it first when there is none to serve.
 func (c *permCache) snapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
-	return c.snaps.get(ctx, func(ctx context.Context) (*permSnapshot, error) { return loadPermSnapshot(ctx, f) })
+	return c.snaps.get(ctx, func(ctx context.Context) (*permSnapshot, error) { return loadPermSnapshot(ctx, f.db) })
 }
 
 func (c *permCache) compiledFor(ctx context.Context, f *Forum, v Viewer) (*compiledPerms, error) {
@@ -118,7 +118,8 @@ func rolesKey(roles []Role) string {
 	return strings.Join(parts, ",")
 }
 
-func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
+// q is the pool, or a transaction that changed the rules and must judge by its own changes.
+func loadPermSnapshot(ctx context.Context, q querier) (*permSnapshot, error) {
 	type gridRow struct {
 		CategoryID int64 `db:"category_id"`
 		RolePermission
@@ -126,7 +127,7 @@ func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
 	// Parents first, so compiling can look a parent up before its children. The whole definition
 	// of each category is loaded, not just its rules: pages read categories from the snapshot too
 	// (category_cache.go).
-	rows, err := f.db.Query(ctx, `SELECT `+categoryColumns+` FROM categories c ORDER BY c.parent_id IS NOT NULL, c.id`)
+	rows, err := q.Query(ctx, `SELECT `+categoryColumns+` FROM categories c ORDER BY c.parent_id IS NOT NULL, c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("load category rules: %w", err)
 	}
@@ -134,7 +135,7 @@ func loadPermSnapshot(ctx context.Context, f *Forum) (*permSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load category rules: %w", err)
 	}
-	rows, err = f.db.Query(ctx, `SELECT category_id, role, may_see, may_start, may_reply FROM category_permissions`)
+	rows, err = q.Query(ctx, `SELECT category_id, role, may_see, may_start, may_reply FROM category_permissions`)
 	if err != nil {
 		return nil, fmt.Errorf("load category permissions: %w", err)
 	}
