@@ -67,6 +67,21 @@ func newBrowser(t *testing.T, js bool) context.Context {
 	return ctx
 }
 
+// withAndWithoutScript runs a flow twice side by side, with JavaScript on and with it off: every
+// flow must work without it.
+func withAndWithoutScript(t *testing.T, flow func(t *testing.T, js bool)) {
+	for _, js := range []bool{true, false} {
+		name := "JavaScriptOff"
+		if js {
+			name = "JavaScriptOn"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			flow(t, js)
+		})
+	}
+}
+
 // step runs chromedp actions; on failure it saves a screenshot and the page's HTML under
 // test-artifacts/ (kept by CI) and fails the test with both paths.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {

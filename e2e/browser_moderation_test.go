@@ -20,16 +20,7 @@ import (
 // shows works; with JavaScript on, Delete still asks first (app.js reads the button's question).
 func TestBrowserModeratorGivesReasons(t *testing.T) {
 	t.Parallel()
-	for _, js := range []bool{true, false} {
-		name := "JavaScriptOff"
-		if js {
-			name = "JavaScriptOn"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			moderatorFlow(t, js)
-		})
-	}
+	withAndWithoutScript(t, moderatorFlow)
 }
 
 func moderatorFlow(t *testing.T, js bool) {

@@ -21,16 +21,7 @@ import (
 // or link).
 func TestBrowserMemberFlow(t *testing.T) {
 	t.Parallel()
-	for _, js := range []bool{true, false} {
-		name := "JavaScriptOff"
-		if js {
-			name = "JavaScriptOn"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			memberFlow(t, js)
-		})
-	}
+	withAndWithoutScript(t, memberFlow)
 }
 
 func memberFlow(t *testing.T, js bool) {
