@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	_ "image/gif" // decoders register themselves with package image
 	"image/jpeg"
 	"image/png"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +27,14 @@ const (
 	// MaxAvatarSide is the largest width or height stored; bigger images are scaled down.
 	MaxAvatarSide = 400
 	// maxAvatarSourcePixels refuses decompression bombs: a 2 MiB file can declare a 60,000 x
-	// 60,000 image. 25 megapixels admits any phone photo and bounds decoding to about 100 MB.
+	// 60,000 image. 25 megapixels admits any phone photo.
 	maxAvatarSourcePixels = 25_000_000
+	// maxAvatarDecodedBytes bounds what one decode allocates, whatever the colour depth: 25
+	// megapixels of 16-bit RGBA, a 200 KB PNG of zeros, would decode to 200 MB.
+	maxAvatarDecodedBytes = 100 << 20
+	// avatarDecodes is how many uploads one process decodes at once (Forum.avatarSlots); the
+	// others wait their turn, so a burst of uploads costs time, not memory.
+	avatarDecodes = 2
 	// AvatarPathPrefix is where avatars are served. Local actors' avatar_url is this path plus the
 	// avatar's name; federation makes it absolute with the public URL.
 	AvatarPathPrefix = "/avatars/"
@@ -60,8 +68,13 @@ func processAvatar(data []byte) (AvatarImage, error) {
 	if err != nil {
 		return AvatarImage{}, errNotAnImage
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxAvatarSourcePixels {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if cfg.Width <= 0 || cfg.Height <= 0 || pixels > maxAvatarSourcePixels {
 		return AvatarImage{}, Invalid("avatar", "must be at most %d megapixels", maxAvatarSourcePixels/1_000_000)
+	}
+	if pixels*bytesPerPixel(cfg.ColorModel) > maxAvatarDecodedBytes {
+		return AvatarImage{}, Invalid("avatar", "is too large for its colour depth: at most %d megapixels of 16-bit colour",
+			maxAvatarDecodedBytes/8/1_000_000)
 	}
 	src, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -85,6 +98,25 @@ func processAvatar(data []byte) (AvatarImage, error) {
 	}
 	out.Data = buf.Bytes()
 	return out, nil
+}
+
+// bytesPerPixel is what decoding an image of colour model m allocates per pixel (image.Decode's
+// in-memory formats), erring high for models it does not know.
+func bytesPerPixel(m color.Model) int64 {
+	if _, ok := m.(color.Palette); ok { // first: a palette (a slice) must not meet == below
+		return 1
+	}
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3 // 4:4:4 at most; subsampled JPEGs take less
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel, color.NYCbCrAModel:
+		return 4
+	}
+	return 8
 }
 
 // fitWithin returns a copy of src scaled down (never up) so neither side exceeds side, in a fresh
@@ -147,7 +179,23 @@ func (f *Forum) SetAvatar(ctx context.Context, by Viewer, memberID int64, upload
 	if err := canEditProfile(by, memberID); err != nil {
 		return "", fmt.Errorf("set avatar: %w", err)
 	}
+	if err := f.inTx(ctx, func(tx pgx.Tx) error {
+		if limited, err := avatarPerMember.take(ctx, tx, strconv.FormatInt(memberID, 10)); err != nil {
+			return err
+		} else if limited {
+			return ErrRateLimited
+		}
+		return nil
+	}); err != nil {
+		return "", fmt.Errorf("set avatar: %w", err)
+	}
+	select {
+	case f.avatarSlots <- struct{}{}:
+	case <-ctx.Done():
+		return "", fmt.Errorf("set avatar: %w", ctx.Err())
+	}
 	img, err := processAvatar(upload)
+	<-f.avatarSlots
 	if err != nil {
 		return "", err
 	}

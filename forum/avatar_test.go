@@ -65,12 +65,16 @@ func jpegWithEXIF(t *testing.T, img image.Image, orientation uint16) []byte {
 	return append(out, b.Bytes()[2:]...)
 }
 
-// pngHeaderOnly is a PNG whose header claims w x h: enough for DecodeConfig, a bomb if decoded.
-func pngHeaderOnly(w, h uint32) []byte {
+// pngHeaderOnly is an 8-bit RGBA PNG whose header claims w x h: enough for DecodeConfig, a bomb
+// if decoded.
+func pngHeaderOnly(w, h uint32) []byte { return pngHeaderOfDepth(w, h, 8) }
+
+// pngHeaderOfDepth is pngHeaderOnly with depth bits per RGBA channel (8 or 16).
+func pngHeaderOfDepth(w, h uint32, depth byte) []byte {
 	out := []byte("\x89PNG\r\n\x1a\n")
 	ihdr := binary.BigEndian.AppendUint32([]byte("IHDR"), w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA
+	ihdr = append(ihdr, depth, 6, 0, 0, 0) // RGBA
 	out = binary.BigEndian.AppendUint32(out, 13)
 	out = append(out, ihdr...)
 	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(ihdr))
@@ -195,5 +199,46 @@ func TestAvatarUploadsThatAreNotImagesAreRefused(t *testing.T) {
 		if _, err := f.Avatar(ctx, name); !errors.Is(err, forum.ErrNotFound) {
 			t.Errorf("avatar %q: %v", name, err)
 		}
+	}
+}
+
+// Decoding is bounded in bytes, not only in pixels: 25 megapixels of 16-bit RGBA (a 200 KB file
+// of zeros) would take 200 MB, and a few at once would take the server down. The same size in
+// 8-bit colour is within the bound.
+func TestAvatarDecodingIsBoundedByColourDepth(t *testing.T) {
+	t.Parallel()
+	f, _ := forumtest.New(t, forum.Options{})
+	ctx := context.Background()
+	m := forumtest.Member(t, f, "bob", forum.RoleMember)
+	_, err := f.SetAvatar(ctx, m.Viewer(), m.ID, pngHeaderOfDepth(5000, 5000, 16))
+	var ve *forum.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(ve.Problems[0].Message, "colour depth") {
+		t.Errorf("a 16-bit 25-megapixel PNG: %v, want refused for its depth before decoding", err)
+	}
+	// The 8-bit header passes the size checks and fails only when decoded (it has no pixels).
+	_, err = f.SetAvatar(ctx, m.Viewer(), m.ID, pngHeaderOfDepth(5000, 5000, 8))
+	if !errors.As(err, &ve) || strings.Contains(ve.Problems[0].Message, "colour depth") || strings.Contains(ve.Problems[0].Message, "megapixels") {
+		t.Errorf("an 8-bit 25-megapixel PNG: %v, want it past the size checks", err)
+	}
+}
+
+// A member may upload 20 avatars an hour; the next upload is refused before it is decoded.
+func TestAvatarUploadsAreRateLimited(t *testing.T) {
+	t.Parallel()
+	f, _ := forumtest.New(t, forum.Options{})
+	ctx := context.Background()
+	m := forumtest.Member(t, f, "bob", forum.RoleMember)
+	other := forumtest.Member(t, f, "carl", forum.RoleMember)
+	small := encodePNG(t, testImage(10, 10))
+	for i := range 20 {
+		if _, err := f.SetAvatar(ctx, m.Viewer(), m.ID, small); err != nil {
+			t.Fatalf("upload %d: %v", i+1, err)
+		}
+	}
+	if _, err := f.SetAvatar(ctx, m.Viewer(), m.ID, small); !errors.Is(err, forum.ErrRateLimited) {
+		t.Errorf("the 21st upload in an hour: %v, want ErrRateLimited", err)
+	}
+	if _, err := f.SetAvatar(ctx, other.Viewer(), other.ID, small); err != nil {
+		t.Errorf("another member's upload: %v", err)
 	}
 }

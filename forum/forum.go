@@ -57,6 +57,8 @@ type Forum struct {
 	perPage int
 	// postBudget bounds how fast a member posts (Options.PostsPerMinute); max 0: no bound.
 	postBudget rateLimit
+	// avatarSlots holds a token per avatar being decoded (avatarDecodes at most).
+	avatarSlots chan struct{}
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -110,7 +112,8 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 		parsedKeys: &keyCache{keys: map[int64]SigningKey{}}, perms: newPermCache(), site: newSiteCache(),
 		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link,
 		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache(), catchUps: newCatchUps(), perPage: perPage,
-		postBudget: rateLimit{"posts-member", time.Minute, max(cmp.Or(opts.PostsPerMinute, DefaultPostsPerMinute), 0)}}
+		postBudget:  rateLimit{"posts-member", time.Minute, max(cmp.Or(opts.PostsPerMinute, DefaultPostsPerMinute), 0)},
+		avatarSlots: make(chan struct{}, avatarDecodes)}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

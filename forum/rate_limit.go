@@ -46,6 +46,10 @@ var (
 	// Password-reset requests per client address, whatever the e-mail: stops one client from
 	// probing (or flooding) many addresses.
 	resetPerIP = rateLimit{"reset-ip", time.Hour, 10}
+	// Avatar uploads per member: each is decoded in memory (up to maxAvatarDecodedBytes), so a
+	// member scripting uploads must not keep the server doing that; a person trying a few pictures
+	// never notices.
+	avatarPerMember = rateLimit{"avatar-member", time.Hour, 20}
 )
 
 // DefaultPostsPerMinute bounds how fast a member posts, threads and replies together: a person in
