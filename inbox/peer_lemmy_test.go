@@ -157,3 +157,35 @@ func TestLemmyLockAndModeratorRemoval(t *testing.T) {
 		t.Fatalf("a guest still reads the removed comment: %q", guest.HTML)
 	}
 }
+
+// A thread's id is named by its own origins only: a server that posts into a community's mirror
+// with a context on the community's server (a thread that community has, or will have: Lemmy's ids
+// are sequential) opens a thread under its post's own id, so when the community relays the real
+// thread it lands as it should, with its comments (SECURITY.md rule 3).
+func TestAContextOfAnotherOriginDoesNotClaimItsThread(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	l := newLemmyCommunity(h)
+	evil := h.peers.host("evil.test").actor("Person", "x", testKey(0))
+	note := map[string]any{"id": "http://evil.test/notes/1", "type": "Note", "attributedTo": evil.id, "name": "Squatted",
+		"content": "<p>first!</p>", "to": []string{asPublic}, "audience": l.group.id, "context": "http://lemmy.test/post/7",
+		"published": now()}
+	h.deliver(evil, activity(map[string]any{"id": evil.id + "/create/1", "type": "Create", "actor": evil.id, "object": note,
+		"to": []string{asPublic}}))
+	h.settle()
+	squat := h.postByAPID("http://evil.test/notes/1")
+	th, err := h.f.ThreadByID(h.ctx, forum.Guest, squat.ThreadID)
+	if err != nil || th.APID != "http://evil.test/notes/1" {
+		t.Fatalf("the squatter's thread is known as %q (%v), want its post's own id", th.APID, err)
+	}
+
+	l.postAndComment(h)
+	opener := h.postByAPID("http://lemmy.test/post/7")
+	real, err := h.f.ThreadByID(h.ctx, forum.Guest, opener.ThreadID)
+	if err != nil || real.APID != "http://lemmy.test/post/7" || real.ID == th.ID {
+		t.Fatalf("the community's thread: %+v, %v", real.Thread, err)
+	}
+	if comment := h.postByAPID("http://lemmy.test/comment/12"); comment.ThreadID != real.ID {
+		t.Fatalf("the comment is in thread %d, want %d", comment.ThreadID, real.ID)
+	}
+}

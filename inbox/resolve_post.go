@@ -98,10 +98,7 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 		}
 		in.Thread = &forum.RemoteThread{CategoryID: cat.ID, Title: obj.Name}
 		if !cat.Local() {
-			in.Thread.APID = obj.Context
-			if in.Thread.APID == "" {
-				in.Thread.APID = obj.ID
-			}
+			in.Thread.APID = a.threadID(obj)
 		}
 	}
 	if depth == 0 && a.finishes {
@@ -118,6 +115,26 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 	}
 	a.finished = a.finished || (created && in.Finishes != 0)
 	return id, created, err
+}
+
+// threadID is the id a remote thread opened by obj is known by: its context when an origin that
+// may name the thread says so (the post's own server, or the Group that relays it or whose
+// collection it was synced from), else the post's own id. A thread's id is unique here, so a
+// context taken from anyone would let a server claim another community's thread ids, present or
+// future, before that community's Group relays them (SECURITY.md rule 3).
+func (a *apply) threadID(obj federation.Object) string {
+	if obj.Context == "" {
+		return obj.ID
+	}
+	ctxOrigin := origin(obj.Context)
+	group := a.via
+	if group == nil && a.actor.Kind == forum.ActorGroup {
+		group = &a.actor // a synced thread (groupApply) or a Group's own post
+	}
+	if ctxOrigin != "" && (ctxOrigin == origin(obj.ID) || group != nil && ctxOrigin == origin(group.APID)) {
+		return obj.Context
+	}
+	return obj.ID
 }
 
 // fetchFree reports whether storing a post needs nothing fetched nor looked up first: its author
