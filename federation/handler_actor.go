@@ -101,9 +101,7 @@ func groupInput(iris IRIs, c forum.Category, a forum.Actor) actorInput {
 // threadActorInput is what a thread's Service document shows. Not discoverable: directories of
 // accounts would fill with threads. Its posts are public, so they may be indexed.
 func threadActorInput(iris IRIs, ta forum.ThreadActor) actorInput {
-	summary := fmt.Sprintf("<p>The thread “%s” in %s. Follow it to receive its replies.</p>",
-		html.EscapeString(ta.Title), html.EscapeString(ta.CategoryTitle))
-	in := actorInput{Kind: ta.Kind, Name: ta.Title, SummaryHTML: summary, URL: iris.Thread(ta.ThreadID),
+	in := actorInput{Kind: ta.Kind, Name: ta.Title, SummaryHTML: ta.AboutHTML(), URL: iris.Thread(ta.ThreadID),
 		IconURL: iris.Icon(""), Published: ta.ThreadCreatedAt, Discoverable: false, Indexable: true}
 	in.IDs.ID = iris.ThreadActor(ta.ThreadID)
 	return in

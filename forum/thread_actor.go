@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,13 @@ type ThreadActor struct {
 	ThreadCreatedAt time.Time  `db:"thread_created_at"`
 	PostCount       int        `db:"post_count"`
 	LockedAt        *time.Time `db:"locked_at"`
+}
+
+// AboutHTML is what a thread's actor says of itself, as HTML: its actor document and the API
+// show the same words.
+func (ta ThreadActor) AboutHTML() string {
+	return "<p>The thread “" + html.EscapeString(ta.Title) + "” in " + html.EscapeString(ta.CategoryTitle) +
+		". Follow it to receive its replies.</p>"
 }
 
 // threadVisibility is what decides whether a thread may have a public actor.

@@ -113,6 +113,20 @@ func (s *Server) apiActorFor(ctx context.Context, v forum.Viewer, a forum.Actor)
 			return apiActor{}, err
 		}
 	}
+	if a.Local() && a.Kind == forum.ActorThread {
+		// A local thread's actor row keeps no summary: its document makes one from the thread.
+		if id, ok := forum.ThreadIDFromActorUsername(a.Username); ok {
+			// Published: public threads only, whose actor peers may fetch; staff looking up one
+			// of a private category get it without a summary.
+			ta, err := s.forum.PublishedThreadActor(ctx, id)
+			switch {
+			case err == nil:
+				a.SummaryHTML = ta.AboutHTML()
+			case !errors.Is(err, forum.ErrNotFound):
+				return apiActor{}, err
+			}
+		}
+	}
 	if v.SignedIn() && !a.Local() {
 		f, err := s.forum.FollowBetween(ctx, v.ActorID, a.ID)
 		switch {
