@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,5 +134,37 @@ func TestNodeBBRelayedForeignReplyIsFetchedFromItsOrigin(t *testing.T) {
 	}
 	if !strings.Contains(p.HTML, "What ada really wrote.") || strings.Contains(p.HTML, "NodeBB says") {
 		t.Fatalf("stored the relay's copy, not the origin's: %q", p.HTML)
+	}
+}
+
+// A NodeBB user answers a thread here naming it only by its context (inReplyTo null, as NodeBB and
+// other FEP-7888 peers may send): the note is a reply in that thread, under its opener, not a new
+// thread; a context naming no thread here opens nothing.
+func TestANoteWhoseContextIsAThreadHereIsAReplyInIt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	julian := h.peers.host("nodebb.test").actorAt("Person", "/uid/2", "julian", testKey(0))
+	note := func(n int, context string) []byte {
+		return activity(map[string]any{"id": julian.id + "/create/" + strconv.Itoa(n), "type": "Create", "actor": julian.id,
+			"to": []string{asPublic}, "cc": []string{h.iri("/c/general")},
+			"object": map[string]any{"id": "http://nodebb.test/post/" + strconv.Itoa(n), "type": "Note", "attributedTo": julian.id,
+				"inReplyTo": nil, "name": nil, "summary": nil, "context": context, "audience": h.iri("/c/general"),
+				"content": "<p>answering by context</p>", "to": []string{asPublic}, "cc": []string{h.iri("/c/general")},
+				"published": now()}})
+	}
+	threads := h.count(`SELECT count(*) FROM threads`)
+	h.deliver(julian, note(1, h.iri("/t/"+strconv.FormatInt(h.thread.ID, 10))))
+	h.deliver(julian, note(2, h.iri("/t/999999")))
+	h.settle()
+	p := h.postByAPID("http://nodebb.test/post/1")
+	if p.ThreadID != h.thread.ID || p.Position != 2 || p.InReplyToID == nil || *p.InReplyToID != h.opener.ID {
+		t.Fatalf("the note is in thread %d at %d answering %v, want thread %d at 2 under the opener", p.ThreadID, p.Position,
+			p.InReplyToID, h.thread.ID)
+	}
+	if n := h.count(`SELECT count(*) FROM threads`); n != threads {
+		t.Fatalf("%d threads after, %d before: a note opened one", n, threads)
+	}
+	if out := h.outcome(julian.id + "/create/2"); out == "" {
+		t.Fatal("a note whose context is no thread here was applied without a word")
 	}
 }

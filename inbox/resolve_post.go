@@ -85,13 +85,20 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 	}
 	in := forum.RemotePost{APID: obj.ID, URL: obj.URL, AuthorID: author.ID, HTML: postHTML(obj), Summary: obj.Summary,
 		Sensitive: obj.Sensitive, Published: obj.Published, Updated: obj.Updated, Mentions: a.localMentions(obj), InboundID: inboundID}
-	if obj.InReplyTo != "" {
+	opener, err := a.localThreadOpener(ctx, obj)
+	if err != nil {
+		return 0, false, err
+	}
+	switch {
+	case obj.InReplyTo != "":
 		parent, err := a.parentID(ctx, obj.InReplyTo, depth+1)
 		if err != nil {
 			return 0, false, err
 		}
 		in.InReplyToID = parent
-	} else {
+	case opener != 0:
+		in.InReplyToID = opener
+	default:
 		cat, err := a.categoryFor(ctx, obj)
 		if err != nil {
 			return 0, false, err
@@ -115,6 +122,25 @@ func (a *apply) storePost(ctx context.Context, obj federation.Object, inboundID 
 	}
 	a.finished = a.finished || (created && in.Finishes != 0)
 	return id, created, err
+}
+
+// localThreadOpener is the opening post of the thread here that obj names as its context while
+// answering no post in particular (NodeBB, Discourse and other FEP-7888 peers may send a reply so,
+// with inReplyTo null): it is a reply to that thread, not a new one. 0 when obj has a parent, or
+// its context is not a thread here.
+func (a *apply) localThreadOpener(ctx context.Context, obj federation.Object) (int64, error) {
+	if obj.InReplyTo != "" || obj.Context == "" || !a.ib.iris.IsLocal(obj.Context) {
+		return 0, nil
+	}
+	ref, ok := a.ib.iris.Parse(obj.Context)
+	if !ok || ref.Kind != federation.RefThread || ref.Collection != "" {
+		return 0, nil
+	}
+	id, err := a.ib.forum.ThreadOpenerID(ctx, ref.ID)
+	if errors.Is(err, forum.ErrNotFound) {
+		return 0, ignore("its context %s is no thread here", obj.Context)
+	}
+	return id, err
 }
 
 // threadID is the id a remote thread opened by obj is known by: its context when an origin that
