@@ -118,7 +118,9 @@ func (d *Documents) PostObject(ctx context.Context, p forum.FederatedPost, resol
 		}
 	}
 	mentions, hashtags := d.forum.PostTags(p.Post)
-	in.Hashtags = hashtags
+	for _, h := range hashtags {
+		in.Hashtags = append(in.Hashtags, Hashtag{Href: d.iris.Tag(h), Name: "#" + h})
+	}
 	seen := map[int64]bool{author.ID: true}
 	addMention := func(a forum.Actor) {
 		if seen[a.ID] || a.DeletedAt != nil {

@@ -40,8 +40,9 @@ type docFixture struct {
 func newDocFixture(t *testing.T, authorizedFetch bool) *docFixture {
 	t.Helper()
 	base, _ := url.Parse("https://forum.example")
-	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base})})
-	fx := &docFixture{f: f, pool: pool, ctx: context.Background(), iris: MustIRIs("https://forum.example")}
+	iris := MustIRIs("https://forum.example")
+	f, pool := forumtest.New(t, forum.Options{Markup: markup.New(markup.Options{BaseURL: base, TagURL: iris.Tag})}) // as cmd/stoa wires it
+	fx := &docFixture{f: f, pool: pool, ctx: context.Background(), iris: iris}
 	var err error
 	if fx.cat, err = f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"}); err != nil {
 		t.Fatal(err)
@@ -208,8 +209,13 @@ func TestArticleOfAThreadOpenerFieldByField(t *testing.T) {
 		!strings.Contains(content, `href="https://forum.example/u/nobody@nowhere.example"`) {
 		t.Errorf("mention links in content: %s", content)
 	}
-	if len(obj.Hashtags) != 1 || obj.Hashtags[0].Name != "#woodwork" {
+	// A hashtag is a tag with the href Mastodon and GoToSocial link it by, and a link in the
+	// content to the same place (the forum's search for it).
+	if len(obj.Hashtags) != 1 || obj.Hashtags[0] != (Hashtag{Href: "https://forum.example/search?q=%23woodwork", Name: "#woodwork"}) {
 		t.Errorf("hashtags %v", obj.Hashtags)
+	}
+	if !strings.Contains(content, `<a class="mention hashtag" href="https://forum.example/search?q=%23woodwork" rel="tag">#<span>woodwork</span></a>`) {
+		t.Errorf("hashtag in content: %s", content)
 	}
 	if !obj.Updated.IsZero() {
 		t.Error("an unedited post has updated")

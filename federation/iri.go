@@ -112,6 +112,11 @@ func (i IRIs) Absolute(pathOrURL string) string {
 // static files.
 const DefaultIconPath = "/static/avatar.png"
 
+// Tag is where a hashtag of this forum leads: there are no tag pages, so it is the search for the
+// tag, which finds the posts that carry it. Posts' HTML links the same (markup.Options.TagURL), and
+// a post's Hashtag tags give it as their href, which Mastodon and GoToSocial link tags by.
+func (i IRIs) Tag(tag string) string { return i.base + "/search?q=" + url.QueryEscape("#"+tag) }
+
 // Icon is an actor's icon URL: its avatar made absolute, or the forum's default picture, so every
 // actor document has an icon (FEDERATION.md) and a peer shows this forum's placeholder, not its own.
 func (i IRIs) Icon(avatar string) string {

@@ -29,7 +29,7 @@ type objectInput struct {
 	Published      time.Time
 	Updated        *time.Time
 	Mentions       []Mention
-	Hashtags       []string
+	Hashtags       []Hashtag
 	Attachments    []Attachment
 	Sensitive      bool
 	// CommentsEnabled is written for openers: false when the thread is locked (Lemmy's term).
@@ -160,7 +160,7 @@ func objectDocument(in objectInput) (map[string]any, error) {
 
 // tagList is the tag array: Mentions built with go-fed's Mention type, then Mastodon's Hashtags.
 // Always an array, also when empty or single (GoToSocial sends a bare object; Lemmy wants a list).
-func tagList(mentions []Mention, hashtags []string) []any {
+func tagList(mentions []Mention, hashtags []Hashtag) []any {
 	out := make([]any, 0, len(mentions)+len(hashtags))
 	for _, m := range mentions {
 		u, err := url.Parse(m.Href)
@@ -182,7 +182,11 @@ func tagList(mentions []Mention, hashtags []string) []any {
 		out = append(out, doc)
 	}
 	for _, h := range hashtags {
-		out = append(out, map[string]any{"type": "Hashtag", "name": "#" + h})
+		tag := map[string]any{"type": "Hashtag", "name": h.Name}
+		if h.Href != "" {
+			tag["href"] = h.Href
+		}
+		out = append(out, tag)
 	}
 	return out
 }

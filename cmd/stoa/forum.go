@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stoa-forum/stoa/federation"
@@ -13,11 +14,16 @@ import (
 // newForum builds the domain with the collaborators every command shares, so `stoa serve` and the
 // admin commands render, seal and publish exactly alike. federator may be nil (nothing is published).
 func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.Federator) (*forum.Forum, error) {
+	iris, err := federation.NewIRIs(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
 	return forum.New(pool, forum.Options{
 		Secret:    cfg.Secret,
 		Jobs:      jobs,
 		Federator: federator,
-		Markup:    markup.New(markup.Options{BaseURL: cfg.PublicURL}),
+		// Hashtags link where their Hashtag tags point (federation.IRIs.Tag).
+		Markup: markup.New(markup.Options{BaseURL: cfg.PublicURL, TagURL: iris.Tag}),
 		// Domain rules store and compare hosts exactly as federation spells them (SECURITY.md rule 9).
 		CanonicalHost: federation.CanonicalHost,
 		// Remote posts' notifications are made as they are stored, their mails linking here.
