@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -65,9 +67,38 @@ type ProbeDomainWorker struct {
 	Log     *slog.Logger
 }
 
+// probeAttempts is how many times a probe that failed for a passing reason (the server down, slow
+// or busy) is made in all, over about three hours (probeRetryDelays), before the domain counts as a
+// microblog until a contact a day later asks again: a forum peer that one failed probe took for a
+// microblog would get none of a category's replies meanwhile.
+const probeAttempts = 5
+
+var probeRetryDelays = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
+
+// NextRetry spaces a probe's retries (probeRetryDelays) rather than River's default backoff.
+func (w *ProbeDomainWorker) NextRetry(job *river.Job[forum.ProbeDomainArgs]) time.Time {
+	return time.Now().Add(probeRetryDelays[min(max(job.Attempt, 1), len(probeRetryDelays))-1])
+}
+
 // Timeout covers the two fetches.
 func (w *ProbeDomainWorker) Timeout(*river.Job[forum.ProbeDomainArgs]) time.Duration {
 	return 2*DefaultFetchTimeout + 10*time.Second
+}
+
+// passingFailure reports whether a fetch failed for a reason that may be gone soon: no connection,
+// a timeout, or an answer of 408, 429 or 5xx. Any other answer (no NodeInfo, not JSON, 404) would
+// be the same next time.
+func passingFailure(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code == http.StatusRequestTimeout || se.Code == http.StatusTooManyRequests || se.Code >= 500
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false // no such host
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 // Work implements river.Worker.
@@ -80,6 +111,10 @@ func (w *ProbeDomainWorker) Work(ctx context.Context, job *river.Job[forum.Probe
 		log := w.Log
 		if log == nil {
 			log = slog.Default()
+		}
+		if passingFailure(err) && job.Attempt < probeAttempts {
+			log.InfoContext(ctx, "NodeInfo probe failed, will retry", "domain", job.Args.Domain, "attempt", job.Attempt, "err", err)
+			return err
 		}
 		if !errors.Is(err, ErrBlockedDomain) {
 			log.InfoContext(ctx, "NodeInfo probe failed", "domain", job.Args.Domain, "err", err)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/riverqueue/river"
-
 	"github.com/stoa-forum/stoa/forum"
 	"github.com/stoa-forum/stoa/internal/forumtest"
 )
@@ -41,7 +39,7 @@ func TestResolveHandleThroughWebFingerAndProbeNodeInfo(t *testing.T) {
 	}
 
 	w := &ProbeDomainWorker{Fetcher: alpha.fed.Fetcher, Forum: alpha.forum}
-	if err := w.Work(ctx, &river.Job[forum.ProbeDomainArgs]{Args: forum.ProbeDomainArgs{Domain: "beta.test"}}); err != nil {
+	if err := w.Work(ctx, probeJob("beta.test", 1)); err != nil {
 		t.Fatal(err)
 	}
 	d, err := alpha.forum.DomainByName(ctx, "beta.test")
@@ -49,7 +47,7 @@ func TestResolveHandleThroughWebFingerAndProbeNodeInfo(t *testing.T) {
 		t.Fatalf("beta.test: %+v, %v", d, err)
 	}
 	// A server without NodeInfo is left unknown, and the job does not fail.
-	if err := w.Work(ctx, &river.Job[forum.ProbeDomainArgs]{Args: forum.ProbeDomainArgs{Domain: "nowhere.invalid"}}); err != nil {
+	if err := w.Work(ctx, probeJob("nowhere.invalid", 1)); err != nil {
 		t.Fatal(err)
 	}
 }
