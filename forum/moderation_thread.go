@@ -115,6 +115,8 @@ func (f *Forum) HideThread(ctx context.Context, by Viewer, threadID int64, hidde
 			if err := settleThreadNotifications(ctx, m.tx, threadID); err != nil {
 				return err
 			}
+		} else if err := f.restoreSettledNotifications(ctx, m, nil); err != nil {
+			return err
 		}
 		if err := refreshCategoryActivity(ctx, m.tx, m.cat.ID); err != nil {
 			return err
@@ -159,6 +161,8 @@ func (f *Forum) hidePostIn(ctx context.Context, m moderation, postID int64, hidd
 		if err := closePostReports(ctx, m.tx, m.actor, postID, HideReportedPosts); err != nil {
 			return err
 		}
+	} else if err := f.restoreSettledNotifications(ctx, m, &postID); err != nil {
+		return err
 	}
 	return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: hideAction("post", hidden), PostID: &postID, ThreadID: &m.thread.ID,
 		CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
@@ -396,8 +400,12 @@ func refreshLastPost(ctx context.Context, tx pgx.Tx, threadID int64) error {
 //   - its position counts as read for every member who has opened the thread, so their unread
 //     counts (a span of positions less what they read: read_state.go) and "jump to first
 //     unread" skip a post they cannot read. Restoring it later leaves it read.
+//
+// The notifications it settles are marked so (settled_by_removal): showing the post again makes
+// them unread again (restoreSettledNotifications).
 func settleRemovedPost(ctx context.Context, tx pgx.Tx, postID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE post_id = $1 AND read_at IS NULL`, postID)
+	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now(), settled_by_removal = true
+		WHERE post_id = $1 AND read_at IS NULL`, postID)
 	if err != nil {
 		return fmt.Errorf("settle notifications of post %d: %w", postID, err)
 	}
@@ -412,10 +420,26 @@ func settleRemovedPost(ctx context.Context, tx pgx.Tx, postID int64) error {
 
 // settleThreadNotifications is settleRemovedPost's first part for every post of a thread deleted or hidden.
 func settleThreadNotifications(ctx context.Context, tx pgx.Tx, threadID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now()
+	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now(), settled_by_removal = true
 		WHERE post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = $1) AND read_at IS NULL`, threadID)
 	if err != nil {
 		return fmt.Errorf("settle notifications of thread %d: %w", threadID, err)
 	}
 	return nil
+}
+
+// restoreSettledNotifications makes unread again what a removal settled (settled_by_removal) once
+// the post (postID), or every post of the thread (nil), is shown again: a mention or a reply its
+// member never saw is not lost with a hide undone. Posts still hidden or deleted, in a thread still
+// hidden or deleted, keep theirs settled; members whose role may not see the thread where it is now
+// get theirs settled again at once (settleUnseenNotifications).
+func (f *Forum) restoreSettledNotifications(ctx context.Context, m moderation, postID *int64) error {
+	_, err := m.tx.Exec(ctx, `UPDATE notifications n SET read_at = NULL, settled_by_removal = false
+		FROM posts p JOIN threads t ON t.id = p.thread_id
+		WHERE n.settled_by_removal AND p.id = n.post_id AND p.thread_id = $1 AND ($2::bigint IS NULL OR p.id = $2)
+			AND p.hidden_at IS NULL AND p.deleted_at IS NULL AND t.hidden_at IS NULL AND t.deleted_at IS NULL`, m.thread.ID, postID)
+	if err != nil {
+		return fmt.Errorf("restore notifications of thread %d: %w", m.thread.ID, err)
+	}
+	return f.settleUnseenNotifications(ctx, m.tx, m.thread.ID, m.cat)
 }

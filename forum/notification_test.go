@@ -411,6 +411,74 @@ func TestNotificationsOfPostsGoneStopCounting(t *testing.T) {
 	if n := unread(); n != 1 {
 		t.Fatalf("%d unread after three of the four posts went, want 1 (post %d)", n, kept.ID)
 	}
+
+	// Showing the hidden post and thread again brings their notifications back, unread; the
+	// deleted post's stays settled.
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), hidden.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), other.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := unread(); n != 3 {
+		t.Fatalf("%d unread after the post and the thread came back, want 3", n)
+	}
+}
+
+// Undoing a hide restores only what the hide settled: a notification its member had read stays
+// read, and one about a thread that went meanwhile where its member may not see it stays settled.
+func TestUnhidingRestoresOnlyWhatTheHideSettled(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	unread := func(m forum.Member) int {
+		t.Helper()
+		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, m.Username).Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Counts.UnreadNotifications
+	}
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Read or not", "opener")
+	seen := fx.reply(t, fx.bob, th.ID, "@alice seen")
+	fx.reply(t, fx.bob, th.ID, "@alice unseen")
+	fx.deliver(t)
+	if _, err := fx.pool.Exec(fx.ctx, `UPDATE notifications SET read_at = now() WHERE post_id = $1`, seen.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := unread(fx.alice); n != 1 {
+		t.Fatalf("%d unread before, want 1", n)
+	}
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), th.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), th.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := unread(fx.alice); n != 1 {
+		t.Fatalf("%d unread after hiding and showing the thread, want 1 (the one read stays read)", n)
+	}
+
+	moved, _ := fx.thread(t, fx.alice, fx.cat, "Moving", "opener")
+	fx.reply(t, fx.bob, moved.ID, "@molly @carol look")
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	fx.reply(t, fx.bob, moved.ID, "@carol and @molly again")
+	fx.deliver(t)
+	before, mod := unread(carol), unread(fx.mod)
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), moved.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.MoveThread(fx.ctx, fx.mod.Viewer(), moved.ID, fx.staffRoom(t).ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), moved.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if after := unread(carol); before == 0 || after != 0 {
+		t.Errorf("carol: %d unread before, %d after the thread came back in the staff room; want some and 0", before, after)
+	}
+	if after := unread(fx.mod); after != mod {
+		t.Errorf("the moderator: %d unread before, %d after; want the same", mod, after)
+	}
 }
 
 // A thread moved to a category a member may not see stops counting in their header; a moderator
