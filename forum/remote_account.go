@@ -13,8 +13,10 @@ import (
 
 // DeleteRemoteActor applies a remote actor's Delete of itself: the actor is marked deleted, its
 // follows both ways go, its likes and boosts stop counting, and its posts are deleted (their places
-// stay, marked deleted, so the conversations around them still read in order). Returns how many
-// posts went.
+// stay, marked deleted, so the conversations around them still read in order). What a deleted post
+// leaves behind for readers is settled as for one post (settleRemovedPost): the notifications it
+// caused, the places it held in unread counts, and its threads' last posts. Returns how many posts
+// went.
 func (f *Forum) DeleteRemoteActor(ctx context.Context, actorID int64) (int64, error) {
 	var n int64
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
@@ -41,11 +43,20 @@ func (f *Forum) DeleteRemoteActor(ctx context.Context, actorID int64) (int64, er
 			FROM (SELECT post_id, count(*) AS n FROM gone GROUP BY post_id) g WHERE p.id = g.post_id`, a.ID); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE posts SET deleted_at = now() WHERE author_id = $1 AND deleted_at IS NULL`, a.ID)
+		threads, err := deleteAuthorsPosts(ctx, tx, a.ID)
 		if err != nil {
 			return err
 		}
-		n = tag.RowsAffected()
+		for _, t := range threads {
+			n += t.posts
+			if err := refreshLastPost(ctx, tx, t.id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now(), settled_by_removal = true
+			WHERE actor_id = $1 AND read_at IS NULL`, a.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO remote_tombstones (ap_id)
 			SELECT ap_id FROM posts WHERE author_id = $1 AND ap_id IS NOT NULL ON CONFLICT DO NOTHING`, a.ID); err != nil {
 			return err
@@ -223,4 +234,31 @@ func (f *Forum) RemoveFollowerByAPID(ctx context.Context, followerID int64, foll
 		return false, fmt.Errorf("undo follow %s: %w", followAPID, err)
 	}
 	return tag.RowsAffected() > 0, nil
+}
+
+// deletedIn is how many of an author's posts went in one thread.
+type deletedIn struct {
+	id    int64
+	posts int64
+}
+
+// deleteAuthorsPosts marks every live post of an author deleted and, in the same statement, their
+// positions read for every member who has opened their threads (settleRemovedPost's second part,
+// for many posts at once). It returns the threads touched.
+func deleteAuthorsPosts(ctx context.Context, tx pgx.Tx, authorID int64) ([]deletedIn, error) {
+	rows, err := tx.Query(ctx, `WITH gone AS (
+			UPDATE posts SET deleted_at = now() WHERE author_id = $1 AND deleted_at IS NULL RETURNING thread_id, position),
+		by_thread AS (
+			SELECT thread_id, range_agg(int4range(position, position + 1)) AS positions, count(*) AS n FROM gone GROUP BY thread_id),
+		marked AS (
+			UPDATE member_threads mt SET read_positions = mt.read_positions + b.positions
+			FROM by_thread b WHERE mt.thread_id = b.thread_id AND NOT mt.read_positions @> b.positions)
+		SELECT thread_id, n FROM by_thread ORDER BY thread_id`, authorID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (deletedIn, error) {
+		var d deletedIn
+		return d, r.Scan(&d.id, &d.posts)
+	})
 }

@@ -1,0 +1,54 @@
+package forum_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stoa-forum/stoa/forum"
+)
+
+// A remote account that deletes itself takes its posts with it, and settles what they left behind
+// as deleting each would: the unread counts of those who opened their threads skip them, the
+// notifications they caused stop counting, and a thread's last post is the last one still there.
+func TestARemoteAccountsDeletionSettlesWhatItsPostsLeft(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	ghost, err := fx.f.UpsertRemoteActor(fx.ctx, forum.RemoteActor{APID: "https://social.example/users/ghost", Kind: forum.ActorPerson,
+		Username: "ghost", Domain: "social.example", InboxURL: "https://social.example/users/ghost/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, opener := fx.thread(t, fx.alice, fx.cat, "Visited", "opener")
+	if _, err := fx.f.ReadThreadPage(fx.ctx, fx.alice.Viewer(), th.ID, 1); err != nil { // alice has opened it
+		t.Fatal(err)
+	}
+	for i, body := range []string{"<p>@alice boo</p>", "<p>again</p>"} {
+		if _, _, err := fx.f.CreateRemotePost(fx.ctx, forum.RemotePost{APID: "https://social.example/notes/" + string(rune('1'+i)),
+			AuthorID: ghost.ID, InReplyToID: opener.ID, Published: time.Now(), HTML: body, Mentions: []string{"alice"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fx.deliver(t)
+	unreadNotes := func() int {
+		t.Helper()
+		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, "alice").Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Counts.UnreadNotifications
+	}
+	if u, n := fx.unread(t, fx.alice.Viewer(), th.ID), unreadNotes(); u != 2 || n == 0 {
+		t.Fatalf("before: %d unread posts, %d unread notifications; want 2 and some", u, n)
+	}
+
+	if n, err := fx.f.DeleteRemoteActor(fx.ctx, ghost.ID); err != nil || n != 2 {
+		t.Fatalf("deleted %d posts (%v), want 2", n, err)
+	}
+	if u, n := fx.unread(t, fx.alice.Viewer(), th.ID), unreadNotes(); u != 0 || n != 0 {
+		t.Errorf("after: %d unread posts, %d unread notifications; want 0 and 0", u, n)
+	}
+	tv, err := fx.f.ThreadByID(fx.ctx, fx.alice.Viewer(), th.ID)
+	if err != nil || tv.LastPostID == nil || *tv.LastPostID != opener.ID {
+		t.Errorf("the thread's last post is not the opener %d (%v)", opener.ID, err)
+	}
+}
