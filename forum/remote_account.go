@@ -47,9 +47,16 @@ func (f *Forum) DeleteRemoteActor(ctx context.Context, actorID int64) (int64, er
 		if err != nil {
 			return err
 		}
+		categories := map[int64]bool{}
 		for _, t := range threads {
 			n += t.posts
+			categories[t.categoryID] = true
 			if err := refreshLastPost(ctx, tx, t.id); err != nil {
+				return err
+			}
+		}
+		for c := range categories {
+			if err := refreshCategoryActivity(ctx, tx, c); err != nil {
 				return err
 			}
 		}
@@ -238,8 +245,8 @@ func (f *Forum) RemoveFollowerByAPID(ctx context.Context, followerID int64, foll
 
 // deletedIn is how many of an author's posts went in one thread.
 type deletedIn struct {
-	id    int64
-	posts int64
+	id, categoryID int64
+	posts          int64
 }
 
 // deleteAuthorsPosts marks every live post of an author deleted and, in the same statement, their
@@ -253,12 +260,12 @@ func deleteAuthorsPosts(ctx context.Context, tx pgx.Tx, authorID int64) ([]delet
 		marked AS (
 			UPDATE member_threads mt SET read_positions = mt.read_positions + b.positions
 			FROM by_thread b WHERE mt.thread_id = b.thread_id AND NOT mt.read_positions @> b.positions)
-		SELECT thread_id, n FROM by_thread ORDER BY thread_id`, authorID)
+		SELECT b.thread_id, t.category_id, b.n FROM by_thread b JOIN threads t ON t.id = b.thread_id ORDER BY b.thread_id`, authorID)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (deletedIn, error) {
 		var d deletedIn
-		return d, r.Scan(&d.id, &d.posts)
+		return d, r.Scan(&d.id, &d.categoryID, &d.posts)
 	})
 }
