@@ -59,6 +59,9 @@ type Forum struct {
 	postBudget rateLimit
 	// avatarSlots holds a token per avatar being decoded (avatarDecodes at most).
 	avatarSlots chan struct{}
+	// searchCandidates and searchTimeout bound a search (Options.SearchCandidates, SearchTimeout).
+	searchCandidates int
+	searchTimeout    time.Duration
 }
 
 // Options are the collaborators a Forum needs. Only DB and Secret are required.
@@ -93,6 +96,10 @@ type Options struct {
 	// PostsPerMinute is how many posts (threads and replies) a member may make in any minute;
 	// staff are not counted. 0 is DefaultPostsPerMinute; negative sets no bound.
 	PostsPerMinute int
+	// SearchCandidates is how many of the newest matches a search ranks (0: SearchCandidates),
+	// and SearchTimeout how long its statement may run (0: searchTimeout); tests make them small.
+	SearchCandidates int
+	SearchTimeout    time.Duration
 }
 
 // New returns a Forum over db.
@@ -113,7 +120,8 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 		domains: newDomainPolicyCache(), canonicalHost: opts.CanonicalHost, link: opts.Link,
 		shared: newSharedReads(opts.SharedCacheBytes), sessions: newSessionCache(), catchUps: newCatchUps(), perPage: perPage,
 		postBudget:  rateLimit{"posts-member", time.Minute, max(cmp.Or(opts.PostsPerMinute, DefaultPostsPerMinute), 0)},
-		avatarSlots: make(chan struct{}, avatarDecodes)}
+		avatarSlots: make(chan struct{}, avatarDecodes), searchCandidates: cmp.Or(opts.SearchCandidates, SearchCandidates),
+		searchTimeout: cmp.Or(opts.SearchTimeout, searchTimeout)}
 	if f.keys == nil {
 		f.keys = RSAKeyGenerator{}
 	}

@@ -2,8 +2,10 @@ package forum
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stoa-forum/stoa/internal/testdb"
 )
@@ -31,7 +33,7 @@ func TestSearchUsesTheFullTextIndex(t *testing.T) {
 	}
 	var lines []string
 	describe(explain(t, pool, searchSQL, "'walrus'", cats, nil, nil, nil, nil, nil, 21, "'walrus'", int64(0),
-		snippetOptions, headlineFrom, titleOptions, headlineTo), 0, &lines)
+		snippetOptions, headlineFrom, titleOptions, headlineTo, SearchCandidates), 0, &lines)
 	plan := strings.Join(lines, "\n")
 	if !strings.Contains(plan, "/post_search_document]") {
 		t.Errorf("search does not use the full-text index:\n%s", plan)
@@ -48,5 +50,25 @@ func TestSearchUsesTheFullTextIndex(t *testing.T) {
 	res, err := f.Search(ctx, Viewer{ActorID: -1, Role: RoleAdmin}, SearchQuery{Text: "walrus", Limit: 50})
 	if err != nil || len(res.Hits) != 50 || res.Next == "" {
 		t.Fatalf("search: %d hits, next %q, %v", len(res.Hits), res.Next, err)
+	}
+}
+
+// A search statement that runs past the timeout is cancelled by the server and refused as too
+// broad, the connection kept for the next.
+func TestASearchPastItsTimeoutIsRefusedAsTooBroad(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	f, err := New(pool, Options{Secret: []byte("plan-secret-0123456789abcdef-0123456789"), SearchTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// No row comes back, but the sleep must run first: the timeout, not the data, decides.
+	_, err = f.runSearch(ctx, `SELECT x FROM (SELECT pg_sleep(2)::text AS x) s WHERE x = 'never'`)
+	if !errors.Is(err, ErrSearchTooBroad) {
+		t.Fatalf("a statement past the timeout: %v, want ErrSearchTooBroad", err)
+	}
+	if _, err := f.runSearch(ctx, `SELECT x FROM (SELECT ''::text AS x) s WHERE x = 'never'`); err != nil {
+		t.Fatalf("a quick statement after it: %v", err)
 	}
 }

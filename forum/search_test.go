@@ -1,6 +1,7 @@
 package forum_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -313,4 +314,51 @@ func TestReindexRunsInBatches(t *testing.T) {
 	if err := fx.pool.QueryRow(fx.ctx, `SELECT count(*) FROM post_search WHERE document @@ 'postgr'::tsquery`).Scan(&stale); err != nil || stale != 0 {
 		t.Fatalf("%d documents still hold the old lexeme (%v)", stale, err)
 	}
+}
+
+// A search ranks the newest matches only (Options.SearchCandidates, here 3 of 5): the best of
+// those, paged as usual, and the results say that more matched. A search within the bound is not
+// narrowed, and a filter applies before the bound, so an author's older posts are still found.
+func TestSearchRanksTheNewestMatchesAndSaysWhenMoreMatched(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixtureWith(t, forum.Options{SearchCandidates: 3})
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Chisels", "opener")
+	var posts []forum.Post
+	for _, body := range []string{"chisel one chisel chisel", "chisel two", "chisel three", "chisel four", "chisel five"} {
+		posts = append(posts, fx.reply(t, fx.bob, th.ID, body))
+	}
+	first, err := fx.f.Search(fx.ctx, fx.bob.Viewer(), forum.SearchQuery{Text: "chisel", Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Narrowed || len(first.Hits) != 2 || first.Next == "" {
+		t.Fatalf("first page: %d hits, narrowed %v, next %q; want 2, true, a cursor", len(first.Hits), first.Narrowed, first.Next)
+	}
+	second, err := fx.f.Search(fx.ctx, fx.bob.Viewer(), forum.SearchQuery{Text: "chisel", Limit: 2, Cursor: first.Next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, h := range append(first.Hits, second.Hits...) {
+		got = append(got, h.Post.ID)
+	}
+	// The three newest are ranked; the oldest, which says chisel three times, is not among them.
+	wantIDs(t, "the newest three, over two pages", sortedIDs(got), posts[2].ID, posts[3].ID, posts[4].ID)
+	if second.Next != "" {
+		t.Errorf("a third page after the three candidates: %q", second.Next)
+	}
+	// Narrowed by author, alice's one post is found, and the search is not narrowed.
+	only, err := fx.f.Search(fx.ctx, fx.bob.Viewer(), forum.SearchQuery{Text: "chisels", Author: "alice"})
+	if err != nil || len(only.Hits) != 1 || only.Narrowed {
+		t.Fatalf("alice's posts: %d hits, narrowed %v, %v; want 1, false", len(only.Hits), only.Narrowed, err)
+	}
+	// The author's newest come first for the bound too (their index's order): bob's three newest.
+	byBob := fx.found(t, fx.bob.Viewer(), forum.SearchQuery{Text: "chisel", Author: "bob", Limit: 50})
+	wantIDs(t, "bob's newest three", sortedIDs(byBob), posts[2].ID, posts[3].ID, posts[4].ID)
+}
+
+func sortedIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
 }

@@ -17,6 +17,8 @@ type apiSearchPost struct {
 type apiSearchResults struct {
 	Posts      []apiSearchPost `json:"posts"`
 	NextCursor *string         `json:"next_cursor"`
+	// Narrowed: more posts match than were ranked; these are the best of the newest matches.
+	Narrowed bool `json:"narrowed"`
 }
 
 // apiSearch: GET /api/v1/search?q=&category=&author=&after=&before=&cursor= -> the posts found,
@@ -27,7 +29,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := apiSearchResults{Posts: []apiSearchPost{}, NextCursor: nextCursor(res.Next)}
+	out := apiSearchResults{Posts: []apiSearchPost{}, NextCursor: nextCursor(res.Next), Narrowed: res.Narrowed}
 	for _, h := range res.Hits {
 		out.Posts = append(out.Posts, s.apiSearchPostOf(h))
 	}

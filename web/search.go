@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -73,6 +74,10 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, status, searchPage(s.page(r, title), view))
 }
+
+// searchNarrowedNote tells a reader that their search matched more posts than were ranked.
+var searchNarrowedNote = "Many posts match: these are the best of the newest " + strconv.Itoa(forum.SearchCandidates) +
+	". Add words, or narrow the search by category, author or dates, to reach older ones."
 
 // snippetHTML writes highlighted fragments as HTML: the text escaped, the matches in <mark>.
 func snippetHTML(fs []forum.Fragment) string {

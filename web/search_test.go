@@ -164,3 +164,31 @@ func hasElement(n *nodeT, tag string) bool {
 	}
 	return false
 }
+
+// When more posts match than a search ranks, the page and the API say so (and how to reach older
+// posts); within the bound they say nothing.
+func TestASearchThatMatchesTooMuchSaysItWasNarrowed(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixtureWith(t, forum.Options{SearchCandidates: 2})
+	th, _ := fx.thread(t, fx.alice, "Planes", "a plane")
+	fx.reply(t, fx.bob, th.ID, "another plane")
+	fx.reply(t, fx.bob, th.ID, "a third plane")
+
+	d := doc(t, fx.get(t, forum.Guest, "/search?q=plane"))
+	if got := text(one(t, d, "search-narrowed")); !strings.Contains(got, "newest") {
+		t.Errorf("the narrowed note says %q", got)
+	}
+	if len(byTestID(doc(t, fx.get(t, forum.Guest, "/search?q=plane&author=alice")), "search-narrowed")) != 0 {
+		t.Error("a search within the bound says it was narrowed")
+	}
+	var res struct {
+		Posts    []json.RawMessage `json:"posts"`
+		Narrowed bool              `json:"narrowed"`
+	}
+	if err := json.Unmarshal(fx.api(t, forum.Guest, "GET", "/api/v1/search?q=plane", "").Body.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Narrowed || len(res.Posts) != 2 {
+		t.Errorf("the API: narrowed %v with %d posts, want true with 2", res.Narrowed, len(res.Posts))
+	}
+}
