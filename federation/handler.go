@@ -61,9 +61,10 @@ type Handler struct {
 	// /t/2/actor, ... makes an RSA key per thread, and each costs tens of milliseconds of CPU.
 	keyGate chan struct{}
 
-	usageMu sync.Mutex
-	usage   forum.NodeUsage
-	usageAt time.Time
+	usageMu         sync.Mutex
+	usage           forum.NodeUsage
+	usageAt         time.Time
+	usageRefreshing bool
 }
 
 // NewHandler returns the federation read-side handler.

@@ -85,13 +85,23 @@ func (h *Handler) nodeInfo(w http.ResponseWriter, r *http.Request, version strin
 	})
 }
 
-// nodeUsage returns the usage counts, recomputed at most once per usageTTL. The lock is held while
-// counting, so a burst of requests after expiry runs one count, not one each.
+// usageRetry is how soon counts that could not be refreshed are tried again.
+const usageRetry = time.Minute
+
+// nodeUsage returns the usage counts, recomputed at most once per usageTTL. Counting every post
+// takes seconds on a big forum (5-18 s on 10 million posts), so once there are counts, a request
+// never waits for new ones: stale counts are answered while one refresh runs in the background. Only
+// the first request of a process counts while it waits, under the lock, so a burst of them runs one
+// count, not one each.
 func (h *Handler) nodeUsage(ctx context.Context) (forum.NodeUsage, error) {
 	h.usageMu.Lock()
 	defer h.usageMu.Unlock()
 	now := h.now()
-	if !h.usageAt.IsZero() && now.Sub(h.usageAt) < usageTTL {
+	if !h.usageAt.IsZero() {
+		if now.Sub(h.usageAt) >= usageTTL && !h.usageRefreshing {
+			h.usageRefreshing = true
+			go h.refreshUsage()
+		}
 		return h.usage, nil
 	}
 	u, err := h.forum.Usage(ctx, now)
@@ -100,6 +110,24 @@ func (h *Handler) nodeUsage(ctx context.Context) (forum.NodeUsage, error) {
 	}
 	h.usage, h.usageAt = u, now
 	return u, nil
+}
+
+// refreshUsage counts anew for nodeUsage, in the background. When it cannot, the old counts stay
+// and another try comes after usageRetry.
+func (h *Handler) refreshUsage() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	now := h.now()
+	u, err := h.forum.Usage(ctx, now)
+	h.usageMu.Lock()
+	defer h.usageMu.Unlock()
+	h.usageRefreshing = false
+	if err != nil {
+		h.log.Warn("NodeInfo: counts not refreshed; the old ones stay", "err", err)
+		h.usageAt = now.Add(usageRetry - usageTTL)
+		return
+	}
+	h.usage, h.usageAt = u, now
 }
 
 // federationMetadata publishes the moderated servers the way Pleroma and Akkoma do in NodeInfo
