@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,29 @@ type MemberActivityCursor struct {
 
 // IsZero reports whether the cursor is the start of the list.
 func (c MemberActivityCursor) IsZero() bool { return c.ID == 0 }
+
+// bound is the cursor as the key a page's rows must sort below: the start of the list is a key
+// above every row (pageBefore).
+func (c MemberActivityCursor) bound() (time.Time, int64) {
+	if c.IsZero() {
+		return newestKeyTime, math.MaxInt64
+	}
+	return c.At, c.ID
+}
+
+// newestKeyTime is later than anything stored: the time part of the key above every row.
+var newestKeyTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// pageBefore is an id cursor (0: the start of the list) as the bound a page's ids must be below.
+// A statement written "id < $n" rather than "($n = 0 OR id < $n)" descends its index to the cursor
+// under any plan: under a generic plan the OR form filtered every row down to the cursor, a cost
+// that grew with the depth of the page (18 ms 18,500 notifications deep, and rising).
+func pageBefore(cursor int64) int64 {
+	if cursor == 0 {
+		return math.MaxInt64
+	}
+	return cursor
+}
 
 // String encodes the cursor for a URL.
 func (c MemberActivityCursor) String() string {
@@ -90,14 +114,15 @@ func (f *Forum) MemberThreads(ctx context.Context, v Viewer, memberID int64, bef
 	}
 	// The category filter sits inside the limit-first walk of threads_author, so a page still
 	// reads about limit rows unless the member wrote much in categories v cannot see.
+	beforeAt, beforeID := before.bound()
 	rows, err := f.db.Query(ctx, `SELECT t.id, t.title, c.slug || coalesce('@' || c.domain, '') AS category_slug,
 			c.title AS category_title, t.post_count, t.created_at, t.last_post_at
 		FROM (SELECT id, category_id, title, post_count, created_at, last_post_at FROM threads
 		      WHERE author_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL AND category_id = ANY($5)
-		        AND ($2 = 0 OR (created_at, id) < ($3, $2))
+		        AND (created_at, id) < ($3, $2)
 		      ORDER BY created_at DESC, id DESC LIMIT $4) t
 		JOIN categories c ON c.id = t.category_id
-		ORDER BY t.created_at DESC, t.id DESC`, memberID, before.ID, before.At, limit+1, visible)
+		ORDER BY t.created_at DESC, t.id DESC`, memberID, beforeID, beforeAt, limit+1, visible)
 	if err != nil {
 		return nil, MemberActivityCursor{}, fmt.Errorf("member threads: %w", err)
 	}
@@ -123,15 +148,16 @@ func (f *Forum) MemberPosts(ctx context.Context, v Viewer, memberID int64, befor
 	if err != nil {
 		return nil, MemberActivityCursor{}, fmt.Errorf("member posts: %w", err)
 	}
+	beforeAt, beforeID := before.bound()
 	rows, err := f.db.Query(ctx, `SELECT p.id, p.thread_id, t.title AS thread_title, p.position, p.excerpt, p.created_at
 		FROM (SELECT id, thread_id, position, left(source, $5) AS excerpt, created_at FROM posts
 		      WHERE author_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL
-		        AND ($2 = 0 OR (created_at, id) < ($3, $2))
+		        AND (created_at, id) < ($3, $2)
 		        AND EXISTS (SELECT 1 FROM threads vt WHERE vt.id = posts.thread_id
 		                    AND vt.deleted_at IS NULL AND vt.hidden_at IS NULL AND vt.category_id = ANY($6))
 		      ORDER BY created_at DESC, id DESC LIMIT $4) p
 		JOIN threads t ON t.id = p.thread_id
-		ORDER BY p.created_at DESC, p.id DESC`, memberID, before.ID, before.At, limit+1, 4*memberPostExcerptRunes, visible)
+		ORDER BY p.created_at DESC, p.id DESC`, memberID, beforeID, beforeAt, limit+1, 4*memberPostExcerptRunes, visible)
 	if err != nil {
 		return nil, MemberActivityCursor{}, fmt.Errorf("member posts: %w", err)
 	}

@@ -77,10 +77,10 @@ func (f *Forum) ListMembers(ctx context.Context, by Viewer, q MemberListQuery) (
 			}
 		}
 		rows, err = f.db.Query(ctx, `SELECT `+memberListColumns+`
-			FROM (SELECT actor_id FROM members WHERE ($1 = 0 OR actor_id < $1) ORDER BY actor_id DESC LIMIT $2) pick
+			FROM (SELECT actor_id FROM members WHERE actor_id < $1 ORDER BY actor_id DESC LIMIT $2) pick
 			JOIN members m ON m.actor_id = pick.actor_id
 			JOIN actors a ON a.id = pick.actor_id
-			ORDER BY a.id DESC`, after, q.Limit+1)
+			ORDER BY a.id DESC`, pageBefore(after), q.Limit+1)
 	} else {
 		// ~>~ and USING ~<~ are the byte-order operators the text_pattern_ops index serves (0016).
 		like := strings.ReplaceAll(prefix, "_", `\_`) + "%"

@@ -87,13 +87,13 @@ func (f *Forum) ModerationLog(ctx context.Context, by Viewer, before int64, limi
 			l.category_id, l.thread_id, l.post_id, coalesce(l.domain, '') AS domain, l.reason, l.details, l.created_at,
 			coalesce(c.slug, ''), coalesce(c.domain, ''), coalesce(c.title, ''),
 			fc.id, coalesce(fc.slug, ''), coalesce(fc.domain, ''), coalesce(fc.title, '')
-		FROM (SELECT * FROM moderation_log WHERE ($1 = 0 OR id < $1) ORDER BY id DESC LIMIT $2) l
+		FROM (SELECT * FROM moderation_log WHERE id < $1 ORDER BY id DESC LIMIT $2) l
 		LEFT JOIN actors m ON m.id = l.moderator_id
 		LEFT JOIN actors t ON t.id = l.target_actor_id
 		LEFT JOIN categories c ON c.id = l.category_id
 		LEFT JOIN categories fc ON fc.id = CASE WHEN l.action = 'move_thread' AND jsonb_typeof(l.details -> 'from') = 'number'
 			THEN (l.details ->> 'from')::bigint END
-		ORDER BY l.id DESC`, before, limit)
+		ORDER BY l.id DESC`, pageBefore(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("moderation log: %w", err)
 	}

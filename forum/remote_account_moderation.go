@@ -178,9 +178,9 @@ func (f *Forum) ModeratedAccounts(ctx context.Context, by Viewer, before int64, 
 		limit = 50
 	}
 	rows, err := f.db.Query(ctx, `SELECT id, username, domain, display_name, silenced_at, suspended_at, posts_removed_at
-		FROM actors WHERE suppression > 0 AND domain IS NOT NULL AND ($1 = 0 OR id < $1)
+		FROM actors WHERE suppression > 0 AND domain IS NOT NULL AND id < $1
 			AND (silenced_at IS NOT NULL OR suspended_at IS NOT NULL OR posts_removed_at IS NOT NULL)
-		ORDER BY id DESC LIMIT $2`, before, limit)
+		ORDER BY id DESC LIMIT $2`, pageBefore(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("moderated accounts: %w", err)
 	}

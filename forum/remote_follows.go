@@ -95,15 +95,16 @@ func (f *Forum) RemoteActorPosts(ctx context.Context, v Viewer, actorID int64, b
 	if err != nil {
 		return nil, MemberActivityCursor{}, err
 	}
+	beforeAt, beforeID := before.bound()
 	rows, err := f.db.Query(ctx, `SELECT p.id, p.thread_id, t.title AS thread_title, p.position, p.html AS excerpt, p.created_at
 		FROM (SELECT id, thread_id, position, html, created_at FROM posts
 		      WHERE author_id = $1 AND deleted_at IS NULL AND hidden_at IS NULL
-		        AND ($2 = 0 OR (created_at, id) < ($3, $2))
+		        AND (created_at, id) < ($3, $2)
 		        AND EXISTS (SELECT 1 FROM threads vt WHERE vt.id = posts.thread_id
 		                    AND vt.deleted_at IS NULL AND vt.hidden_at IS NULL AND vt.category_id = ANY($5))
 		      ORDER BY created_at DESC, id DESC LIMIT $4) p
 		JOIN threads t ON t.id = p.thread_id
-		ORDER BY p.created_at DESC, p.id DESC`, actorID, before.ID, before.At, limit+1, visible)
+		ORDER BY p.created_at DESC, p.id DESC`, actorID, beforeID, beforeAt, limit+1, visible)
 	if err != nil {
 		return nil, MemberActivityCursor{}, fmt.Errorf("posts of actor %d: %w", actorID, err)
 	}

@@ -259,12 +259,12 @@ func (f *Forum) OpenReports(ctx context.Context, by Viewer, before int64, limit 
 			coalesce(ta.domain, '') AS target_domain, ta.display_name AS target_display_name,
 			m.actor_id IS NOT NULL AS target_member, coalesce(m.banned_until > now(), false) AS target_banned,
 			coalesce(m.role, '') AS target_role
-		FROM (SELECT * FROM reports WHERE status = 'open' AND ($1::bigint = 0 OR id < $1)
+		FROM (SELECT * FROM reports WHERE status = 'open' AND id < $1
 			ORDER BY id DESC LIMIT $2) r
 		JOIN actors ra ON ra.id = r.reporter_id
 		JOIN actors ta ON ta.id = r.target_actor_id
 		LEFT JOIN members m ON m.actor_id = r.target_actor_id
-		ORDER BY r.id DESC`, before, limit+1)
+		ORDER BY r.id DESC`, pageBefore(before), limit+1)
 	if err != nil {
 		return nil, 0, fmt.Errorf("moderation queue: %w", err)
 	}
