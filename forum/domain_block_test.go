@@ -362,3 +362,23 @@ func TestBlockQueuesTheListsVacuum(t *testing.T) {
 		t.Fatalf("the job's work: %v", err)
 	}
 }
+
+// A preview counts a domain's posts and threads up to BlastCountCap and says "more" past it, rather
+// than reading every post of a big domain on every preview.
+func TestBlastRadiusCountsPostsUpToItsCap(t *testing.T) {
+	t.Parallel()
+	fx := newDomainFixture(t)
+	a := fx.remote(t, forum.ActorPerson, "big.example", "a")
+	th, _ := fx.remoteThread(t, a, "one", "<p>one</p>")
+	if _, err := fx.pool.Exec(fx.ctx, `INSERT INTO posts (thread_id, author_id, position, source)
+		SELECT $1, $2, 1 + g, 'more' FROM generate_series(1, $3::int) g`, th, a.ID, forum.BlastCountCap+5); err != nil {
+		t.Fatal(err)
+	}
+	r, err := fx.f.BlastRadius(fx.ctx, fx.admin.Viewer(), forum.DomainBlockInput{Domain: "big.example", Severity: forum.SeveritySuspend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PostsInLocal != forum.BlastCountCap+1 || r.ThreadsInLocal != 1 {
+		t.Fatalf("posts %d, threads %d; want %d (past the cap) and 1", r.PostsInLocal, r.ThreadsInLocal, forum.BlastCountCap+1)
+	}
+}

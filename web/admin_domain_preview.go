@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/stoa-forum/stoa/forum"
 )
@@ -77,4 +78,13 @@ func (s *Server) adminSetFederationMode(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	seeOther(w, r, "/admin/domains?mode="+string(mode))
+}
+
+// radiusCount writes a blast radius's capped count (forum.BlastCountCap): past the cap, "more than"
+// it, since the count stopped there.
+func radiusCount(n int) string {
+	if n > forum.BlastCountCap {
+		return "more than " + strconv.Itoa(forum.BlastCountCap)
+	}
+	return strconv.Itoa(n)
 }
