@@ -174,8 +174,9 @@ var blastCountLimit = strconv.Itoa(BlastCountCap + 1)
 const BlastCountCap = 1000
 
 // blastRadiusSQL counts, per domain ($1, with its key range $2..$3), over the accounts under it.
-// A post's category is looked up per post (a scalar subquery), so the count stops at its cap
-// instead of joining every thread first.
+// A post's category is looked up per post (a scalar subquery), and an account's threads per account
+// (a lateral subquery that OFFSET 0 keeps from being flattened into a join), so each count walks
+// the indexes and stops at its cap instead of hashing every thread of the forum first.
 var blastRadiusSQL = `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS k(domain, lo, hi)),
 	acts AS (
 		SELECT k.domain AS rule, a.id, a.kind FROM k JOIN actors a ON a.domain IS NOT NULL
@@ -199,9 +200,10 @@ var blastRadiusSQL = `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3
 			WHERE acts.rule = k.domain AND p.deleted_at IS NULL
 				AND (SELECT c.domain IS NULL FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id = p.thread_id)
 			LIMIT ` + blastCountLimit + `) capped)::int AS posts_in_local,
-		(SELECT count(*) FROM (SELECT 1 FROM acts JOIN threads t ON t.author_id = acts.id
-			JOIN categories c ON c.id = t.category_id AND c.domain IS NULL
-			WHERE acts.rule = k.domain AND t.deleted_at IS NULL LIMIT ` + blastCountLimit + `) capped)::int AS threads_in_local,
+		(SELECT count(*) FROM (SELECT 1 FROM acts CROSS JOIN LATERAL (SELECT 1 FROM threads t
+				JOIN categories c ON c.id = t.category_id AND c.domain IS NULL
+				WHERE t.author_id = acts.id AND t.deleted_at IS NULL OFFSET 0) th
+			WHERE acts.rule = k.domain LIMIT ` + blastCountLimit + `) capped)::int AS threads_in_local,
 		(SELECT count(*) FROM acts JOIN likes l ON l.actor_id = acts.id WHERE acts.rule = k.domain)::int AS likes,
 		(SELECT count(*) FROM deliveries dl WHERE dl.state = 'pending'
 			AND stoa_domain_key(dl.domain) COLLATE "C" >= k.lo AND stoa_domain_key(dl.domain) COLLATE "C" < k.hi)::int AS pending_deliveries,
