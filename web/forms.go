@@ -13,11 +13,17 @@ import (
 // maxFormBytes bounds an ordinary form post (the site settings' custom CSS is the largest field).
 const maxFormBytes = 256 << 10
 
-// parseForm reads a url-encoded form of at most limit bytes.
+// parseForm reads a url-encoded form of at most limit bytes. A body that is too large stays a
+// MaxBytesError (413); any other failure to read it (a bad percent escape) is the client's
+// (httperr.ErrMalformed, 400), not a fault of the server's.
 func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
-		return fmt.Errorf("read form: %w", err)
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return fmt.Errorf("read form: %w", err)
+		}
+		return fmt.Errorf("read form: %w: %v", httperr.ErrMalformed, err)
 	}
 	return nil
 }

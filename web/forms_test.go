@@ -265,3 +265,23 @@ func TestAdminCategoryPages(t *testing.T) {
 		t.Fatalf("after moving news up: %s first", cats[0].Slug)
 	}
 }
+
+// A reply as long as a post may be, in characters of four UTF-8 bytes, is taken as the browser sends
+// it (each byte percent-encoded: twelve bytes a character), as the API takes it; a form whose body
+// cannot be read as one (a bad percent escape) is the client's error, 400, on every form.
+func TestFormsTakeLongNonLatinTextAndRefuseBrokenBodies(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Long", "opener")
+	long := strings.Repeat("\U0001F332", forum.MaxBodyLen) // 4 bytes each, 12 percent-encoded
+	wantCode(t, fx.post(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)+"/reply", url.Values{"body": {long}}), http.StatusSeeOther)
+	wantCode(t, fx.post(t, fx.bob.Viewer(), "/c/general/new", url.Values{"title": {"Trees"}, "body": {long}}), http.StatusSeeOther)
+
+	for _, path := range []string{"/t/" + itoa(th.ID) + "/reply", "/c/general/new", "/settings/profile", "/login"} {
+		rec := fx.do(t, fx.bob.Viewer(), http.MethodPost, path, strings.NewReader("body=a%ZZ"),
+			"Content-Type", "application/x-www-form-urlencoded")
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("%s with a broken escape: %d, want 400", path, rec.Code)
+		}
+	}
+}

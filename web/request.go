@@ -12,9 +12,10 @@ import (
 	"github.com/stoa-forum/stoa/forum"
 )
 
-// maxPostFormBytes caps a composer form post: a post body of MaxBodyLen characters of four bytes
-// each, a title, and room for the field names.
-const maxPostFormBytes = 4*forum.MaxBodyLen + 16<<10
+// maxPostFormBytes caps a composer form post: a post body of MaxBodyLen characters as a browser
+// sends them (a character of four UTF-8 bytes, each percent-encoded as three: twelve bytes; 20,000
+// CJK characters were refused when this counted four), a title, and room for the field names.
+const maxPostFormBytes = 12*forum.MaxBodyLen + 16<<10
 
 // idParam reads a numeric id from the route; anything else is a 404, as for any unknown URL.
 func idParam(r *http.Request, name string) (int64, error) {

@@ -26,6 +26,10 @@ func problem(status int, code, message string) Problem {
 	return Problem{Status: status, Code: code, Message: message}
 }
 
+// ErrMalformed is a request body that cannot be read for what it claims to be (a form with a bad
+// percent escape, say): the client's fault, 400, not the server's.
+var ErrMalformed = errors.New("malformed request body")
+
 // StatusClientClosed is nginx's code for a client that went away; nothing is sent, it is logged.
 const StatusClientClosed = 499
 
@@ -40,6 +44,8 @@ func Of(err error) Problem {
 		return problem(http.StatusUnprocessableEntity, "invalid", ve.Error())
 	case errors.As(err, &mbe):
 		return problem(http.StatusRequestEntityTooLarge, "too_large", "the request body is too large")
+	case errors.Is(err, ErrMalformed):
+		return problem(http.StatusBadRequest, "malformed", "the request body could not be read: it is not the form it says it is")
 	case errors.Is(err, forum.ErrNotFound):
 		return problem(http.StatusNotFound, "not_found", "not found")
 	case errors.Is(err, forum.ErrGone):
