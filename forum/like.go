@@ -37,6 +37,9 @@ func (f *Forum) setLike(ctx context.Context, by Viewer, postID int64, like bool)
 		if err != nil {
 			return err
 		}
+		if p, err = rereadUnderLock(ctx, tx, p); err != nil {
+			return err
+		}
 		// A like is refused on a post deleted or hidden; taking one back never is (a like given
 		// before the post was hidden could not be taken back at all).
 		switch {

@@ -193,6 +193,9 @@ func (f *Forum) deletePostTx(ctx context.Context, tx pgx.Tx, by Viewer, postID i
 	if err != nil {
 		return err
 	}
+	if p, err = rereadUnderLock(ctx, tx, p); err != nil {
+		return err
+	}
 	own := p.AuthorID == actor.ActorID
 	switch {
 	case p.DeletedAt != nil:

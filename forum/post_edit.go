@@ -43,6 +43,9 @@ func (f *Forum) EditPost(ctx context.Context, by Viewer, postID int64, in PostEd
 		if err != nil {
 			return err
 		}
+		if p, err = rereadUnderLock(ctx, tx, p); err != nil {
+			return err
+		}
 		own := p.AuthorID == actor.ActorID
 		switch {
 		case p.DeletedAt != nil:
@@ -100,7 +103,8 @@ type postRow struct {
 }
 
 // postForWrite loads a post for a change. Callers then lock its thread with threadForWrite: the
-// thread lock is what serialises changes to a thread's posts.
+// thread lock is what serialises changes to a thread's posts, and read the post again under it
+// (rereadUnderLock).
 func postForWrite(ctx context.Context, tx pgx.Tx, id int64) (postRow, error) {
 	rows, err := tx.Query(ctx, postForWriteSQL, id)
 	if err != nil {
@@ -111,6 +115,14 @@ func postForWrite(ctx context.Context, tx pgx.Tx, id int64) (postRow, error) {
 		return postRow{}, notFound(err, fmt.Sprintf("post %d", id))
 	}
 	return p, nil
+}
+
+// rereadUnderLock reads p again once its thread's lock is held. postForWrite ran before the lock
+// (it finds which thread to lock), so a change another holder of the lock committed meanwhile would
+// go unseen: ten concurrent edits each kept the text they replaced as the history (nine versions
+// lost), and an edit racing a delete edited the deleted post.
+func rereadUnderLock(ctx context.Context, tx pgx.Tx, p postRow) (postRow, error) {
+	return postForWrite(ctx, tx, p.ID)
 }
 
 const postForWriteSQL = `SELECT ` + postForWriteColumns + ` FROM posts WHERE id = $1`

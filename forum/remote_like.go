@@ -174,6 +174,9 @@ func (f *Forum) reactionTarget(ctx context.Context, tx pgx.Tx, in RemoteReaction
 	if err != nil {
 		return Thread{}, Category{}, postRow{}, err
 	}
+	if p, err = rereadUnderLock(ctx, tx, p); err != nil {
+		return Thread{}, Category{}, postRow{}, err
+	}
 	switch {
 	case p.DeletedAt != nil || t.DeletedAt != nil:
 		return Thread{}, Category{}, postRow{}, fmt.Errorf("post %d: %w", p.ID, ErrGone)

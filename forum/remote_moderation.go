@@ -51,6 +51,9 @@ func (f *Forum) EditRemotePost(ctx context.Context, in RemoteEdit) (changed bool
 		if err != nil {
 			return err
 		}
+		if p, err = rereadUnderLock(ctx, tx, p); err != nil {
+			return err
+		}
 		if err := remoteMayChange(p, c, in.EditorID, in.ByModerator); err != nil {
 			return err
 		}
@@ -136,6 +139,9 @@ func (f *Forum) DeleteRemotePost(ctx context.Context, in RemoteDeletion) (delete
 		}
 		t, c, err := lockThread(ctx, f, tx, p.ThreadID)
 		if err != nil {
+			return err
+		}
+		if p, err = rereadUnderLock(ctx, tx, p); err != nil {
 			return err
 		}
 		if p.APID == "" {
