@@ -76,28 +76,44 @@ func (f *Forum) ActorRecipients(ctx context.Context, ids []int64) ([]Recipient, 
 	return list, nil
 }
 
-// PostAudienceInboxes lists the inboxes that were sent (or may have received) a post's Create in
-// any of its documents: its Update and Delete must reach every one of them, or copies elsewhere go
-// stale. Deliveries cancelled before any attempt are left out. Unavailable domains are marked.
+// PostAudienceInboxes lists the inboxes that were sent (or may have received, or are still to be
+// sent) a post's Create in any of its documents: its Update and Delete must reach every one of
+// them, or copies elsewhere go stale. A Create still pending counts: it goes out as it was first
+// built, so an edit made meanwhile (while the inbox's server was down, or this one crashed) must
+// follow it, and the inbox's order of deliveries sends the Create first. Deliveries cancelled
+// before any attempt are left out. Unavailable domains are marked.
 func (f *Forum) PostAudienceInboxes(ctx context.Context, postID int64) ([]Recipient, error) {
-	list, err := f.sentInboxes(ctx, `ac.post_id = $1 AND ac.verb IN ('create', 'announce')`, postID)
+	list, err := f.inboxesReached(ctx, `ac.post_id = $1 AND ac.verb IN ('create', 'announce')`, reachedOrPending, postID)
 	if err != nil {
 		return nil, fmt.Errorf("audience of post %d: %w", postID, err)
 	}
 	return list, nil
 }
 
+// Which deliveries inboxesReached counts: those sent or that may have arrived (delivered, failed
+// after trying, or tried at least once), and also those still pending. Cancelled before any
+// attempt, a delivery reached nobody.
+const (
+	reachedOnly      = `(dl.state IN ('delivered', 'failed') OR dl.attempts > 0)`
+	reachedOrPending = `(dl.state <> 'cancelled' OR dl.attempts > 0)`
+)
+
 // sentInboxes lists, one per inbox, where deliveries of the activities matching where (over
-// activities ac) were sent or may have arrived: delivered, failed after trying, or tried at least
-// once. Cancelled before any attempt, they reached nobody.
+// activities ac) were sent or may have arrived (reachedOnly).
 func (f *Forum) sentInboxes(ctx context.Context, where string, args ...any) ([]Recipient, error) {
+	return f.inboxesReached(ctx, where, reachedOnly, args...)
+}
+
+// inboxesReached lists, one per inbox, the inboxes of the deliveries of the activities matching
+// where whose state matches reached.
+func (f *Forum) inboxesReached(ctx context.Context, where, reached string, args ...any) ([]Recipient, error) {
 	rows, err := f.db.Query(ctx, `SELECT DISTINCT ON (dl.inbox) 0::bigint AS actor_id, '' AS ap_id,
 			'person'::text AS kind, dl.domain, dl.inbox, coalesce(d.software, '') AS software,
 			d.unavailable_since IS NOT NULL AS unavailable
 		FROM activities ac JOIN deliveries dl ON dl.activity_id = ac.id
 		LEFT JOIN domains d ON d.domain = dl.domain
 		WHERE `+where+`
-		  AND (dl.state IN ('delivered', 'failed') OR dl.attempts > 0)
+		  AND `+reached+`
 		ORDER BY dl.inbox`, args...)
 	if err != nil {
 		return nil, err

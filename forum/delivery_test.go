@@ -116,9 +116,10 @@ func TestDeliveryBookkeeping(t *testing.T) {
 	if ids, err := fx.f.PendingPostDeliveryJobs(fx.ctx, opener.ID); err != nil || !slices.Equal(ids, []int64{11, 12, 13, 14}) {
 		t.Fatalf("jobs of the post: %v, %v", ids, err)
 	}
-	// Nothing was attempted yet: an edit would reach nobody from the Create's audience.
-	if aud, err := fx.f.PostAudienceInboxes(fx.ctx, opener.ID); err != nil || len(aud) != 0 {
-		t.Fatalf("audience before any attempt: %v, %v", aud, err)
+	// Nothing was attempted yet, but each pending Create will go out as first built: an edit must
+	// follow it to every one of those inboxes.
+	if aud, err := fx.f.PostAudienceInboxes(fx.ctx, opener.ID); err != nil || len(aud) != 3 {
+		t.Fatalf("audience before any attempt: %v, %v; want the three inboxes still to be sent the Create", aud, err)
 	}
 	err = fx.f.RecordDeliveryOutcomes(fx.ctx, []forum.DeliveryOutcome{
 		{ActivityID: createID, Document: "", Inbox: "https://a.example/inbox", State: forum.DeliveryPending, Attempted: true, Status: 503, Error: "HTTP 503"},
@@ -153,8 +154,9 @@ func TestDeliveryBookkeeping(t *testing.T) {
 	if n := byDomain["notb.example"]; n.Pending != 1 {
 		t.Errorf("notb: %+v", n)
 	}
+	// a.example was sent it; notb.example still will be; sub.b.example's was cancelled unsent.
 	aud, err := fx.f.PostAudienceInboxes(fx.ctx, opener.ID)
-	if err != nil || len(aud) != 1 || aud[0].Inbox != "https://a.example/inbox" {
+	if err != nil || len(aud) != 2 || aud[0].Inbox != "https://a.example/inbox" || aud[1].Inbox != "https://notb.example/inbox" {
 		t.Fatalf("audience: %+v, %v", aud, err)
 	}
 	if _, err := fx.f.PostDeliveryStatus(fx.ctx, fx.alice.Viewer(), opener.ID); err == nil {

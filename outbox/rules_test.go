@@ -2,8 +2,11 @@ package outbox
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -396,5 +399,57 @@ func TestAFanOutRunTwiceQueuesNothingTwice(t *testing.T) {
 	var rows int
 	if err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM deliveries`).Scan(&rows); err != nil || rows != want {
 		t.Fatalf("%d delivery rows (%v), want %d", rows, err, want)
+	}
+}
+
+// An edit reaches an inbox whose copy of the post is still to be sent: a server that was down
+// when the post was made (its Create held back behind an earlier delivery still retrying) gets
+// the Create as first built, then the Update, not the first text for good.
+func TestAnEditFollowsACreateStillToBeSent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []string{"down.example"})
+	h.ob.retryIn = func(int) time.Duration { return 1100 * time.Millisecond }
+	h.follow(h.remote(forum.ActorPerson, "down.example", "dee", true), h.cat.ActorID)
+	var down atomic.Bool
+	down.Store(true)
+	h.peers["down.example"].Respond = func(fedtest.Received, int) (int, http.Header) {
+		if down.Load() {
+			return http.StatusInternalServerError, nil
+		}
+		return http.StatusAccepted, nil
+	}
+	if _, _, err := h.f.CreateThread(h.ctx, h.alice.Viewer(), forum.NewThread{CategoryID: h.cat.ID, Title: "First", Body: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first thread's failed attempt", func() bool { return len(h.peers["down.example"].Received()) > 0 })
+	_, opener, err := h.f.CreateThread(h.ctx, h.alice.Viewer(), forum.NewThread{CategoryID: h.cat.ID, Title: "Second", Body: "ORIGINAL v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.f.EditPost(h.ctx, h.alice.Viewer(), opener.ID, forum.PostEdit{Body: "EDITED v2"}); err != nil {
+		t.Fatal(err)
+	}
+	down.Store(false)
+	waitFor(t, "the Update of the edited post", func() bool {
+		for _, r := range h.peers["down.example"].Received("Update") {
+			if r.Status == http.StatusAccepted && strings.Contains(string(r.Body), "EDITED v2") {
+				return true
+			}
+		}
+		return false
+	})
+	// The Create went first: the last copy of the post the server has is the edit.
+	var createdAt, updatedAt time.Time
+	for _, r := range h.peers["down.example"].Received() {
+		switch {
+		case r.Status != http.StatusAccepted:
+		case r.Type == "Announce" && strings.Contains(string(r.Body), "ORIGINAL v1"):
+			createdAt = r.At
+		case r.Type == "Update" && strings.Contains(string(r.Body), "EDITED v2"):
+			updatedAt = r.At
+		}
+	}
+	if createdAt.IsZero() || !createdAt.Before(updatedAt) {
+		t.Fatalf("the Create was accepted at %v, the Update at %v: want the Create first", createdAt, updatedAt)
 	}
 }
