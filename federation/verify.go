@@ -181,13 +181,15 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Ve
 	return Verified{KeyID: params.KeyID, Owner: key.Owner, Actor: key.Actor, Algorithm: alg}, nil
 }
 
-// keyError turns a key lookup failure into a 401, except a blocked domain (403) and the end of the
-// request's own context; the cause stays in the message for the log.
+// keyError turns a key lookup failure into a 401, except a blocked domain (403), the end of the
+// request's own context, and this server's database being unreachable (503 with Retry-After,
+// through httperr: the sender's signature is not at fault, and a 401 would tell it so and name our
+// database in the answer). The cause of a 401 stays in its message, which the sender is shown.
 func (v *Verifier) keyError(ctx context.Context, keyID string, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("key %s: %w", keyID, ctx.Err())
-	case errors.Is(err, ErrBlockedDomain):
+	case errors.Is(err, ErrBlockedDomain), forum.DatabaseUnavailable(err):
 		return err
 	}
 	return badSignature("key %s: %v", keyID, err)
