@@ -158,21 +158,14 @@ func (f *Forum) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResu
 		}
 		author = &id
 	}
-	var query, highlight string
-	var indexable bool
-	if err := f.db.QueryRow(ctx, `SELECT q::text, numnode(q) > 0 AND querytree(q) <> 'T', stoa_search_highlight_query(q)::text
-		FROM stoa_search_query($1) q`, q.Text).Scan(&query, &indexable, &highlight); err != nil {
-		return SearchResults{}, fmt.Errorf("search %q: %w", q.Text, err)
-	}
-	if !indexable {
-		return SearchResults{}, Invalid("q", "name at least one word to find: words as common as these are not indexed, and a search cannot be only exclusions")
-	}
 	limit := q.Limit
 	if limit <= 0 || limit > 50 {
 		limit = SearchPerPage
 	}
-	found, err := f.runSearch(ctx, searchSQLFor(author != nil), query, categories, author, after, before, rank, afterID, limit+1,
-		highlight, v.ActorID, snippetOptions, headlineFrom, titleOptions, headlineTo, f.searchCandidates)
+	found, err := f.runSearch(ctx, q.Text, func(query, highlight string) (string, []any) {
+		return searchSQLFor(author != nil), []any{query, categories, author, after, before, rank, afterID, limit + 1,
+			highlight, v.ActorID, snippetOptions, headlineFrom, titleOptions, headlineTo, f.searchCandidates}
+	})
 	if err != nil {
 		return SearchResults{}, fmt.Errorf("search %q: %w", q.Text, err)
 	}
@@ -201,15 +194,30 @@ func (f *Forum) Search(ctx context.Context, v Viewer, q SearchQuery) (SearchResu
 var ErrSearchTooBroad = Invalid("q", "this search matches too much to answer quickly: add a rarer word, "+
 	"or narrow it by category, author or dates")
 
-// runSearch runs one search statement in a read-only transaction bounded by f.searchTimeout, planned
-// for its arguments (QueryExecModeDescribeExec: an unnamed statement, planned at each execution).
-func (f *Forum) runSearch(ctx context.Context, sql string, args ...any) ([]searchRow, error) {
+// errNothingToFind is a query of stop words or exclusions only: nothing the index can find.
+var errNothingToFind = Invalid("q", "name at least one word to find: words as common as these are not indexed, "+
+	"and a search cannot be only exclusions")
+
+// runSearch parses text (web search syntax, the synonyms applied) and runs the statement that
+// statement makes of the parsed query and its highlighting query, in one read-only transaction
+// whose statements after the parse are bounded by f.searchTimeout, and planned for their arguments
+// (QueryExecModeDescribeExec: an unnamed statement, planned at each execution). The parse sets the
+// timeout too, so a search costs its page no more round trips than before it had one.
+func (f *Forum) runSearch(ctx context.Context, text string, statement func(query, highlight string) (string, []any)) ([]searchRow, error) {
 	var found []searchRow
 	err := pgx.BeginTxFunc(ctx, f.db, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`,
-			strconv.FormatInt(f.searchTimeout.Milliseconds(), 10)); err != nil {
+		var query, highlight, timeout string
+		var indexable bool
+		if err := tx.QueryRow(ctx, `SELECT q::text, numnode(q) > 0 AND querytree(q) <> 'T', stoa_search_highlight_query(q)::text,
+				set_config('statement_timeout', $2, true)
+			FROM stoa_search_query($1) q`, text, strconv.FormatInt(f.searchTimeout.Milliseconds(), 10)).Scan(
+			&query, &indexable, &highlight, &timeout); err != nil {
 			return err
 		}
+		if !indexable {
+			return errNothingToFind
+		}
+		sql, args := statement(query, highlight)
 		rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryExecModeDescribeExec}, args...)...)
 		if err != nil {
 			return err

@@ -64,11 +64,17 @@ func TestASearchPastItsTimeoutIsRefusedAsTooBroad(t *testing.T) {
 	}
 	ctx := context.Background()
 	// No row comes back, but the sleep must run first: the timeout, not the data, decides.
-	_, err = f.runSearch(ctx, `SELECT x FROM (SELECT pg_sleep(2)::text AS x) s WHERE x = 'never'`)
+	sleep := func(string, string) (string, []any) {
+		return `SELECT x FROM (SELECT pg_sleep(2)::text AS x) s WHERE x = 'never'`, nil
+	}
+	_, err = f.runSearch(ctx, "walrus", sleep)
 	if !errors.Is(err, ErrSearchTooBroad) {
 		t.Fatalf("a statement past the timeout: %v, want ErrSearchTooBroad", err)
 	}
-	if _, err := f.runSearch(ctx, `SELECT x FROM (SELECT ''::text AS x) s WHERE x = 'never'`); err != nil {
+	quick := func(string, string) (string, []any) {
+		return `SELECT x FROM (SELECT ''::text AS x) s WHERE x = 'never'`, nil
+	}
+	if _, err := f.runSearch(ctx, "walrus", quick); err != nil {
 		t.Fatalf("a quick statement after it: %v", err)
 	}
 }

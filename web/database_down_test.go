@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -53,5 +54,47 @@ func TestPagesAndTheAPISayTheDatabaseIsAwayAndToRetry(t *testing.T) {
 		} else if !strings.Contains(rec.Body.String(), "cannot reach its database") {
 			t.Errorf("%s: the page does not say what is wrong:\n%s", path, rec.Body.String())
 		}
+	}
+}
+
+// A reply or a new thread sent while the database is away is not lost: the page that says so gives
+// the text back to copy (the session could not even be looked up, so no handler read the form).
+// A password sent meanwhile is never given back.
+func TestAPostSentWhileTheDatabaseIsAwayGivesItsTextBack(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), "postgres://stoa@127.0.0.1:1/stoa?sslmode=disable&connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f, err := forum.New(pool, forum.Options{Secret: forumtest.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("https://forum.example")
+	h := New(Options{Forum: f, PublicURL: base, Federation: testFederation{base: base.String()}})
+	send := func(path string, form url.Values) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		// A well-formed token: looking it up is what needs the database.
+		req.AddCookie(&http.Cookie{Name: "stoa_session", Value: base64.RawURLEncoding.EncodeToString(make([]byte, 32))})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	rec := send("/c/general/new", url.Values{"title": {"Plans for <Saturday>"}, "body": {"Long thoughts & more."}})
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("%d, want 503", rec.Code)
+	}
+	d := doc(t, rec)
+	if got := attr(one(t, d, "kept-title"), "value"); got != "Plans for <Saturday>" {
+		t.Errorf("kept title %q", got)
+	}
+	if got := text(one(t, d, "kept-body")); got != "Long thoughts & more." {
+		t.Errorf("kept body %q", got)
+	}
+	rec = send("/login", url.Values{"login": {"alice"}, "password": {"a secret password"}})
+	if strings.Contains(rec.Body.String(), "a secret password") {
+		t.Error("the error page gives a password back")
 	}
 }

@@ -36,7 +36,22 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	p.SetHeaders(w.Header())
-	s.render(w, r, p.Status, errorPage(s.page(r, fmt.Sprintf("%d", p.Status)), p, fields))
+	s.render(w, r, p.Status, errorPage(s.page(r, fmt.Sprintf("%d", p.Status)), p, fields, keptFrom(w, r)))
+}
+
+// keptFrom is the title and body a failed form post carried, read now if the handler never got to
+// it (the session's lookup failed first, with the database away). Other fields, passwords among
+// them, are never given back.
+func keptFrom(w http.ResponseWriter, r *http.Request) keptText {
+	if r.Method != http.MethodPost {
+		return keptText{}
+	}
+	if r.PostForm == nil {
+		if err := parseForm(w, r, maxPostFormBytes); err != nil {
+			return keptText{}
+		}
+	}
+	return keptText{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body")}
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
@@ -64,7 +79,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, p)
 		return
 	}
-	s.render(w, r, p.Status, errorPage(s.page(r, "405"), p, nil))
+	s.render(w, r, p.Status, errorPage(s.page(r, "405"), p, nil, keptText{}))
 }
 
 // allowedMethods are the methods the router has a route for at r's path. chi works them out while
