@@ -186,8 +186,11 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return forum.Invalid("body", "could not be read")
 	}
-	if !utf8.Valid(body) {
+	if !utf8.Valid(body) || loneSurrogate(body) {
 		return fmt.Errorf("request body: %w", forum.ErrNotText)
+	}
+	if err := checkObjectKeys(body, v); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
