@@ -60,6 +60,16 @@ func (fx *contentFixture) notified(t *testing.T, m forum.Member) []string {
 
 func note(kind forum.NotificationKind, p forum.Post) string { return fmt.Sprintf("%s %d", kind, p.ID) }
 
+// unreadNotifications is the count of unread notifications m's header shows (a fresh session's).
+func (fx *contentFixture) unreadNotifications(t *testing.T, m forum.Member) int {
+	t.Helper()
+	s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, m.Username).Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Counts.UnreadNotifications
+}
+
 // unread is a thread's unread count for v on the latest list, checked against the category list.
 func (fx *contentFixture) unread(t *testing.T, v forum.Viewer, threadID int64) int {
 	t.Helper()

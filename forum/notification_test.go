@@ -388,14 +388,7 @@ func TestNotificationsOfPostsGoneStopCounting(t *testing.T) {
 	kept := fx.reply(t, fx.bob, th.ID, "@alice three")
 	other, _ := fx.thread(t, fx.bob, fx.cat, "Hidden thread", "@alice four")
 	fx.deliver(t)
-	unread := func() int {
-		t.Helper()
-		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, "alice").Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Counts.UnreadNotifications
-	}
+	unread := func() int { t.Helper(); return fx.unreadNotifications(t, fx.alice) }
 	if n := unread(); n != 4 {
 		t.Fatalf("%d unread, want 4", n)
 	}
@@ -430,14 +423,7 @@ func TestNotificationsOfPostsGoneStopCounting(t *testing.T) {
 func TestUnhidingRestoresOnlyWhatTheHideSettled(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	unread := func(m forum.Member) int {
-		t.Helper()
-		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, m.Username).Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Counts.UnreadNotifications
-	}
+	unread := func(m forum.Member) int { t.Helper(); return fx.unreadNotifications(t, m) }
 	th, _ := fx.thread(t, fx.alice, fx.cat, "Read or not", "opener")
 	seen := fx.reply(t, fx.bob, th.ID, "@alice seen")
 	fx.reply(t, fx.bob, th.ID, "@alice unseen")
@@ -490,14 +476,7 @@ func TestNotificationsOfAThreadMovedOutOfSightStopCounting(t *testing.T) {
 	th, _ := fx.thread(t, fx.bob, fx.cat, "Off topic", "opener")
 	fx.reply(t, fx.alice, th.ID, "@bob @molly have a look")
 	fx.deliver(t)
-	unread := func(m forum.Member) int {
-		t.Helper()
-		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, m.Username).Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Counts.UnreadNotifications
-	}
+	unread := func(m forum.Member) int { t.Helper(); return fx.unreadNotifications(t, m) }
 	if b, m := unread(fx.bob), unread(fx.mod); b != 1 || m != 1 {
 		t.Fatalf("before the move: bob %d, the moderator %d unread, want 1 each", b, m)
 	}
@@ -515,14 +494,7 @@ func TestNotificationsOfAThreadMovedOutOfSightStopCounting(t *testing.T) {
 func TestNotificationsOfACategoryClosedToMembersStopCounting(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	unread := func(m forum.Member) int {
-		t.Helper()
-		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, m.Username).Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Counts.UnreadNotifications
-	}
+	unread := func(m forum.Member) int { t.Helper(); return fx.unreadNotifications(t, m) }
 	parent := fx.category(t, "parent")
 	child, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "child", Title: "Child", ParentID: &parent.ID})
 	if err != nil {

@@ -29,14 +29,7 @@ func TestARemoteAccountsDeletionSettlesWhatItsPostsLeft(t *testing.T) {
 		}
 	}
 	fx.deliver(t)
-	unreadNotes := func() int {
-		t.Helper()
-		s, _, err := fx.f.ResumeSession(fx.ctx, login(t, fx.f, "alice").Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Counts.UnreadNotifications
-	}
+	unreadNotes := func() int { t.Helper(); return fx.unreadNotifications(t, fx.alice) }
 	if u, n := fx.unread(t, fx.alice.Viewer(), th.ID), unreadNotes(); u != 2 || n == 0 {
 		t.Fatalf("before: %d unread posts, %d unread notifications; want 2 and some", u, n)
 	}

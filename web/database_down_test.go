@@ -18,11 +18,9 @@ import (
 	"github.com/stoa-forum/stoa/internal/httperr"
 )
 
-// While the database is away (down, restarting), pages and the API say so and ask to try again
-// shortly (503 with Retry-After), instead of reporting a fault of the forum (500). The pool points
-// at a port nobody listens on.
-func TestPagesAndTheAPISayTheDatabaseIsAwayAndToRetry(t *testing.T) {
-	t.Parallel()
+// handlerWithoutDatabase is the site over a pool that points at a port nobody listens on.
+func handlerWithoutDatabase(t *testing.T) http.Handler {
+	t.Helper()
 	pool, err := pgxpool.New(context.Background(), "postgres://stoa@127.0.0.1:1/stoa?sslmode=disable&connect_timeout=5")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +31,15 @@ func TestPagesAndTheAPISayTheDatabaseIsAwayAndToRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("https://forum.example")
-	h := New(Options{Forum: f, PublicURL: base, Federation: testFederation{base: base.String()}})
+	return New(Options{Forum: f, PublicURL: base, Federation: testFederation{base: base.String()}})
+}
+
+// While the database is away (down, restarting), pages and the API say so and ask to try again
+// shortly (503 with Retry-After), instead of reporting a fault of the forum (500). The pool points
+// at a port nobody listens on.
+func TestPagesAndTheAPISayTheDatabaseIsAwayAndToRetry(t *testing.T) {
+	t.Parallel()
+	h := handlerWithoutDatabase(t)
 	for _, path := range []string{"/", "/c/general", "/t/1", "/api/v1/categories", "/api/v1/threads/1"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -62,17 +68,7 @@ func TestPagesAndTheAPISayTheDatabaseIsAwayAndToRetry(t *testing.T) {
 // A password sent meanwhile is never given back.
 func TestAPostSentWhileTheDatabaseIsAwayGivesItsTextBack(t *testing.T) {
 	t.Parallel()
-	pool, err := pgxpool.New(context.Background(), "postgres://stoa@127.0.0.1:1/stoa?sslmode=disable&connect_timeout=5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	f, err := forum.New(pool, forum.Options{Secret: forumtest.Secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse("https://forum.example")
-	h := New(Options{Forum: f, PublicURL: base, Federation: testFederation{base: base.String()}})
+	h := handlerWithoutDatabase(t)
 	send := func(path string, form url.Values) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
