@@ -142,6 +142,19 @@ func (f *Forum) FollowedRemoteCategories(ctx context.Context, v Viewer) ([]Follo
 	return list, nil
 }
 
+// FollowsServiceOn reports whether a member here follows a Service actor on domain: how a single
+// thread of a remote forum is followed (a Stoa thread's actor is a Service), so its mirror is
+// worth keeping in step even when nobody here follows its Group.
+func (f *Forum) FollowsServiceOn(ctx context.Context, domain string) (bool, error) {
+	var yes bool
+	err := f.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follows fo JOIN actors l ON l.id = fo.follower_id AND l.domain IS NULL
+		JOIN actors s ON s.id = fo.target_id AND s.kind = 'service' AND s.domain = $1)`, domain).Scan(&yes)
+	if err != nil {
+		return false, fmt.Errorf("local follows of services on %s: %w", domain, err)
+	}
+	return yes, nil
+}
+
 // FollowedLocally reports whether any local member follows a remote actor (accepted or pending):
 // what a remote Group relays is kept only then.
 func (f *Forum) FollowedLocally(ctx context.Context, remoteID int64) (bool, error) {

@@ -157,7 +157,8 @@ func (ib *Inbox) syncFailed(ctx context.Context, threadID int64, err error) erro
 }
 
 // groupApply is the frame in which synced items are applied: as relayed by the thread's Group.
-// It returns nil when nobody here follows the Group any more, or its domain is blocked.
+// It returns nil when nobody here follows the Group any more, nor a thread of its server on its own
+// (FollowsServiceOn), or its domain is blocked.
 func (ib *Inbox) groupApply(ctx context.Context, groupID int64) (*apply, error) {
 	group, err := ib.forum.ActorByID(ctx, groupID)
 	if err != nil {
@@ -167,6 +168,10 @@ func (ib *Inbox) groupApply(ctx context.Context, groupID int64) (*apply, error) 
 		return nil, nil
 	}
 	followed, err := ib.forum.FollowedLocally(ctx, group.ID)
+	if err == nil && !followed {
+		// A thread of the Group may be followed on its own, through its thread's actor.
+		followed, err = ib.forum.FollowsServiceOn(ctx, group.Domain)
+	}
 	if err != nil || !followed {
 		return nil, err
 	}

@@ -98,4 +98,22 @@ func TestSyncBackfillsThreadsAndCatchesUpHistory(t *testing.T) {
 	if updates != 1 {
 		t.Fatalf("the Update was fetched %d times: a sync reads again what it read before", updates)
 	}
+
+	// Followed on its own, through its thread's actor (a Service), with nobody here following the
+	// Group any more, the thread is still kept in step: al's next edit arrives with a sync.
+	thread := lemmy.actor("Service", "thread-1", testKey(3))
+	if err := h.f.Unfollow(h.ctx, h.alice.Viewer(), mustActor(t, h, group.id).ID); err != nil {
+		t.Fatal(err)
+	}
+	h.memberFollows(h.alice, thread)
+	again := note("3", "A block plane, and a shoulder plane.", "2")
+	again["updated"] = now()
+	lemmy.put("/notes/3", again)
+	lemmy.put("/users/al/update/3", map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": al.id + "/update/3", "type": "Update", "actor": al.id, "object": again, "to": []string{asPublic}})
+	page("/c/woodwork/t/1/history", al.id+"/update/2", al.id+"/update/3")
+	sync()
+	if p := h.postByAPID("http://lemmy.test/notes/3"); !strings.Contains(p.HTML, "shoulder plane") {
+		t.Fatalf("a thread followed through its actor was not synced: %q", p.HTML)
+	}
 }
