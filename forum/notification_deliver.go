@@ -194,6 +194,10 @@ const notifyTailMail = `
 const notifyPostSQL = `WITH candidates (member_id, kind, rank) AS (
 		SELECT a.id, 'mention', 1 FROM actors a
 		WHERE a.domain IS NULL AND a.kind = 'person' AND a.username = ANY($6::text[])
+			-- A remote reply tags the author it answers (Mastodon and most microblogs do, unasked):
+			-- that is its address, and the member is told of a reply, not a mention.
+			AND NOT EXISTS (SELECT 1 FROM posts this JOIN posts parent ON parent.id = $7::bigint
+				WHERE this.id = $1 AND this.ap_id IS NOT NULL AND parent.author_id = a.id)
 		UNION ALL
 		SELECT quoted.author_id, 'quote', 2 FROM posts quoted WHERE quoted.id = ANY($12::bigint[])
 		UNION ALL

@@ -45,3 +45,26 @@ func TestARemoteAccountsDeletionSettlesWhatItsPostsLeft(t *testing.T) {
 		t.Errorf("the thread's last post is not the opener %d (%v)", opener.ID, err)
 	}
 }
+
+// A reply from another server that tags the author it answers, as Mastodon's always do, tells
+// them of a reply, not a mention; someone else it tags is mentioned.
+func TestARemoteReplyTaggingWhomItAnswersIsAReply(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	rex, err := fx.f.UpsertRemoteActor(fx.ctx, forum.RemoteActor{APID: "https://social.example/users/rex", Kind: forum.ActorPerson,
+		Username: "rex", Domain: "social.example", InboxURL: "https://social.example/users/rex/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, _ := fx.thread(t, fx.bob, fx.cat, "Asked", "opener")
+	asked := fx.reply(t, fx.alice, th.ID, "a question")
+	id, _, err := fx.f.CreateRemotePost(fx.ctx, forum.RemotePost{APID: "https://social.example/notes/9", AuthorID: rex.ID,
+		InReplyToID: asked.ID, Published: time.Now(), HTML: "<p>@alice @bob an answer</p>", Mentions: []string{"alice", "bob"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.deliver(t)
+	answer := forum.Post{ID: id}
+	wantStrings(t, "alice, answered", fx.notified(t, fx.alice)[:1], []string{note(forum.NotificationReply, answer)})
+	wantStrings(t, "bob, tagged", fx.notified(t, fx.bob)[:1], []string{note(forum.NotificationMention, answer)})
+}
