@@ -407,7 +407,9 @@ func TestAFanOutRunTwiceQueuesNothingTwice(t *testing.T) {
 // the Create as first built, then the Update, not the first text for good.
 func TestAnEditFollowsACreateStillToBeSent(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, []string{"down.example"})
+	// A short breaker: the down server fails several times before it comes back, and the circuit
+	// it opens must not outlast the test's wait.
+	h := newHarness(t, []string{"down.example"}, func(o *Options) { o.BackoffUnit = 20 * time.Millisecond })
 	h.ob.retryIn = func(int) time.Duration { return 1100 * time.Millisecond }
 	h.follow(h.remote(forum.ActorPerson, "down.example", "dee", true), h.cat.ActorID)
 	var down atomic.Bool
@@ -426,9 +428,25 @@ func TestAnEditFollowsACreateStillToBeSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// planned counts the deliveries of the post's activities of verb to the down server.
+	planned := func(verb string) func() bool {
+		return func() bool {
+			var n int
+			if err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM deliveries dl JOIN activities ac ON ac.id = dl.activity_id
+				WHERE ac.verb = $1 AND ac.post_id = $2 AND dl.inbox = 'http://down.example/inbox'`, verb, opener.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n > 0
+		}
+	}
+	// The edit comes once the Create is fanned out (a Create fanned out after an edit is built
+	// with the new text), and the server comes back only once the edit is fanned out too, the
+	// Create still unsent: what this test is about.
+	waitFor(t, "the Create planned for the down server", planned("create"))
 	if _, err := h.f.EditPost(h.ctx, h.alice.Viewer(), opener.ID, forum.PostEdit{Body: "EDITED v2"}); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "the Update planned for the down server", planned("update"))
 	down.Store(false)
 	waitFor(t, "the Update of the edited post", func() bool {
 		for _, r := range h.peers["down.example"].Received("Update") {
