@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/stoa-forum/stoa/forum"
 )
 
@@ -83,7 +81,8 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, feed atomFeed
 // categoryFeed lists the category's most recently active threads with their opening posts.
 func (s *Server) categoryFeed(w http.ResponseWriter, r *http.Request) {
 	ctx, v := r.Context(), viewerOf(r)
-	c, err := s.forum.CategoryBySlug(ctx, chi.URLParam(r, "slug"))
+	// A local slug or a remote category's handle (general@lemmy.example): a mirror has a feed too.
+	c, err := s.forum.CategoryByHandle(ctx, s.categoryHandleParam(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -94,9 +93,10 @@ func (s *Server) categoryFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	feed := atomFeed{ID: s.abs(categoryPath(c.Slug)), Title: c.Title, Updated: atomTime(c.CreatedAt),
-		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: s.abs(categoryPath(c.Slug) + "/feed")},
-			{Rel: "alternate", Type: "text/html", Href: s.abs(categoryPath(c.Slug))}}}
+	page := categoryPath(c.Handle())
+	feed := atomFeed{ID: s.abs(page), Title: c.Title, Updated: atomTime(c.CreatedAt),
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: s.abs(page + "/feed")},
+			{Rel: "alternate", Type: "text/html", Href: s.abs(page)}}}
 	for i, e := range entries {
 		if i == 0 {
 			feed.Updated = atomTime(e.LastPostAt)

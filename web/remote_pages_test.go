@@ -181,6 +181,13 @@ func TestFindFollowAndReadARemoteCategoryInTheWebPages(t *testing.T) {
 		t.Errorf("body not sanitised: %q", text(body))
 	}
 
+	// The mirror has an Atom feed, as a local category does, naming the thread.
+	feed := fx.get(t, alice, "/c/general@lemmy.example/feed")
+	wantCode(t, feed, http.StatusOK)
+	if body := feed.Body.String(); !strings.Contains(body, "Remote hello") || !strings.Contains(body, "/c/general@lemmy.example/feed") {
+		t.Errorf("the mirror's feed:\n%s", body)
+	}
+
 	// The Group's page lists its latest threads here.
 	if rows := byTestID(one(t, doc(t, fx.get(t, alice, "/u/general@lemmy.example")), "actor-threads"), "thread-row"); len(rows) != 1 {
 		t.Errorf("%d threads on the Group's page, want 1", len(rows))
