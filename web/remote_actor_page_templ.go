@@ -372,12 +372,46 @@ func followControl(p page, base string, a forum.Actor, fo *forum.Follow, next st
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "</section>")
+		if hint := followHint(a); p.Viewer.SignedIn() && hint != "" {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "<p class=\"hint\" data-testid=\"follow-hint\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var18 string
+			templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(hint)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/remote_actor_page.templ`, Line: 70, Col: 51}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		return nil
 	})
+}
+
+// followHint says what following a remote actor brings here: a forum keeps posts in threads of
+// categories, so a person's posts come only where something followed here puts them.
+func followHint(a forum.Actor) string {
+	switch a.Kind {
+	case forum.ActorGroup:
+		return "Following brings its threads here, into a category of their own, as they are posted."
+	case forum.ActorService:
+		return "If this is a thread of a forum, following it brings its replies here as they are posted."
+	case forum.ActorInstance:
+		return "" // a server's own actor is not followed
+	}
+	return "Following shows what they post in the categories and threads followed here, and their replies to posts " +
+		"here; the rest of what they post stays on " + a.Domain + "."
 }
 
 var _ = templruntime.GeneratedTemplate

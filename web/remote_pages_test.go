@@ -244,6 +244,14 @@ func TestRemoteActorPagesForGuestsAndUnknownHandles(t *testing.T) {
 	}
 	wantCode(t, fx.get(t, fx.alice.Viewer(), "/u/social.example@social.example"), http.StatusOK)
 	wantCode(t, fx.post(t, fx.alice.Viewer(), "/u/social.example@social.example/follow", nil), http.StatusUnprocessableEntity)
+	// A member is told what a follow brings here: a Group's threads, a person's posts only where
+	// something followed here puts them.
+	if hint := text(one(t, doc(t, fx.get(t, fx.alice.Viewer(), "/u/general@lemmy.example")), "follow-hint")); !strings.Contains(hint, "category of their own") {
+		t.Errorf("a Group's follow hint: %q", hint)
+	}
+	if hint := text(one(t, doc(t, fx.get(t, fx.alice.Viewer(), "/u/bob@social.example")), "follow-hint")); !strings.Contains(hint, "stays on social.example") {
+		t.Errorf("a person's follow hint: %q", hint)
+	}
 	// Looking up a local handle leads to the member's own page.
 	rec := fx.post(t, fx.alice.Viewer(), "/remote", url.Values{"q": {"@bob@forum.example"}})
 	wantCode(t, rec, http.StatusSeeOther)
