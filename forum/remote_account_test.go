@@ -13,11 +13,7 @@ import (
 func TestARemoteAccountsDeletionSettlesWhatItsPostsLeft(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	ghost, err := fx.f.UpsertRemoteActor(fx.ctx, forum.RemoteActor{APID: "https://social.example/users/ghost", Kind: forum.ActorPerson,
-		Username: "ghost", Domain: "social.example", InboxURL: "https://social.example/users/ghost/inbox"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ghost := fx.remotePerson(t, "social.example", "ghost")
 	th, opener := fx.thread(t, fx.alice, fx.cat, "Visited", "opener")
 	if _, err := fx.f.ReadThreadPage(fx.ctx, fx.alice.Viewer(), th.ID, 1); err != nil { // alice has opened it
 		t.Fatal(err)
@@ -51,11 +47,7 @@ func TestARemoteAccountsDeletionSettlesWhatItsPostsLeft(t *testing.T) {
 func TestARemoteReplyTaggingWhomItAnswersIsAReply(t *testing.T) {
 	t.Parallel()
 	fx := newContentFixture(t)
-	rex, err := fx.f.UpsertRemoteActor(fx.ctx, forum.RemoteActor{APID: "https://social.example/users/rex", Kind: forum.ActorPerson,
-		Username: "rex", Domain: "social.example", InboxURL: "https://social.example/users/rex/inbox"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rex := fx.remotePerson(t, "social.example", "rex")
 	th, _ := fx.thread(t, fx.bob, fx.cat, "Asked", "opener")
 	asked := fx.reply(t, fx.alice, th.ID, "a question")
 	id, _, err := fx.f.CreateRemotePost(fx.ctx, forum.RemotePost{APID: "https://social.example/notes/9", AuthorID: rex.ID,
@@ -67,4 +59,16 @@ func TestARemoteReplyTaggingWhomItAnswersIsAReply(t *testing.T) {
 	answer := forum.Post{ID: id}
 	wantStrings(t, "alice, answered", fx.notified(t, fx.alice)[:1], []string{note(forum.NotificationReply, answer)})
 	wantStrings(t, "bob, tagged", fx.notified(t, fx.bob)[:1], []string{note(forum.NotificationMention, answer)})
+}
+
+// remotePerson stores a person of host, as the inbox would on first contact.
+func (fx *contentFixture) remotePerson(t *testing.T, host, user string) forum.Actor {
+	t.Helper()
+	id := "https://" + host + "/users/" + user
+	a, err := fx.f.UpsertRemoteActor(fx.ctx, forum.RemoteActor{APID: id, Kind: forum.ActorPerson, Username: user, Domain: host,
+		InboxURL: id + "/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
