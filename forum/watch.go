@@ -83,6 +83,20 @@ func (f *Forum) SetThreadLevel(ctx context.Context, v Viewer, threadID int64, le
 	return nil
 }
 
+// WatchForFollowersOf makes the members here who follow actor (a remote thread's actor) watch
+// thread, the mirror of what it relays, unless they chose a level for it: following a thread is
+// asking to hear of its replies.
+func (f *Forum) WatchForFollowersOf(ctx context.Context, actorID, threadID int64) error {
+	_, err := f.db.Exec(ctx, `INSERT INTO member_threads AS mt (thread_id, member_id, level)
+		SELECT $2, fo.follower_id, 'watching' FROM follows fo JOIN actors l ON l.id = fo.follower_id AND l.domain IS NULL
+		WHERE fo.target_id = $1 AND fo.state = 'accepted'
+		ON CONFLICT (thread_id, member_id) DO UPDATE SET level = 'watching' WHERE mt.level IS NULL`, actorID, threadID)
+	if err != nil {
+		return fmt.Errorf("watch thread %d for the followers of %d: %w", threadID, actorID, err)
+	}
+	return nil
+}
+
 // SetCategoryLevel sets v's level for a category they can see. Tracking removes the row: it is
 // the default.
 func (f *Forum) SetCategoryLevel(ctx context.Context, v Viewer, categoryID int64, level WatchLevel) error {

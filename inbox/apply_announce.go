@@ -51,7 +51,31 @@ func applyAnnounce(ctx context.Context, a *apply) error {
 	if _, err := a.ib.forum.EnsureRemoteCategory(ctx, group.ID); err != nil {
 		return err
 	}
-	return relayed(ctx, a, group, doc)
+	err = relayed(ctx, a, group, doc)
+	if a.actor.Kind == forum.ActorService && postTypes[doc.typ] {
+		// Its followers here followed the thread to hear of its replies: they watch its mirror.
+		if werr := a.watchRelayedThread(ctx, doc); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+// watchRelayedThread has the members who follow a.actor, a remote thread's actor, watch the
+// mirror of the thread whose post it relayed (stored just now, or before: a repeat).
+func (a *apply) watchRelayedThread(ctx context.Context, doc relayedDoc) error {
+	obj, err := federation.DecodeObject(doc.raw)
+	if err != nil {
+		return nil // relayed refused it already
+	}
+	p, err := a.ib.forum.PostPlaceByAPID(ctx, obj.ID)
+	if errors.Is(err, forum.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return a.ib.forum.WatchForFollowersOf(ctx, a.actor.ID, p.ThreadID)
 }
 
 // relayedDoc is what a Group or thread actor relayed, and the origin that vouches for it.
