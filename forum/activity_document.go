@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -137,9 +136,7 @@ func (f *Forum) ActorOutbox(ctx context.Context, a Actor, before int64, limit in
 	if err != nil {
 		return nil, 0, err
 	}
-	if before <= 0 {
-		before = math.MaxInt64
-	}
+	before = pageBefore(max(before, 0))
 	if limit <= 0 || limit > MaxCollectionPage {
 		limit = MaxCollectionPage
 	}

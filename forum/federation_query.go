@@ -3,7 +3,6 @@ package forum
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -75,9 +74,7 @@ func (f *Forum) FollowingPage(ctx context.Context, actorID, before int64, limit 
 }
 
 func (f *Forum) followPage(ctx context.Context, sql string, actorID, before int64, limit int) ([]ListedActor, error) {
-	if before <= 0 {
-		before = math.MaxInt64
-	}
+	before = pageBefore(max(before, 0))
 	if limit <= 0 || limit > MaxCollectionPage {
 		limit = MaxCollectionPage
 	}
