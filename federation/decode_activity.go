@@ -126,6 +126,14 @@ func DecodeActivity(body []byte) (Activity, error) {
 	for _, o := range objects {
 		a.Object = append(a.Object, ObjectRef(o))
 	}
+	// Every activity Stoa acts on is about something. Refused here, a malformed one gets a 400
+	// that tells its sender why, rather than a 202 and a silent drop when it is applied.
+	switch {
+	case a.Supported && len(a.Object) == 0:
+		return Activity{}, malformed("%s has no object", a.Type)
+	case (a.Type == "Create" || a.Type == "Update") && a.Object[0].ID == "":
+		return Activity{}, malformed("%s's object has no id", a.Type)
+	}
 	if a.Target, err = optionalRef(j.Target, "target"); err != nil {
 		return Activity{}, err
 	}

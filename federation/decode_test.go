@@ -271,7 +271,11 @@ func TestRule16DecoderLimits(t *testing.T) {
 		for i := range items {
 			items[i] = fmt.Sprintf(`"https://a.example/u/%d"`, i)
 		}
-		return `{"id":"https://a.example/1","type":"Create","actor":"https://a.example/u","` + field + `":[` + strings.Join(items, ",") + `]}`
+		doc := `{"id":"https://a.example/1","type":"Create","actor":"https://a.example/u","` + field + `":[` + strings.Join(items, ",") + `]`
+		if field != "object" {
+			doc += `,"object":"https://a.example/n/1"`
+		}
+		return doc + `}`
 	}
 	bad := map[string]string{
 		"too deep":             deep,
@@ -290,6 +294,9 @@ func TestRule16DecoderLimits(t *testing.T) {
 		"object is a number":   `{"id":"https://a.example/1","type":"Create","actor":"https://a.example/u","object":5}`,
 		"type is a number":     `{"id":"https://a.example/1","type":5,"actor":"https://a.example/u"}`,
 		"to is a list of ints": `{"id":"https://a.example/1","type":"Create","actor":"https://a.example/u","to":[1]}`,
+		"create of nothing":    `{"id":"https://a.example/1","type":"Create","actor":"https://a.example/u","to":["https://www.w3.org/ns/activitystreams#Public"]}`,
+		"like of nothing":      `{"id":"https://a.example/1","type":"Like","actor":"https://a.example/u","object":[]}`,
+		"object without id":    `{"id":"https://a.example/1","type":"Create","actor":"https://a.example/u","object":{"type":"Note","content":"hi"}}`,
 	}
 	for name, doc := range bad {
 		if a, err := DecodeActivity([]byte(doc)); !errors.Is(err, ErrMalformed) {

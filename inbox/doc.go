@@ -11,7 +11,8 @@
 //     bound on requests in progress per domain, and a bucket per client address that pays for
 //     signatures that fail (ratelimit.go says why in memory, and why charged that way);
 //  3. the body is capped (1 MiB, 413 beyond) and the envelope decoded by package federation, which
-//     caps JSON depth and list lengths; unknown activity types get 202 and nothing else;
+//     caps JSON depth and list lengths and refuses (400) an activity it would act on that names no object;
+//     unknown activity types get 202 and nothing else;
 //  4. the domain policy is asked about the signer's, the actor's and every named object's host,
 //     before any key could be fetched; ids on this instance are refused (never ingested);
 //  5. a Delete from an actor Stoa never stored gets 202 at once, with no key fetch;

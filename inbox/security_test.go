@@ -559,7 +559,8 @@ func TestRule15AReplyChainIsFetchedWithinBounds(t *testing.T) {
 	}
 }
 
-// Rule 16: bodies are capped at 1 MiB, JSON nesting and list lengths are capped.
+// Rule 16: bodies are capped at 1 MiB, JSON nesting and list lengths are capped; a malformed
+// activity is refused with 400, not accepted and dropped.
 func TestRule16BodiesNestingAndListsAreCapped(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -573,13 +574,16 @@ func TestRule16BodiesNestingAndListsAreCapped(t *testing.T) {
 	}
 	wide := activity(map[string]any{"id": ada.id + "/likes/1", "type": "Like", "actor": ada.id, "to": many,
 		"object": h.postIRI(h.opener.ID)})
+	// Malformed, not merely large: a Create of nothing was answered 202 and dropped when applied.
+	empty := activity(map[string]any{"id": ada.id + "/statuses/40/activity", "type": "Create", "actor": ada.id,
+		"to": []string{"https://www.w3.org/ns/activitystreams#Public"}})
 	before := h.snapshot()
 	for _, c := range []struct {
 		name string
 		body []byte
 		want int
 	}{{"a body over 1 MiB", big, http.StatusRequestEntityTooLarge}, {"40 levels of nesting", deep, http.StatusBadRequest},
-		{"1001 addressees", wide, http.StatusBadRequest}} {
+		{"1001 addressees", wide, http.StatusBadRequest}, {"a Create with no object", empty, http.StatusBadRequest}} {
 		sig := ada.signature()
 		if status, msg := h.send("/inbox", c.body, &sig); status != c.want {
 			t.Errorf("%s: answered %d (%s), want %d", c.name, status, msg, c.want)
