@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -13,12 +14,20 @@ import (
 // maxFormBytes bounds an ordinary form post (the site settings' custom CSS is the largest field).
 const maxFormBytes = 256 << 10
 
-// parseForm reads a url-encoded form of at most limit bytes. A body that is too large stays a
-// MaxBytesError (413); any other failure to read it (a bad percent escape) is the client's
-// (httperr.ErrMalformed, 400), not a fault of the server's.
+// parseForm reads a form of at most limit bytes, url-encoded (what the forum's own pages send) or
+// multipart (what a page with a file input, a script's FormData or curl -F sends; read as an empty
+// form before, so a post made that way came back "empty"). A body that is too large stays a
+// MaxBytesError (413); any other failure to read it (a bad percent escape, a broken multipart
+// boundary) is the client's (httperr.ErrMalformed, 400), not a fault of the server's.
 func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	if err := r.ParseForm(); err != nil {
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(limit)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return fmt.Errorf("read form: %w", err)

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -283,5 +285,30 @@ func TestFormsTakeLongNonLatinTextAndRefuseBrokenBodies(t *testing.T) {
 		if rec.Code != http.StatusBadRequest {
 			t.Errorf("%s with a broken escape: %d, want 400", path, rec.Code)
 		}
+		rec = fx.do(t, fx.bob.Viewer(), http.MethodPost, path, strings.NewReader("--b\r\nno end"),
+			"Content-Type", "multipart/form-data; boundary=b")
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("%s with a broken multipart body: %d, want 400", path, rec.Code)
+		}
+	}
+}
+
+// A form sent as multipart/form-data (a page script's FormData, curl -F) is read like the
+// url-encoded one the forum's pages send: it was read as empty, and a reply came back "empty".
+func TestAMultipartFormIsReadLikeAnUrlEncodedOne(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Multipart", "opener")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if err := mw.WriteField("body", "a reply sent as multipart"); err != nil {
+		t.Fatal(err)
+	}
+	mw.Close()
+	rec := fx.do(t, fx.bob.Viewer(), http.MethodPost, "/t/"+itoa(th.ID)+"/reply", &body, "Content-Type", mw.FormDataContentType())
+	wantCode(t, rec, http.StatusSeeOther)
+	page := fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID))
+	if !strings.Contains(page.Body.String(), "a reply sent as multipart") {
+		t.Fatal("the multipart reply is not on the thread page")
 	}
 }
