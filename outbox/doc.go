@@ -37,9 +37,11 @@
 // result, stoa_federation_delivery_duration_seconds, stoa_federation_fanout_skipped_total and
 // stoa_jobs (unfinished jobs by queue and state).
 //
-// At-least-once: a process killed mid-delivery leaves jobs running in River's table; River's
-// rescuer runs them again after RescueStuckJobsAfter (cmd/stoa keeps every job's timeout below it),
-// so a receiver may see an activity twice, always with the same id, which it deduplicates.
+// At-least-once: a process killed mid-delivery leaves jobs running in River's table. Another
+// process, or the same one restarted, runs them again once it sees the killed process's presence
+// lock gone, within about half a minute (forum/orphaned_jobs.go); River's rescuer, after
+// RescueStuckJobsAfter (cmd/stoa keeps every job's timeout below it), is the fallback. A receiver
+// may see an activity twice, always with the same id, which it deduplicates.
 //
 // Imports: forum, federation (documents, keys, signing, the transport) and River. Never inbox or
 // web, and never go-fed itself: federation wraps it.

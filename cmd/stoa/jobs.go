@@ -40,6 +40,9 @@ type riverSetup struct {
 	register func(*river.Workers)
 	queues   map[string]river.QueueConfig
 	periodic []*river.PeriodicJob
+	// presence names the client after the process's presence key (forum/orphaned_jobs.go), so
+	// that the jobs it leaves running if it dies are known to be orphans; zero lets River name it.
+	presence *forum.ProcessPresence
 }
 
 // newRiverClient builds the River client with every worker the process runs.
@@ -61,7 +64,12 @@ func newRiverClient(pool *pgxpool.Pool, cfg *Config, log *slog.Logger, f *forum.
 	for name, q := range setup.queues {
 		queues[name] = q
 	}
+	clientID := ""
+	if setup.presence != nil {
+		clientID = setup.presence.ClientID()
+	}
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
+		ID: clientID,
 		// River spaces its insert notifications, per queue, by the client's FetchCooldown (100 ms
 		// by default), whatever a queue's own cooldown: jobs committed within that time after a
 		// notified insert waited for the queue's next poll (250 ms), so a large fan-out's chunks

@@ -43,6 +43,9 @@ type app struct {
 	handler http.Handler
 	// gate counts the requests being served; the inbox's apply jobs give way to them.
 	gate *giveway.Gate
+	// presence is the key of the lock this process holds while it lives, which tells other
+	// processes its running jobs are not orphans (forum/orphaned_jobs.go).
+	presence forum.ProcessPresence
 }
 
 func runServe(ctx context.Context, env *runEnv, args []string) error {
@@ -120,7 +123,9 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) 
 	// A block cancels the deliveries already queued to the domain once it commits.
 	a.forum.UseDeliveryCanceller(a.outbox)
 	blocklists := newBlocklistFetcher(cfg, a.fed)
+	a.presence = forum.NewProcessPresence()
 	a.river, err = newRiverClient(pool, cfg, log, a.forum, riverSetup{
+		presence: &a.presence,
 		register: func(w *river.Workers) {
 			river.AddWorker(w, &federation.RefreshActorWorker{Actors: a.fed.Actors, Log: log})
 			a.outbox.AddWorkers(w)
@@ -188,6 +193,8 @@ func (a *app) serve(ctx context.Context) error {
 		a.forum.ListenForChanges(listenCtx, func(err error) { a.log.Warn("change listener", "err", err) })
 	}()
 	defer func() { stopListening(); <-listening }()
+	rescuing := a.rescueOrphans(listenCtx)
+	defer func() { <-rescuing }()
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if metricsSrv != nil {
