@@ -85,6 +85,7 @@ func (f *Forum) changeDomainRules(ctx context.Context, by Viewer, pc policyChang
 	var newlyBlocked []string
 	var modeNowAllowlist bool
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		res, newlyBlocked = DomainPolicyResult{}, nil // run again after a deadlock: start afresh
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, domainRulesLock); err != nil {
 			return err
 		}

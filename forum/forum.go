@@ -137,8 +137,13 @@ func New(db *pgxpool.Pool, opts Options) (*Forum, error) {
 func (f *Forum) DB() *pgxpool.Pool { return f.db }
 
 // inTx runs fn in a transaction, committing when it returns nil (without waiting for the WAL
-// flush when ctx allows it: commit_mode.go).
+// flush when ctx allows it: commit_mode.go). A transaction PostgreSQL ends to break a deadlock is
+// run again, fn with it (retryConflicts): fn must set, not add to, what it shares with its caller.
 func (f *Forum) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return retryConflicts(ctx, func() error { return f.inTxOnce(ctx, fn) })
+}
+
+func (f *Forum) inTxOnce(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	var opts pgx.TxOptions
 	if deferredCommit(ctx) {
 		// Sent with BEGIN as one simple-protocol query: one round trip fewer per transaction

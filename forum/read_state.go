@@ -133,8 +133,10 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	var liked []int64
 	var sawNotifications, marked bool
 	var threadLevel, categoryLevel *string
-	err = f.db.QueryRow(ctx, readThreadPageSQL,
-		v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID, slices.Min(ids), slices.Max(ids)).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications, &marked)
+	err = retryConflicts(ctx, func() error {
+		return f.db.QueryRow(ctx, readThreadPageSQL,
+			v.ActorID, threadID, first, last, ids, tp.Thread.CategoryID, slices.Min(ids), slices.Max(ids)).Scan(&since, &unread, &threadLevel, &categoryLevel, &liked, &sawNotifications, &marked)
+	})
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
 	}

@@ -20,6 +20,7 @@ import (
 func (f *Forum) DeleteRemoteActor(ctx context.Context, actorID int64) (int64, error) {
 	var n int64
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		n = 0 // run again after a deadlock: count afresh
 		a, err := f.queryActor(ctx, tx, "a.id = $1 FOR UPDATE", actorID)
 		if err != nil {
 			return notFound(err, "actor")
@@ -85,6 +86,7 @@ func (f *Forum) DeleteRemoteActor(ctx context.Context, actorID int64) (int64, er
 func (f *Forum) MoveRemoteAccount(ctx context.Context, oldID, newID int64) (int, error) {
 	moved := 0
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		moved = 0 // run again after a deadlock: count afresh
 		old, err := f.queryActor(ctx, tx, "a.id = $1 FOR UPDATE", oldID)
 		if err != nil {
 			return notFound(err, "moved account")

@@ -252,7 +252,7 @@ func (f *Forum) warmRemotePermissions(ctx context.Context) error {
 // that serialises every change to a thread's posts (threadForWrite without a viewer, for changes
 // the inbox has authorised).
 func lockThread(ctx context.Context, f *Forum, tx pgx.Tx, id int64) (Thread, Category, error) {
-	rows, err := tx.Query(ctx, "SELECT "+threadColumns+" FROM threads t WHERE t.id = $1 FOR UPDATE", id)
+	rows, err := tx.Query(ctx, "SELECT "+threadColumns+" FROM threads t WHERE t.id = $1 FOR NO KEY UPDATE", id)
 	if err != nil {
 		return Thread{}, Category{}, err
 	}

@@ -274,7 +274,7 @@ func threadVisible(v Viewer, p Permission, t Thread) error {
 // v may do there, after the reading rules. Every change to a thread or its posts starts here, so
 // concurrent replies, edits and moderation of one thread are serialised.
 func (f *Forum) threadForWrite(ctx context.Context, tx pgx.Tx, v Viewer, id int64) (Thread, Category, Permission, error) {
-	rows, err := tx.Query(ctx, "SELECT "+threadColumns+" FROM threads t WHERE t.id = $1 FOR UPDATE", id)
+	rows, err := tx.Query(ctx, "SELECT "+threadColumns+" FROM threads t WHERE t.id = $1 FOR NO KEY UPDATE", id)
 	if err != nil {
 		return Thread{}, Category{}, Permission{}, err
 	}

@@ -80,7 +80,7 @@ func (f *Forum) EnsureThreadActor(ctx context.Context, threadID int64) (ThreadAc
 	err = f.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT t.actor_id, t.title, t.ap_id IS NOT NULL AS remote, t.hidden_at, t.deleted_at,
 				c.domain IS NOT NULL AS category_remote
-			FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id = $1 FOR UPDATE OF t`, threadID)
+			FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id = $1 FOR NO KEY UPDATE OF t`, threadID)
 		if err != nil {
 			return err
 		}
