@@ -28,9 +28,11 @@ const addToStripe = `
 		posts = k.posts + excluded.posts, last_post_at = greatest(k.last_post_at, excluded.last_post_at)`
 
 // countPost adds a post (and its thread, when the post opens it) to the category, with the post's
-// time as the category's last activity. Parameters: category, stripe, new threads (0 or 1), post.
+// time as the category's last activity when its thread is listed (Thread.listed: a reply in a
+// hidden thread is not news to the category's visitors). Parameters: category, stripe, new threads
+// (0 or 1), post, listed.
 const countPost = `INSERT INTO category_counters AS k (category_id, stripe, threads, posts, last_post_at)
-	SELECT $1, $2, $3, 1, p.created_at FROM posts p WHERE p.id = $4` + addToStripe
+	SELECT $1, $2, $3, 1, CASE WHEN $5::bool THEN p.created_at END FROM posts p WHERE p.id = $4` + addToStripe
 
 // countNewThread counts a thread in its category before its opening post is inserted (which
 // counts itself, insertPostLocked).

@@ -383,15 +383,27 @@ func hideAction(what string, hidden bool) string {
 // refreshLastPost makes a thread's last post its newest one readers see, after a post was deleted,
 // hidden or shown again: a reply deleted a moment after it was posted no longer keeps its thread
 // at the top of the lists (nor does a hidden one), and a post shown again bumps it back. A thread
-// whose every post is gone keeps what it had (its opener's deletion deletes it).
+// whose every post is gone keeps what it had (its opener's deletion deletes it). When the thread's
+// last post moved, so may its category's last activity, which the home page shows: it kept a
+// deleted reply's time.
 func refreshLastPost(ctx context.Context, tx pgx.Tx, threadID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE threads t SET last_post_at = lp.created_at, last_post_id = lp.id
+	rows, err := tx.Query(ctx, `UPDATE threads t SET last_post_at = lp.created_at, last_post_id = lp.id
 		FROM (SELECT p.id, p.created_at FROM posts p
 			WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND p.hidden_at IS NULL
 			ORDER BY p.position DESC LIMIT 1) lp
-		WHERE t.id = $1 AND t.last_post_id IS DISTINCT FROM lp.id`, threadID)
+		WHERE t.id = $1 AND t.last_post_id IS DISTINCT FROM lp.id
+		RETURNING t.category_id`, threadID)
 	if err != nil {
 		return fmt.Errorf("thread %d: last post: %w", threadID, err)
+	}
+	moved, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("thread %d: last post: %w", threadID, err)
+	}
+	for _, categoryID := range moved {
+		if err := refreshCategoryActivity(ctx, tx, categoryID); err != nil {
+			return fmt.Errorf("thread %d: its category's last activity: %w", threadID, err)
+		}
 	}
 	return nil
 }

@@ -197,7 +197,7 @@ func (f *Forum) insertPostLocked(ctx context.Context, tx pgx.Tx, lt lockedThread
 		if ex.NewThread {
 			newThreads = 1
 		}
-		b.Queue(countPost, lt.CategoryID, counterStripe(lt.ID), newThreads, id)
+		b.Queue(countPost, lt.CategoryID, counterStripe(lt.ID), newThreads, id, lt.listed())
 	}
 	if ex.Also != nil {
 		ex.Also(b)

@@ -45,7 +45,11 @@ func (f *Forum) groupInsert(ctx context.Context, tx pgx.Tx, all []*groupReply, h
 		if stripes[k] == nil {
 			stripes[k] = &threadNews{}
 		}
-		stripes[k].add(r.id, r.in.Published)
+		if lt.listed() {
+			stripes[k].add(r.id, r.in.Published)
+		} else {
+			stripes[k].count++ // counted, but no news to the category's visitors (countPost)
+		}
 		if relay, ok := relayActivity(r.cat, lt.ID, &r.id, r.in.InboundID); ok {
 			if heard[lt.ID] {
 				relays = append(relays, relay)
@@ -90,10 +94,14 @@ func (f *Forum) groupInsert(ctx context.Context, tx pgx.Tx, all []*groupReply, h
 	var sCats []int64
 	var sStripes []int16
 	var sCounts []int
-	var sAts []time.Time
+	var sAts []*time.Time
 	for _, k := range keys {
 		n := stripes[k]
-		sCats, sStripes, sCounts, sAts = append(sCats, k.category), append(sStripes, k.stripe), append(sCounts, n.count), append(sAts, n.at)
+		var at *time.Time
+		if n.last != 0 {
+			at = &n.at
+		}
+		sCats, sStripes, sCounts, sAts = append(sCats, k.category), append(sStripes, k.stripe), append(sCounts, n.count), append(sAts, at)
 	}
 	b.Queue(`INSERT INTO category_counters AS k (category_id, stripe, threads, posts, last_post_at)
 		SELECT x.category_id, x.stripe, 0, x.posts, x.at

@@ -39,6 +39,11 @@ func (t Thread) Locked() bool { return t.LockedAt != nil }
 // Pinned reports whether the thread is listed first on its category's page.
 func (t Thread) Pinned() bool { return t.PinnedAt != nil }
 
+// listed reports whether the thread is in its category's lists for everyone: not deleted, hidden
+// or suppressed. Only such a thread's posts move the category's last activity, which every visitor
+// sees on the home page (refreshCategoryActivity reads the same rule).
+func (t Thread) listed() bool { return t.DeletedAt == nil && t.HiddenAt == nil && t.Suppressed == 0 }
+
 // Author is the public face of whoever wrote a thread or post, scanned flat (pgx fills embedded
 // structs as if their fields were the outer struct's).
 type Author struct {
