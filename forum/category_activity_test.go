@@ -56,4 +56,3 @@ func TestACategorysLastActivityFollowsWhatItsVisitorsCanRead(t *testing.T) {
 		t.Errorf("a reply in a hidden thread moved the category's last activity from %v to %v", before, got)
 	}
 }
-
