@@ -35,6 +35,16 @@ func (f *Forum) DeliverNotifications(ctx context.Context, a NotifyArgs, link fun
 		return 0, fmt.Errorf("notifications for %s of post %d: %w", a.Event, a.PostID, err)
 	}
 	err := f.inTx(ctx, func(tx pgx.Tx) error {
+		// What the job decides on (the post still shown, the like still standing) is what a
+		// like taken back, a delete or a hide changes, each under its thread's row lock, and
+		// each settles the notifications it finds (forgetLikeNotification, settleRemovedPost).
+		// A share lock on the thread makes the job and those writes take turns: one committing
+		// while the other ran left a notification of a like taken back, or of a post deleted,
+		// unread in the header with nothing to open. Jobs do not wait for each other.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM threads t
+			WHERE t.id = (SELECT p.thread_id FROM posts p WHERE p.id = $1) FOR SHARE OF t`, a.PostID); err != nil {
+			return err
+		}
 		ev, err := loadNotifyEvent(ctx, tx, a.PostID)
 		if errors.Is(err, ErrNotFound) {
 			return nil
