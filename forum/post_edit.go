@@ -158,12 +158,16 @@ func (f *Forum) applyEdit(ctx context.Context, tx pgx.Tx, p postRow, t Thread, e
 		}
 		newTitle = *title
 	}
-	// The new text is searched for, and unread again for whoever had read the old one.
+	// The new text is searched for, and unread again for whoever had read the old one, unless
+	// readers cannot read it: a hidden post's author may still edit it, and settleRemovedPost
+	// counted it as read for everyone so that it does not show as new to those who cannot open it.
 	if err := indexPost(ctx, tx, p.ID, p.Position, newTitle, html); err != nil {
 		return false, err
 	}
-	if err := markEditedUnread(ctx, tx, t.ID, p.Position, editorID); err != nil {
-		return false, err
+	if p.HiddenAt == nil && p.DeletedAt == nil {
+		if err := markEditedUnread(ctx, tx, t.ID, p.Position, editorID); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
 }

@@ -25,7 +25,8 @@ import (
 //     also returns the set as it was, so the page can mark what is new to the reader);
 //   - writing a post adds its position for its author (insertPost via notePosted);
 //   - an edit removes the post's position from every reader's set, so it is unread again, and
-//     adds it to the editor's (applyEdit via markEditedUnread);
+//     adds it to the editor's (applyEdit via markEditedUnread), unless readers cannot read it (hidden
+//     or deleted);
 //   - a post deleted or hidden is added to every set of its thread (settleRemovedPost), so a
 //     reader's count and jump skip what they cannot read;
 //   - a late remote post inserted at position p moves every later post down one place; the sets

@@ -278,3 +278,32 @@ func TestRereadingAPageWritesNothing(t *testing.T) {
 	}
 	wantUnread(t, fx, "bob after reading the new post", fx.bob.Viewer(), th.ID, 0)
 }
+
+// An edit makes a post unread again for those who had read it, but not a hidden post's: its author
+// may still edit it, and readers who cannot open it were shown a thread with "1 new" that led to
+// a post shown only as hidden.
+func TestEditingAHiddenPostLeavesReadersAlone(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Hidden edit", "opener")
+	reply := fx.reply(t, fx.bob, th.ID, "a reply a moderator hides")
+	if _, err := fx.f.ReadThreadPage(fx.ctx, carol.Viewer(), th.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), reply.ID, true, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.EditPost(fx.ctx, fx.bob.Viewer(), reply.ID, forum.PostEdit{Body: "edited while hidden"}); err != nil {
+		t.Fatal(err)
+	}
+	wantUnread(t, fx, "carol after the hidden reply was edited", carol.Viewer(), th.ID, 0)
+	// Shown again and edited, it is news to her again.
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), reply.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.f.EditPost(fx.ctx, fx.bob.Viewer(), reply.ID, forum.PostEdit{Body: "edited once shown"}); err != nil {
+		t.Fatal(err)
+	}
+	wantUnread(t, fx, "carol after the shown reply was edited", carol.Viewer(), th.ID, 1)
+}
