@@ -48,7 +48,9 @@ func lookupError(ctx context.Context, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, forum.ErrNotFound), errors.Is(err, forum.ErrGone), errors.Is(err, forum.ErrForbidden),
-		errors.Is(err, forum.ErrRateLimited):
+		errors.Is(err, forum.ErrRateLimited), forum.NotText(err), forum.DatabaseUnavailable(err):
+		// Not the other server's failure: bytes that are not text (refused by our database, 400),
+		// or our own database away (503).
 		return err
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
 		// The member went away.

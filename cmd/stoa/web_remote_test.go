@@ -348,6 +348,11 @@ func TestAPILookupErrorsSayWhatWentWrong(t *testing.T) {
 		{"http://social.test/notes/1", http.StatusUnprocessableEntity, "invalid"},
 		{"ftp://social.test/users/carol", http.StatusUnprocessableEntity, "invalid"},
 		{"@x@bad/host", http.StatusUnprocessableEntity, "invalid"},
+		// Bytes that are not text are the asker's error, not another server's: this one reached
+		// the database's query and came back as 502 "unavailable", logged as an error.
+		{"@bo\x00b@forum.test", http.StatusBadRequest, "invalid_text"},
+		{"@a\x00b@social.test", http.StatusBadRequest, "invalid_text"},
+		{"@a\xffb@social.test", http.StatusBadRequest, "invalid_text"},
 	} {
 		got := s.call(t, s.token, "GET", "/api/v1/lookup?q="+url.QueryEscape(c.q), "", c.status)
 		if errorCode(got) != c.code {
@@ -361,6 +366,9 @@ func TestAPILookupErrorsSayWhatWentWrong(t *testing.T) {
 	}
 	if errorCode(s.call(t, s.token, "POST", "/api/v1/follows", `{"actor": "@alice@forum.test"}`, http.StatusUnprocessableEntity)) != "invalid" {
 		t.Fatal("following a local actor through federation was not refused")
+	}
+	if errorCode(s.call(t, s.token, "POST", "/api/v1/follows", `{"actor": "@bo\u0000b@forum.test"}`, http.StatusBadRequest)) != "invalid_text" {
+		t.Fatal("a NUL in the actor to follow was not refused as not text")
 	}
 	if errorCode(s.call(t, s.token, "POST", "/api/v1/follows", `{"who": "x"}`, http.StatusUnprocessableEntity)) != "invalid" {
 		t.Fatal("an unknown field was accepted")
