@@ -50,6 +50,11 @@ func (a *Actors) ResolveHandle(ctx context.Context, username, host string) (foru
 		return forum.Actor{}, err
 	}
 	if strings.EqualFold(canon, a.iris.Host()) {
+		// A thread's actor is made when first asked for (its handle is in every thread's API
+		// object and on its page): through its IRI, which makes it, as WebFinger does.
+		if id, ok := forum.ThreadIDFromActorUsername(strings.ToLower(username)); ok {
+			return a.Resolve(ctx, a.iris.ThreadActor(id))
+		}
 		return a.forum.LocalActorByUsername(ctx, username)
 	}
 	if a.policy.Blocked(ctx, Origin("https://"+canon).Hostname()) {

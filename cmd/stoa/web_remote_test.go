@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -363,6 +364,21 @@ func TestAPILookupErrorsSayWhatWentWrong(t *testing.T) {
 	me := s.call(t, s.token, "GET", "/api/v1/lookup?q="+url.QueryEscape("@alice@forum.test"), "", http.StatusOK)
 	if me["local"] != true || me["page"] != "http://forum.test/u/alice" {
 		t.Fatalf("local lookup: %v", me)
+	}
+	// So is a thread's actor, by the handle its API object gives, before anyone asked for it by
+	// its address (which makes it): the handle answered 404 until then.
+	cat, err := s.f.CreateCategory(context.Background(), forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, _, err := s.f.CreateThread(context.Background(), s.alice.Viewer(), forum.NewThread{CategoryID: cat.ID, Title: "Findable", Body: "by its handle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle := fmt.Sprintf("thread-%d@forum.test", th.ID)
+	ta := s.call(t, s.token, "GET", "/api/v1/lookup?q="+url.QueryEscape(handle), "", http.StatusOK)
+	if ta["local"] != true || ta["handle"] != handle || ta["kind"] != "service" {
+		t.Fatalf("lookup of a new thread's handle: %v", ta)
 	}
 	if errorCode(s.call(t, s.token, "POST", "/api/v1/follows", `{"actor": "@alice@forum.test"}`, http.StatusUnprocessableEntity)) != "invalid" {
 		t.Fatal("following a local actor through federation was not refused")
