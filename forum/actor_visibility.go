@@ -27,6 +27,18 @@ func (f *Forum) PublishedCategoryBySlug(ctx context.Context, slug string) (Categ
 	return c, nil
 }
 
+// Published reports whether a category is published to the fediverse (a guest may see it): only
+// then do it and its threads have actors another server can follow, and the API and pages offer
+// their handles.
+func (f *Forum) Published(ctx context.Context, categoryID int64) (bool, error) {
+	c, err := f.categoryDefinition(ctx, categoryID)
+	if err != nil {
+		return false, err
+	}
+	p, err := f.Permissions(ctx, Guest, c)
+	return err == nil && p.See, err
+}
+
 // PublishedThreadActor is EnsureThreadActor for what is served to the fediverse: a thread in a
 // category guests may not see is ErrNotFound, deleted or not, and gets no actor. EnsureThreadActor
 // itself stays as it is for the inbox and outbox, which answer and update actors that exist.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -16,7 +17,7 @@ func (s *Server) apiCategories(w http.ResponseWriter, r *http.Request) {
 	out := make([]apiCategory, 0, len(cats))
 	for _, c := range cats {
 		out = append(out, apiCategory{Slug: c.Slug, Title: c.Title, Description: c.Description,
-			APID: s.categoryAPID(c), Handle: s.fullHandle(c.Slug, "")})
+			APID: s.categoryAPID(r.Context(), c), Handle: s.fullHandle(c.Slug, "")})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -36,7 +37,7 @@ func (s *Server) apiCategoryThreads(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := s.apiThreadListOf(list)
+	out := s.apiThreadListOf(r.Context(), list)
 	s.writeJSONAppended(w, r, http.StatusOK, out.appendJSON)
 }
 
@@ -48,16 +49,16 @@ func (s *Server) apiLatest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := s.apiThreadListOf(list)
+	out := s.apiThreadListOf(r.Context(), list)
 	s.writeJSONAppended(w, r, http.StatusOK, out.appendJSON)
 }
 
 // apiThreadListOf is a list of threads as the API gives it, pinned ones (a category's first page)
 // first.
-func (s *Server) apiThreadListOf(list forum.ThreadList) apiThreadList {
+func (s *Server) apiThreadListOf(ctx context.Context, list forum.ThreadList) apiThreadList {
 	out := apiThreadList{Threads: make([]apiThread, 0, len(list.Pinned)+len(list.Threads)), NextCursor: nextCursor(list.Next)}
 	for _, t := range append(list.Pinned, list.Threads...) {
-		out.Threads = append(out.Threads, s.apiThreadOf(t.Thread, t.Author, t.CategoryHandle()))
+		out.Threads = append(out.Threads, s.apiThreadOf(ctx, t.Thread, t.Author, t.CategoryHandle()))
 	}
 	return out
 }
@@ -97,5 +98,5 @@ func (s *Server) apiCreateThread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", s.abs("/api/v1/threads/"+itoa(t.ID)))
-	writeJSON(w, http.StatusCreated, s.apiThreadOf(tv.Thread, tv.Author, tv.Category.Handle()))
+	writeJSON(w, http.StatusCreated, s.apiThreadOf(r.Context(), tv.Thread, tv.Author, tv.Category.Handle()))
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,11 +119,11 @@ func (s *Server) apiAuthorOf(a forum.Author) apiAuthor {
 	return out
 }
 
-func (s *Server) apiThreadOf(t forum.Thread, a forum.Author, categoryHandle string) apiThread {
+func (s *Server) apiThreadOf(ctx context.Context, t forum.Thread, a forum.Author, categoryHandle string) apiThread {
 	out := apiThread{ID: t.ID, Title: t.Title, URL: s.abs(threadPath(t.ID)), APID: s.threadAPID(t), Category: categoryHandle,
 		Author: s.apiAuthorOf(a), CreatedAt: t.CreatedAt.UTC(), LastPostAt: t.LastPostAt.UTC(), PostCount: t.PostCount,
 		Locked: t.Locked(), Pinned: t.Pinned(), Hidden: t.HiddenAt != nil, Deleted: t.DeletedAt != nil, Local: t.APID == ""}
-	if handle, apID, ok := s.threadFollow(t); ok {
+	if handle, apID, ok := s.threadFollow(ctx, t); ok {
 		out.Follow = &apiFollow{Handle: handle, APID: apID}
 	}
 	return out

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/stoa-forum/stoa/forum"
@@ -31,12 +32,12 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	out := apiSearchResults{Posts: []apiSearchPost{}, NextCursor: nextCursor(res.Next), Narrowed: res.Narrowed}
 	for _, h := range res.Hits {
-		out.Posts = append(out.Posts, s.apiSearchPostOf(h))
+		out.Posts = append(out.Posts, s.apiSearchPostOf(r.Context(), h))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) apiSearchPostOf(h forum.SearchHit) apiSearchPost {
-	return apiSearchPost{apiPost: s.apiPostOf(h.Post), Thread: s.apiThreadOf(h.Thread, h.ThreadAuthor, hitCategoryHandle(h)),
+func (s *Server) apiSearchPostOf(ctx context.Context, h forum.SearchHit) apiSearchPost {
+	return apiSearchPost{apiPost: s.apiPostOf(h.Post), Thread: s.apiThreadOf(ctx, h.Thread, h.ThreadAuthor, hitCategoryHandle(h)),
 		SnippetHTML: snippetHTML(h.Snippet)}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -286,11 +287,11 @@ func TestAPIRefusesBadBodiesClearly(t *testing.T) {
 func TestAPITimesAreUTC(t *testing.T) {
 	t.Parallel()
 	base, _ := url.Parse("https://forum.example")
-	s := &Server{public: base, fed: testFederation{base: base.String()}}
+	s := &Server{public: base} // no federation: ids and follow handles are not what this test is about
 	ny := time.FixedZone("EST", -5*3600)
 	at := time.Date(2026, 11, 24, 8, 45, 59, 123000000, ny)
 	edited := at.Add(time.Minute)
-	th := s.apiThreadOf(forum.Thread{ID: 1, CreatedAt: at, LastPostAt: at}, forum.Author{AuthorUsername: "alice"}, "general")
+	th := s.apiThreadOf(context.Background(), forum.Thread{ID: 1, CreatedAt: at, LastPostAt: at}, forum.Author{AuthorUsername: "alice"}, "general")
 	p := s.apiPostOf(forum.Post{ID: 2, CreatedAt: at, EditedAt: &edited})
 	for _, encoded := range []func() ([]byte, error){
 		func() ([]byte, error) { return th.appendJSON(nil) },
@@ -454,5 +455,41 @@ func TestAPISaysWhatIsHiddenOrDeleted(t *testing.T) {
 	open := decode(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID), "")).(map[string]any)
 	if open["hidden"] != false || open["deleted"] != false || open["locked"] != false {
 		t.Errorf("an open thread: %v", open)
+	}
+}
+
+// A category guests may not see is not published, so neither it nor its threads have an actor
+// another server could follow: the API gave staff a thread "follow" handle and a category ap_id
+// that led other servers to 404s.
+func TestAPIOffersNoFederationIdentityForWhatIsNotPublished(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	mods, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "mods", Title: "Mods"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetPermissionGrid(fx.ctx, fx.admin.Viewer(), mods.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	staffThread, _, err := fx.f.CreateThread(fx.ctx, fx.mod.Viewer(), forum.NewThread{CategoryID: mods.ID, Title: "Staff only", Body: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, _ := fx.thread(t, fx.alice, "Public", "hello")
+	follow := func(id int64) any {
+		return decode(t, fx.api(t, fx.mod.Viewer(), "GET", "/api/v1/threads/"+itoa(id), "")).(map[string]any)["follow"]
+	}
+	if f := follow(staffThread.ID); f != nil {
+		t.Errorf("the staff-only thread offers %v to follow", f)
+	}
+	if f := follow(public.ID); f == nil {
+		t.Error("the public thread offers nothing to follow")
+	}
+	for _, c := range decode(t, fx.api(t, fx.mod.Viewer(), "GET", "/api/v1/categories", "")).([]any) {
+		cat := c.(map[string]any)
+		if want := cat["slug"] != "mods"; (cat["ap_id"] != "") != want {
+			t.Errorf("category %v: ap_id %q", cat["slug"], cat["ap_id"])
+		}
 	}
 }

@@ -30,7 +30,7 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	onEveryView(w, r, func(r *http.Request) { s.askSync(r, tv.Thread) })
-	out := apiThreadWithPosts{apiThread: s.apiThreadOf(tv.Thread, tv.Author, tv.Category.Handle()), Posts: make([]apiPost, 0, len(posts))}
+	out := apiThreadWithPosts{apiThread: s.apiThreadOf(r.Context(), tv.Thread, tv.Author, tv.Category.Handle()), Posts: make([]apiPost, 0, len(posts))}
 	for _, p := range posts {
 		out.Posts = append(out.Posts, s.apiPostOf(p))
 	}

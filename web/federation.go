@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 
@@ -48,9 +49,12 @@ func (s *Server) abs(path string) string {
 	return u.ResolveReference(ref).String()
 }
 
-func (s *Server) categoryAPID(c forum.Category) string {
+func (s *Server) categoryAPID(ctx context.Context, c forum.Category) string {
 	if !c.Local() || s.fed == nil {
 		return ""
+	}
+	if published, err := s.forum.Published(ctx, c.ID); err != nil || !published {
+		return "" // not published: no Group another server could know it by
 	}
 	return s.fed.CategoryAPID(c.Slug)
 }
@@ -95,8 +99,13 @@ func (s *Server) postAPID(p forum.Post) string {
 
 // threadFollow is the handle and id to follow a thread from elsewhere, if federation is on and
 // the thread is local.
-func (s *Server) threadFollow(t forum.Thread) (handle, apID string, ok bool) {
+func (s *Server) threadFollow(ctx context.Context, t forum.Thread) (handle, apID string, ok bool) {
 	if s.fed == nil || t.APID != "" {
+		return "", "", false
+	}
+	// A thread of a category guests may not see has no actor to follow (forum.Published): its
+	// handle would lead other servers to a 404.
+	if published, err := s.forum.Published(ctx, t.CategoryID); err != nil || !published {
 		return "", "", false
 	}
 	handle, apID = s.fed.ThreadFollow(t.ID)

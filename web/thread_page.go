@@ -31,7 +31,7 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	onEveryView(w, r, func(r *http.Request) { s.askSync(r, tp.Thread.Thread) })
 	view := threadView{ThreadPage: tp, Viewer: v}
-	if handle, _, ok := s.threadFollow(tp.Thread.Thread); ok {
+	if handle, _, ok := s.threadFollow(ctx, tp.Thread.Thread); ok {
 		view.Follow = handle
 	}
 	if tp.Thread.Can.Moderate && tp.Thread.Category.Local() {
