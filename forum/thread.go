@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -337,8 +338,13 @@ func (f *Forum) ThreadPageOf(ctx context.Context, v Viewer, threadID int64, n in
 	return f.threadPageOf(ctx, v, threadID, n, threadReadsLikes)
 }
 
+// maxPosition bounds the positions a page or cursor may ask for: positions are int4 in the
+// database, and a page or cursor past it (?page=71582789, cursor=2147483617) failed to encode, a
+// 500 for anyone, where one a little lower is simply past the thread's end.
+const maxPosition = math.MaxInt32 - MaxPostsPerPage
+
 func (f *Forum) threadPageOf(ctx context.Context, v Viewer, threadID int64, n int, likes likesReader) (ThreadPage, error) {
-	if n < 1 {
+	if n < 1 || n > maxPosition/f.perPage {
 		return ThreadPage{}, fmt.Errorf("thread %d page %d: %w", threadID, n, ErrNotFound)
 	}
 	first := (n-1)*f.perPage + 1
@@ -404,6 +410,7 @@ func (f *Forum) ThreadPostsAfter(ctx context.Context, v Viewer, threadID int64, 
 	if after < 0 {
 		return ThreadView{}, nil, 0, Invalid("cursor", "is not valid")
 	}
+	after = min(after, maxPosition) // past any thread's end: an empty page, as any cursor past it
 	tv, posts, err := f.threadAndPosts(ctx, v, threadID, after+1, after+limit, threadReadsLikes)
 	if err != nil {
 		return ThreadView{}, nil, 0, err

@@ -135,6 +135,14 @@ func TestAPIReads(t *testing.T) {
 	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/categories/nope/threads", ""), http.StatusNotFound, "not_found")
 	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/nothing", ""), http.StatusNotFound, "not_found")
 	wantAPIError(t, fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID)+"?cursor=-1", ""), http.StatusUnprocessableEntity, "invalid")
+	// A cursor far past the end is an empty page, as one a little past it is; one past the
+	// database's int4 positions was a 500.
+	for _, c := range []string{"100000", "2147483617", "9223372036854775807"} {
+		rec := fx.api(t, forum.Guest, "GET", "/api/v1/threads/"+itoa(th.ID)+"?cursor="+c, "")
+		if rec.Code != http.StatusOK || len(decode(t, rec).(map[string]any)["posts"].([]any)) != 0 {
+			t.Errorf("cursor %s: %d %s, want an empty page", c, rec.Code, rec.Body)
+		}
+	}
 	wantAPIError(t, fx.api(t, forum.Guest, "PUT", "/api/v1/categories", ""), http.StatusMethodNotAllowed, "method_not_allowed")
 }
 

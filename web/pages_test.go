@@ -156,6 +156,8 @@ func TestThreadPageShowsPostsAndTheRightTools(t *testing.T) {
 	wantCode(t, fx.get(t, forum.Guest, "/t/999999"), http.StatusNotFound)
 	wantCode(t, fx.get(t, forum.Guest, "/t/abc"), http.StatusNotFound)
 	wantCode(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=2"), http.StatusNotFound)
+	wantCode(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=71582789"), http.StatusNotFound) // past int4 positions: was a 500
+	wantCode(t, fx.get(t, forum.Guest, "/t/"+itoa(th.ID)+"?page=9223372036854775807"), http.StatusNotFound)
 }
 
 func TestLockedAndDeletedThreads(t *testing.T) {
