@@ -110,6 +110,11 @@ func collectTags(doc ast.Node) ([]forum.Mention, []string) {
 		case *ast.Link, *ast.AutoLink:
 			return ast.WalkSkipChildren, nil
 		case *mentionNode:
+			if blockquoteDepth(n) > 0 {
+				// Quoted text's mentions are the quoted author's, already told: a quote
+				// notified everyone it named again, as mentioned by whoever quoted it.
+				return ast.WalkContinue, nil
+			}
 			key := strings.ToLower(n.Username + "@" + n.Domain)
 			if !seenM[key] {
 				seenM[key] = true

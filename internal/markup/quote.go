@@ -15,7 +15,8 @@ const maxQuotes = 10
 // collectQuotes lists the posts of this forum that doc quotes: a blockquote that links to a post
 // (/p/N, or the same path under the base URL), as the composer's quote writes it ("> [@alice
 // wrote](/p/12):") and as a quote written by hand would. Each post is reported once, in order of
-// first appearance.
+// first appearance. A quote within a quote (the quoted post's own quote, which the composer copies
+// with its text) is not: its author was quoted by the post quoted, not by this one.
 func (m *Markup) collectQuotes(doc ast.Node) []int64 {
 	var out []int64
 	seen := map[int64]bool{}
@@ -24,7 +25,7 @@ func (m *Markup) collectQuotes(doc ast.Node) []int64 {
 			return ast.WalkContinue, nil
 		}
 		link, ok := n.(*ast.Link)
-		if !ok || !insideBlockquote(n) {
+		if !ok || blockquoteDepth(n) != 1 {
 			return ast.WalkContinue, nil
 		}
 		if id, ok := m.localPostID(string(link.Destination)); ok && !seen[id] {
@@ -36,13 +37,15 @@ func (m *Markup) collectQuotes(doc ast.Node) []int64 {
 	return out
 }
 
-func insideBlockquote(n ast.Node) bool {
+// blockquoteDepth is how many blockquotes hold n: 0 outside any, 1 in a quote, 2 in a quote's quote.
+func blockquoteDepth(n ast.Node) int {
+	depth := 0
 	for p := n.Parent(); p != nil; p = p.Parent() {
 		if p.Kind() == ast.KindBlockquote {
-			return true
+			depth++
 		}
 	}
-	return false
+	return depth
 }
 
 // localPostID reads a post's id from a link to its permalink here.

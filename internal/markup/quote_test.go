@@ -22,11 +22,16 @@ func TestQuotesAreBlockquotesLinkingToPostsHere(t *testing.T) {
 		{"another site's post", "> [there](https://other.example/p/5)", nil},
 		{"not a post", "> [thread](/t/5) and [me](/u/alice)", nil},
 		{"not an id", "> [x](/p/abc) [y](/p/0) [z](/p/12/history)", nil},
+		{"a quote's own quote is not this post's", "> [@bob wrote](/p/3):\n>\n> > [@alice wrote](/p/2):\n> > hi\n>\n> yes\n\nthanks", []int64{3}},
 	}
 	for _, c := range cases {
 		if got := m.RenderMarkdown(c.in).Quotes; !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: quotes %v, want %v", c.name, got, c.want)
 		}
+	}
+	// Mentions in quoted text are the quoted author's: the quote does not mention them again.
+	if got := m.RenderMarkdown("> [@bob wrote](/p/3):\n>\n> cc @carol\n\nthanks @dave").Mentions; len(got) != 1 || got[0].Username != "dave" {
+		t.Errorf("mentions of a post quoting a mention: %+v, want dave only", got)
 	}
 	var many strings.Builder
 	for i := 1; i <= 30; i++ {
