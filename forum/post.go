@@ -220,6 +220,11 @@ func (f *Forum) QuoteMarkdown(ctx context.Context, v Viewer, postID int64) (stri
 	if p.Redacted {
 		return "", fmt.Errorf("quote post %d: %w", postID, ErrGone)
 	}
+	if p.Hidden() || p.Deleted() {
+		// Shown to its author and staff only: a quote would publish what a moderator withdrew,
+		// and a reply quoting it is refused anyway.
+		return "", fmt.Errorf("quote post %d: %w", postID, ErrNotFound)
+	}
 	text := p.Source
 	if p.SourceKind == "html" {
 		text = plainText(p.HTML)

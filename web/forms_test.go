@@ -312,3 +312,40 @@ func TestAMultipartFormIsReadLikeAnUrlEncodedOne(t *testing.T) {
 		t.Fatal("the multipart reply is not on the thread page")
 	}
 }
+
+// A hidden post, shown to its author and staff, offers no Quote, Reply or Like (each was refused),
+// and a reply to a post hidden while it was being written comes back without the reference, so
+// that sending it again posts it: it kept the reference and was refused however often it was sent.
+func TestAHiddenPostIsNotAnsweredOrLiked(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Hidden answers", "opener")
+	hidden, err := fx.f.CreatePost(fx.ctx, fx.alice.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "soon hidden"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), hidden.ID, true, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]forum.Viewer{"its author": fx.alice.Viewer(), "a moderator": fx.mod.Viewer()} {
+		item := findAttr(doc(t, fx.get(t, v, "/t/"+itoa(th.ID))), "id", "p"+itoa(hidden.ID))
+		if item == nil {
+			t.Fatalf("%s does not see the hidden post", name)
+		}
+		for _, control := range []string{"quote", "reply-to", "like-button"} {
+			if len(byTestID(item, control)) != 0 {
+				t.Errorf("%s is offered %s on the hidden post", name, control)
+			}
+		}
+	}
+	wantCode(t, fx.get(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)+"/reply?quote="+itoa(hidden.ID)), http.StatusNotFound)
+	form := url.Values{"body": {"an answer to a post hidden meanwhile"}, "in_reply_to": {itoa(hidden.ID)}}
+	rec := fx.post(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)+"/reply", form)
+	wantCode(t, rec, http.StatusUnprocessableEntity)
+	kept := findAttr(doc(t, rec), "name", "in_reply_to")
+	if kept != nil && attr(kept, "value") != "" {
+		t.Fatalf("the form came back still answering the hidden post (%q)", attr(kept, "value"))
+	}
+	form.Del("in_reply_to")
+	wantCode(t, fx.post(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)+"/reply", form), http.StatusSeeOther)
+}

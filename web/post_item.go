@@ -116,7 +116,8 @@ func appendPostItem(b []byte, v threadView, post forum.Post) []byte {
 	}
 	b = append(b, `<footer class="post-actions">`...)
 	b = append(appendLikeControl(b, v, post), ' ') // without styles, "0 likes Quote", not "0 likesQuote"
-	if !post.Redacted && !deleted && v.Thread.CanReply() {
+	// A hidden post is not answered: a reply to it, or quoting it, is refused.
+	if !post.Redacted && !deleted && !hidden && v.Thread.CanReply() {
 		b = append(b, `<a href="/t/`...)
 		b = strconv.AppendInt(b, v.Thread.ID, 10)
 		b = append(b, `/reply?quote=`...)
@@ -182,7 +183,9 @@ func appendLikeControl(b []byte, v threadView, post forum.Post) []byte {
 	if post.Redacted || post.Deleted() {
 		return b
 	}
-	if !v.Viewer.SignedIn() || v.own(post) {
+	// A hidden post (shown to its author and staff) is not liked, but a like given before it
+	// was hidden may still be taken back.
+	if !v.Viewer.SignedIn() || v.own(post) || (post.Hidden() && !post.Liked) {
 		b = append(b, `<span class="likes" data-testid="like-count">`...)
 		b = strconv.AppendInt(b, int64(post.LikeCount), 10)
 		if post.LikeCount == 1 {

@@ -69,6 +69,15 @@ func (s *Server) createReply(w http.ResponseWriter, r *http.Request) {
 	post, err := s.forum.CreatePost(r.Context(), viewerOf(r), in)
 	if problems, status, ok := composerRefused(w, err); ok {
 		form.Errors = problems
+		for i, pr := range problems {
+			if pr.Field == "in_reply_to" {
+				// The post answered was deleted or hidden meanwhile: the form comes back
+				// without it, so that sending it again posts the reply to the thread. It kept
+				// it, and was refused however often it was sent.
+				form.InReplyTo = ""
+				form.Errors[i].Message = "is no longer shown; send your reply again to post it to the thread"
+			}
+		}
 		s.render(w, r, status, replyPage(p, t, form))
 		return
 	}
