@@ -58,9 +58,13 @@ func moderatorFlow(t *testing.T, js bool) {
 		chromedp.WaitVisible(byTestID("nav-me")),
 	)
 	threadURL := in.URL + "/t/" + strconv.FormatInt(thread.ID, 10)
+	var defaultShown string
 	step(t, ctx, "hide a post with a reason",
 		chromedp.Navigate(threadURL),
 		chromedp.WaitVisible(byTestID("mod-reason")),
+		// The tools' hidden default button (Enter in the reason field must not lock the thread)
+		// stays out of sight: style.css's button rule once showed it as an empty pill.
+		chromedp.Evaluate(`getComputedStyle(document.querySelector('[data-testid="mod-default"]')).display`, &defaultShown),
 		chromedp.SendKeys(byTestID("mod-reason"), "personal attack"),
 		chromedp.Click(inPost(rude.ID, "hide-post")),
 		chromedp.WaitVisible(inPost(rude.ID, "unhide-post")),
@@ -86,5 +90,33 @@ func moderatorFlow(t *testing.T, js bool) {
 		if !strings.Contains(log, reason) {
 			t.Errorf("the moderation log does not give the reason %q:\n%s", reason, log)
 		}
+	}
+	if defaultShown != "none" {
+		t.Errorf("the moderation tools' hidden default button is displayed (%q)", defaultShown)
+	}
+
+	// A display name without spaces (60 characters are allowed) wraps within its post on a phone
+	// rather than making every reader's page scroll sideways.
+	long := strings.Repeat("M", 60)
+	var pageWidth, viewWidth int
+	step(t, ctx, "take a long name and reply on a phone",
+		chromedp.Navigate(in.URL+"/settings/profile"),
+		chromedp.WaitVisible(byTestID("profile-form")),
+		chromedp.SetValue(`input[name="display_name"]`, long),
+		chromedp.Submit(byTestID("profile-form")),
+		chromedp.WaitVisible("main", chromedp.ByQuery),
+		chromedp.Navigate(threadURL),
+		chromedp.WaitVisible(byTestID("body-input")),
+		chromedp.SendKeys(byTestID("body-input"), "Let us keep this civil."),
+		chromedp.Click(byTestID("submit-button")),
+		chromedp.WaitVisible(`//*[contains(text(), "Let us keep this civil.")]`, chromedp.BySearch),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(threadURL),
+		chromedp.WaitVisible(`//*[contains(text(), "`+long+`")]`, chromedp.BySearch),
+		chromedp.Evaluate(`document.documentElement.scrollWidth`, &pageWidth),
+		chromedp.Evaluate(`document.documentElement.clientWidth`, &viewWidth),
+	)
+	if pageWidth > viewWidth {
+		t.Errorf("at 390 px the thread page is %d px wide (view %d): it scrolls sideways", pageWidth, viewWidth)
 	}
 }

@@ -111,10 +111,16 @@ func memberFlow(t *testing.T, js bool) {
 		t.Fatalf("like count after liking: %q", text)
 	}
 	if js {
-		var marker string
-		step(t, ctx, "read the marker", chromedp.Evaluate(`window.stoaTestMarker || ""`, &marker))
+		var marker, focused string
+		step(t, ctx, "read the marker", chromedp.Evaluate(`window.stoaTestMarker || ""`, &marker),
+			chromedp.Evaluate(`document.activeElement.getAttribute("data-testid") || document.activeElement.tagName`, &focused))
 		if marker != "still here" {
 			t.Fatal("liking reloaded the page instead of updating it in place")
+		}
+		// A keyboard user stays on the button they pressed: disabling it while the like was
+		// sent sent the focus back to the top of the page.
+		if focused != "like-button" {
+			t.Errorf("after liking in place the focus is on %q, not the like button", focused)
 		}
 	}
 

@@ -20,7 +20,10 @@
     if (!form.matches("form[data-like]")) return;
     e.preventDefault();
     var button = form.querySelector("button");
-    button.disabled = true;
+    // aria-disabled and a flag, not disabled: a disabled button loses the keyboard's focus, which
+    // went back to the top of the page.
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
     fetch(form.action, { method: "POST", headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (state) {
@@ -30,7 +33,7 @@
         button.firstChild.textContent = state.liked ? "♥ " : "♡ ";
         var label = button.querySelector(".visually-hidden");
         if (label) label.textContent = state.liked ? "likes; you like this, press to unlike" : "likes; press to like";
-        button.disabled = false;
+        button.removeAttribute("aria-disabled");
       })
       .catch(function () { form.submit(); });
   });
