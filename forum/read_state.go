@@ -110,7 +110,7 @@ var readThreadPageSQL = `WITH me AS (
 		(SELECT level FROM before),
 		(SELECT level FROM member_categories WHERE category_id = $6 AND member_id = $1),
 		ARRAY(SELECT post_id FROM likes WHERE actor_id = $1 AND ` + postsAmong(5, 7, 8) + `),
-		EXISTS (SELECT FROM seen),
+		(SELECT count(*) FROM seen),
 		EXISTS (SELECT FROM mark)
 	FROM lazy_commit`
 
@@ -132,7 +132,8 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	var since *time.Time
 	var unread []int32
 	var liked []int64
-	var sawNotifications, marked bool
+	var sawNotifications int
+	var marked bool
 	var threadLevel, categoryLevel *string
 	err = retryConflicts(ctx, func() error {
 		return f.db.QueryRow(ctx, readThreadPageSQL,
@@ -141,7 +142,8 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("mark thread %d read: %w", threadID, err)
 	}
-	if sawNotifications {
+	tp.NotificationsRead = sawNotifications
+	if sawNotifications > 0 {
 		f.viewers.keyChanged(v.ActorID) // the header's count, from the next request on (session_cache.go)
 	}
 	if marked {

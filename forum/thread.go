@@ -330,6 +330,9 @@ type ThreadPage struct {
 	Pages  int
 	// Watch is the reader's level for the thread; filled by ReadThreadPage for members.
 	Watch ThreadWatch
+	// NotificationsRead is how many of the reader's unread notifications the page marked read
+	// (ReadThreadPage): the header, whose count came with the session, shows that many fewer.
+	NotificationsRead int
 }
 
 // ThreadPageOf loads page n (from 1) of a thread for v. Pages are position ranges, so page 500 of a

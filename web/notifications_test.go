@@ -210,3 +210,39 @@ func TestUnreadMarkersCountsAndJumpToFirstUnread(t *testing.T) {
 		t.Fatal("a guest sees unread state")
 	}
 }
+
+// Opening a notification lands on the thread page that marks it read; that page's header counts
+// it read already (it showed the count from before, until the next page).
+func TestTheThreadPageThatReadsANotificationCountsItRead(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	ctx := context.Background()
+	cat, err := s.f.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := forumtest.Member(t, s.f, "alice", forum.RoleMember)
+	bob := forumtest.Member(t, s.f, "bob", forum.RoleMember)
+	th, _, err := s.f.CreateThread(ctx, alice.Viewer(), forum.NewThread{CategoryID: cat.ID, Title: "Ping", Body: "opener"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := s.f.CreateThread(ctx, alice.Viewer(), forum.NewThread{CategoryID: cat.ID, Title: "Pong", Body: "opener"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{th.ID, other.ID} {
+		if _, err := s.f.CreatePost(ctx, bob.Viewer(), forum.NewPost{ThreadID: id, Body: "a reply"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.deliver()
+	b := s.browser()
+	b.login("alice")
+	if got := b.get("/").text("nav-notifications-count"); got != "2" {
+		t.Fatalf("header count %q, want 2", got)
+	}
+	if got := b.get("/t/" + itoa(th.ID)).text("nav-notifications-count"); got != "1" {
+		t.Fatalf("the page that read one of two notifications says %q, want 1", got)
+	}
+}

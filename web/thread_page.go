@@ -45,6 +45,9 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		title += " · page " + strconv.Itoa(tp.Page)
 	}
 	p := s.page(r, title)
+	// The page that marks notifications read (opening one lands here) shows the count after it:
+	// the session's count was read before.
+	p.Counts.UnreadNotifications = max(p.Counts.UnreadNotifications-tp.NotificationsRead, 0)
 	p.Feed = threadPath(id) + "/feed"
 	s.render(w, r, http.StatusOK, threadPage(p, view))
 }
