@@ -133,6 +133,10 @@ func (s *Server) apiPostOf(p forum.Post) apiPost {
 	out := apiPost{ID: p.ID, APID: s.postAPID(p), URL: s.abs(postPath(p.ID)), Author: s.apiAuthorOf(p.Author),
 		BodyHTML: p.HTML, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: utcOrNil(p.EditedAt), LikeCount: p.LikeCount, Liked: p.Liked,
 		InReplyTo: p.InReplyToID, Position: p.Position, Deleted: p.Deleted(), Hidden: p.Hidden()}
+	if p.Redacted {
+		// Whoever may not read the post does not see its likes either, as on its page.
+		out.LikeCount, out.Liked = 0, false
+	}
 	if origin := postOrigin(p); origin != "" {
 		out.OriginURL = &origin
 	}

@@ -501,3 +501,28 @@ func TestAPIOffersNoFederationIdentityForWhatIsNotPublished(t *testing.T) {
 		}
 	}
 }
+
+// A post the caller may not read (hidden, or deleted) gives no likes either, as its page shows
+// none: the API gave its count, and its liker's "liked".
+func TestAPIGivesNoLikesOfAPostTheCallerCannotRead(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, _ := fx.thread(t, fx.alice, "Liked then hidden", "opener")
+	reply := fx.reply(t, fx.alice, th.ID, "a reply bob likes")
+	if _, err := fx.f.LikePost(fx.ctx, fx.bob.Viewer(), reply.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), reply.ID, true, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]forum.Viewer{"a guest": forum.Guest, "its liker": fx.bob.Viewer()} {
+		p := decode(t, fx.api(t, v, "GET", "/api/v1/posts/"+itoa(reply.ID), "")).(map[string]any)
+		if p["like_count"] != 0.0 || p["liked"] == true {
+			t.Errorf("%s reads the hidden post's likes: %v, liked %v", name, p["like_count"], p["liked"])
+		}
+	}
+	p := decode(t, fx.api(t, fx.mod.Viewer(), "GET", "/api/v1/posts/"+itoa(reply.ID), "")).(map[string]any)
+	if p["like_count"] != 1.0 {
+		t.Errorf("a moderator, who reads the hidden post, reads %v likes, want 1", p["like_count"])
+	}
+}

@@ -170,6 +170,37 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 	if toks, _ := s.f.AccessTokens(t.Context(), forum.Viewer{ActorID: 1, Username: "dave"}); len(toks) != 0 {
 		t.Fatalf("cross-site post created a token: %+v", toks)
 	}
+	// An API write riding on the session cookie is refused too; one that carries its own token
+	// is not a forgery (a browser never adds the header), and goes through from any origin.
+	apiPost := func(header, value string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/api/v1/notifications/read", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", "https://bot.example")
+		req.Header.Set(header, value)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := apiPost("Cookie", "__Host-stoa_session="+victim.cookie("stoa_session").Value); code != http.StatusForbidden {
+		t.Errorf("a cross-origin API write with the session cookie: %d, want 403", code)
+	}
+	dave, err := s.f.LocalPersonByUsername(t.Context(), "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := s.f.CreateAccessToken(t.Context(), forum.Viewer{ActorID: dave.ID, Username: "dave"}, dave.ID, "bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := apiPost("Authorization", "Bearer "+token); code != http.StatusOK {
+		t.Errorf("an API write with a bearer token from another origin: %d, want 200", code)
+	}
 	// Reading is not state-changing and stays allowed; so are same-origin posts.
 	wantStatus(t, victim.get("/settings/tokens"), http.StatusOK)
 	same := s.browser()
