@@ -192,9 +192,9 @@ func (a *app) serve(ctx context.Context) error {
 		defer close(listening)
 		a.forum.ListenForChanges(listenCtx, func(err error) { a.log.Warn("change listener", "err", err) })
 	}()
-	defer func() { stopListening(); <-listening }()
+	// The presence lock and the orphan checks (forum/orphaned_jobs.go) end with the listener.
 	rescuing := a.rescueOrphans(listenCtx)
-	defer func() { <-rescuing }()
+	defer func() { stopListening(); <-listening; <-rescuing }()
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if metricsSrv != nil {
