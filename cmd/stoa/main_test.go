@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -124,6 +125,17 @@ func TestServeMigratesAnEmptyDatabaseServesAndStopsCleanlyOnSIGTERM(t *testing.T
 	resp.Body.Close()
 	if id := resp.Header.Get("X-Request-Id"); id == "" {
 		t.Error("no X-Request-Id on responses")
+	}
+	// A method no router knows gets the API's 405, with what the path takes.
+	req, _ := http.NewRequest("PROPFIND", base+"/api/v1/latest", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") == "" || !strings.Contains(string(body), "method_not_allowed") {
+			t.Errorf("PROPFIND /api/v1/latest: %d, Allow %q, %s", resp.StatusCode, resp.Header.Get("Allow"), body)
+		}
 	}
 
 	start := time.Now()

@@ -73,6 +73,10 @@ func (a *app) routes() (http.Handler, error) {
 		r.Get(path, fed.ServeHTTP)
 		r.Head(path, fed.ServeHTTP)
 	}
-	r.Mount("/", web.CanonicalCase(federation.Negotiate(fed, pages)))
+	rest := web.CanonicalCase(federation.Negotiate(fed, pages))
+	// A method chi does not know (FOO, PROPFIND) is answered by the pages and API, which say what
+	// the path takes (Allow) in their own error shape; chi's own answer was a bare 405.
+	r.MethodNotAllowed(rest.ServeHTTP)
+	r.Mount("/", rest)
 	return r, nil
 }
