@@ -255,7 +255,7 @@ func postItemTempl(v threadView, post forum.Post) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if !post.Redacted && !post.Deleted() && v.Thread.CanReply() {
+		if !post.Redacted && !post.Deleted() && !post.Hidden() && v.Thread.CanReply() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -454,7 +454,7 @@ func likeControlTempl(v threadView, post forum.Post) templ.Component {
 			templ_7745c5c3_Var38 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		if v.Viewer.SignedIn() && !v.own(post) && !post.Redacted && !post.Deleted() {
+		if v.Viewer.SignedIn() && !v.own(post) && !post.Redacted && !post.Deleted() && (!post.Hidden() || post.Liked) {
 			if post.Liked {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
