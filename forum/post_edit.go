@@ -21,6 +21,9 @@ func (f *Forum) EditPost(ctx context.Context, by Viewer, postID int64, in PostEd
 	v := &ValidationError{}
 	validateBody(v, in.Body)
 	if in.Title != nil {
+		if err := checkText("title", *in.Title); err != nil {
+			return Post{}, err
+		}
 		t := normalizeTitle(*in.Title)
 		in.Title = &t
 		validateTitle(v, t)

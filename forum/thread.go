@@ -149,6 +149,9 @@ func validateBody(v *ValidationError, body string) {
 // CreateThread starts a thread in a category: the thread row and its opening post in one
 // transaction, with the Create activity federation publishes.
 func (f *Forum) CreateThread(ctx context.Context, by Viewer, in NewThread) (Thread, Post, error) {
+	if err := checkText("title", in.Title); err != nil {
+		return Thread{}, Post{}, err
+	}
 	in.Title = normalizeTitle(in.Title)
 	v := &ValidationError{}
 	validateTitle(v, in.Title)

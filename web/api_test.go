@@ -526,3 +526,26 @@ func TestAPIGivesNoLikesOfAPostTheCallerCannotRead(t *testing.T) {
 		t.Errorf("a moderator, who reads the hidden post, reads %v likes, want 1", p["like_count"])
 	}
 }
+
+// Bytes that are not text in the address, a query value or a title are 400 invalid_text, whatever
+// the parameter (docs/API.md): each met them its own way, a title's NUL was silently dropped.
+func TestAPIRefusesBytesThatAreNotTextAlike(t *testing.T) {
+	t.Parallel()
+	fx := newWebFixture(t)
+	th, opener := fx.thread(t, fx.alice, "Text only", "hello")
+	for _, path := range []string{
+		"/api/v1/search?q=hello&author=%ff",
+		"/api/v1/categories/gen%ff/threads",
+		"/api/v1/categories/gen%00/threads",
+		"/api/v1/threads/" + itoa(th.ID) + "?cursor=%00",
+		"/api/v1/latest?cursor=%ff",
+	} {
+		wantAPIError(t, fx.api(t, fx.alice.Viewer(), "GET", path, ""), http.StatusBadRequest, "invalid_text")
+	}
+	wantAPIError(t, fx.api(t, fx.alice.Viewer(), "POST", "/api/v1/categories/general/threads", `{"title":"a\u0000b","body":"x"}`),
+		http.StatusBadRequest, "invalid_text")
+	title := "a\x00b"
+	if _, err := fx.f.EditPost(fx.ctx, fx.alice.Viewer(), opener.ID, forum.PostEdit{Body: "x", Title: &title}); !forum.NotText(err) {
+		t.Errorf("a title edited to hold a NUL: %v, want not text", err)
+	}
+}

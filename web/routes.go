@@ -11,6 +11,7 @@ func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	s.router = r
 	r.Use(securityHeaders)
+	r.Use(s.refuseBytesNotText)
 	// HEAD is answered as GET without the body (link checkers, feed readers, uptime monitors).
 	r.Use(headAsGet)
 	r.Use(s.catchUpAfterWrites)
