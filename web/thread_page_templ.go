@@ -476,7 +476,7 @@ func threadTools(v threadView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "\" class=\"inline\"><!-- The form's default button, disabled: Enter in the reason field must not lock the thread. --><button type=\"submit\" disabled hidden aria-hidden=\"true\" tabindex=\"-1\" data-testid=\"mod-default\"></button> <label for=\"mod-reason\">Reason, for the moderation log</label> <input id=\"mod-reason\" type=\"text\" name=\"reason\" maxlength=\"500\" placeholder=\"given with Lock, Hide and a post's Hide or Delete; a lock's is public\" data-testid=\"mod-reason\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "\" class=\"inline\"><!-- The form's default button, disabled: Enter in the reason field must not lock the thread. --><button type=\"submit\" disabled hidden aria-hidden=\"true\" tabindex=\"-1\" data-testid=\"mod-default\"></button> <label for=\"mod-reason\">Reason, for the moderation log</label> <input id=\"mod-reason\" type=\"text\" name=\"reason\" maxlength=\"500\" placeholder=\"given with Lock, Hide and a post's Hide or Delete; a lock's also goes to other servers with it\" data-testid=\"mod-reason\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
