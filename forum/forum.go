@@ -16,12 +16,14 @@ import (
 
 // Forum is the entry point to the domain. It is safe for concurrent use.
 type Forum struct {
-	db        *pgxpool.Pool
-	secrets   secrets
-	federator Federator
-	jobs      Jobs
-	markup    Markup
-	keys      KeyGenerator
+	db *pgxpool.Pool
+	// memberNames keeps whether names are members here (IsLocalMember).
+	memberNames memberNameCache
+	secrets     secrets
+	federator   Federator
+	jobs        Jobs
+	markup      Markup
+	keys        KeyGenerator
 	// parsedKeys is per Forum because actor ids are per database.
 	parsedKeys *keyCache
 	// perms caches compiled category permissions (permission_cache.go).

@@ -18,12 +18,16 @@ func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.
 	if err != nil {
 		return nil, err
 	}
-	return forum.New(pool, forum.Options{
+	// The renderer asks the forum whether an @name is a member; the forum needs the renderer.
+	var f *forum.Forum
+	localMember := func(username string) bool { return f.IsLocalMember(username) }
+	f, err = forum.New(pool, forum.Options{
 		Secret:    cfg.Secret,
 		Jobs:      jobs,
 		Federator: federator,
 		// Hashtags link where their Hashtag tags point (federation.IRIs.Tag).
-		Markup: markup.New(markup.Options{BaseURL: cfg.PublicURL, TagURL: iris.Tag}),
+		// An @name that is no member stays plain text (forum.IsLocalMember).
+		Markup: markup.New(markup.Options{BaseURL: cfg.PublicURL, TagURL: iris.Tag, LocalMember: localMember}),
 		// Domain rules store and compare hosts exactly as federation spells them (SECURITY.md rule 9).
 		CanonicalHost: federation.CanonicalHost,
 		// Remote posts' notifications are made as they are stored, their mails linking here.
@@ -33,4 +37,5 @@ func newForum(pool *pgxpool.Pool, cfg *Config, jobs forum.Jobs, federator forum.
 		PostsPerPage:     cfg.PostsPerPage,
 		PostsPerMinute:   cmp.Or(cfg.PostsPerMinute, -1), // 0 in the configuration is no bound
 	})
+	return f, err
 }

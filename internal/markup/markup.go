@@ -29,6 +29,10 @@ type Options struct {
 	// marked up (class "hashtag") but not linked, because a link to a page that does not exist
 	// helps nobody.
 	TagURL func(tag string) string
+	// LocalMember, when set, says whether a name is a member here: an @name that is none stays
+	// plain text, neither linked (to a profile page that would be a 404) nor reported as a
+	// mention. Without it every local @name is a mention.
+	LocalMember func(username string) bool
 }
 
 // Markup renders Markdown and sanitises HTML. It is safe for concurrent use.
@@ -38,6 +42,7 @@ type Markup struct {
 	local    *bluemonday.Policy // Markdown output: relative URLs allowed (resolved afterwards)
 	remote   *bluemonday.Policy // other servers' HTML: relative URLs mean nothing here, dropped
 	tagURL   func(string) string
+	member   func(string) bool
 	maxBytes int
 }
 
@@ -49,7 +54,7 @@ var _ forum.Markup = (*Markup)(nil)
 
 // New returns a Markup.
 func New(opts Options) *Markup {
-	m := &Markup{base: opts.BaseURL, tagURL: opts.TagURL, maxBytes: MaxSourceBytes}
+	m := &Markup{base: opts.BaseURL, tagURL: opts.TagURL, member: opts.LocalMember, maxBytes: MaxSourceBytes}
 	m.md = goldmark.New(
 		goldmark.WithExtensions(extension.Table, extension.Strikethrough,
 			extension.NewLinkify(extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"}))),
@@ -76,6 +81,7 @@ func (m *Markup) RenderMarkdown(source string) forum.Rendered {
 	}
 	src := []byte(source)
 	doc := m.md.Parser().Parse(text.NewReader(src))
+	m.markUnknownMembers(doc)
 	mentions, tags := collectTags(doc)
 	quotes := m.collectQuotes(doc)
 	var buf bytes.Buffer
@@ -95,6 +101,29 @@ func (m *Markup) SanitizeHTML(s string) string {
 	return finishLinks(clean, m.base, false)
 }
 
+// markUnknownMembers marks the local mentions of names that are no member here (Options.LocalMember),
+// asking once per name.
+func (m *Markup) markUnknownMembers(doc ast.Node) {
+	if m.member == nil {
+		return
+	}
+	known := map[string]bool{}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		mn, ok := n.(*mentionNode)
+		if !entering || !ok || mn.Domain != "" {
+			return ast.WalkContinue, nil
+		}
+		key := strings.ToLower(mn.Username)
+		is, asked := known[key]
+		if !asked {
+			is = m.member(mn.Username)
+			known[key] = is
+		}
+		mn.Unknown = !is
+		return ast.WalkContinue, nil
+	})
+}
+
 // collectTags lists the mentions and hashtags that render as such: not those inside a link's text.
 // Each is reported once, in order of first appearance.
 func collectTags(doc ast.Node) ([]forum.Mention, []string) {
@@ -110,6 +139,9 @@ func collectTags(doc ast.Node) ([]forum.Mention, []string) {
 		case *ast.Link, *ast.AutoLink:
 			return ast.WalkSkipChildren, nil
 		case *mentionNode:
+			if n.Unknown {
+				return ast.WalkContinue, nil
+			}
 			if blockquoteDepth(n) > 0 {
 				// Quoted text's mentions are the quoted author's, already told: a quote
 				// notified everyone it named again, as mentioned by whoever quoted it.

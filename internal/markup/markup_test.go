@@ -190,3 +190,22 @@ func TestRemoteRelativeLinksAreDropped(t *testing.T) {
 		t.Fatalf("the link text was lost: %s", got)
 	}
 }
+
+// With LocalMember, an @name that is no member here stays plain text: not a link to a profile that
+// does not exist, and not a mention.
+func TestAnUnknownLocalNameIsNoMention(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("https://forum.example")
+	asked := map[string]int{}
+	m := New(Options{BaseURL: base, LocalMember: func(name string) bool { asked[name]++; return name == "alice" }})
+	r := m.RenderMarkdown("@alice, @nobody and @nobody again, and @bob@social.example")
+	if len(r.Mentions) != 2 || r.Mentions[0].Username != "alice" || r.Mentions[1].Domain != "social.example" {
+		t.Errorf("mentions %+v, want alice and bob@social.example", r.Mentions)
+	}
+	if strings.Contains(r.HTML, "/u/nobody") || !strings.Contains(r.HTML, "@nobody") || !strings.Contains(r.HTML, "/u/alice") {
+		t.Errorf("html %s", r.HTML)
+	}
+	if asked["nobody"] != 1 {
+		t.Errorf("asked about nobody %d times, want once", asked["nobody"])
+	}
+}

@@ -28,6 +28,8 @@ type mentionNode struct {
 	Username string
 	Domain   string // "" for a local member
 	Written  string // as written, for rendering inside a link
+	// Unknown is a local name that is no member here (Options.LocalMember): plain text.
+	Unknown bool
 }
 
 // hashtagNode is a #tag.
@@ -137,7 +139,7 @@ func (r *tagRenderer) renderMention(w util.BufWriter, _ []byte, node ast.Node, e
 		return ast.WalkContinue, nil
 	}
 	n := node.(*mentionNode)
-	if insideLink(n) {
+	if insideLink(n) || n.Unknown {
 		_, _ = w.WriteString(html.EscapeString(n.Written))
 		return ast.WalkContinue, nil
 	}
