@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/stoa-forum/stoa/forum"
-	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 func (fx *webFixture) api(t *testing.T, v forum.Viewer, method, path, body string) *httptest.ResponseRecorder {
@@ -325,14 +324,7 @@ func TestAPITimesAreUTC(t *testing.T) {
 func TestAPIGuestWritesAreRefusedFirst(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
-	mods, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "mods", Title: "Mods"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.f.SetPermissionGrid(fx.ctx, fx.admin.Viewer(), mods.ID, []forum.RolePermission{
-		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
-		t.Fatal(err)
-	}
+	mods := fx.staffCategory(t, "mods")
 	hidden, _, err := fx.f.CreateThread(fx.ctx, fx.mod.Viewer(), forum.NewThread{CategoryID: mods.ID, Title: "Staff only", Body: "b"})
 	if err != nil {
 		t.Fatal(err)
@@ -472,14 +464,7 @@ func TestAPISaysWhatIsHiddenOrDeleted(t *testing.T) {
 func TestAPIOffersNoFederationIdentityForWhatIsNotPublished(t *testing.T) {
 	t.Parallel()
 	fx := newWebFixture(t)
-	mods, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "mods", Title: "Mods"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.f.SetPermissionGrid(fx.ctx, fx.admin.Viewer(), mods.ID, []forum.RolePermission{
-		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
-		t.Fatal(err)
-	}
+	mods := fx.staffCategory(t, "mods")
 	staffThread, _, err := fx.f.CreateThread(fx.ctx, fx.mod.Viewer(), forum.NewThread{CategoryID: mods.ID, Title: "Staff only", Body: "b"})
 	if err != nil {
 		t.Fatal(err)

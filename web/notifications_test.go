@@ -33,16 +33,21 @@ func (s *site) deliver() {
 	}
 }
 
-func TestNotificationsPageHeaderCountAndMarkingRead(t *testing.T) {
-	t.Parallel()
+// newTwoMemberSite is a site with a category "general" and two members, alice and bob.
+func newTwoMemberSite(t *testing.T) (*site, forum.Category, forum.Member, forum.Member) {
+	t.Helper()
 	s := newSite(t)
-	ctx := context.Background()
-	cat, err := s.f.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
+	cat, err := s.f.CreateCategory(context.Background(), forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := forumtest.Member(t, s.f, "alice", forum.RoleMember)
-	bob := forumtest.Member(t, s.f, "bob", forum.RoleMember)
+	return s, cat, forumtest.Member(t, s.f, "alice", forum.RoleMember), forumtest.Member(t, s.f, "bob", forum.RoleMember)
+}
+
+func TestNotificationsPageHeaderCountAndMarkingRead(t *testing.T) {
+	t.Parallel()
+	s, cat, alice, bob := newTwoMemberSite(t)
+	ctx := context.Background()
 	th, _, err := s.f.CreateThread(ctx, alice.Viewer(), forum.NewThread{CategoryID: cat.ID, Title: "Ping", Body: "opener"})
 	if err != nil {
 		t.Fatal(err)
@@ -215,14 +220,8 @@ func TestUnreadMarkersCountsAndJumpToFirstUnread(t *testing.T) {
 // it read already (it showed the count from before, until the next page).
 func TestTheThreadPageThatReadsANotificationCountsItRead(t *testing.T) {
 	t.Parallel()
-	s := newSite(t)
+	s, cat, alice, bob := newTwoMemberSite(t)
 	ctx := context.Background()
-	cat, err := s.f.CreateCategory(ctx, forumtest.Admin, forum.NewCategory{Slug: "general", Title: "General"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice := forumtest.Member(t, s.f, "alice", forum.RoleMember)
-	bob := forumtest.Member(t, s.f, "bob", forum.RoleMember)
 	th, _, err := s.f.CreateThread(ctx, alice.Viewer(), forum.NewThread{CategoryID: cat.ID, Title: "Ping", Body: "opener"})
 	if err != nil {
 		t.Fatal(err)

@@ -102,6 +102,20 @@ func (fx *webFixture) thread(t testing.TB, by forum.Member, title, body string) 
 	return th, p
 }
 
+// staffCategory makes a category only staff see (and start threads and reply in).
+func (fx *webFixture) staffCategory(t testing.TB, slug string) forum.Category {
+	t.Helper()
+	c, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: slug, Title: slug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.SetPermissionGrid(fx.ctx, fx.admin.Viewer(), c.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest}, {Role: forum.RoleMember}, {Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func (fx *webFixture) reply(t testing.TB, by forum.Member, threadID int64, body string) forum.Post {
 	t.Helper()
 	p, err := fx.f.CreatePost(fx.ctx, by.Viewer(), forum.NewPost{ThreadID: threadID, Body: body})
