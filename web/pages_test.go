@@ -173,6 +173,16 @@ func TestLockedAndDeletedThreads(t *testing.T) {
 	d := doc(t, fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)))
 	one(t, d, "badge-locked")
 	one(t, d, "locked-notice")
+	if len(byTestID(d, "lock-reason")) != 0 {
+		t.Error("a lock given without a reason shows one")
+	}
+	// Locked again with a reason, the notice gives it: the moderator's form calls it public.
+	wantCode(t, fx.post(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)+"/unlock", nil), http.StatusSeeOther)
+	wantCode(t, fx.post(t, fx.mod.Viewer(), "/t/"+itoa(th.ID)+"/lock", url.Values{"reason": {"Discussion concluded"}}), http.StatusSeeOther)
+	d = doc(t, fx.get(t, fx.bob.Viewer(), "/t/"+itoa(th.ID)))
+	if got := text(one(t, d, "lock-reason")); !strings.Contains(got, "Discussion concluded") {
+		t.Errorf("the lock's reason reads %q", got)
+	}
 	if len(byTestID(d, "quote")) != 0 {
 		t.Error("quote offered in a locked thread")
 	}

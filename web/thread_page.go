@@ -34,6 +34,12 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	if handle, _, ok := s.threadFollow(ctx, tp.Thread.Thread); ok {
 		view.Follow = handle
 	}
+	if tp.Thread.Locked() && !tp.Thread.CanReply() { // the notice that gives the reason
+		if view.LockReason, err = s.forum.LockReason(ctx, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if tp.Thread.Can.Moderate && tp.Thread.Category.Local() {
 		if view.Targets, err = s.forum.VisibleCategories(ctx, v); err != nil {
 			s.fail(w, r, err)
