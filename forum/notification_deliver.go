@@ -187,7 +187,9 @@ const notifyTailMail = `
 	mailed AS (
 		INSERT INTO member_threads AS mt (thread_id, member_id, mailed_at)
 		SELECT $3, i.member_id, now() FROM inserted i JOIN members m ON m.actor_id = i.member_id
-		WHERE m.email_notifications
+		-- A banned member is mailed nothing: each mail asked them to read on a forum they may not
+		-- sign in to. The notification itself waits for them.
+		WHERE m.email_notifications AND NOT coalesce(m.banned_until > now(), false)
 		ON CONFLICT (thread_id, member_id) DO UPDATE SET mailed_at = excluded.mailed_at WHERE mt.mailed_at IS NULL
 		RETURNING member_id)
 	SELECT i.id, i.member_id, i.kind, m.email, a.username, (ml.member_id IS NOT NULL) AS mail

@@ -209,6 +209,19 @@ func TestNotificationMailsAreOptInAndOnePerThreadUntilVisited(t *testing.T) {
 	if mails := takeJobs[forum.MailArgs](fx.jobs); len(mails) != 1 {
 		t.Fatalf("%d mails after a visit, want 1", len(mails))
 	}
+	// A banned member is mailed nothing (each mail asked them to read where they may not sign
+	// in); the notification itself is still made.
+	if _, err := fx.f.ReadThreadPage(fx.ctx, fx.alice.Viewer(), th.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.BanMember(fx.ctx, fx.admin.Viewer(), fx.alice.ID, nil, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	fx.reply(t, fx.bob, th.ID, "five")
+	fx.deliver(t)
+	if mails := takeJobs[forum.MailArgs](fx.jobs); len(mails) != 0 {
+		t.Fatalf("%d mails to a banned member, want none", len(mails))
+	}
 }
 
 func TestNotificationsPageMarkingAndHeaderCounts(t *testing.T) {
