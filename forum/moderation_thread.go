@@ -300,7 +300,11 @@ func (f *Forum) MoveThread(ctx context.Context, by Viewer, threadID, toCategoryI
 		if _, err := m.tx.Exec(ctx, `UPDATE threads SET category_id = $2 WHERE id = $1`, threadID, to.ID); err != nil {
 			return err
 		}
-		if err := f.settleUnseenNotifications(ctx, m.tx, threadID, to); err != nil {
+		// Moved out of some members' sight, its notifications stop counting for them; moved
+		// back into it, those a move had settled count again (restoreSettledNotifications).
+		there := m
+		there.cat = to
+		if err := f.restoreSettledNotifications(ctx, there, nil); err != nil {
 			return err
 		}
 		for _, c := range []struct {
@@ -345,7 +349,7 @@ func (f *Forum) settleUnseenNotifications(ctx context.Context, tx pgx.Tx, thread
 	if len(blind) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now() FROM members m
+	_, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now(), settled_by_removal = true FROM members m
 		WHERE m.actor_id = n.member_id AND m.role = ANY($2) AND n.read_at IS NULL
 			AND n.post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = $1)`, threadID, blind)
 	if err != nil {

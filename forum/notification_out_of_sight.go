@@ -11,8 +11,9 @@ import (
 // its sub-categories for the members whose role may not see them once tx commits: a permission
 // grid that closes the category to members, or a new parent that is closed to them. They can no
 // longer open those notifications, and the header must not keep counting them (the same reason as
-// settleUnseenNotifications for a moved thread). The rules are read in tx, so its own change
-// counts; admins see everything.
+// settleUnseenNotifications for a moved thread). Those it (or a thread's move) settled become unread
+// again for the roles that see the category again, as a hide undone makes them. The rules are read
+// in tx, so its own change counts; admins see everything.
 func (f *Forum) settleCategoryOutOfSight(ctx context.Context, tx pgx.Tx, id int64) error {
 	s, err := loadPermSnapshot(ctx, tx)
 	if err != nil {
@@ -26,19 +27,28 @@ func (f *Forum) settleCategoryOutOfSight(ctx context.Context, tx pgx.Tx, id int6
 	}
 	for _, role := range []Role{RoleMember, RoleModerator} {
 		perms := s.compiledFor(roleSet(Viewer{Role: role}))
-		var blind []int64
+		var blind, seeing []int64
 		for cat := range affected {
-			if !perms.byCategory[cat].See {
+			if perms.byCategory[cat].See {
+				seeing = append(seeing, cat)
+			} else {
 				blind = append(blind, cat)
 			}
 		}
-		if len(blind) == 0 {
-			continue
-		}
-		if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now() FROM members m, threads t
-			WHERE m.actor_id = n.member_id AND m.role = $1 AND n.read_at IS NULL
+		// Settled, they are marked so (settled_by_removal): the category opened again, or put
+		// back where the role sees it, makes them unread again, as a hide undone does.
+		if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now(), settled_by_removal = true FROM members m, threads t
+			WHERE cardinality($2::bigint[]) > 0 AND m.actor_id = n.member_id AND m.role = $1 AND n.read_at IS NULL
 				AND t.id = n.thread_id AND t.category_id = ANY($2)`, role, blind); err != nil {
 			return fmt.Errorf("settle notifications of categories out of %ss' sight: %w", role, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = NULL, settled_by_removal = false
+			FROM members m, threads t, posts p
+			WHERE cardinality($2::bigint[]) > 0 AND n.settled_by_removal AND m.actor_id = n.member_id AND m.role = $1
+				AND t.id = n.thread_id AND t.category_id = ANY($2) AND p.id = n.post_id
+				AND p.hidden_at IS NULL AND p.deleted_at IS NULL AND t.hidden_at IS NULL AND t.deleted_at IS NULL`,
+			role, seeing); err != nil {
+			return fmt.Errorf("restore notifications of categories back in %ss' sight: %w", role, err)
 		}
 	}
 	return nil

@@ -499,6 +499,13 @@ func TestNotificationsOfAThreadMovedOutOfSightStopCounting(t *testing.T) {
 	if b, m := unread(fx.bob), unread(fx.mod); b != 0 || m != 1 {
 		t.Errorf("after the move to the staff room: bob %d, the moderator %d unread, want 0 and 1", b, m)
 	}
+	// Moved back, the mention bob never saw counts again: it was lost.
+	if err := fx.f.MoveThread(fx.ctx, fx.mod.Viewer(), th.ID, fx.cat.ID); err != nil {
+		t.Fatal(err)
+	}
+	if b, m := unread(fx.bob), unread(fx.mod); b != 1 || m != 1 {
+		t.Errorf("after the move back: bob %d, the moderator %d unread, want 1 each", b, m)
+	}
 }
 
 // Closing a category to members, by its permission grid or by putting it under a parent closed to
@@ -525,6 +532,18 @@ func TestNotificationsOfACategoryClosedToMembersStopCounting(t *testing.T) {
 	}
 	if b, m := unread(fx.bob), unread(fx.mod); b != 0 || m != 1 {
 		t.Errorf("after closing the parent: bob %d, the moderator %d unread, want 0 and 1", b, m)
+	}
+	// Opened again, what the closing settled counts again.
+	if err := fx.f.SetPermissionGrid(fx.ctx, forumtest.Admin, parent.ID, []forum.RolePermission{
+		{Role: forum.RoleGuest, See: true}, {Role: forum.RoleMember, See: true, Start: true, Reply: true},
+		{Role: forum.RoleModerator, See: true, Start: true, Reply: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, m := unread(fx.bob), unread(fx.mod); b != 1 || m != 1 {
+		t.Errorf("after opening the parent again: bob %d, the moderator %d unread, want 1 each", b, m)
+	}
+	if _, err := fx.f.MarkAllNotificationsRead(fx.ctx, fx.bob.Viewer()); err != nil {
+		t.Fatal(err)
 	}
 
 	// Moving an open category under the staff room does the same.
