@@ -112,7 +112,7 @@ func (f *Forum) HideThread(ctx context.Context, by Viewer, threadID int64, hidde
 			return err
 		}
 		if hidden {
-			if err := settleThreadNotifications(ctx, m.tx, threadID); err != nil {
+			if err := settleHiddenThreadNotifications(ctx, m.tx, m.thread); err != nil {
 				return err
 			}
 		} else if err := f.restoreSettledNotifications(ctx, m, nil); err != nil {
@@ -437,7 +437,20 @@ func settleRemovedPost(ctx context.Context, tx pgx.Tx, postID int64) error {
 	return nil
 }
 
-// settleThreadNotifications is settleRemovedPost's first part for every post of a thread deleted or hidden.
+// settleHiddenThreadNotifications is settleThreadNotifications for a thread hidden: its author and
+// staff still read it (threadVisible), so theirs keep counting; a moderator's word to the author
+// inside it is how a hide is explained.
+func settleHiddenThreadNotifications(ctx context.Context, tx pgx.Tx, t Thread) error {
+	_, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now(), settled_by_removal = true FROM members m
+		WHERE m.actor_id = n.member_id AND m.role = 'member' AND n.member_id <> $2 AND n.read_at IS NULL
+			AND n.post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = $1)`, t.ID, t.AuthorID)
+	if err != nil {
+		return fmt.Errorf("settle notifications of hidden thread %d: %w", t.ID, err)
+	}
+	return nil
+}
+
+// settleThreadNotifications is settleRemovedPost's first part for every post of a thread deleted.
 func settleThreadNotifications(ctx context.Context, tx pgx.Tx, threadID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now(), settled_by_removal = true
 		WHERE post_id IN (SELECT p.id FROM posts p WHERE p.thread_id = $1) AND read_at IS NULL`, threadID)

@@ -89,7 +89,7 @@ func (f *Forum) Notifications(ctx context.Context, v Viewer, before int64, limit
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := f.db.Query(ctx, notificationsPageSQL, v.ActorID, pageBefore(before), limit+1, visible)
+	rows, err := f.db.Query(ctx, notificationsPageSQL, v.ActorID, pageBefore(before), limit+1, visible, v.IsStaff())
 	if err != nil {
 		return nil, 0, fmt.Errorf("notifications: %w", err)
 	}
@@ -190,10 +190,13 @@ func (f *Forum) SetEmailNotifications(ctx context.Context, v Viewer, on bool) er
 }
 
 // notificationsPageSQL is a page of a member's notifications, newest first: $1 the member, $2 the
-// id to start below (pageBefore), $3 how many, $4 the categories they may see.
+// id to start below (pageBefore), $3 how many, $4 the categories they may see, $5 whether they are
+// staff. A hidden thread is still read by its author and by staff (threadVisible), so their
+// notifications about it stay available.
 const notificationsPageSQL = `SELECT n.id, n.kind, n.created_at, n.read_at, n.thread_id, n.post_id,
 			` + authorColumns + `, t.title AS thread_title,
-			(t.category_id = ANY($4) AND t.deleted_at IS NULL AND t.hidden_at IS NULL
+			(t.category_id = ANY($4) AND t.deleted_at IS NULL
+				AND (t.hidden_at IS NULL OR t.author_id = $1 OR $5::bool)
 				AND p.deleted_at IS NULL AND p.hidden_at IS NULL) AS available
 		FROM (SELECT * FROM notifications WHERE member_id = $1 AND id < $2
 			ORDER BY id DESC LIMIT $3) n

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,6 +95,11 @@ func (f *Forum) notifyQuery(ctx context.Context, a NotifyArgs, ev notifyEvent, c
 	if err != nil {
 		return "", nil, err
 	}
+	if ev.ThreadHiddenAt != nil {
+		// A hidden thread is read by staff and its author only: the statements' tail lets the
+		// thread's author through whatever the roles (notifyTailInsert).
+		roles = slices.DeleteFunc(roles, func(r string) bool { return r != string(RoleModerator) && r != string(RoleAdmin) })
+	}
 	switch a.Event {
 	case NotifyPost, NotifyMention:
 		// An edit tells only whom it newly mentions or quotes: not the author of the post it
@@ -128,8 +134,10 @@ type notifyEvent struct {
 	ThreadHiddenAt  *time.Time `db:"thread_hidden_at"`
 }
 
+// gone reports whether nobody is to be told of the post any more. A post of a hidden thread is
+// not gone: its author and staff still read it, and only they are told (notifyQuery).
 func (e notifyEvent) gone() bool {
-	return e.PostDeletedAt != nil || e.PostHiddenAt != nil || e.ThreadDeletedAt != nil || e.ThreadHiddenAt != nil
+	return e.PostDeletedAt != nil || e.PostHiddenAt != nil || e.ThreadDeletedAt != nil
 }
 
 func loadNotifyEvent(ctx context.Context, tx pgx.Tx, postID int64) (notifyEvent, error) {
@@ -178,7 +186,9 @@ const notifyTailInsert = `,
 		JOIN actors a ON a.id = c.member_id
 		LEFT JOIN member_threads mt ON mt.thread_id = $3 AND mt.member_id = c.member_id
 		LEFT JOIN member_categories mc ON mc.category_id = $4 AND mc.member_id = c.member_id
-		WHERE c.member_id <> $2 AND m.role = ANY($5::text[]) AND a.deleted_at IS NULL AND a.suspended_at IS NULL
+		WHERE c.member_id <> $2 AND a.deleted_at IS NULL AND a.suspended_at IS NULL
+			AND (m.role = ANY($5::text[])
+				OR c.member_id = (SELECT t.author_id FROM threads t WHERE t.id = $3 AND t.hidden_at IS NOT NULL))
 			AND (c.kind = 'mention' OR coalesce(mt.level, mc.level, '') <> 'muted')
 		`
 

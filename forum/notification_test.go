@@ -562,3 +562,41 @@ func TestNotificationsOfACategoryClosedToMembersStopCounting(t *testing.T) {
 		t.Errorf("after moving the category under the staff room: bob %d unread, want 0", b)
 	}
 }
+
+// A hidden thread is still read by its author and by staff: their notifications about it keep
+// counting and stay available, and a moderator's word to the author inside it (how a hide is
+// explained) is told to them. Everyone else's are settled, and they are told nothing more.
+func TestAHiddenThreadsAuthorIsStillToldOfIt(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	th, _ := fx.thread(t, fx.bob, fx.cat, "Soon hidden", "opener")
+	fx.reply(t, fx.alice, th.ID, "@carol look at bob's thread")
+	fx.deliver(t)
+	unread := func(m forum.Member) int { t.Helper(); return fx.unreadNotifications(t, m) }
+	if b, c := unread(fx.bob), unread(carol); b != 1 || c != 1 {
+		t.Fatalf("before the hide: bob %d, carol %d unread, want 1 each", b, c)
+	}
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), th.ID, true, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	if b, c := unread(fx.bob), unread(carol); b != 1 || c != 0 {
+		t.Errorf("after the hide: bob %d, carol %d unread, want 1 and 0", b, c)
+	}
+	if _, err := fx.f.CreatePost(fx.ctx, fx.mod.Viewer(), forum.NewPost{ThreadID: th.ID, Body: "@bob I hid this; please edit it. @carol"}); err != nil {
+		t.Fatal(err)
+	}
+	fx.deliver(t)
+	if b, c := unread(fx.bob), unread(carol); b != 2 || c != 0 {
+		t.Errorf("after a moderator's word in the hidden thread: bob %d, carol %d unread, want 2 and 0", b, c)
+	}
+	list, _, err := fx.f.Notifications(fx.ctx, fx.bob.Viewer(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range list {
+		if !n.Available {
+			t.Errorf("bob's notification %d about his hidden thread is unavailable to him", n.ID)
+		}
+	}
+}

@@ -30,7 +30,7 @@ func TestADeepPageOfNotificationsDescendsToItsCursorUnderAGenericPlan(t *testing
 		}
 	}
 	var lines []string
-	rows, err := conn.Query(ctx, `EXPLAIN EXECUTE page(1, 9223372036854775807, 21, '{1}')`)
+	rows, err := conn.Query(ctx, `EXPLAIN EXECUTE page(1, 9223372036854775807, 21, '{1}', false)`)
 	if err != nil {
 		t.Fatal(err)
 	}
