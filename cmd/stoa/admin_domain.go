@@ -38,8 +38,9 @@ func adminDomainCommand() *command {
 	}}
 }
 
-// positional takes a command's one positional argument from the front of args (the synopsis
-// puts it first: `stoa admin domain block DOMAIN --severity silence`); "-" is stdin, not a flag.
+// positional takes a command's one positional argument from the front of args (`stoa admin domain
+// block DOMAIN --severity silence`), or from after the flags, as the usage line writes it
+// (`[flags] DOMAIN`), which was refused; "-" is stdin, not a flag.
 func positional(fs *flag.FlagSet, env *runEnv, args []string, what string) (string, []string, error) {
 	if len(args) > 0 && (args[0] == "-" || !strings.HasPrefix(args[0], "-")) {
 		return args[0], args[1:], nil
@@ -48,6 +49,9 @@ func positional(fs *flag.FlagSet, env *runEnv, args []string, what string) (stri
 		if a == "-h" || a == "--help" || a == "-help" {
 			return "", args, nil
 		}
+	}
+	if err := fs.Parse(args); err == nil && fs.NArg() == 1 {
+		return fs.Arg(0), nil, nil // the flags are set; nothing is left to parse
 	}
 	fmt.Fprintf(env.stderr, "%s: give the %s first\n", fs.Name(), what)
 	fs.Usage()

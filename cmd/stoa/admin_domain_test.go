@@ -80,6 +80,10 @@ func TestAdminDomainCommands(t *testing.T) {
 	if out := mustRun("", "admin", "domain", "block", "dry.example", "--dry-run"); !strings.Contains(out, "dry run: nothing changed") {
 		t.Fatalf("dry run output:\n%s", out)
 	}
+	// The flags may come first too, as the usage line writes it ([flags] DOMAIN): that was refused.
+	if out := mustRun("", "admin", "domain", "block", "--dry-run", "dry.example"); !strings.Contains(out, "dry run: nothing changed") {
+		t.Fatalf("dry run with the flag first:\n%s", out)
+	}
 	if n := queryInt(t, pool, `SELECT count(*) FROM domain_blocks WHERE domain = 'dry.example'`); n != 0 {
 		t.Fatal("block --dry-run blocked")
 	}
