@@ -163,6 +163,9 @@ func (f *Forum) SetRole(ctx context.Context, by Viewer, memberID int64, role Rol
 		if _, err := tx.Exec(ctx, `UPDATE members SET role = $2 WHERE actor_id = $1`, memberID, role); err != nil {
 			return err
 		}
+		if err := settleMemberOutOfSight(ctx, tx, memberID, role); err != nil {
+			return err
+		}
 		return f.logModeration(ctx, tx, by, ModerationEntry{Action: "set_role", TargetActorID: &memberID,
 			Details: modDetails(map[string]any{"from": from, "to": role})})
 	})

@@ -7,6 +7,36 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// settleMemberOutOfSight is settleCategoryOutOfSight for one member whose role just changed: a
+// moderator made a member no longer sees the staff-only categories, and the header must not keep
+// counting notifications they can no longer open; one made a moderator again sees them again.
+func settleMemberOutOfSight(ctx context.Context, tx pgx.Tx, memberID int64, role Role) error {
+	s, err := loadPermSnapshot(ctx, tx)
+	if err != nil {
+		return err
+	}
+	perms := s.compiledFor(roleSet(Viewer{Role: role}))
+	var blind, seeing []int64
+	for _, r := range s.rules {
+		if perms.byCategory[r.ID].See {
+			seeing = append(seeing, r.ID)
+		} else {
+			blind = append(blind, r.ID)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now(), settled_by_removal = true FROM threads t
+		WHERE n.member_id = $1 AND n.read_at IS NULL AND t.id = n.thread_id AND t.category_id = ANY($2)`, memberID, blind); err != nil {
+		return fmt.Errorf("settle notifications of member %d out of sight: %w", memberID, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = NULL, settled_by_removal = false FROM threads t, posts p
+		WHERE n.member_id = $1 AND n.settled_by_removal AND t.id = n.thread_id AND t.category_id = ANY($2)
+			AND p.id = n.post_id AND p.hidden_at IS NULL AND p.deleted_at IS NULL AND t.hidden_at IS NULL AND t.deleted_at IS NULL`,
+		memberID, seeing); err != nil {
+		return fmt.Errorf("restore notifications of member %d back in sight: %w", memberID, err)
+	}
+	return nil
+}
+
 // settleCategoryOutOfSight marks read the unread notifications about threads in category id and
 // its sub-categories for the members whose role may not see them once tx commits: a permission
 // grid that closes the category to members, or a new parent that is closed to them. They can no

@@ -600,3 +600,29 @@ func TestAHiddenThreadsAuthorIsStillToldOfIt(t *testing.T) {
 		}
 	}
 }
+
+// A moderator made a member no longer sees the staff room: their notifications about it stop
+// counting (they could not open them); made a moderator again, they count again.
+func TestARoleChangeSettlesAndRestoresWhatItHidesAndShows(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	dave := forumtest.Member(t, fx.f, "dave", forum.RoleModerator)
+	fx.thread(t, fx.admin, fx.staffRoom(t), "Staff only", "@dave have a look")
+	fx.deliver(t)
+	unread := func() int { t.Helper(); return fx.unreadNotifications(t, dave) }
+	if n := unread(); n != 1 {
+		t.Fatalf("dave has %d unread as a moderator, want 1", n)
+	}
+	if err := fx.f.SetRole(fx.ctx, fx.admin.Viewer(), dave.ID, forum.RoleMember); err != nil {
+		t.Fatal(err)
+	}
+	if n := unread(); n != 0 {
+		t.Errorf("dave has %d unread once a member, want 0", n)
+	}
+	if err := fx.f.SetRole(fx.ctx, fx.admin.Viewer(), dave.ID, forum.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	if n := unread(); n != 1 {
+		t.Errorf("dave has %d unread as a moderator again, want 1", n)
+	}
+}
