@@ -161,8 +161,13 @@ func (f *Forum) hidePostIn(ctx context.Context, m moderation, postID int64, hidd
 		if err := closePostReports(ctx, m.tx, m.actor, postID, HideReportedPosts); err != nil {
 			return err
 		}
-	} else if err := f.restoreSettledNotifications(ctx, m, &postID); err != nil {
-		return err
+	} else {
+		if err := unnoteRemovedPost(ctx, m.tx, postID); err != nil {
+			return err
+		}
+		if err := f.restoreSettledNotifications(ctx, m, &postID); err != nil {
+			return err
+		}
 	}
 	return f.logModeration(ctx, m.tx, m.actor, ModerationEntry{Action: hideAction("post", hidden), PostID: &postID, ThreadID: &m.thread.ID,
 		CategoryID: &m.cat.ID, TargetActorID: &p.AuthorID, Reason: reason})
@@ -433,6 +438,25 @@ func settleRemovedPost(ctx context.Context, tx pgx.Tx, postID int64) error {
 		FROM posts p WHERE p.id = $1 AND mt.thread_id = p.thread_id AND NOT mt.read_positions @> p.position`, postID)
 	if err != nil {
 		return fmt.Errorf("mark removed post %d read: %w", postID, err)
+	}
+	// And for the members who have not opened the thread yet (read_state.go).
+	_, err = tx.Exec(ctx, `INSERT INTO thread_removed_positions AS r (thread_id, positions)
+		SELECT p.thread_id, int4multirange(int4range(p.position, p.position + 1)) FROM posts p WHERE p.id = $1
+		ON CONFLICT (thread_id) DO UPDATE SET positions = r.positions + excluded.positions`, postID)
+	if err != nil {
+		return fmt.Errorf("note removed post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// unnoteRemovedPost takes a post shown again out of its thread's removed positions: it counts as
+// new again to those who never read it. (Readers whose sets settleRemovedPost filled keep it read.)
+func unnoteRemovedPost(ctx context.Context, tx pgx.Tx, postID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE thread_removed_positions r
+		SET positions = r.positions - int4multirange(int4range(p.position, p.position + 1))
+		FROM posts p WHERE p.id = $1 AND r.thread_id = p.thread_id`, postID)
+	if err != nil {
+		return fmt.Errorf("unnote removed post %d: %w", postID, err)
 	}
 	return nil
 }

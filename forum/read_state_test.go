@@ -307,3 +307,33 @@ func TestEditingAHiddenPostLeavesReadersAlone(t *testing.T) {
 	}
 	wantUnread(t, fx, "carol after the shown reply was edited", carol.Viewer(), th.ID, 1)
 }
+
+// A removed post (deleted, or hidden by a moderator) does not count as new for a member who never
+// opened its thread, nor does their jump to the first new post land on it; shown again, it is new
+// to them. Only members who had opened the thread had it added to what they read.
+func TestARemovedPostIsNotNewToMembersWhoNeverOpenedItsThread(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	th, _ := fx.thread(t, fx.alice, fx.cat, "Four posts", "opener")
+	// carol joins after the opener: her window starts after it, so the replies are all she has
+	// not read, and the first of them is the one hidden.
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	hidden := fx.reply(t, fx.bob, th.ID, "soon hidden")
+	deleted := fx.reply(t, fx.bob, th.ID, "soon deleted")
+	kept := fx.reply(t, fx.bob, th.ID, "kept")
+	wantUnread(t, fx, "carol before", carol.Viewer(), th.ID, 3)
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), hidden.ID, true, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.f.DeletePost(fx.ctx, fx.bob.Viewer(), deleted.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	wantUnread(t, fx, "carol after a hide and a delete", carol.Viewer(), th.ID, 1)
+	if id, _, err := fx.f.FirstUnread(fx.ctx, carol.Viewer(), th.ID); err != nil || id != kept.ID {
+		t.Fatalf("carol's first unread: post %d (%v), want the kept reply %d, not the hidden %d", id, err, kept.ID, hidden.ID)
+	}
+	if err := fx.f.HidePost(fx.ctx, fx.mod.Viewer(), hidden.ID, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	wantUnread(t, fx, "carol once the hidden reply is shown again", carol.Viewer(), th.ID, 2)
+}

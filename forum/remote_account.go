@@ -261,7 +261,10 @@ func deleteAuthorsPosts(ctx context.Context, tx pgx.Tx, authorID int64) ([]delet
 			SELECT thread_id, range_agg(int4range(position, position + 1)) AS positions, count(*) AS n FROM gone GROUP BY thread_id),
 		marked AS (
 			UPDATE member_threads mt SET read_positions = mt.read_positions + b.positions
-			FROM by_thread b WHERE mt.thread_id = b.thread_id AND NOT mt.read_positions @> b.positions)
+			FROM by_thread b WHERE mt.thread_id = b.thread_id AND NOT mt.read_positions @> b.positions),
+		noted AS (
+			INSERT INTO thread_removed_positions AS r (thread_id, positions) SELECT thread_id, positions FROM by_thread
+			ON CONFLICT (thread_id) DO UPDATE SET positions = r.positions + excluded.positions)
 		SELECT b.thread_id, t.category_id, b.n FROM by_thread b JOIN threads t ON t.id = b.thread_id ORDER BY b.thread_id`, authorID)
 	if err != nil {
 		return nil, err
