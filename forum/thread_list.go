@@ -234,6 +234,9 @@ func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, sco
 		}
 		if v.SignedIn() {
 			mine := list
+			if err := f.silenceMutedOf(ctx, v, &mine); err != nil {
+				return sharedList{}, 0, err
+			}
 			own = &mine
 			list = list.withoutReaderState(guestLevel)
 		}
@@ -245,7 +248,11 @@ func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, sco
 	case own != nil:
 		return *own, nil
 	case !slices.Equal(shared.scope, scope): // two scopes, one hash: this one is read afresh
-		return load()
+		list, err := load()
+		if err == nil && v.SignedIn() {
+			err = f.silenceMutedOf(ctx, v, &list)
+		}
+		return list, err
 	}
 	list := shared.withoutReaderState(guestLevel) // copies: the shared rows are never changed
 	if v.SignedIn() {
@@ -275,7 +282,74 @@ var readerStateSQL = `WITH u AS (
 		SELECT t.id, ` + unreadColumn + `
 		FROM unnest((SELECT $2::bigint[]), (SELECT $4::int[]), (SELECT $5::timestamptz[])) AS t(id, post_count, last_post_at)` + unreadJoins(1) + `)
 	SELECT (SELECT mc.level FROM member_categories mc WHERE mc.category_id = $3 AND mc.member_id = $1),
-		ARRAY(SELECT id FROM u WHERE unread > 0), ARRAY(SELECT unread FROM u WHERE unread > 0)`
+		ARRAY(SELECT id FROM u WHERE unread > 0), ARRAY(SELECT unread FROM u WHERE unread > 0), ` + muteArrays("ARRAY(SELECT id FROM u WHERE unread > 0)")
+
+// muteArrays are, for member $1 and the threads in ids (an array expression), the threads with a
+// level of their own, as their ids, negated for the muted ones (one probe a thread, where an array
+// of levels beside them took two: thread ids are positive), and the categories the member muted:
+// what silenceMuted needs. Only threads with unread posts are asked about, and a member's muted
+// categories are few (member_categories_member).
+func muteArrays(ids string) string {
+	return `ARRAY(SELECT CASE WHEN mt.level = 'muted' THEN -mt.thread_id ELSE mt.thread_id END FROM member_threads mt
+			WHERE mt.member_id = $1 AND mt.thread_id = ANY(` + ids + `) AND mt.level IS NOT NULL),
+		ARRAY(SELECT mc.category_id FROM member_categories mc WHERE mc.member_id = $1 AND mc.level = 'muted')`
+}
+
+// mutesSQL is muteArrays on its own, for a list a member read with their unread counts in it.
+var mutesSQL = `SELECT ` + muteArrays("$2::bigint[]")
+
+// listMutes is what a member muted among a list's threads: threads with a level of their own
+// (negative ids for the muted ones, muteArrays) and muted categories.
+type listMutes struct {
+	threads    []int64
+	categories []int64
+}
+
+// silenceMuted takes the unread counts off the threads a member muted (their own level, else
+// their category's): muting told them of nothing but mentions, yet the lists kept inviting them
+// back with "N new". The threads stay listed: a list is read once for every reader.
+func (m listMutes) silenceMuted(list *ThreadList) {
+	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
+		for i := range rows {
+			t := &rows[i]
+			if t.Unread == 0 {
+				continue
+			}
+			muted := slices.Contains(m.categories, t.CategoryID)
+			switch {
+			case slices.Contains(m.threads, -t.ID):
+				muted = true
+			case slices.Contains(m.threads, t.ID):
+				muted = false // a level of its own that is not muted
+			}
+			if muted {
+				t.Unread = 0
+			}
+		}
+	}
+}
+
+// silenceMutedOf is silenceMuted for a list read with the member's unread counts (not through
+// readerState): one small statement, and none when nothing is unread.
+func (f *Forum) silenceMutedOf(ctx context.Context, v Viewer, list *ThreadList) error {
+	var ids []int64
+	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
+		for _, t := range rows {
+			if t.Unread > 0 {
+				ids = append(ids, t.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var m listMutes
+	if err := f.db.QueryRow(ctx, mutesSQL, v.ActorID, ids).Scan(&m.threads, &m.categories); err != nil {
+		return fmt.Errorf("muted threads: %w", err)
+	}
+	m.silenceMuted(list)
+	return nil
+}
 
 // readerState fills in a member's unread counts and category watch level on a list (categoryID 0,
 // as for the latest list: no level). Only threads active inside the longest possible window are
@@ -295,7 +369,9 @@ func (f *Forum) readerState(ctx context.Context, v Viewer, categoryID int64, lis
 	var level *string
 	var unreadIDs []int64
 	var unread []int32
-	if err := f.db.QueryRow(ctx, readerStateSQL, v.ActorID, ids, categoryID, postCounts, lastPosts).Scan(&level, &unreadIDs, &unread); err != nil {
+	var mutes listMutes
+	if err := f.db.QueryRow(ctx, readerStateSQL, v.ActorID, ids, categoryID, postCounts, lastPosts).Scan(&level, &unreadIDs, &unread,
+		&mutes.threads, &mutes.categories); err != nil {
 		return fmt.Errorf("unread state: %w", err)
 	}
 	if level != nil {
@@ -308,6 +384,7 @@ func (f *Forum) readerState(ctx context.Context, v Viewer, categoryID int64, lis
 			}
 		}
 	}
+	mutes.silenceMuted(list)
 	return nil
 }
 

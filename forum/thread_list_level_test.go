@@ -60,3 +60,41 @@ func TestCategoryListCarriesTheWatchLevel(t *testing.T) {
 	}
 	check("carol, back to tracking", carol.Viewer(), fx.cat, forum.Tracking)
 }
+
+// What a member muted (a thread, or a category without a level of the thread's own) shows no "N new"
+// in the lists, read first-hand or from the rows kept for every reader; a thread they watch in a
+// muted category, and everything else, keeps its count. Muting told them of nothing but mentions,
+// yet the lists kept inviting them back.
+func TestMutedThreadsShowNothingNewInTheLists(t *testing.T) {
+	t.Parallel()
+	fx := newListeningFixture(t, nil) // the shared reads keep lists only while the listener runs
+	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	quiet := fx.category(t, "quiet")
+	mutedThread, _ := fx.thread(t, fx.alice, fx.cat, "Muted thread", "one")
+	open, _ := fx.thread(t, fx.alice, fx.cat, "Open thread", "one")
+	inQuiet, _ := fx.thread(t, fx.alice, quiet, "In a muted category", "one")
+	watched, _ := fx.thread(t, fx.alice, quiet, "Watched in a muted category", "one")
+	for _, l := range []error{
+		fx.f.SetThreadLevel(fx.ctx, carol.Viewer(), mutedThread.ID, forum.Muted),
+		fx.f.SetCategoryLevel(fx.ctx, carol.Viewer(), quiet.ID, forum.Muted),
+		fx.f.SetThreadLevel(fx.ctx, carol.Viewer(), watched.ID, forum.Watching),
+	} {
+		if l != nil {
+			t.Fatal(l)
+		}
+	}
+	want := map[int64]int{mutedThread.ID: 0, open.ID: 1, inQuiet.ID: 0, watched.ID: 1}
+	// The first read is carol's own (her counts in the statement), the second from the kept rows
+	// (her state read for them).
+	for _, reader := range []forum.Member{carol, carol} {
+		list, err := fx.f.LatestThreads(fx.ctx, reader.Viewer(), "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, th := range list.Threads {
+			if w, ok := want[th.ID]; ok && th.Unread != w {
+				t.Errorf("%q shows %d new, want %d", th.Title, th.Unread, w)
+			}
+		}
+	}
+}
