@@ -89,7 +89,7 @@ func watchHint(l forum.WatchLevel, category bool) string {
 	case l == forum.Watching:
 		return "You are told of every new post."
 	case l == forum.Muted:
-		return "You are told of nothing here but mentions of you."
+		return "You are told of nothing here but mentions of you, and the lists show nothing new here."
 	case category:
 		return "You are told of replies to you and mentions; start or reply to a thread to watch it."
 	}
