@@ -88,10 +88,24 @@ func unreadJoins(n int) string {
 // unreadColumn is the number of unread posts of t, given unreadJoins: the window's span less the
 // read positions inside it. The sum is written out rather than put in a SQL function: one that
 // cannot be inlined costs a function-executor round per listed row.
-const unreadColumn = `CASE WHEN uw.first_position IS NULL THEN 0
+const unreadColumn = unreadExpr + ` AS unread`
+
+// unreadExpr is unreadColumn's value.
+const unreadExpr = `CASE WHEN uw.first_position IS NULL THEN 0
 		ELSE t.post_count - uw.first_position + 1 - (SELECT coalesce(sum(upper(r) - lower(r)), 0)::integer
 			FROM unnest((coalesce(uw.read_positions, '{}') + coalesce(uw.removed_positions, '{}'))
-				* int4multirange(int4range(uw.first_position, t.post_count + 1))) r) END AS unread`
+				* int4multirange(int4range(uw.first_position, t.post_count + 1))) r) END`
+
+// unmutedUnreadColumn is unreadColumn for a list read from the threads table (t has its
+// category): 0 for a thread the member ($n) muted, by its own level or else its category's
+// (listMutes.silenceMuted says why). Only threads with posts inside the window are asked about.
+func unmutedUnreadColumn(n int) string {
+	p := "$" + strconv.Itoa(n) + "::bigint"
+	return `CASE WHEN uw.first_position IS NOT NULL AND coalesce(
+			(SELECT mt.level FROM member_threads mt WHERE mt.thread_id = t.id AND mt.member_id = ` + p + `),
+			(SELECT mc.level FROM member_categories mc WHERE mc.category_id = t.category_id AND mc.member_id = ` + p + `)) = 'muted'
+		THEN 0 ELSE ` + unreadExpr + ` END AS unread`
+}
 
 // readThreadPageSQL is ReadThreadPage's statement: member $1 reads thread $2's positions $3-$4,
 // posts $5 (lowest $7, highest $8) of category $6. Built once: pgx finds its prepared statement

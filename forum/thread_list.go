@@ -102,7 +102,7 @@ func summarySelect(member bool, n int) (columns, joins string) {
 	if !member {
 		return summaryColumns, summaryJoins
 	}
-	return summaryBaseColumns + ", " + unreadColumn, summaryJoins + unreadJoins(n)
+	return summaryBaseColumns + ", " + unmutedUnreadColumn(n), summaryJoins + unreadJoins(n)
 }
 
 // listArgs are a list query's parameters: the first ones, the member's actor id when signed in,
@@ -234,9 +234,6 @@ func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, sco
 		}
 		if v.SignedIn() {
 			mine := list
-			if err := f.silenceMutedOf(ctx, v, &mine); err != nil {
-				return sharedList{}, 0, err
-			}
 			own = &mine
 			list = list.withoutReaderState(guestLevel)
 		}
@@ -248,11 +245,7 @@ func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, sco
 	case own != nil:
 		return *own, nil
 	case !slices.Equal(shared.scope, scope): // two scopes, one hash: this one is read afresh
-		list, err := load()
-		if err == nil && v.SignedIn() {
-			err = f.silenceMutedOf(ctx, v, &list)
-		}
-		return list, err
+		return load()
 	}
 	list := shared.withoutReaderState(guestLevel) // copies: the shared rows are never changed
 	if v.SignedIn() {
@@ -295,9 +288,6 @@ func muteArrays(ids string) string {
 		ARRAY(SELECT mc.category_id FROM member_categories mc WHERE mc.member_id = $1 AND mc.level = 'muted')`
 }
 
-// mutesSQL is muteArrays on its own, for a list a member read with their unread counts in it.
-var mutesSQL = `SELECT ` + muteArrays("$2::bigint[]")
-
 // listMutes is what a member muted among a list's threads: threads with a level of their own
 // (negative ids for the muted ones, muteArrays) and muted categories.
 type listMutes struct {
@@ -327,28 +317,6 @@ func (m listMutes) silenceMuted(list *ThreadList) {
 			}
 		}
 	}
-}
-
-// silenceMutedOf is silenceMuted for a list read with the member's unread counts (not through
-// readerState): one small statement, and none when nothing is unread.
-func (f *Forum) silenceMutedOf(ctx context.Context, v Viewer, list *ThreadList) error {
-	var ids []int64
-	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
-		for _, t := range rows {
-			if t.Unread > 0 {
-				ids = append(ids, t.ID)
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	var m listMutes
-	if err := f.db.QueryRow(ctx, mutesSQL, v.ActorID, ids).Scan(&m.threads, &m.categories); err != nil {
-		return fmt.Errorf("muted threads: %w", err)
-	}
-	m.silenceMuted(list)
-	return nil
 }
 
 // readerState fills in a member's unread counts and category watch level on a list (categoryID 0,
