@@ -106,6 +106,12 @@ func (f *Forum) holdPresence(ctx context.Context, p ProcessPresence, held func(b
 	for {
 		select {
 		case <-ctx.Done():
+			// Let go explicitly: a closed connection's lock is released only once its backend
+			// has ended, a moment after Close returns, and a process stopping cleanly has no
+			// orphans to leave in between.
+			unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			_, _ = conn.Exec(unlockCtx, `SELECT pg_advisory_unlock($1::int4, $2::int4)`, presenceLockClass, p.key)
+			cancel()
 			return ctx.Err()
 		case <-tick.C:
 			if err := conn.Ping(ctx); err != nil {
