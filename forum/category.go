@@ -59,6 +59,9 @@ func (f *Forum) CreateCategory(ctx context.Context, by Viewer, in NewCategory) (
 		return Category{}, fmt.Errorf("create category: %w", ErrForbidden)
 	}
 	in.Slug = NormalizeHandle(in.Slug)
+	if err := checkText("title", in.Title); err != nil {
+		return Category{}, err
+	}
 	in.Title = cleanLine(in.Title) // as thread titles: no bidi overrides, no invisible-only titles
 	v := &ValidationError{}
 	if err := ValidateHandle("slug", in.Slug); err != nil {
@@ -240,6 +243,9 @@ type CategoryEdit struct {
 func (f *Forum) UpdateCategory(ctx context.Context, by Viewer, id int64, in CategoryEdit) (Category, error) {
 	if !by.IsAdmin() {
 		return Category{}, fmt.Errorf("update category: %w", ErrForbidden)
+	}
+	if err := checkText("title", in.Title); err != nil {
+		return Category{}, err
 	}
 	in.Title = cleanLine(in.Title) // as thread titles: no bidi overrides, no invisible-only titles
 	v := &ValidationError{}

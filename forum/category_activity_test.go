@@ -3,6 +3,9 @@ package forum_test
 import (
 	"testing"
 	"time"
+
+	"github.com/stoa-forum/stoa/forum"
+	"github.com/stoa-forum/stoa/internal/forumtest"
 )
 
 // A category's last activity (the home page's "last post") follows what its visitors can read: a
@@ -54,5 +57,27 @@ func TestACategorysLastActivityFollowsWhatItsVisitorsCanRead(t *testing.T) {
 	fx.reply(t, fx.alice, hidden.ID, "its author replies in the hidden thread")
 	if got := last("after a reply in the hidden thread"); !got.Equal(before) {
 		t.Errorf("a reply in a hidden thread moved the category's last activity from %v to %v", before, got)
+	}
+}
+
+// A display name or a category title holding a NUL or bytes that are not UTF-8 is refused as not
+// text, as a thread's title and a post's body are: both were stored with the bytes silently dropped
+// or replaced.
+func TestLinesThatAreNotTextAreRefused(t *testing.T) {
+	t.Parallel()
+	fx := newContentFixture(t)
+	for name, err := range map[string]error{
+		"display name":                fx.f.UpdateProfile(fx.ctx, fx.alice.Viewer(), fx.alice.ID, forum.ProfileInput{DisplayName: "Al\x00ice"}),
+		"display name, invalid UTF-8": fx.f.UpdateProfile(fx.ctx, fx.alice.Viewer(), fx.alice.ID, forum.ProfileInput{DisplayName: "Al\xffice"}),
+	} {
+		if !forum.NotText(err) {
+			t.Errorf("%s: %v, want not text", name, err)
+		}
+	}
+	if _, err := fx.f.CreateCategory(fx.ctx, forumtest.Admin, forum.NewCategory{Slug: "nul", Title: "N\x00ul"}); !forum.NotText(err) {
+		t.Errorf("category title: %v, want not text", err)
+	}
+	if _, err := fx.f.UpdateCategory(fx.ctx, forumtest.Admin, fx.cat.ID, forum.CategoryEdit{Title: "Gen\xfferal"}); !forum.NotText(err) {
+		t.Errorf("category title edited: %v, want not text", err)
 	}
 }

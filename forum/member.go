@@ -74,6 +74,9 @@ func (f *Forum) CreateMember(ctx context.Context, in NewMember) (Member, error) 
 func (f *Forum) createMember(ctx context.Context, in NewMember, then func(tx pgx.Tx, id int64, in NewMember) error) (Member, error) {
 	in.Username = NormalizeHandle(in.Username)
 	in.Email = strings.TrimSpace(in.Email)
+	if err := checkText("display_name", in.DisplayName); err != nil {
+		return Member{}, err
+	}
 	in.DisplayName = cleanLine(in.DisplayName)
 	if in.Role == "" {
 		in.Role = RoleMember

@@ -49,9 +49,10 @@ func NotText(err error) bool {
 // ErrNotText: see NotText.
 var ErrNotText = errors.New("not text")
 
-// checkText refuses, as PostgreSQL refuses a post's body, a member's line (a title) holding a NUL or
-// bytes that are not UTF-8, before cleanLine, which drops control characters, could store it
-// silently altered: a NUL in a title was dropped while the same NUL in the body was refused.
+// checkText refuses, as PostgreSQL refuses a post's body, a line someone typed (a thread's or a
+// category's title, a display name) holding a NUL or bytes that are not UTF-8, before cleanLine,
+// which drops control characters, could store it silently altered: a NUL in a title was dropped
+// while the same NUL in the body was refused.
 func checkText(field, s string) error {
 	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
 		return fmt.Errorf("%s: %w", field, ErrNotText)

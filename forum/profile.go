@@ -93,6 +93,9 @@ func (f *Forum) UpdateProfile(ctx context.Context, by Viewer, memberID int64, in
 	if err := canEditProfile(by, memberID); err != nil {
 		return fmt.Errorf("update profile: %w", err)
 	}
+	if err := checkText("display_name", in.DisplayName); err != nil {
+		return fmt.Errorf("update profile: %w", err)
+	}
 	in.DisplayName = cleanLine(in.DisplayName)
 	in.Bio = strings.TrimSpace(in.Bio)
 	v := &ValidationError{}
