@@ -24,8 +24,11 @@ func settleMemberOutOfSight(ctx context.Context, tx pgx.Tx, memberID int64, role
 			blind = append(blind, r.ID)
 		}
 	}
+	// A member no longer reads hidden threads but their own (threadVisible), as staff do.
 	if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = now(), settled_by_removal = true FROM threads t
-		WHERE n.member_id = $1 AND n.read_at IS NULL AND t.id = n.thread_id AND t.category_id = ANY($2)`, memberID, blind); err != nil {
+		WHERE n.member_id = $1 AND n.read_at IS NULL AND t.id = n.thread_id
+			AND (t.category_id = ANY($2) OR ($3 AND t.hidden_at IS NOT NULL AND t.author_id <> $1))`,
+		memberID, blind, role == RoleMember); err != nil {
 		return fmt.Errorf("settle notifications of member %d out of sight: %w", memberID, err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = NULL, settled_by_removal = false FROM threads t, posts p

@@ -608,10 +608,16 @@ func TestARoleChangeSettlesAndRestoresWhatItHidesAndShows(t *testing.T) {
 	fx := newContentFixture(t)
 	dave := forumtest.Member(t, fx.f, "dave", forum.RoleModerator)
 	fx.thread(t, fx.admin, fx.staffRoom(t), "Staff only", "@dave have a look")
+	// A thread hidden, which staff still read, with a mention of dave made in it afterwards.
+	hidden, _ := fx.thread(t, fx.alice, fx.cat, "Hidden", "opener")
+	if err := fx.f.HideThread(fx.ctx, fx.mod.Viewer(), hidden.ID, true, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	fx.reply(t, fx.admin, hidden.ID, "@dave see why I hid this")
 	fx.deliver(t)
 	unread := func() int { t.Helper(); return fx.unreadNotifications(t, dave) }
-	if n := unread(); n != 1 {
-		t.Fatalf("dave has %d unread as a moderator, want 1", n)
+	if n := unread(); n != 2 {
+		t.Fatalf("dave has %d unread as a moderator, want 2", n)
 	}
 	if err := fx.f.SetRole(fx.ctx, fx.admin.Viewer(), dave.ID, forum.RoleMember); err != nil {
 		t.Fatal(err)

@@ -177,7 +177,9 @@ func (f *Forum) ReadThreadPage(ctx context.Context, v Viewer, threadID int64, n 
 	}
 	for i := range tp.Posts {
 		p := &tp.Posts[i]
-		p.Unread = p.CreatedAt.After(*since) && slices.Contains(unread, int32(p.Position))
+		// A removed post (shown to staff, or as a placeholder) is not news, as the counts say
+		// (thread_removed_positions): a first visit marked it new.
+		p.Unread = p.CreatedAt.After(*since) && slices.Contains(unread, int32(p.Position)) && !p.Deleted() && !p.Hidden()
 	}
 	tp.Watch = threadWatch(threadLevel, categoryLevel)
 	return tp, nil

@@ -318,6 +318,7 @@ func TestARemovedPostIsNotNewToMembersWhoNeverOpenedItsThread(t *testing.T) {
 	// carol joins after the opener: her window starts after it, so the replies are all she has
 	// not read, and the first of them is the one hidden.
 	carol := forumtest.Member(t, fx.f, "carol", forum.RoleMember)
+	late := forumtest.Member(t, fx.f, "late", forum.RoleModerator)
 	hidden := fx.reply(t, fx.bob, th.ID, "soon hidden")
 	deleted := fx.reply(t, fx.bob, th.ID, "soon deleted")
 	kept := fx.reply(t, fx.bob, th.ID, "kept")
@@ -329,6 +330,17 @@ func TestARemovedPostIsNotNewToMembersWhoNeverOpenedItsThread(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantUnread(t, fx, "carol after a hide and a delete", carol.Viewer(), th.ID, 1)
+	// A first visit's page marks what is new: not the removed posts (a moderator sees them,
+	// everyone else their placeholders). A moderator who joined with carol reads it here.
+	tp, err := fx.f.ReadThreadPage(fx.ctx, late.Viewer(), th.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range tp.Posts {
+		if removed := p.ID == hidden.ID || p.ID == deleted.ID; p.Unread == removed && p.Position > 1 {
+			t.Errorf("post %d (removed %v) is marked new %v on a first visit", p.Position, removed, p.Unread)
+		}
+	}
 	if id, _, err := fx.f.FirstUnread(fx.ctx, carol.Viewer(), th.ID); err != nil || id != kept.ID {
 		t.Fatalf("carol's first unread: post %d (%v), want the kept reply %d, not the hidden %d", id, err, kept.ID, hidden.ID)
 	}
