@@ -96,9 +96,10 @@ const unreadExpr = `CASE WHEN uw.first_position IS NULL THEN 0
 			FROM unnest((coalesce(uw.read_positions, '{}') + coalesce(uw.removed_positions, '{}'))
 				* int4multirange(int4range(uw.first_position, t.post_count + 1))) r) END`
 
-// unmutedUnreadColumn is unreadColumn for a list read from the threads table (t has its
-// category): 0 for a thread the member ($n) muted, by its own level or else its category's
-// (listMutes.silenceMuted says why). Only threads with posts inside the window are asked about.
+// unmutedUnreadColumn is unreadColumn for a list (t has the thread's category): 0 for a thread the
+// member ($n) muted, by its own level or else its category's. Muting tells them of nothing but
+// mentions, yet the lists kept inviting them back with "N new"; the threads stay listed, since a
+// list is read once for every reader. Only threads with posts inside the window are asked about.
 func unmutedUnreadColumn(n int) string {
 	p := "$" + strconv.Itoa(n) + "::bigint"
 	return `CASE WHEN uw.first_position IS NOT NULL AND coalesce(

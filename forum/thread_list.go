@@ -257,8 +257,8 @@ func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, sco
 }
 
 // readerStateSQL is, for member $1, their watch level for category $3 and the unread counts of the
-// threads whose ids, post counts and last activity are $2, $4 and $5 that have any (unreadJoins,
-// unreadColumn: one or two index probes a thread). The threads' own columns come from the shared
+// threads whose ids, post counts, last activity and categories are $2, $4, $5 and $6 that have any
+// (unreadJoins, unmutedUnreadColumn: a few index probes a thread; none counts for a muted one). The threads' own columns come from the shared
 // list rather than from the table: 33 threads' state took 0.19-0.20 ms so, 0.22-0.36 ms reading
 // them by id (the 1M-thread seed, generic plans, best 3 of 10).
 //
@@ -272,74 +272,32 @@ func (f *Forum) readSharedList(ctx context.Context, v Viewer, key sharedKey, sco
 // which no statistics turn into a hash of the table (InboundGroupToApply's reads could not take
 // the same way for that reason).
 var readerStateSQL = `WITH u AS (
-		SELECT t.id, ` + unreadColumn + `
-		FROM unnest((SELECT $2::bigint[]), (SELECT $4::int[]), (SELECT $5::timestamptz[])) AS t(id, post_count, last_post_at)` + unreadJoins(1) + `)
+		SELECT t.id, ` + unmutedUnreadColumn(1) + `
+		FROM unnest((SELECT $2::bigint[]), (SELECT $4::int[]), (SELECT $5::timestamptz[]), (SELECT $6::bigint[]))
+			AS t(id, post_count, last_post_at, category_id)` + unreadJoins(1) + `)
 	SELECT (SELECT mc.level FROM member_categories mc WHERE mc.category_id = $3 AND mc.member_id = $1),
-		ARRAY(SELECT id FROM u WHERE unread > 0), ARRAY(SELECT unread FROM u WHERE unread > 0), ` + muteArrays("ARRAY(SELECT id FROM u WHERE unread > 0)")
-
-// muteArrays are, for member $1 and the threads in ids (an array expression), the threads with a
-// level of their own, as their ids, negated for the muted ones (one probe a thread, where an array
-// of levels beside them took two: thread ids are positive), and the categories the member muted:
-// what silenceMuted needs. Only threads with unread posts are asked about, and a member's muted
-// categories are few (member_categories_member).
-func muteArrays(ids string) string {
-	return `ARRAY(SELECT CASE WHEN mt.level = 'muted' THEN -mt.thread_id ELSE mt.thread_id END FROM member_threads mt
-			WHERE mt.member_id = $1 AND mt.thread_id = ANY(` + ids + `) AND mt.level IS NOT NULL),
-		ARRAY(SELECT mc.category_id FROM member_categories mc WHERE mc.member_id = $1 AND mc.level = 'muted')`
-}
-
-// listMutes is what a member muted among a list's threads: threads with a level of their own
-// (negative ids for the muted ones, muteArrays) and muted categories.
-type listMutes struct {
-	threads    []int64
-	categories []int64
-}
-
-// silenceMuted takes the unread counts off the threads a member muted (their own level, else
-// their category's): muting told them of nothing but mentions, yet the lists kept inviting them
-// back with "N new". The threads stay listed: a list is read once for every reader.
-func (m listMutes) silenceMuted(list *ThreadList) {
-	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
-		for i := range rows {
-			t := &rows[i]
-			if t.Unread == 0 {
-				continue
-			}
-			muted := slices.Contains(m.categories, t.CategoryID)
-			switch {
-			case slices.Contains(m.threads, -t.ID):
-				muted = true
-			case slices.Contains(m.threads, t.ID):
-				muted = false // a level of its own that is not muted
-			}
-			if muted {
-				t.Unread = 0
-			}
-		}
-	}
-}
+		ARRAY(SELECT id FROM u WHERE unread > 0), ARRAY(SELECT unread FROM u WHERE unread > 0)`
 
 // readerState fills in a member's unread counts and category watch level on a list (categoryID 0,
 // as for the latest list: no level). Only threads active inside the longest possible window are
 // asked about: an older one has nothing unread.
 func (f *Forum) readerState(ctx context.Context, v Viewer, categoryID int64, list *ThreadList) error {
 	windowStart := time.Now().AddDate(0, 0, -UnreadWindowDays-1)
-	var ids []int64
+	var ids, categories []int64
 	var postCounts []int32
 	var lastPosts []time.Time
 	for _, rows := range [][]ThreadSummary{list.Pinned, list.Threads} {
 		for _, t := range rows {
 			if t.LastPostAt.After(windowStart) {
 				ids, postCounts, lastPosts = append(ids, t.ID), append(postCounts, int32(t.PostCount)), append(lastPosts, t.LastPostAt)
+				categories = append(categories, t.CategoryID)
 			}
 		}
 	}
 	var level *string
 	var unreadIDs []int64
 	var unread []int32
-	var mutes listMutes
-	if err := f.db.QueryRow(ctx, readerStateSQL, v.ActorID, ids, categoryID, postCounts, lastPosts).Scan(&level, &unreadIDs, &unread,
-		&mutes.threads, &mutes.categories); err != nil {
+	if err := f.db.QueryRow(ctx, readerStateSQL, v.ActorID, ids, categoryID, postCounts, lastPosts, categories).Scan(&level, &unreadIDs, &unread); err != nil {
 		return fmt.Errorf("unread state: %w", err)
 	}
 	if level != nil {
@@ -352,7 +310,6 @@ func (f *Forum) readerState(ctx context.Context, v Viewer, categoryID int64, lis
 			}
 		}
 	}
-	mutes.silenceMuted(list)
 	return nil
 }
 

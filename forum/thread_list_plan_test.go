@@ -141,7 +141,7 @@ func TestListQueriesUseTheirIndexesLimitFirst(t *testing.T) {
 		{"category page 1, member", categoryFirstPageSQL(true, 31), []any{cats[3], member}, "posts_thread_created"},
 		{"category page n, member", categoryThreadsSQL(true, 31), []any{cats[3], member, cursorAt, int64(1 << 40)}, "member_threads_pkey"},
 		{"category unread state, member", readerStateSQL, []any{member, []int64{long, long + 1}, cats[3], []int32{1500, 3},
-			[]time.Time{time.Now(), time.Now()}}, "posts_thread_created"},
+			[]time.Time{time.Now(), time.Now()}, []int64{cats[3], cats[3]}}, "posts_thread_created"},
 		{"latest page 1, member", latestThreadsSQL(false, true, 31), []any{cats, member}, "member_threads_pkey"},
 		{"latest page n, member", latestThreadsSQL(true, true, 31), []any{cats, member, cursorAt, int64(1 << 40)}, "posts_thread_created"},
 		{"thread page", "SELECT " + postColumns(4) + ` FROM posts p` + authorProbe("p.author_id") + `
@@ -185,7 +185,7 @@ func TestReaderStateKeepsItsGenericPlan(t *testing.T) {
 	member := seedReader(t, pool, long)
 	now := time.Now()
 	wantGenericPlan(t, pool, "readerStateSQL", readerStateSQL, member, []int64{long, long + 1}, cats[3], []int32{2000, 1},
-		[]time.Time{now, now})
+		[]time.Time{now, now}, []int64{cats[3], cats[3]})
 }
 
 // wantGenericPlan runs sql with args 12 times in one session (prepared statements and their plans
