@@ -493,7 +493,7 @@ func (f *Forum) restoreSettledNotifications(ctx context.Context, m moderation, p
 	_, err := m.tx.Exec(ctx, `UPDATE notifications n SET read_at = NULL, settled_by_removal = false
 		FROM posts p JOIN threads t ON t.id = p.thread_id
 		WHERE n.settled_by_removal AND p.id = n.post_id AND p.thread_id = $1 AND ($2::bigint IS NULL OR p.id = $2)
-			AND p.hidden_at IS NULL AND p.deleted_at IS NULL AND t.hidden_at IS NULL AND t.deleted_at IS NULL`, m.thread.ID, postID)
+			AND `+readableAgainSQL, m.thread.ID, postID)
 	if err != nil {
 		return fmt.Errorf("restore notifications of thread %d: %w", m.thread.ID, err)
 	}

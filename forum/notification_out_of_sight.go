@@ -7,6 +7,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// readableAgainSQL is what a settled notification's post p and thread t must be for it to count
+// again: neither removed (a hide undone, a thread or category back in sight).
+const readableAgainSQL = `p.hidden_at IS NULL AND p.deleted_at IS NULL AND t.hidden_at IS NULL AND t.deleted_at IS NULL`
+
 // settleMemberOutOfSight is settleCategoryOutOfSight for one member whose role just changed: a
 // moderator made a member no longer sees the staff-only categories, and the header must not keep
 // counting notifications they can no longer open; one made a moderator again sees them again.
@@ -33,7 +37,7 @@ func settleMemberOutOfSight(ctx context.Context, tx pgx.Tx, memberID int64, role
 	}
 	if _, err := tx.Exec(ctx, `UPDATE notifications n SET read_at = NULL, settled_by_removal = false FROM threads t, posts p
 		WHERE n.member_id = $1 AND n.settled_by_removal AND t.id = n.thread_id AND t.category_id = ANY($2)
-			AND p.id = n.post_id AND p.hidden_at IS NULL AND p.deleted_at IS NULL AND t.hidden_at IS NULL AND t.deleted_at IS NULL`,
+			AND p.id = n.post_id AND `+readableAgainSQL,
 		memberID, seeing); err != nil {
 		return fmt.Errorf("restore notifications of member %d back in sight: %w", memberID, err)
 	}
@@ -79,7 +83,7 @@ func (f *Forum) settleCategoryOutOfSight(ctx context.Context, tx pgx.Tx, id int6
 			FROM members m, threads t, posts p
 			WHERE cardinality($2::bigint[]) > 0 AND n.settled_by_removal AND m.actor_id = n.member_id AND m.role = $1
 				AND t.id = n.thread_id AND t.category_id = ANY($2) AND p.id = n.post_id
-				AND p.hidden_at IS NULL AND p.deleted_at IS NULL AND t.hidden_at IS NULL AND t.deleted_at IS NULL`,
+				AND `+readableAgainSQL,
 			role, seeing); err != nil {
 			return fmt.Errorf("restore notifications of categories back in %ss' sight: %w", role, err)
 		}
