@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -45,7 +44,7 @@ type remoteQuery struct {
 func parseRemoteQuery(field, q string) (remoteQuery, error) {
 	q = strings.TrimSpace(q)
 	switch {
-	case !utf8.ValidString(q) || strings.ContainsRune(q, 0):
+	case !isText(q):
 		return remoteQuery{}, fmt.Errorf("%s: %w", field, forum.ErrNotText)
 	case q == "":
 		return remoteQuery{}, forum.Invalid(field, "type a handle such as @name@example.social, or paste an address")
